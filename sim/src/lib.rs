@@ -1,0 +1,1 @@
+//! wacfg-sim: a local HTTP server that behaves like the Graph API endpoints wacfg uses.

@@ -1,0 +1,1 @@
+//! Carrying a plan out: each change in dependency order, state written after each one.

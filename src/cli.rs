@@ -1,0 +1,304 @@
+//! The command line as clap types, and nothing else: no validation beyond what clap does,
+//! no I/O. `command/` turns these raw flags into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// WhatsApp channel configuration as code: validate, plan and apply.
+#[derive(Debug, Parser)]
+#[command(name = "wacfg", version, about, long_about = None)]
+pub struct Cli {
+    /// Disable colour (also honoured: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold wacfg.yaml (schema modeline, commented example) and a .gitignore.
+    Init(InitArgs),
+    /// Check the configuration offline: schema, naming rules, references. No token, no network.
+    Validate(ValidateArgs),
+    /// Read Meta and the state, and print what apply would change.
+    Plan(PlanArgs),
+    /// Apply a saved plan, or plan and ask for confirmation.
+    Apply(ApplyArgs),
+    /// Refresh only: report what changed at Meta since the last apply.
+    Drift(DriftArgs),
+    /// Show a saved plan, or the current state.
+    Show(ShowArgs),
+    /// List a business portfolio's WABAs and numbers, and print ready-to-paste credentials YAML.
+    Discover(DiscoverArgs),
+    /// Inspect and edit the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print a JSON Schema: the configuration file (default), a plan or the state.
+    Schema(SchemaArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// Where the configuration lives.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// A configuration file, or a directory whose *.yaml/*.yml files are merged.
+    #[arg(
+        short = 'c',
+        long = "config",
+        value_name = "PATH",
+        default_value = "wacfg.yaml"
+    )]
+    pub config: PathBuf,
+}
+
+/// Flags for commands that talk to Meta.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// At most this many Graph API requests at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+}
+
+/// Flags for commands that lock the state.
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for the state lock (e.g. 0s, 30s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiscoverFormat {
+    Human,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to scaffold in.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
+    pub format: DiagFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Save the plan (JSON, no secrets) for `wacfg apply FILE`.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 2 when the plan has changes (0 when empty, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Only plan these addresses (repeatable), e.g. channel_configuration.Marketing_FR.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Allow a plan whose deletions and deactivations exceed the safety threshold.
+    #[arg(long)]
+    pub allow_destructive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `wacfg plan -o FILE`; without it, apply plans first.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Refuse unless the saved plan's digest is exactly this.
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
+    /// Only apply these addresses (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Allow a plan whose deletions and deactivations exceed the safety threshold.
+    #[arg(long)]
+    pub allow_destructive: bool,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A saved plan; without it, the current state.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The Meta business portfolio (Business Manager) ID — not a WABA ID.
+    #[arg(long, value_name = "ID")]
+    pub business_id: String,
+    /// Where the token is: env:VAR or file:PATH.
+    #[arg(long, value_name = "REF")]
+    pub token: String,
+    /// Graph API base URL (WACFG_GRAPH_URL overrides it).
+    #[arg(long, value_name = "URL", default_value = "https://graph.facebook.com")]
+    pub graph_url: String,
+    /// Graph API version.
+    #[arg(long, value_name = "VERSION", default_value = "v23.0")]
+    pub api_version: String,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[arg(long, value_enum, default_value_t = DiscoverFormat::Human)]
+    pub format: DiscoverFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resources in the state.
+    List(StateReadArgs),
+    /// Show one resource, or the whole state.
+    Show(StateShowArgs),
+    /// Forget a resource for good (nothing is changed at Meta).
+    Rm(StateRmArgs),
+    /// Print the raw state document.
+    Pull(StateConfigArgs),
+    /// Replace the state with a file (same lineage, newer serial, unless --force).
+    Push(StatePushArgs),
+    /// List the past serials of the state.
+    History(StateReadArgs),
+    /// Clear a lock left by a crashed run.
+    ForceUnlock(StateUnlockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateConfigArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct StateReadArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StateShowArgs {
+    /// A resource address, e.g. channel_configuration.Marketing_FR.
+    #[arg(value_name = "ADDR")]
+    pub address: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StateRmArgs {
+    #[arg(value_name = "ADDR")]
+    pub address: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Push even if the lineage differs or the serial is older.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StateUnlockArgs {
+    #[arg(value_name = "LOCK_ID")]
+    pub lock_id: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    Config,
+    Plan,
+    State,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    #[arg(value_enum, default_value_t = SchemaKind::Config)]
+    pub kind: SchemaKind,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

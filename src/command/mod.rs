@@ -1,0 +1,111 @@
+//! One file per verb: the only place that wires configuration, remote, state, planner and
+//! renderer together. Every verb returns an [`Outcome`] or a [`CommandError`]; the mapping to
+//! exit codes lives here alone.
+
+pub mod apply;
+pub mod completions;
+pub mod discover;
+pub mod drift;
+pub mod init;
+pub mod plan;
+pub mod schema;
+pub mod show;
+pub mod state;
+pub mod validate;
+
+use std::fmt;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// How a command ended, when it ran to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success, or nothing to do: exit 0.
+    Success,
+    /// `plan --detailed-exitcode` with changes, or `drift` with drift: exit 2.
+    Changes,
+    /// The command ran but something it did failed (invalid config, failed checks): exit 1.
+    /// The command has already printed why.
+    Failed,
+    /// Interrupted by Ctrl-C after saving what was done: exit 130.
+    Interrupted,
+}
+
+/// An operational failure: printed once as `error: …` with its cause chain, exit 1.
+#[derive(Debug)]
+pub struct CommandError {
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl<E: std::error::Error> From<E> for CommandError {
+    fn from(err: E) -> Self {
+        // Keep the whole cause chain: the outermost message says what failed, the inner ones why.
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = cause.source();
+        }
+        Self { message }
+    }
+}
+
+pub type CommandResult = Result<Outcome, CommandError>;
+
+/// The result of running one command, ready to become an exit code.
+pub struct Finished(CommandResult);
+
+impl Finished {
+    pub fn exit_code(self) -> ExitCode {
+        match self.0 {
+            Ok(Outcome::Success) => ExitCode::SUCCESS,
+            Ok(Outcome::Changes) => ExitCode::from(2),
+            Ok(Outcome::Failed) => ExitCode::FAILURE,
+            Ok(Outcome::Interrupted) => ExitCode::from(130),
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Whether colour may be used on a stream: never with `--no-color` or NO_COLOR, only on a TTY.
+pub fn use_color(no_color_flag: bool, is_tty: bool) -> bool {
+    !no_color_flag && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_tty
+}
+
+pub fn dispatch(cli: Cli) -> Finished {
+    let no_color = cli.no_color;
+    Finished(match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Validate(args) => validate::run(args, no_color),
+        Command::Plan(args) => plan::run(args, no_color),
+        Command::Apply(args) => apply::run(args, no_color),
+        Command::Drift(args) => drift::run(args, no_color),
+        Command::Show(args) => show::run(args, no_color),
+        Command::Discover(args) => discover::run(args, no_color),
+        Command::State(cmd) => state::run(cmd, no_color),
+        Command::Schema(args) => schema::run(args),
+        Command::Completions(args) => completions::run(args),
+    })
+}

@@ -1,0 +1,113 @@
+//! Resource addresses: `credentials.<name>` and `channel_configuration.<name>`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The two kinds of resource wacfg manages. The order is the dependency order: credentials are
+/// applied before the channel configurations that use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Credentials,
+    ChannelConfiguration,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Credentials => "credentials",
+            ResourceKind::ChannelConfiguration => "channel_configuration",
+        }
+    }
+}
+
+/// A resource's identity. Ordered by kind, then name, so maps of addresses iterate in
+/// dependency order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+impl Address {
+    pub fn credentials(name: impl Into<String>) -> Self {
+        Self {
+            kind: ResourceKind::Credentials,
+            name: name.into(),
+        }
+    }
+
+    pub fn channel(name: impl Into<String>) -> Self {
+        Self {
+            kind: ResourceKind::ChannelConfiguration,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.name)
+    }
+}
+
+/// Why a string is not an address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a resource address: use credentials.<name> or channel_configuration.<name>")]
+pub struct AddressParseError(pub String);
+
+impl FromStr for Address {
+    type Err = AddressParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, name) = s
+            .split_once('.')
+            .ok_or_else(|| AddressParseError(s.to_string()))?;
+        let kind = match kind {
+            "credentials" => ResourceKind::Credentials,
+            "channel_configuration" => ResourceKind::ChannelConfiguration,
+            _ => return Err(AddressParseError(s.to_string())),
+        };
+        if name.is_empty() {
+            return Err(AddressParseError(s.to_string()));
+        }
+        Ok(Self {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_round_trips_through_text() {
+        let addr: Address = "channel_configuration.Marketing_FR".parse().unwrap();
+        assert_eq!(addr, Address::channel("Marketing_FR"));
+        assert_eq!(addr.to_string(), "channel_configuration.Marketing_FR");
+        assert!("channel.x".parse::<Address>().is_err());
+        assert!("credentials.".parse::<Address>().is_err());
+    }
+
+    #[test]
+    fn credentials_sort_before_channel_configurations() {
+        assert!(Address::credentials("z") < Address::channel("a"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Observed: the facts read from Meta's Graph API for one run. Enum-like fields are kept as
+//! Meta's raw strings so an unknown value is shown, never a parse failure.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::TokenFingerprint;
+
+/// What `debug_token` said about one token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedToken {
+    pub fingerprint: TokenFingerprint,
+    pub valid: bool,
+    /// Unix seconds; `None` when the token never expires.
+    pub expires_at: Option<i64>,
+    pub scopes: Vec<String>,
+    /// Business portfolios the token reaches, when Meta says (granular scopes).
+    pub business_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WabaOwnership {
+    Owned,
+    Client,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedNumber {
+    pub id: String,
+    /// As Meta shows it, e.g. "+1 555-010-0001".
+    pub display_phone_number: String,
+    /// The display number reduced to its digits, e.g. "15550100001": what the file names.
+    pub digits: String,
+    pub verified_name: String,
+    /// CONNECTED, DISCONNECTED, … (raw).
+    pub status: Option<String>,
+    /// APPROVED, PENDING_REVIEW, … (raw).
+    pub name_status: Option<String>,
+    /// GREEN, YELLOW, RED, UNKNOWN/NA (raw).
+    pub quality_rating: Option<String>,
+    /// STANDARD, HIGH, NOT_APPLICABLE (raw, from `throughput.level`).
+    pub throughput_level: Option<String>,
+    /// TIER_1K, … (raw, `messaging_limit_tier` or
+    /// `whatsapp_business_manager_messaging_limit`).
+    pub messaging_limit: Option<String>,
+    pub code_verification_status: Option<String>,
+    pub platform_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedWaba {
+    pub id: String,
+    pub name: String,
+    pub ownership: WabaOwnership,
+    /// APPROVED, PENDING, REJECTED (raw).
+    pub account_review_status: Option<String>,
+    /// Keyed by phone number ID.
+    pub phone_numbers: BTreeMap<String, ObservedNumber>,
+}
+
+impl ObservedWaba {
+    /// The number whose digits are `digits`, if this WABA has it.
+    pub fn number_by_digits(&self, digits: &str) -> Option<&ObservedNumber> {
+        self.phone_numbers.values().find(|n| n.digits == digits)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedBusiness {
+    pub id: String,
+    pub name: String,
+    /// Owned and client WABAs, keyed by WABA ID.
+    pub wabas: BTreeMap<String, ObservedWaba>,
+}
+
+/// A read that failed, kept so the planner can say which step failed and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedError {
+    /// Graph error code when there is one (190, 200, 100, …).
+    pub code: Option<i64>,
+    /// Already scrubbed of any token, with a hint of what to do.
+    pub message: String,
+}
+
+/// Everything read from Meta in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Observed {
+    /// Keyed by token fingerprint; one `debug_token` per distinct token.
+    pub tokens: BTreeMap<TokenFingerprint, Result<ObservedToken, ObservedError>>,
+    /// Keyed by business ID, read with the token of a credentials entry naming it.
+    pub businesses: BTreeMap<String, Result<ObservedBusiness, ObservedError>>,
+    /// Unix seconds at which the read started; used for token-expiry warnings.
+    pub read_at: i64,
+}
+
+impl Observed {
+    /// Find a WABA by business and WABA ID.
+    pub fn waba(&self, business_id: &str, waba_id: &str) -> Option<&ObservedWaba> {
+        match self.businesses.get(business_id) {
+            Some(Ok(b)) => b.wabas.get(waba_id),
+            _ => None,
+        }
+    }
+}

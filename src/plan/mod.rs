@@ -1,0 +1,1 @@
+//! The planner: Desired + Observed + Recorded -> Plan. Pure: no I/O, no printing.
