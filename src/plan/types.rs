@@ -1,0 +1,192 @@
+//! The Plan as plain, versioned data: what the planner returns, what every renderer reads and
+//! what a saved plan file holds. The human rendering is derived from this same data, so the
+//! JSON and human forms can never disagree.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diag::Diagnostic;
+use crate::model::Address;
+
+/// Bumped in its minor part when fields are added; in its major part when they change.
+pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+/// What a change does. The order of the variants is the order of the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    Reactivate,
+    Deactivate,
+    Delete,
+    /// Delete then create (the identity of the remote object changes).
+    Replace,
+    NoOp,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Reactivate => "reactivate",
+            Action::Deactivate => "deactivate",
+            Action::Delete => "delete",
+            Action::Replace => "replace",
+            Action::NoOp => "no-op",
+        }
+    }
+
+    /// Deletes and deactivations count against the safety threshold.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Delete | Action::Deactivate | Action::Replace)
+    }
+}
+
+/// What the planner expects of a check, from the facts read at plan time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    Pass,
+    /// Expected to fail: the change will leave the configuration Failed (or the previous
+    /// version Active). Shown as a warning.
+    Fail,
+    /// Expected to pass with a warning (RED quality rating).
+    Warn,
+    /// Cannot be known before apply (e.g. credentials created in the same apply).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedCheck {
+    /// Stable id, e.g. `sender_connected`.
+    pub id: String,
+    pub expectation: Expectation,
+    pub message: String,
+}
+
+/// Attributes of a resource as shown in a plan: ordered, plain JSON values. Sensitive values
+/// are never here in clear: they appear as the string `(sensitive)`.
+pub type Attributes = BTreeMap<String, Value>;
+
+/// Marker for an attribute whose value is only known once apply has run.
+pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
+/// Marker for a sensitive attribute's value.
+pub const SENSITIVE: &str = "(sensitive)";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: Address,
+    pub action: Action,
+    /// Why, in a few words a reviewer reads: "not in state", "sender_number changed", …
+    pub reason: String,
+    pub before: Option<Attributes>,
+    pub after: Option<Attributes>,
+    /// Attribute names whose values are sensitive (changes shown as "(sensitive value changed)").
+    pub sensitive: Vec<String>,
+    /// Attribute names whose value is known only after apply.
+    pub unknown_after: Vec<String>,
+    /// Checks this change will run at apply time.
+    pub checks: Vec<PlannedCheck>,
+    /// Addresses this change waits for.
+    pub depends_on: Vec<Address>,
+}
+
+/// One fact that changed at Meta since the last apply (Observed vs Recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    pub address: Address,
+    pub attribute: String,
+    pub recorded: Value,
+    pub observed: Value,
+    pub message: String,
+}
+
+/// Lineage and serial of the state a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorState {
+    pub lineage: String,
+    pub serial: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub reactivate: usize,
+    pub deactivate: usize,
+    pub delete: usize,
+    pub replace: usize,
+    pub no_op: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, action: Action) {
+        match action {
+            Action::Create => self.create += 1,
+            Action::Update => self.update += 1,
+            Action::Reactivate => self.reactivate += 1,
+            Action::Deactivate => self.deactivate += 1,
+            Action::Delete => self.delete += 1,
+            Action::Replace => self.replace += 1,
+            Action::NoOp => self.no_op += 1,
+        }
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.reactivate + self.deactivate + self.delete + self.replace
+            > 0
+    }
+}
+
+/// What a saved plan relied on, so `apply FILE` can refuse a stale plan and say why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Digests {
+    /// `Desired::config_digest`.
+    pub config: String,
+    /// Fingerprint of each credentials entry's token, by credentials name.
+    pub tokens: BTreeMap<String, String>,
+    /// Digest of the Meta facts each business contributed, by business ID.
+    pub observed: BTreeMap<String, String>,
+    /// Digest of the plan itself (everything but this field); printed for `--expect-digest`.
+    pub plan: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub tool_version: String,
+    /// `None` when there is no state yet.
+    pub prior_state: Option<PriorState>,
+    /// In apply order: credentials created/updated, then channel configurations, then
+    /// removals in reverse dependency order. No-ops included (renderers hide them).
+    pub resource_changes: Vec<ResourceChange>,
+    pub resource_drift: Vec<Drift>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// `--target` addresses, when the plan was limited to them.
+    pub targets: Vec<Address>,
+    /// Set when the plan must not be applied (safety threshold, prevent_destroy, errors).
+    pub refused: bool,
+    pub digests: Digests,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.summary.has_changes()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+
+    /// The changes that do something.
+    pub fn actionable(&self) -> impl Iterator<Item = &ResourceChange> {
+        self.resource_changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+    }
+}
