@@ -1,0 +1,263 @@
+//! The channel configuration lifecycle as one decision table: from what the file asks
+//! (Desired) and what state holds (Recorded) to an action, whether checks run, and the status
+//! the change leads to. Everything else in the planner is bookkeeping around this.
+
+use super::attrs::{desired_spec, spec_changes};
+use super::types::Action;
+use crate::model::{ChannelStatus, DesiredChannel, DesiredStatus, RecordedChannel};
+
+/// What to do with one channel configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    pub reason: String,
+    /// The change submits a version: the checks run at apply.
+    pub submits: bool,
+    /// The status after apply when it does not depend on the checks.
+    pub status_after: Option<ChannelStatus>,
+}
+
+/// A request the lifecycle forbids: reported as an error diagnostic, nothing planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
+fn decision(
+    action: Action,
+    reason: impl Into<String>,
+    submits: bool,
+    status_after: Option<ChannelStatus>,
+) -> Decision {
+    Decision {
+        action,
+        reason: reason.into(),
+        submits,
+        status_after,
+    }
+}
+
+fn refusal(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// Decide for one channel configuration. `None` on both sides never happens.
+pub fn decide(
+    desired: Option<&DesiredChannel>,
+    recorded: Option<&RecordedChannel>,
+) -> Result<Decision, Refusal> {
+    match (desired, recorded) {
+        (Some(d), None) => Ok(create(d)),
+        (Some(d), Some(r)) => change(d, r),
+        (None, Some(r)) => Ok(removal(r)),
+        (None, None) => Ok(decision(
+            Action::NoOp,
+            "nothing declared or recorded",
+            false,
+            None,
+        )),
+    }
+}
+
+fn create(d: &DesiredChannel) -> Decision {
+    match d.status {
+        DesiredStatus::Draft => decision(
+            Action::Create,
+            "not in state: saved as a draft",
+            false,
+            Some(ChannelStatus::Draft),
+        ),
+        // Creating straight into Deactivated would be a configuration nobody can use: submit it
+        // is not asked for either, so it is created as a draft the admin can reactivate.
+        DesiredStatus::Deactivated => decision(
+            Action::Create,
+            "not in state and asked deactivated: saved as a draft (only an active configuration can be deactivated)",
+            false,
+            Some(ChannelStatus::Draft),
+        ),
+        DesiredStatus::Active => decision(
+            Action::Create,
+            "not in state: submitted; checks run",
+            true,
+            None,
+        ),
+    }
+}
+
+fn changed_list(fields: &[&str]) -> String {
+    fields.join(", ")
+}
+
+fn change(d: &DesiredChannel, r: &RecordedChannel) -> Result<Decision, Refusal> {
+    let spec = desired_spec(d);
+    let diff = spec_changes(&r.spec, &spec);
+    let name = &d.name;
+    match (r.status, d.status) {
+        (ChannelStatus::Draft, DesiredStatus::Draft) => Ok(if diff.is_empty() {
+            decision(
+                Action::NoOp,
+                "draft unchanged",
+                false,
+                Some(ChannelStatus::Draft),
+            )
+        } else {
+            decision(
+                Action::Update,
+                format!("draft edited: {}", changed_list(&diff)),
+                false,
+                Some(ChannelStatus::Draft),
+            )
+        }),
+        (
+            ChannelStatus::Draft | ChannelStatus::Failed | ChannelStatus::Processing,
+            DesiredStatus::Active,
+        ) => {
+            let why = match r.status {
+                ChannelStatus::Draft => "draft submitted; checks run".to_string(),
+                ChannelStatus::Failed => "failed its checks last time: submitted again".to_string(),
+                _ => {
+                    "an earlier apply was interrupted while checks ran: submitted again".to_string()
+                }
+            };
+            Ok(decision(Action::Update, why, true, None))
+        }
+        (ChannelStatus::Failed | ChannelStatus::Processing, DesiredStatus::Draft) => Ok(decision(
+            Action::Update,
+            "saved back as a draft",
+            false,
+            Some(ChannelStatus::Draft),
+        )),
+        (
+            ChannelStatus::Draft | ChannelStatus::Failed | ChannelStatus::Processing,
+            DesiredStatus::Deactivated,
+        ) => Err(refusal(
+            "wacfg::lifecycle::deactivate_inactive",
+            format!(
+                "channel configuration `{name}` is {} and cannot be deactivated: only an active configuration can",
+                r.status.as_str()
+            ),
+            "set `status: draft` to keep it, or remove it from the file to delete it",
+        )),
+        (ChannelStatus::Active, DesiredStatus::Active) => Ok(active_edit(r, &diff, &spec)),
+        (ChannelStatus::Active, DesiredStatus::Draft) => Err(refusal(
+            "wacfg::lifecycle::active_to_draft",
+            format!("channel configuration `{name}` is active and cannot go back to draft"),
+            "keep `status: active` and edit it (the checks run again), or set `status: deactivated`",
+        )),
+        (ChannelStatus::Active, DesiredStatus::Deactivated) => Ok(decision(
+            Action::Deactivate,
+            "status: deactivated asked; messages already using it keep working",
+            false,
+            Some(ChannelStatus::Deactivated),
+        )),
+        (ChannelStatus::Deactivated, DesiredStatus::Deactivated) => {
+            if diff.is_empty() {
+                Ok(decision(
+                    Action::NoOp,
+                    "deactivated",
+                    false,
+                    Some(ChannelStatus::Deactivated),
+                ))
+            } else {
+                Err(refusal(
+                    "wacfg::lifecycle::edit_deactivated",
+                    format!(
+                        "channel configuration `{name}` is deactivated and cannot be edited ({} changed)",
+                        changed_list(&diff)
+                    ),
+                    "set `status: active` to reactivate it (the checks run again), or undo the edit",
+                ))
+            }
+        }
+        (ChannelStatus::Deactivated, DesiredStatus::Active) => Ok(decision(
+            Action::Reactivate,
+            if diff.is_empty() {
+                "status: active asked: reactivated; checks run".to_string()
+            } else {
+                format!(
+                    "status: active asked: reactivated with {} changed; checks run",
+                    changed_list(&diff)
+                )
+            },
+            true,
+            None,
+        )),
+        (ChannelStatus::Deactivated, DesiredStatus::Draft) => Err(refusal(
+            "wacfg::lifecycle::deactivated_to_draft",
+            format!("channel configuration `{name}` is deactivated and cannot become a draft"),
+            "set `status: active` to reactivate it, or keep `status: deactivated`",
+        )),
+    }
+}
+
+fn active_edit(r: &RecordedChannel, diff: &[&str], spec: &crate::model::ChannelSpec) -> Decision {
+    if diff.is_empty() {
+        return match &r.failed_update {
+            Some(_) => decision(
+                Action::Update,
+                "the failed update is no longer asked for: its record is discarded",
+                false,
+                Some(ChannelStatus::Active),
+            ),
+            None => decision(
+                Action::NoOp,
+                "active and unchanged",
+                false,
+                Some(ChannelStatus::Active),
+            ),
+        };
+    }
+    if diff == ["description"] {
+        return decision(
+            Action::Update,
+            "description changed: applies at once, no checks",
+            false,
+            Some(ChannelStatus::Active),
+        );
+    }
+    let again = r.failed_update.as_ref().is_some_and(|f| &f.spec == spec);
+    let reason = if again {
+        format!(
+            "update of {} failed its checks last time: submitted again; the current version stays active if they fail",
+            changed_list(diff)
+        )
+    } else {
+        format!(
+            "{} changed: a new version runs the checks; the current version stays active if they fail",
+            changed_list(diff)
+        )
+    };
+    decision(Action::Update, reason, true, Some(ChannelStatus::Active))
+}
+
+fn removal(r: &RecordedChannel) -> Decision {
+    match r.status {
+        ChannelStatus::Active => decision(
+            Action::Deactivate,
+            "removed from the file: an active configuration is deactivated (messages already using it keep working)",
+            false,
+            Some(ChannelStatus::Deactivated),
+        ),
+        ChannelStatus::Deactivated => decision(
+            Action::NoOp,
+            "removed from the file and already deactivated (`wacfg state rm` forgets it)",
+            false,
+            Some(ChannelStatus::Deactivated),
+        ),
+        _ => decision(
+            Action::Delete,
+            format!(
+                "removed from the file: a {} configuration is deleted",
+                r.status.as_str()
+            ),
+            false,
+            None,
+        ),
+    }
+}

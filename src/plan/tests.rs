@@ -1,0 +1,463 @@
+//! Planner scenarios: one test per lifecycle rule, over hand-built inputs.
+
+use std::collections::BTreeMap;
+
+use super::fixtures::*;
+use super::*;
+use crate::model::*;
+
+fn run(d: &Desired, o: &Observed, r: &BTreeMap<Address, RecordedResource>) -> Plan {
+    run_with(d, o, r, vec![], false)
+}
+
+fn run_with(
+    d: &Desired,
+    o: &Observed,
+    r: &BTreeMap<Address, RecordedResource>,
+    targets: Vec<Address>,
+    allow_destructive: bool,
+) -> Plan {
+    let fps = fingerprints();
+    let prior = Some(PriorState {
+        lineage: "lineage-1".into(),
+        serial: 3,
+    });
+    plan(&PlanInput {
+        desired: d,
+        observed: o,
+        prior,
+        recorded: r,
+        fingerprints: &fps,
+        targets,
+        allow_destructive,
+    })
+}
+
+fn actions(p: &Plan) -> Vec<(String, Action)> {
+    p.resource_changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.action))
+        .collect()
+}
+
+fn change<'a>(p: &'a Plan, addr: &str) -> &'a ResourceChange {
+    p.resource_changes
+        .iter()
+        .find(|c| c.address.to_string() == addr)
+        .expect("change present")
+}
+
+fn applied_world() -> BTreeMap<Address, RecordedResource> {
+    recorded(vec![
+        RecordedResource::Credentials(recorded_credentials("acme_fr")),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Active,
+        )),
+    ])
+}
+
+#[test]
+fn create_from_empty_orders_credentials_first_and_expects_checks_to_pass() {
+    let d = desired(vec![
+        channel("Marketing_FR", DesiredStatus::Active),
+        channel("Later", DesiredStatus::Draft),
+    ]);
+    let p = run(&d, &observed(), &BTreeMap::new());
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("credentials.acme_fr".into(), Action::Create),
+            ("channel_configuration.Later".into(), Action::Create),
+            ("channel_configuration.Marketing_FR".into(), Action::Create),
+        ]
+    );
+    let m = change(&p, "channel_configuration.Marketing_FR");
+    assert_eq!(m.checks.len(), 7);
+    assert!(
+        m.checks.iter().all(|c| c.expectation == Expectation::Pass),
+        "{:?}",
+        m.checks
+    );
+    assert_eq!(m.after.as_ref().unwrap()["status"], KNOWN_AFTER_APPLY);
+    assert_eq!(
+        m.after.as_ref().unwrap()["phone_number_id"],
+        "106540352242922"
+    );
+    assert_eq!(m.depends_on, vec![Address::credentials("acme_fr")]);
+    let draft = change(&p, "channel_configuration.Later");
+    assert!(draft.checks.is_empty());
+    assert_eq!(draft.after.as_ref().unwrap()["status"], "draft");
+    assert_eq!(p.summary.create, 3);
+    assert!(!p.refused);
+    assert!(p.digests.plan.starts_with("sha256:"));
+}
+
+#[test]
+fn unchanged_world_plans_no_changes() {
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    let p = run(&d, &observed(), &applied_world());
+    assert!(!p.has_changes(), "{:?}", actions(&p));
+    assert!(p.resource_drift.is_empty());
+    assert_eq!(p.summary.no_op, 2);
+}
+
+#[test]
+fn description_only_edit_is_an_instant_update_without_checks() {
+    let mut c = channel("Marketing_FR", DesiredStatus::Active);
+    c.description = Some("New text".into());
+    let p = run(&desired(vec![c]), &observed(), &applied_world());
+    let m = change(&p, "channel_configuration.Marketing_FR");
+    assert_eq!(m.action, Action::Update);
+    assert!(m.checks.is_empty());
+    assert!(m.reason.contains("at once"), "{}", m.reason);
+    assert_eq!(m.after.as_ref().unwrap()["version"], 1);
+}
+
+#[test]
+fn sender_change_runs_checks_and_new_version() {
+    let mut c = channel("Marketing_FR", DesiredStatus::Active);
+    c.sender_number = Some(NUMBER_2.into());
+    let p = run(&desired(vec![c]), &observed(), &applied_world());
+    let m = change(&p, "channel_configuration.Marketing_FR");
+    assert_eq!(m.action, Action::Update);
+    assert_eq!(m.checks.len(), 7);
+    assert_eq!(m.after.as_ref().unwrap()["version"], 2);
+    assert_eq!(m.after.as_ref().unwrap()["status"], "active");
+}
+
+#[test]
+fn sender_outside_the_waba_is_expected_to_fail() {
+    let mut c = channel("Marketing_FR", DesiredStatus::Active);
+    c.sender_number = Some("15559999999".into());
+    let p = run(&desired(vec![c]), &observed(), &applied_world());
+    let m = change(&p, "channel_configuration.Marketing_FR");
+    let failing: Vec<_> = m
+        .checks
+        .iter()
+        .filter(|c| c.expectation == Expectation::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        failing,
+        vec![
+            "sender_in_waba",
+            "sender_connected",
+            "display_name_approved"
+        ]
+    );
+    assert!(!p.refused, "a failing check is a warning, not a refusal");
+}
+
+#[test]
+fn removing_an_active_configuration_deactivates_and_a_draft_is_deleted() {
+    let mut r = applied_world();
+    let draft = recorded_channel("Draft_One", ChannelStatus::Draft);
+    r.insert(
+        Address::channel("Draft_One"),
+        RecordedResource::ChannelConfiguration(draft),
+    );
+    let p = run(&desired(vec![]), &observed(), &r);
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR").action,
+        Action::Deactivate
+    );
+    assert_eq!(
+        change(&p, "channel_configuration.Draft_One").action,
+        Action::Delete
+    );
+    assert_eq!(change(&p, "channel_configuration.Draft_One").after, None);
+}
+
+#[test]
+fn rename_is_a_create_plus_a_removal() {
+    let p = run(
+        &desired(vec![channel("Marketing_FR2", DesiredStatus::Active)]),
+        &observed(),
+        &applied_world(),
+    );
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR2").action,
+        Action::Create
+    );
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR").action,
+        Action::Deactivate
+    );
+    let pos = |a: &str| {
+        p.resource_changes
+            .iter()
+            .position(|c| c.address.to_string() == a)
+            .unwrap()
+    };
+    assert!(pos("channel_configuration.Marketing_FR2") < pos("channel_configuration.Marketing_FR"));
+}
+
+#[test]
+fn token_rotation_is_a_sensitive_update() {
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    let mut fps = fingerprints();
+    let new_fp = TokenFingerprint::of("test-token-acme-rotated");
+    fps.insert("acme_fr".into(), new_fp.clone());
+    let mut o = observed();
+    let mut t = o.tokens.values().next().unwrap().clone().unwrap();
+    t.fingerprint = new_fp.clone();
+    o.tokens.insert(new_fp, Ok(t));
+    let r = applied_world();
+    let p = plan(&PlanInput {
+        desired: &d,
+        observed: &o,
+        prior: None,
+        recorded: &r,
+        fingerprints: &fps,
+        targets: vec![],
+        allow_destructive: false,
+    });
+    let c = change(&p, "credentials.acme_fr");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.sensitive, vec!["token".to_string()]);
+    let json = serde_json::to_string(&p).unwrap();
+    assert!(!json.contains("test-token-acme"));
+}
+
+#[test]
+fn expired_token_is_an_error_and_expiring_soon_a_warning() {
+    let d = desired(vec![]);
+    let mut o = observed();
+    let fp = TokenFingerprint::of(TOKEN);
+    if let Some(Ok(t)) = o.tokens.get_mut(&fp) {
+        t.expires_at = Some(NOW - 10);
+    }
+    let p = run(&d, &o, &BTreeMap::new());
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|x| x.code == "wacfg::token::expired" && x.is_error())
+    );
+    assert!(p.refused);
+    if let Some(Ok(t)) = o.tokens.get_mut(&fp) {
+        t.expires_at = Some(NOW + 3 * 86_400);
+    }
+    let p = run(&d, &o, &BTreeMap::new());
+    let w = p
+        .diagnostics
+        .iter()
+        .find(|x| x.code == "wacfg::token::expiring")
+        .unwrap();
+    assert!(!w.is_error());
+    assert!(w.message.contains("3 day"), "{}", w.message);
+    assert!(!p.refused);
+}
+
+#[test]
+fn red_quality_is_a_warning_check() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        for n in b.wabas.get_mut(WABA).unwrap().phone_numbers.values_mut() {
+            n.quality_rating = Some("RED".into());
+        }
+    }
+    let p = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &o,
+        &BTreeMap::new(),
+    );
+    let q = change(&p, "channel_configuration.Marketing_FR")
+        .checks
+        .iter()
+        .find(|c| c.id == "quality_rating")
+        .unwrap();
+    assert_eq!(q.expectation, Expectation::Warn);
+}
+
+#[test]
+fn number_leaving_its_waba_is_drift() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        b.wabas
+            .get_mut(WABA)
+            .unwrap()
+            .phone_numbers
+            .remove("106540352242922");
+    }
+    let p = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &o,
+        &applied_world(),
+    );
+    let attrs: Vec<_> = p
+        .resource_drift
+        .iter()
+        .map(|d| format!("{}:{}", d.address, d.attribute))
+        .collect();
+    assert_eq!(
+        attrs,
+        vec![
+            "credentials.acme_fr:phone_number",
+            "channel_configuration.Marketing_FR:sender_number"
+        ]
+    );
+}
+
+#[test]
+fn failed_configuration_is_submitted_again_while_the_file_asks_active() {
+    let mut r = applied_world();
+    r.insert(
+        Address::channel("Marketing_FR"),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Failed,
+        )),
+    );
+    let p = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &observed(),
+        &r,
+    );
+    let m = change(&p, "channel_configuration.Marketing_FR");
+    assert_eq!(m.action, Action::Update);
+    assert_eq!(m.checks.len(), 7);
+}
+
+#[test]
+fn deactivated_then_active_is_a_reactivation_and_edits_are_refused_while_deactivated() {
+    let mut r = applied_world();
+    r.insert(
+        Address::channel("Marketing_FR"),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Deactivated,
+        )),
+    );
+    let p = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &observed(),
+        &r,
+    );
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR").action,
+        Action::Reactivate
+    );
+    let mut c = channel("Marketing_FR", DesiredStatus::Deactivated);
+    c.description = Some("edited".into());
+    let p = run(&desired(vec![c]), &observed(), &r);
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.code == "wacfg::lifecycle::edit_deactivated")
+    );
+    assert!(p.refused);
+}
+
+#[test]
+fn prevent_destroy_refuses_and_no_flag_overrides_it() {
+    let mut r = applied_world();
+    let mut ch = recorded_channel("Marketing_FR", ChannelStatus::Active);
+    ch.prevent_destroy = true;
+    r.insert(
+        Address::channel("Marketing_FR"),
+        RecordedResource::ChannelConfiguration(ch),
+    );
+    let p = run_with(&desired(vec![]), &observed(), &r, vec![], true);
+    assert!(p.refused);
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.code == "wacfg::plan::prevent_destroy")
+    );
+}
+
+#[test]
+fn safety_threshold_refuses_unless_allowed() {
+    let mut r = applied_world();
+    for i in 0..10 {
+        let name = format!("C{i}");
+        r.insert(
+            Address::channel(&name),
+            RecordedResource::ChannelConfiguration(recorded_channel(&name, ChannelStatus::Active)),
+        );
+    }
+    // 12 managed; removing 4 of them is 33% > 30%.
+    let keep: Vec<_> = (0..6)
+        .map(|i| channel(&format!("C{i}"), DesiredStatus::Active))
+        .chain([channel("Marketing_FR", DesiredStatus::Active)])
+        .collect();
+    let p = run(&desired(keep.clone()), &observed(), &r);
+    assert!(p.refused);
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.code == "wacfg::plan::too_destructive")
+    );
+    let p = run_with(&desired(keep), &observed(), &r, vec![], true);
+    assert!(!p.refused);
+    assert_eq!(p.summary.deactivate, 4);
+}
+
+#[test]
+fn target_keeps_the_targeted_change_and_its_credentials() {
+    let d = desired(vec![
+        channel("A", DesiredStatus::Active),
+        channel("B", DesiredStatus::Active),
+    ]);
+    let p = run_with(
+        &d,
+        &observed(),
+        &BTreeMap::new(),
+        vec![Address::channel("A")],
+        false,
+    );
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("credentials.acme_fr".into(), Action::Create),
+            ("channel_configuration.A".into(), Action::Create)
+        ]
+    );
+}
+
+#[test]
+fn stale_plan_names_each_cause() {
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    let p = run(&d, &observed(), &BTreeMap::new());
+    let fps = fingerprints();
+    let o = observed();
+    let fresh = stale::Current {
+        prior: p.prior_state.clone(),
+        config_digest: "sha256:config",
+        fingerprints: &fps,
+        observed: &o,
+    };
+    assert!(stale::stale_causes(&p, &fresh).is_empty());
+    let moved = stale::Current {
+        prior: Some(PriorState {
+            lineage: "lineage-1".into(),
+            serial: 4,
+        }),
+        ..fresh
+    };
+    let causes = stale::stale_causes(&p, &moved);
+    assert_eq!(causes.len(), 1);
+    assert!(causes[0].contains("stale") && causes[0].contains("serial 3 to 4"));
+    let mut o2 = observed();
+    if let Some(Ok(b)) = o2.businesses.get_mut(BUSINESS) {
+        b.name = "Renamed".into();
+    }
+    let changed = stale::Current {
+        prior: p.prior_state.clone(),
+        config_digest: "sha256:other",
+        fingerprints: &fps,
+        observed: &o2,
+    };
+    let causes = stale::stale_causes(&p, &changed);
+    assert_eq!(causes.len(), 2, "{causes:?}");
+    let mut tampered = p.clone();
+    tampered.summary.create = 99;
+    let again = stale::Current {
+        prior: p.prior_state.clone(),
+        config_digest: "sha256:config",
+        fingerprints: &fps,
+        observed: &o,
+    };
+    assert!(stale::stale_causes(&tampered, &again)[0].contains("modified"));
+}
