@@ -1,0 +1,254 @@
+//! Apply engine scenarios with an in-memory state writer and live reads from fixtures.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::model::*;
+use crate::plan::fixtures::*;
+use crate::plan::{Action, PlanInput, PriorState, plan};
+
+#[derive(Default)]
+struct MemoryWriter {
+    writes: Arc<std::sync::Mutex<Vec<BTreeMap<Address, RecordedResource>>>>,
+    fail: bool,
+}
+
+impl StateWriter for MemoryWriter {
+    async fn write(
+        &mut self,
+        resources: &BTreeMap<Address, RecordedResource>,
+    ) -> Result<PriorState, String> {
+        if self.fail {
+            return Err("disk full".into());
+        }
+        let mut w = self.writes.lock().unwrap();
+        w.push(resources.clone());
+        Ok(PriorState {
+            lineage: "l".into(),
+            serial: w.len() as u64,
+        })
+    }
+}
+
+struct FixtureReads(Observed);
+
+impl LiveReads for FixtureReads {
+    async fn number(&self, c: &DesiredCredentials, id: &str) -> Result<ObservedNumber, String> {
+        self.0
+            .waba(&c.business_id, &c.waba_id)
+            .and_then(|w| w.phone_numbers.get(id).cloned())
+            .ok_or_else(|| format!("number {id} not found"))
+    }
+}
+
+fn run(
+    d: &Desired,
+    o: &Observed,
+    r: BTreeMap<Address, RecordedResource>,
+    writer: MemoryWriter,
+    interrupted: bool,
+) -> ApplyReport {
+    let fps = fingerprints();
+    let p = plan(&PlanInput {
+        desired: d,
+        observed: o,
+        prior: None,
+        recorded: &r,
+        fingerprints: &fps,
+        targets: vec![],
+        allow_destructive: false,
+    });
+    let input = ApplyInput {
+        desired: d,
+        observed: o,
+        fingerprints: &fps,
+        recorded: r,
+        parallelism: 4,
+        interrupted: Arc::new(AtomicBool::new(interrupted)),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(apply(&p, input, writer, &FixtureReads(o.clone()), &|_| {}))
+}
+
+fn channel_in(w: &BTreeMap<Address, RecordedResource>, name: &str) -> RecordedChannel {
+    match w.get(&Address::channel(name)) {
+        Some(RecordedResource::ChannelConfiguration(c)) => c.clone(),
+        other => panic!("no channel {name}: {other:?}"),
+    }
+}
+
+#[test]
+fn create_from_empty_records_credentials_then_active_channel() {
+    let d = desired(vec![
+        channel("Marketing_FR", DesiredStatus::Active),
+        channel("Later", DesiredStatus::Draft),
+    ]);
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(&d, &observed(), BTreeMap::new(), writer, false);
+    assert!(!report.failed(), "{report:?}");
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    let m = channel_in(&last, "Marketing_FR");
+    assert_eq!(m.status, ChannelStatus::Active);
+    assert_eq!(m.version, 1);
+    assert_eq!(m.phone_number_id.as_deref(), Some("106540352242922"));
+    assert_eq!(channel_in(&last, "Later").status, ChannelStatus::Draft);
+    // credentials, Processing, Active, Draft: state written after each step.
+    assert_eq!(writes.lock().unwrap().len(), 4);
+    assert!(matches!(
+        last.get(&Address::credentials("acme_fr")),
+        Some(RecordedResource::Credentials(_))
+    ));
+}
+
+#[test]
+fn failed_update_keeps_the_previous_version_active() {
+    let r = recorded(vec![
+        RecordedResource::Credentials(recorded_credentials("acme_fr")),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Active,
+        )),
+    ]);
+    let mut c = channel("Marketing_FR", DesiredStatus::Active);
+    c.sender_number = Some("15559999999".into());
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(&desired(vec![c]), &observed(), r, writer, false);
+    assert!(report.failed());
+    assert!(matches!(
+        report.results[0].outcome,
+        ChangeOutcome::ChecksFailed { .. }
+    ));
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    let m = channel_in(&last, "Marketing_FR");
+    assert_eq!(m.status, ChannelStatus::Active);
+    assert_eq!(m.version, 1);
+    assert_eq!(m.spec.sender_number.as_deref(), Some(NUMBER_1));
+    let failed = m.failed_update.expect("failed update recorded");
+    assert_eq!(failed.version, 2);
+    assert!(
+        failed
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("sender_in_waba"))
+    );
+}
+
+#[test]
+fn new_configuration_failing_its_checks_is_recorded_failed() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        for n in b.wabas.get_mut(WABA).unwrap().phone_numbers.values_mut() {
+            n.status = Some("DISCONNECTED".into());
+        }
+    }
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &o,
+        BTreeMap::new(),
+        writer,
+        false,
+    );
+    assert!(report.failed());
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    let m = channel_in(&last, "Marketing_FR");
+    assert_eq!(m.status, ChannelStatus::Failed);
+    assert_eq!(m.failure_reasons.len(), 1, "{:?}", m.failure_reasons);
+    assert!(m.failure_reasons[0].starts_with("sender_connected"));
+}
+
+#[test]
+fn credentials_that_fail_verification_record_nothing_and_skip_their_channels() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        b.wabas.clear();
+    }
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &o,
+        BTreeMap::new(),
+        writer,
+        false,
+    );
+    let outcomes: Vec<_> = report
+        .results
+        .iter()
+        .map(|r| (r.address.to_string(), r.outcome.clone()))
+        .collect();
+    assert!(
+        matches!(&outcomes[0].1, ChangeOutcome::Error { message } if message.contains("waba_in_business")),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(&outcomes[1].1, ChangeOutcome::Skipped { why } if why.contains("credentials.acme_fr"))
+    );
+    assert!(writes.lock().unwrap().is_empty());
+}
+
+#[test]
+fn interrupted_run_starts_nothing_and_says_so() {
+    let report = run(
+        &desired(vec![channel("Marketing_FR", DesiredStatus::Active)]),
+        &observed(),
+        BTreeMap::new(),
+        MemoryWriter::default(),
+        true,
+    );
+    assert!(report.interrupted);
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| matches!(r.outcome, ChangeOutcome::Skipped { .. }))
+    );
+}
+
+#[test]
+fn a_state_write_failure_is_the_change_error() {
+    let writer = MemoryWriter {
+        fail: true,
+        ..Default::default()
+    };
+    let report = run(
+        &desired(vec![]),
+        &observed(),
+        BTreeMap::new(),
+        writer,
+        false,
+    );
+    assert!(
+        matches!(&report.results[0].outcome, ChangeOutcome::Error { message } if message == "disk full")
+    );
+    assert_eq!(report.results[0].action, Action::Create);
+}
+
+#[test]
+fn removal_deactivates_active_and_deletes_draft() {
+    let r = recorded(vec![
+        RecordedResource::Credentials(recorded_credentials("acme_fr")),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Active,
+        )),
+        RecordedResource::ChannelConfiguration(recorded_channel("Draft_One", ChannelStatus::Draft)),
+    ]);
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(&desired(vec![]), &observed(), r, writer, false);
+    assert!(!report.failed(), "{report:?}");
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        channel_in(&last, "Marketing_FR").status,
+        ChannelStatus::Deactivated
+    );
+    assert!(!last.contains_key(&Address::channel("Draft_One")));
+}
