@@ -19,15 +19,55 @@ pub type Sources = BTreeMap<PathBuf, String>;
 pub fn human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let sources = redact(diags, sources);
     let mut out = String::new();
     for diag in diags {
-        let report = Report::new(diag, sources);
+        let report = Report::new(diag, &sources);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", severity_word(diag.severity), diag.message));
         }
         out.push('\n');
     }
     out
+}
+
+/// Sources with every secret literal masked, so a snippet never shows one: the spans of
+/// `wacfg::secret::*` diagnostics, and any `token:`/`url:` value that is not a reference.
+fn redact(diags: &[Diagnostic], sources: &Sources) -> Sources {
+    let mut out = Sources::new();
+    for (path, text) in sources {
+        let mut bytes = mask_literal_values(text).into_bytes();
+        for d in diags.iter().filter(|d| d.code.starts_with("wacfg::secret::") && d.file.as_ref() == Some(path)) {
+            if let Some(span) = &d.span {
+                let end = (span.offset + span.len).min(bytes.len());
+                bytes[span.offset.min(end)..end].iter_mut().for_each(|b| *b = b'*');
+            }
+        }
+        out.insert(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
+    }
+    out
+}
+
+/// Mask `token: <literal>` and `url: <literal>` values line by line (same byte length).
+fn mask_literal_values(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            let Some((key, value)) = trimmed.split_once(':') else { return line.to_string() };
+            let value = value.trim().trim_matches(['"', '\'']);
+            let secret_key = matches!(key.trim(), "token" | "url");
+            if !secret_key || value.is_empty() || value.starts_with("env:") || value.starts_with("file:") {
+                return line.to_string();
+            }
+            let start = line.find(':').map_or(line.len(), |i| i + 1);
+            let (head, tail) = line.split_at(start);
+            let masked: String = tail
+                .chars()
+                .map(|c| if c.is_whitespace() { c.to_string() } else { "*".repeat(c.len_utf8()) })
+                .collect();
+            format!("{head}{masked}")
+        })
+        .collect()
 }
 
 /// "2 errors, 1 warning" (or an empty string when there is nothing).

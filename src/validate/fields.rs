@@ -99,7 +99,7 @@ pub fn check_draft_requirements(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
             Some(v) => v.as_seq().is_some_and(<[Node]>::is_empty),
         };
         if missing {
-            let what = if key == "marketing_actions" { "at least one marketing action".to_string() } else { format!("`{key}`") };
+            let what = if key == "marketing_actions" { "marketing actions".to_string() } else { format!("`{key}`") };
             out.push(entry.at_field(
                 Diagnostic::error(
                     "wacfg::channel::missing_for_active",
