@@ -164,7 +164,7 @@ fn not_utf8(path: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> Diagnostic 
     let column = String::from_utf8_lossy(&prefix[line_start..]).chars().count() + 1;
     Diagnostic::error(
         "wacfg::load::not_utf8",
-        format!("{} is not valid UTF-8 (byte {offset})", path.display()),
+        format!("the file is not valid UTF-8 (invalid byte at offset {offset})"),
     )
     .with_help("save the file as UTF-8")
     .at(path, Span { line, column, offset, len: 1 })
@@ -222,7 +222,7 @@ fn classify(err: &YamlError) -> (&'static str, &'static str) {
         )
     } else if text.contains("tab") {
         (
-            "wacfg::yaml::syntax",
+            "wacfg::yaml::tab",
             "indent with spaces: YAML does not allow tabs for indentation",
         )
     } else {

@@ -49,10 +49,12 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     let mut diagnostics = loaded.diagnostics;
     let files = &loaded.files;
     if diagnostics.is_empty() && files.iter().all(|f| f.tree.is_none()) {
-        diagnostics.push(
-            Diagnostic::error("wacfg::load::empty", "the configuration is empty")
-                .with_help("start from `wacfg init`, or copy examples/minimal.yaml"),
-        );
+        let mut diag = Diagnostic::error("wacfg::load::empty", "the configuration is empty")
+            .with_help("start from `wacfg init`, or copy examples/minimal.yaml");
+        if let [only] = files.as_slice() {
+            diag = diag.at(&only.path, crate::diag::Span { line: 1, column: 1, offset: 0, len: 0 });
+        }
+        diagnostics.push(diag);
     }
     for file in files {
         if let Some(tree) = &file.tree {
@@ -100,7 +102,7 @@ fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
                 Some((first_file, first_key)) => {
                     let mut diag = Diagnostic::error(
                         "wacfg::merge::conflict",
-                        format!("`{key}` is declared in {} and again in {}", first_file.display(), file.path.display()),
+                        format!("`{key}` is declared in {} and again in {}", file_name(first_file), file_name(&file.path)),
                     )
                     .with_help(format!("declare `{key}` in one file only"))
                     .at(&file.path, k.span.clone())
@@ -115,6 +117,10 @@ fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Sort by file (load order), line, column, then code: stable, deterministic output.

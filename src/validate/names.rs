@@ -13,7 +13,7 @@ pub const MAX_NAME_LEN: usize = 255;
 pub fn check_name(name: &str) -> Option<(&'static str, String, String)> {
     let rule = "names start with an ASCII letter, then letters, digits, `_`, `.` or `-`";
     let Some(first) = name.chars().next() else {
-        return Some(("wacfg::name::empty", "the name is empty".into(), rule.into()));
+        return Some(("wacfg::name::empty", "name is empty".into(), rule.into()));
     };
     if let Some(c) = name.chars().find(|c| c.is_alphabetic() && !c.is_ascii()) {
         return Some((
