@@ -1,8 +1,50 @@
-//! `wacfg validate`: not built yet.
+//! `wacfg validate`: load and validate the configuration offline, print the diagnostics in
+//! the chosen format and a one-line summary. Exit 0 when valid (warnings allowed), 1 otherwise.
 
-use super::{CommandError, CommandResult};
+use std::io::{IsTerminal, Write};
 
-pub fn run(args: crate::cli::ValidateArgs, no_color: bool) -> CommandResult {
-    let _ = (args, no_color);
-    Err(CommandError::new("`wacfg validate` is not implemented yet"))
+use super::{CommandResult, Outcome, use_color};
+use crate::cli::{DiagFormat, ValidateArgs};
+use crate::config::read_sources;
+use crate::model::Desired;
+use crate::render::diagnostics::{counts, github, human, json};
+use crate::validate::validate_path;
+
+pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
+    let validation = validate_path(&args.config.config);
+    let valid = validation.desired.is_some();
+    match args.format {
+        DiagFormat::Human => {
+            let color = use_color(no_color, std::io::stderr().is_terminal());
+            let sources = read_sources(&validation.files);
+            let mut err = std::io::stderr().lock();
+            write!(err, "{}", human(&validation.diagnostics, &sources, color))?;
+            match &validation.desired {
+                Some(desired) => println!("{}", summary(desired, &counts(&validation.diagnostics))),
+                None => writeln!(err, "{}: configuration is invalid", counts(&validation.diagnostics))?,
+            }
+        }
+        DiagFormat::Json => print!("{}", json(&validation.diagnostics)),
+        DiagFormat::Github => {
+            print!("{}", github(&validation.diagnostics));
+            if let Some(desired) = &validation.desired {
+                println!("{}", summary(desired, &counts(&validation.diagnostics)));
+            }
+        }
+    }
+    Ok(if valid { Outcome::Success } else { Outcome::Failed })
+}
+
+/// "2 credentials, 14 channel configurations: valid" (plus the warning count, if any).
+pub fn summary(desired: &Desired, counts: &str) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut line = format!(
+        "{}, {}: valid",
+        plural(desired.credentials.len(), "credentials", "credentials"),
+        plural(desired.channel_configurations.len(), "channel configuration", "channel configurations"),
+    );
+    if !counts.is_empty() {
+        line.push_str(&format!(" ({counts})"));
+    }
+    line
 }

@@ -1,2 +1,23 @@
 //! Loading configuration files: YAML to a tree in which every node and key keeps its span.
-//! No meaning yet: that is `validate/`.
+//! No meaning yet: that is `validate/`. Owns the parser's safety limits (16 MiB, UTF-8 only,
+//! strict booleans, duplicate keys, alias budget, no custom tags).
+
+mod load;
+mod node;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use load::{Loaded, MAX_FILE_BYTES, SourceFile, load_path, parse_bytes};
+pub use node::{Key, Node, Value};
+
+/// Re-read files as text for rendering snippets (lossy: a non-UTF-8 file still shows).
+pub fn read_sources(files: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+    files
+        .iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            Some((p.clone(), String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect()
+}

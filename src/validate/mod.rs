@@ -1,2 +1,135 @@
-//! Validation: JSON Schema, naming rules, references and secrets, collecting every problem;
-//! only a file with no errors becomes a `model::Desired`.
+//! Validation: JSON Schema, naming rules, references and secrets, collecting every problem in
+//! one run; only a configuration with no errors becomes a `model::Desired`. Offline: reads no
+//! secret, no environment variable, no network.
+
+mod build;
+mod fields;
+mod names;
+mod refs;
+mod schema;
+mod suggest;
+mod util;
+
+use std::path::{Path, PathBuf};
+
+pub use build::digest;
+pub use fields::{check_phone, check_secret};
+pub use names::check_name;
+pub use schema::{SCHEMA_TEXT, allowed_keys};
+
+use crate::config::{self, Loaded, SourceFile};
+use crate::diag::{Diagnostic, Related};
+use crate::model::Desired;
+use util::entries;
+
+/// The outcome of validating a configuration.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// Some only when there is no error.
+    pub desired: Option<Desired>,
+    /// Errors and warnings, sorted by file (load order), line, column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files loaded, in order.
+    pub files: Vec<PathBuf>,
+}
+
+impl Validation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Load a file or directory and validate it fully (offline). Diagnostics include warnings.
+pub fn validate_path(path: &Path) -> Validation {
+    validate_loaded(config::load_path(path))
+}
+
+/// Validate what was loaded (also used by tests and benchmarks on in-memory files).
+pub fn validate_loaded(loaded: Loaded) -> Validation {
+    let mut diagnostics = loaded.diagnostics;
+    let files = &loaded.files;
+    if diagnostics.is_empty() && files.iter().all(|f| f.tree.is_none()) {
+        let mut diag = Diagnostic::error("wacfg::load::empty", "the configuration is empty")
+            .with_help("start from `wacfg init`, or copy examples/minimal.yaml");
+        if let [only] = files.as_slice() {
+            diag = diag.at(&only.path, crate::diag::Span { line: 1, column: 1, offset: 0, len: 0 });
+        }
+        diagnostics.push(diag);
+    }
+    for file in files {
+        if let Some(tree) = &file.tree {
+            diagnostics.extend(schema::check(&file.path, tree));
+            if let Some(state) = tree.get("state") {
+                fields::check_state(&file.path, state, &mut diagnostics);
+            }
+        }
+    }
+    check_single_blocks(files, &mut diagnostics);
+    run_rules(files, &mut diagnostics);
+    sort(&mut diagnostics, files);
+    let desired = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| build::build(files, &loaded.base_dir));
+    Validation { desired, diagnostics, files: files.iter().map(|f| f.path.clone()).collect() }
+}
+
+fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
+    let credentials = entries(files, "credentials");
+    let channels = entries(files, "channel_configurations");
+    names::check_names(&credentials, out);
+    names::check_names(&channels, out);
+    names::check_unique(&credentials, "credentials", out);
+    names::check_unique(&channels, "channel configuration", out);
+    for entry in &credentials {
+        fields::check_token(entry, out);
+        fields::check_phone_field(entry, "phone_number", out);
+    }
+    for entry in &channels {
+        fields::check_phone_field(entry, "sender_number", out);
+        fields::check_draft_requirements(entry, out);
+    }
+    refs::check_credentials_refs(&channels, &credentials, out);
+    refs::check_marketing_actions(&channels, &refs::declared_actions(files), out);
+    refs::warn_unused_credentials(&channels, &credentials, out);
+}
+
+/// `version`, `meta`, `state` and `safety` may be declared in one file only.
+fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
+    for key in ["meta", "state", "safety"] {
+        let mut first: Option<(&Path, &config::Key)> = None;
+        for file in files {
+            let Some((k, _)) = file.tree.as_ref().and_then(|t| t.entry(key)) else { continue };
+            match first {
+                None => first = Some((&file.path, k)),
+                Some((first_file, first_key)) => {
+                    let mut diag = Diagnostic::error(
+                        "wacfg::merge::conflict",
+                        format!("`{key}` is declared in {} and again in {}", file_name(first_file), file_name(&file.path)),
+                    )
+                    .with_help(format!("declare `{key}` in one file only"))
+                    .at(&file.path, k.span.clone())
+                    .with_pointer(format!("/{key}"));
+                    diag.related.push(Related {
+                        message: "first declared here".to_string(),
+                        file: Some(first_file.to_path_buf()),
+                        span: Some(first_key.span.clone()),
+                    });
+                    out.push(diag);
+                }
+            }
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Sort by file (load order), line, column, then code: stable, deterministic output.
+fn sort(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
+    let rank = |d: &Diagnostic| {
+        d.file.as_ref().map_or(0, |f| files.iter().position(|s| &s.path == f).map_or(usize::MAX, |i| i + 1))
+    };
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (rank(d), d.span.as_ref().map(|s| (s.line, s.column)), d.code.clone());
+        key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+    });
+}
