@@ -36,6 +36,22 @@ pub struct LockGuard {
     inner: GuardInner,
 }
 
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("info", &self.info)
+            .field("replaced_stale", &self.replaced_stale)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the connection string: only where the state lives.
+        write!(f, "Store({})", self.describe())
+    }
+}
+
 enum GuardInner {
     Local(LocalLock),
     Postgres(PgLock),
