@@ -1,1 +1,23 @@
 //! The state document, its format versions, and the local and PostgreSQL stores with locks.
+//!
+//! - [`document`]: the [`StateDocument`] and the [`StateRef`] a saved plan pins;
+//! - [`canonical`]: the canonical serialisation, the checksum, encoding and verified decoding;
+//! - [`upgrade`]: migrations of older `format_version`s;
+//! - [`lock`]: lock information and `--lock-timeout` parsing;
+//! - [`store`]: the one store interface ([`Store`], [`open_store`], [`LockGuard`]);
+//! - [`local`] and [`postgres`]: the two stores.
+
+pub mod canonical;
+pub mod document;
+pub mod error;
+pub mod local;
+pub mod lock;
+pub mod postgres;
+mod postgres_schema;
+pub mod store;
+pub mod upgrade;
+
+pub use document::{FORMAT_VERSION, HistoryEntry, StateDocument, StateRef};
+pub use error::StateError;
+pub use lock::{LockInfo, parse_duration};
+pub use store::{LockGuard, Store, open_store};

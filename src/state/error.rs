@@ -1,0 +1,100 @@
+//! Everything that can go wrong with the state, each message saying what to do next. No message
+//! ever contains a secret: PostgreSQL errors are redacted before they get here.
+
+use super::lock::LockInfo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "the state {location} is corrupt ({reason}); it was left exactly as it is and nothing \
+         will be written over it. {restore}"
+    )]
+    Corrupt {
+        location: String,
+        reason: String,
+        /// What to restore from: the local backup file or a past serial in PostgreSQL.
+        restore: String,
+    },
+
+    #[error(
+        "the state {location} has format_version {found}, newer than this wacfg ({tool_version}) \
+         understands (up to {supported}): upgrade wacfg"
+    )]
+    TooNew {
+        location: String,
+        found: u64,
+        supported: u32,
+        tool_version: &'static str,
+    },
+
+    #[error(
+        "the state changed underneath this run: expected serial {}, found {}; another run wrote \
+         it: re-read the state (re-run plan) and try again",
+        show_serial(.expected), show_serial(.found)
+    )]
+    Conflict {
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
+
+    #[error(
+        "the state is locked by {} (pid {}) for `{}` since {}; wait (--lock-timeout), or if that \
+         run is dead: wacfg state force-unlock {}",
+        .0.holder, .0.pid, .0.operation, .0.started_at, .0.id
+    )]
+    Locked(LockInfo),
+
+    #[error(
+        "the state is locked by another run that has not recorded who it is yet; wait \
+         (--lock-timeout) and try again"
+    )]
+    LockedUnknown,
+
+    #[error("there is no lock with id {id} ({current}); nothing was unlocked")]
+    NoSuchLock { id: String, current: String },
+
+    #[error(
+        "lock {} is held by a live process on this machine: {} (pid {}) running `{}` since {}; \
+         stop that process (kill {}) or wait for it: the lock is freed when it exits",
+        .0.id, .0.holder, .0.pid, .0.operation, .0.started_at, .0.pid
+    )]
+    HeldByLiveProcess(LockInfo),
+
+    #[error("invalid state document {location}: {reason}")]
+    Invalid { location: String, reason: String },
+
+    #[error("cannot read the PostgreSQL connection string: {0}")]
+    Secret(#[from] crate::model::secret::SecretError),
+
+    /// The message is already redacted (see `postgres::redact`).
+    #[error("PostgreSQL ({workspace}): {action}: {message}")]
+    Postgres {
+        workspace: String,
+        action: &'static str,
+        message: String,
+    },
+}
+
+fn show_serial(serial: &Option<u64>) -> String {
+    match serial {
+        Some(s) => s.to_string(),
+        None => "no state".to_string(),
+    }
+}
+
+impl StateError {
+    pub(crate) fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        StateError::Io {
+            action,
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The local store: one JSON file (default `wacfg.state.json` beside the configuration).
+//!
+//! - Writes are atomic: a temp file in the same directory, fsync, rename over the state, fsync of
+//!   the directory. Before the rename the current file is hard-linked to `<path>.backup`, so the
+//!   previous version is always kept (a copy is made where hard links are not supported).
+//! - The compare-and-swap on the serial (read, compare, rename) runs under an exclusive OS lock on
+//!   the state's directory, held for milliseconds, so two writers cannot both pass the check.
+//! - The operation lock is an OS lock (`File::try_lock`, i.e. `flock`) on `<path>.lock`, plus
+//!   `<path>.lock.info` (JSON [`LockInfo`]) saying who holds it. The OS frees the lock when its
+//!   process dies; an info file whose OS lock is free was left by a crashed run and is replaced.
+//! - History is what the directory holds: the current serial and the backup's.
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::canonical::{self, Origin};
+use super::document::{HistoryEntry, StateDocument};
+use super::error::StateError;
+use super::lock::LockInfo;
+
+/// How often a waiting `lock` retries.
+const POLL: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    path: PathBuf,
+}
+
+/// A held operation lock; released (info file removed, OS lock dropped) on drop.
+#[derive(Debug)]
+pub struct LocalLock {
+    file: Option<File>,
+    info_path: PathBuf,
+    id: String,
+    abandoned: bool,
+}
+
+impl LocalStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        suffixed(&self.path, ".backup")
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        suffixed(&self.path, ".lock")
+    }
+
+    pub fn lock_info_path(&self) -> PathBuf {
+        suffixed(&self.path, ".lock.info")
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn origin(&self) -> Origin {
+        let backup = self.backup_path();
+        let restore = if backup.exists() {
+            format!(
+                "Restore the previous version: check {b} (it is verified the same way on read), \
+                 then: cp {b} {p}",
+                b = backup.display(),
+                p = self.path.display()
+            )
+        } else {
+            format!(
+                "There is no backup ({} does not exist): restore the file from your own copies",
+                backup.display()
+            )
+        };
+        Origin {
+            location: format!("file {}", self.path.display()),
+            restore,
+        }
+    }
+
+    /// The current state, verified; `None` when there is none yet.
+    pub fn read(&self) -> Result<Option<StateDocument>, StateError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => canonical::decode(&bytes, &self.origin()).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StateError::io("read the state file", &self.path, e)),
+        }
+    }
+
+    /// Compare-and-swap write: refused unless the stored serial is `expected`.
+    pub fn write(
+        &self,
+        doc: &StateDocument,
+        expected: Option<u64>,
+    ) -> Result<StateDocument, StateError> {
+        let _dir_lock = self.lock_dir()?;
+        // Reading verifies the current file: a corrupt state is refused, never overwritten.
+        let found = self.read()?.map(|d| d.serial);
+        if found != expected {
+            return Err(StateError::Conflict { expected, found });
+        }
+        let next = super::store::prepare(doc, found);
+        self.stage(&next)?.commit()?;
+        Ok(next)
+    }
+
+    /// Exclusive OS lock on the directory for the read-compare-rename of a write.
+    fn lock_dir(&self) -> Result<File, StateError> {
+        let dir = self.dir();
+        let file = File::open(&dir).map_err(|e| StateError::io("open the directory", &dir, e))?;
+        file.lock()
+            .map_err(|e| StateError::io("lock the directory", &dir, e))?;
+        Ok(file)
+    }
+
+    /// First half of an atomic write: the new content in a synced temp file beside the state.
+    pub fn stage(&self, doc: &StateDocument) -> Result<StagedWrite, StateError> {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "wacfg.state.json".into());
+        let temp = self.dir().join(format!(
+            ".{name}.tmp-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        write_synced(&temp, &canonical::encode(doc))?;
+        Ok(StagedWrite {
+            temp,
+            store: self.clone(),
+            done: false,
+        })
+    }
+
+    /// Take the operation lock, waiting up to `timeout`. Returns the guard, its info and the
+    /// info of a crashed run's lock it replaced, if any.
+    pub async fn lock(
+        &self,
+        operation: &str,
+        timeout: Duration,
+    ) -> Result<(LocalLock, LockInfo, Option<LockInfo>), StateError> {
+        let lock_path = self.lock_path();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StateError::io("open the lock file", &lock_path, e))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => {
+                    return Err(StateError::io("lock", &lock_path, e));
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(match self.read_lock_info() {
+                    Some(info) => StateError::Locked(info),
+                    None => StateError::LockedUnknown,
+                });
+            }
+            tokio::time::sleep(POLL.min(deadline - now)).await;
+        }
+        // We hold the OS lock, so any info file left is from a run that died holding it.
+        let stale = self.read_lock_info();
+        let info = LockInfo::for_this_process(operation);
+        let json = serde_json::to_vec_pretty(&info).unwrap_or_default();
+        write_replacing(&self.lock_info_path(), &json)?;
+        let guard = LocalLock {
+            file: Some(file),
+            info_path: self.lock_info_path(),
+            id: info.id.clone(),
+            abandoned: false,
+        };
+        Ok((guard, info, stale))
+    }
+
+    fn read_lock_info(&self) -> Option<LockInfo> {
+        let bytes = fs::read(self.lock_info_path()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Clear the lock `id` if its process is gone. A live process on this machine keeps its OS
+    /// lock whatever we do, so that case is refused with its pid.
+    pub fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        let Some(info) = self.read_lock_info() else {
+            return Err(StateError::NoSuchLock {
+                id: id.to_string(),
+                current: "the state is not locked".into(),
+            });
+        };
+        if info.id != id {
+            return Err(StateError::NoSuchLock {
+                id: id.to_string(),
+                current: format!("the current lock is {}", info.id),
+            });
+        }
+        let lock_path = self.lock_path();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StateError::io("open the lock file", &lock_path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                remove_if_exists(&self.lock_info_path())?;
+                Ok(info)
+            }
+            Err(TryLockError::WouldBlock) => Err(StateError::HeldByLiveProcess(info)),
+            Err(TryLockError::Error(e)) => Err(StateError::io("lock", &lock_path, e)),
+        }
+    }
+
+    /// The current serial and the backup's, newest first. A backup that fails verification is
+    /// left out (the current state is still listed).
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        let mut entries = Vec::new();
+        if let Some(doc) = self.read()? {
+            entries.push(doc.history_entry());
+        }
+        let backup = LocalStore::new(self.backup_path());
+        if let Ok(Some(doc)) = backup.read() {
+            entries.push(doc.history_entry());
+        }
+        entries.sort_by(|a, b| b.serial.cmp(&a.serial));
+        entries.dedup_by_key(|e| e.serial);
+        Ok(entries)
+    }
+}
+
+/// A new state version written to a synced temp file, not yet in place. Dropping it without
+/// `commit` removes the temp file; the state is untouched either way until `commit`.
+#[derive(Debug)]
+pub struct StagedWrite {
+    temp: PathBuf,
+    store: LocalStore,
+    done: bool,
+}
+
+impl StagedWrite {
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Second half: keep the current file as the backup, rename the temp file over the state,
+    /// fsync the directory.
+    pub fn commit(mut self) -> Result<(), StateError> {
+        let path = self.store.path.clone();
+        if path.exists() {
+            keep_backup(&path, &self.store.backup_path())?;
+        }
+        fs::rename(&self.temp, &path).map_err(|e| StateError::io("rename into", &path, e))?;
+        self.done = true;
+        sync_dir(&self.store.dir())
+    }
+
+    /// What a crash before the rename leaves behind: the temp file, and the state untouched.
+    pub fn abandon(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for StagedWrite {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+impl LocalLock {
+    /// What a crashed run leaves: the OS lock freed (its process is gone), the info file kept.
+    pub fn abandon(mut self) {
+        self.abandoned = true;
+        self.file.take();
+    }
+}
+
+impl Drop for LocalLock {
+    fn drop(&mut self) {
+        if !self.abandoned {
+            // Remove the info only if it is still ours (force-unlock may have replaced it).
+            let ours = fs::read(&self.info_path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<LockInfo>(&b).ok())
+                .is_some_and(|i| i.id == self.id);
+            if ours {
+                let _ = fs::remove_file(&self.info_path);
+            }
+        }
+        // Dropping the file releases the OS lock.
+        self.file.take();
+    }
+}
+
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| StateError::io("create", path, e))?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| StateError::io("write", path, e))
+}
+
+/// Replace a small file atomically (temp + rename), without fsync: used for lock info.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let temp = suffixed(path, &format!(".tmp-{}", std::process::id()));
+    fs::write(&temp, bytes).map_err(|e| StateError::io("write", &temp, e))?;
+    fs::rename(&temp, path).map_err(|e| StateError::io("rename into", path, e))
+}
+
+/// Make `backup` the current `path` (hard link, or a copy), atomically replacing the old backup.
+fn keep_backup(path: &Path, backup: &Path) -> Result<(), StateError> {
+    let temp = suffixed(backup, &format!(".tmp-{}", std::process::id()));
+    remove_if_exists(&temp)?;
+    if fs::hard_link(path, &temp).is_err() {
+        let bytes = fs::read(path).map_err(|e| StateError::io("read", path, e))?;
+        write_synced(&temp, &bytes)?;
+    }
+    fs::rename(&temp, backup).map_err(|e| StateError::io("rename into", backup, e))
+}
+
+fn remove_if_exists(path: &Path) -> Result<(), StateError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(StateError::io("remove", path, e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StateError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StateError::io("sync the directory", dir, e))
+}

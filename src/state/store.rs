@@ -1,0 +1,167 @@
+//! The one store interface the commands and `apply` use: read, compare-and-swap write, lock,
+//! force-unlock and history, over the local file store or PostgreSQL.
+
+use std::time::Duration;
+
+use super::canonical;
+use super::document::{FORMAT_VERSION, HistoryEntry, StateDocument, now_rfc3339};
+use super::error::StateError;
+use super::local::{LocalLock, LocalStore};
+use super::lock::LockInfo;
+use super::postgres::{PgLock, PgStore};
+use crate::model::StateSettings;
+
+pub enum Store {
+    Local(LocalStore),
+    Postgres(PgStore),
+}
+
+/// Open the store the configuration names. For PostgreSQL this resolves the connection string,
+/// connects and runs pending migrations.
+pub async fn open_store(settings: &StateSettings) -> Result<Store, StateError> {
+    match settings {
+        StateSettings::Local { path } => Ok(Store::Local(LocalStore::new(path))),
+        StateSettings::Postgres { url, workspace } => {
+            let conn = url.resolve()?;
+            Ok(Store::Postgres(PgStore::connect(&conn, workspace).await?))
+        }
+    }
+}
+
+/// A held state lock. Dropping it releases the lock; `release` does so and reports errors.
+pub struct LockGuard {
+    pub info: LockInfo,
+    /// The lock of a crashed run that was found and replaced, if any (worth a warning).
+    pub replaced_stale: Option<LockInfo>,
+    inner: GuardInner,
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("info", &self.info)
+            .field("replaced_stale", &self.replaced_stale)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the connection string: only where the state lives.
+        write!(f, "Store({})", self.describe())
+    }
+}
+
+enum GuardInner {
+    Local(LocalLock),
+    Postgres(PgLock),
+}
+
+impl LockGuard {
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+
+    /// Release the lock now.
+    pub async fn release(self) -> Result<(), StateError> {
+        match self.inner {
+            GuardInner::Local(lock) => {
+                drop(lock);
+                Ok(())
+            }
+            GuardInner::Postgres(lock) => lock.release().await,
+        }
+    }
+
+    /// Simulate a crash of the holder: the lock itself is freed (as the OS or the database
+    /// server does when a process dies) but its holder information is left behind.
+    #[doc(hidden)]
+    pub fn abandon(self) {
+        match self.inner {
+            GuardInner::Local(lock) => lock.abandon(),
+            GuardInner::Postgres(lock) => lock.abandon(),
+        }
+    }
+}
+
+impl Store {
+    /// Where the state lives, for messages: a file path or `postgres workspace NAME`. Never
+    /// contains the connection string.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Local(s) => s.path().display().to_string(),
+            Store::Postgres(s) => format!("postgres workspace {}", s.workspace()),
+        }
+    }
+
+    /// The current state, checksum verified and upgraded; `None` when there is none yet.
+    pub async fn read(&self) -> Result<Option<StateDocument>, StateError> {
+        match self {
+            Store::Local(s) => s.read(),
+            Store::Postgres(s) => s.read().await,
+        }
+    }
+
+    /// Write `doc` if the stored serial is still `expected_serial` (`None`: no state yet).
+    /// Returns what was written: serial +1, this tool's version, a fresh checksum.
+    pub async fn write(
+        &self,
+        doc: &StateDocument,
+        expected_serial: Option<u64>,
+    ) -> Result<StateDocument, StateError> {
+        match self {
+            Store::Local(s) => s.write(doc, expected_serial),
+            Store::Postgres(s) => s.write(doc, expected_serial).await,
+        }
+    }
+
+    /// Lock the state for `operation`, waiting up to `timeout` for another holder to finish.
+    pub async fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, StateError> {
+        match self {
+            Store::Local(s) => {
+                let (lock, info, stale) = s.lock(operation, timeout).await?;
+                Ok(LockGuard {
+                    info,
+                    replaced_stale: stale,
+                    inner: GuardInner::Local(lock),
+                })
+            }
+            Store::Postgres(s) => {
+                let (lock, info, stale) = s.lock(operation, timeout).await?;
+                Ok(LockGuard {
+                    info,
+                    replaced_stale: stale,
+                    inner: GuardInner::Postgres(lock),
+                })
+            }
+        }
+    }
+
+    /// Clear the lock `id` left by a dead run. Returns what it was.
+    pub async fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        match self {
+            Store::Local(s) => s.force_unlock(id),
+            Store::Postgres(s) => s.force_unlock(id).await,
+        }
+    }
+
+    /// Past serials, newest first (local: the current one and the backup's).
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        match self {
+            Store::Local(s) => s.history(),
+            Store::Postgres(s) => s.history().await,
+        }
+    }
+}
+
+/// The document as it will be written after `found`: the next serial (always above both the
+/// stored one and the document's own), this tool's version and format, now, and its checksum.
+pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> StateDocument {
+    let mut next = doc.clone();
+    next.format_version = FORMAT_VERSION;
+    next.serial = doc.serial.max(found.unwrap_or(0)) + 1;
+    next.tool_version = env!("CARGO_PKG_VERSION").to_string();
+    next.written_at = now_rfc3339();
+    canonical::seal(&mut next);
+    next
+}
