@@ -1,0 +1,244 @@
+//! The attribute lines of one resource change in the human plan: one line per shown
+//! attribute, names aligned, unchanged attributes counted instead of shown, sensitive values
+//! masked, values known only after apply marked, and multi-line strings diffed line by line.
+//! It owns the decision of how each attribute reads; it never decides what changes.
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use super::painter::Painter;
+use crate::plan::{Action, Attributes, KNOWN_AFTER_APPLY, ResourceChange, SENSITIVE};
+
+/// Indentation of attribute lines inside a block.
+const ATTR_INDENT: &str = "      ";
+
+/// What the attribute part of a block holds.
+#[derive(Debug, Default)]
+pub struct AttrLines {
+    pub lines: Vec<String>,
+    /// Attributes equal before and after, not shown.
+    pub hidden: usize,
+}
+
+/// How one attribute reads: its symbol, then either a one-line value or a heredoc.
+enum Row {
+    Line {
+        sym: char,
+        name: String,
+        text: String,
+    },
+    Heredoc {
+        sym: char,
+        name: String,
+        body: Vec<(ChangeTag, String)>,
+    },
+}
+
+impl Row {
+    fn name(&self) -> &str {
+        match self {
+            Row::Line { name, .. } | Row::Heredoc { name, .. } => name,
+        }
+    }
+}
+
+/// The lines of every attribute of `change` that is worth a reviewer's eye.
+pub fn attribute_lines(change: &ResourceChange, p: &Painter) -> AttrLines {
+    let mut rows = Vec::new();
+    let mut hidden = 0;
+    for name in attribute_names(change) {
+        match attribute_row(change, &name) {
+            Some(row) => rows.push(row),
+            None if change.action != Action::Create && change.action != Action::Delete => {
+                hidden += 1
+            }
+            None => {}
+        }
+    }
+    let width = rows.iter().map(|r| r.name().len()).max().unwrap_or(0);
+    let mut lines = Vec::new();
+    for row in rows {
+        push_row(&mut lines, row, width, p);
+    }
+    AttrLines { lines, hidden }
+}
+
+/// Names from before and after, in order, each once.
+fn attribute_names(change: &ResourceChange) -> Vec<String> {
+    let mut names: Vec<String> = change
+        .before
+        .iter()
+        .chain(change.after.iter())
+        .flat_map(|attrs| attrs.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn attribute_row(change: &ResourceChange, name: &str) -> Option<Row> {
+    let before = value_of(&change.before, name);
+    let after = value_of(&change.after, name);
+    let sensitive = change.sensitive.iter().any(|s| s == name)
+        || [before, after].iter().any(|v| is_marker(*v, SENSITIVE));
+    let unknown =
+        change.unknown_after.iter().any(|s| s == name) || is_marker(after, KNOWN_AFTER_APPLY);
+    let name = name.to_string();
+    match change.action {
+        Action::NoOp => None,
+        Action::Create => after
+            .or(unknown.then_some(&Value::Null))
+            .map(|v| added(name, v, sensitive, unknown)),
+        Action::Delete => before.map(|v| removed(name, v, sensitive)),
+        _ => changed(name, before, after, sensitive, unknown),
+    }
+}
+
+/// The attribute's value on one side; a JSON null counts as absent.
+fn value_of<'a>(side: &'a Option<Attributes>, name: &str) -> Option<&'a Value> {
+    side.as_ref()
+        .and_then(|a| a.get(name))
+        .filter(|v| !v.is_null())
+}
+
+fn is_marker(value: Option<&Value>, marker: &str) -> bool {
+    value.and_then(Value::as_str) == Some(marker)
+}
+
+fn added(name: String, value: &Value, sensitive: bool, unknown: bool) -> Row {
+    if unknown {
+        return line('+', name, KNOWN_AFTER_APPLY.to_string());
+    }
+    if sensitive {
+        return line('+', name, "(sensitive value)".to_string());
+    }
+    match multiline(value) {
+        Some(text) => heredoc('+', name, "", text),
+        None => line('+', name, show(value)),
+    }
+}
+
+fn removed(name: String, value: &Value, sensitive: bool) -> Row {
+    if sensitive {
+        return line('-', name, "(sensitive value) -> null".to_string());
+    }
+    match multiline(value) {
+        Some(text) => heredoc('-', name, text, ""),
+        None => line('-', name, format!("{} -> null", show(value))),
+    }
+}
+
+fn changed(
+    name: String,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    sensitive: bool,
+    unknown: bool,
+) -> Option<Row> {
+    if unknown {
+        return Some(match before {
+            Some(_) if sensitive => line('~', name, "(sensitive value changed)".to_string()),
+            Some(old) => line('~', name, format!("{} -> {KNOWN_AFTER_APPLY}", show(old))),
+            None => line('+', name, KNOWN_AFTER_APPLY.to_string()),
+        });
+    }
+    match (before, after) {
+        (None, None) => None,
+        (Some(old), Some(new)) if old == new => None,
+        (None, Some(new)) => Some(added(name, new, sensitive, false)),
+        (Some(old), None) => Some(removed(name, old, sensitive)),
+        (Some(_), Some(_)) if sensitive => {
+            Some(line('~', name, "(sensitive value changed)".to_string()))
+        }
+        (Some(old), Some(new)) => Some(match (multiline(old), multiline(new)) {
+            (None, None) => line('~', name, format!("{} -> {}", show(old), show(new))),
+            _ => heredoc('~', name, text_of(old), text_of(new)),
+        }),
+    }
+}
+
+fn line(sym: char, name: String, text: String) -> Row {
+    Row::Line { sym, name, text }
+}
+
+/// A heredoc whose body is the line-by-line diff of `old` and `new` (one side empty for an
+/// added or removed value, so every line is then an insert or a delete).
+fn heredoc(sym: char, name: String, old: &str, new: &str) -> Row {
+    let diff = TextDiff::from_lines(old, new);
+    let body = diff
+        .iter_all_changes()
+        .map(|c| {
+            (
+                c.tag(),
+                c.value().trim_end_matches(['\n', '\r']).to_string(),
+            )
+        })
+        .collect();
+    Row::Heredoc { sym, name, body }
+}
+
+/// The text of a string value holding more than one line.
+fn multiline(value: &Value) -> Option<&str> {
+    value
+        .as_str()
+        .filter(|s| s.trim_end_matches('\n').contains('\n'))
+}
+
+fn text_of(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+/// A value as a reviewer reads it: strings quoted, markers bare, short lists inline.
+pub fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) if s == KNOWN_AFTER_APPLY => KNOWN_AFTER_APPLY.to_string(),
+        Value::String(s) if s == SENSITIVE => "(sensitive value)".to_string(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn push_row(lines: &mut Vec<String>, row: Row, width: usize, p: &Painter) {
+    match row {
+        Row::Line { sym, name, text } => {
+            lines.push(format!(
+                "{ATTR_INDENT}{} {name:<width$} = {text}",
+                paint_sym(sym, p)
+            ));
+        }
+        Row::Heredoc { sym, name, body } => {
+            lines.push(format!(
+                "{ATTR_INDENT}{} {name:<width$} = <<-EOT",
+                paint_sym(sym, p)
+            ));
+            for (tag, text) in body {
+                lines.push(heredoc_line(tag, &text, p));
+            }
+            lines.push(format!("{ATTR_INDENT}  EOT"));
+        }
+    }
+}
+
+fn heredoc_line(tag: ChangeTag, text: &str, p: &Painter) -> String {
+    let pad = format!("{ATTR_INDENT}    ");
+    let line = match tag {
+        ChangeTag::Equal => return format!("{pad}  {text}").trim_end().to_string(),
+        ChangeTag::Delete => format!("{} {text}", paint_sym('-', p)),
+        ChangeTag::Insert => format!("{} {text}", paint_sym('+', p)),
+    };
+    format!("{pad}{line}").trim_end().to_string()
+}
+
+/// A change symbol in its colour.
+pub fn paint_sym(sym: char, p: &Painter) -> String {
+    let text = sym.to_string();
+    match sym {
+        '+' => p.green(&text),
+        '-' => p.red(&text),
+        '~' => p.yellow(&text),
+        _ => text,
+    }
+}

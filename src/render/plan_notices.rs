@@ -1,0 +1,93 @@
+//! The warnings and errors a plan carries, gathered once for every format: diagnostics by
+//! severity, plus the checks the planner already knows will fail or warn (a reviewer must see
+//! them before apply turns a configuration Failed). Warnings come before errors.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::plan::{Expectation, Plan};
+
+/// One warning or error, ready to be written in any format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub severity: Severity,
+    /// One line: what is wrong and where.
+    pub title: String,
+    /// More lines: detail, location, help.
+    pub detail: Vec<String>,
+    /// `file`, line and column when the notice points into a configuration file.
+    pub file: Option<(String, usize, usize)>,
+}
+
+/// Every warning, then every error, of `plan`.
+pub fn notices(plan: &Plan) -> Vec<Notice> {
+    let mut out = check_notices(plan);
+    out.extend(diag_notices(&plan.diagnostics, Severity::Warning));
+    out.extend(diag_notices(&plan.diagnostics, Severity::Error));
+    out
+}
+
+/// Checks expected to fail or to pass with a warning, in change order.
+fn check_notices(plan: &Plan) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for change in plan.actionable() {
+        for check in &change.checks {
+            let what = match check.expectation {
+                Expectation::Fail => "is expected to fail",
+                Expectation::Warn => "is expected to pass with a warning",
+                Expectation::Pass | Expectation::Unknown => continue,
+            };
+            out.push(Notice {
+                severity: Severity::Warning,
+                title: format!("{}: check {} {what}", change.address, check.id),
+                detail: vec![check.message.clone()],
+                file: None,
+            });
+        }
+    }
+    out
+}
+
+/// Diagnostics of one severity, in the planner's order.
+pub fn diag_notices(diagnostics: &[Diagnostic], severity: Severity) -> Vec<Notice> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == severity)
+        .map(diag_notice)
+        .collect()
+}
+
+fn diag_notice(d: &Diagnostic) -> Notice {
+    let file = match (&d.file, &d.span) {
+        (Some(f), Some(s)) => Some((f.display().to_string(), s.line, s.column)),
+        (Some(f), None) => Some((f.display().to_string(), 0, 0)),
+        _ => None,
+    };
+    let mut detail = Vec::new();
+    if let Some((f, line, col)) = &file {
+        detail.push(match line {
+            0 => format!("--> {f}"),
+            _ => format!("--> {f}:{line}:{col}"),
+        });
+    } else if let Some(pointer) = &d.pointer {
+        detail.push(format!("--> {pointer}"));
+    }
+    for related in &d.related {
+        detail.push(format!("note: {}", related.message));
+    }
+    if let Some(help) = &d.help {
+        detail.push(format!("help: {help}"));
+    }
+    Notice {
+        severity: d.severity,
+        title: format!("{} [{}]", d.message, d.code),
+        detail,
+        file,
+    }
+}
+
+/// `Warning` or `Error`, as the human formats spell it.
+pub fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Warning => "Warning",
+        Severity::Error => "Error",
+    }
+}
