@@ -1,8 +1,9 @@
 //! Every byte a person or a program reads: diagnostics, plans, state, reports, in human, json,
 //! markdown and github formats.
 
-pub mod diagnostics;
 pub mod apply_report;
+pub mod diagnostics;
+pub mod discover;
 pub mod drift;
 mod painter;
 mod plan_attrs;
@@ -25,4 +26,3 @@ pub fn render_plan(plan: &Plan, format: PlanFormat, color: bool) -> String {
         PlanFormat::Github => plan_github::render(plan, color),
     }
 }
-

@@ -1,0 +1,255 @@
+//! Turns world nodes into Graph JSON for a field selection: default field sets, known fields
+//! the world does not hold (omitted, as Meta omits empty fields), unknown fields (code 100),
+//! and edges embedded as `{data, paging}` with `next` links to the edge URL.
+
+use serde_json::{Map, Value, json};
+
+use crate::errors::GraphError;
+use crate::fields::{self, Field};
+use crate::paging::PageArgs;
+use crate::urlenc::encode_query;
+use crate::world::{Business, PhoneNumber, Waba};
+
+/// Where links point: `http://127.0.0.1:PORT/v23.0`.
+pub struct Ctx<'a> {
+    pub versioned_base: &'a str,
+}
+
+pub const BUSINESS_DEFAULT: &[&str] = &["id", "name"];
+pub const WABA_DEFAULT: &[&str] = &[
+    "id",
+    "name",
+    "currency",
+    "timezone_id",
+    "message_template_namespace",
+];
+pub const NUMBER_DEFAULT: &[&str] = &[
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+];
+pub const NUMBER_ROW_DEFAULT: &[&str] = &[
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "code_verification_status",
+];
+
+/// Fields Meta has on a Business that the simulator does not model: accepted, not sent.
+const BUSINESS_OTHER: &[&str] = &[
+    "created_time",
+    "link",
+    "primary_page",
+    "profile_picture_uri",
+    "timezone_id",
+    "two_factor_type",
+    "updated_time",
+    "vertical",
+    "vertical_id",
+    "is_hidden",
+];
+const WABA_OTHER: &[&str] = &[
+    "analytics",
+    "auth_international_rate_eligibility",
+    "creation_time",
+    "disable_marketing_messages_on_cloud_api",
+    "health_status",
+    "is_enabled_for_insights",
+    "is_shared_with_partners",
+    "linked_commerce_account",
+    "marketing_messages_lite_api_status",
+    "marketing_messages_onboarding_status",
+    "on_behalf_of_business_info",
+    "owner_business",
+    "owner_business_info",
+    "primary_business_location",
+    "primary_funding_id",
+    "purchase_order_number",
+    "template_auto_archival_enabled",
+    "whatsapp_business_manager_messaging_limit",
+    "message_templates",
+    "subscribed_apps",
+    "assigned_users",
+];
+const NUMBER_OTHER: &[&str] = &[
+    "quality_score",
+    "certificate",
+    "new_certificate",
+    "is_on_biz_app",
+    "is_preverified_number",
+    "eligibility_for_api_business_global_search",
+    "health_status",
+    "webhook_configuration",
+    "conversational_automation",
+    "country_code",
+    "country_dial_code",
+    "unified_cert_status",
+    "host_platform",
+    "username",
+    "whatsapp_business_profile",
+];
+
+/// The requested fields, or the defaults when none were named.
+fn selection(fields: &[Field], defaults: &[&str]) -> Vec<Field> {
+    if fields.is_empty() {
+        defaults.iter().map(|f| Field::plain(f)).collect()
+    } else {
+        fields.to_vec()
+    }
+}
+
+fn put(out: &mut Map<String, Value>, name: &str, v: &Option<String>) {
+    if let Some(v) = v {
+        out.insert(name.to_string(), json!(v));
+    }
+}
+
+pub fn business(ctx: &Ctx, b: &Business, fields: &[Field]) -> Result<Value, GraphError> {
+    let mut out = Map::new();
+    for f in selection(fields, BUSINESS_DEFAULT) {
+        match f.name.as_str() {
+            "id" => put(&mut out, "id", &Some(b.id.clone())),
+            "name" => put(&mut out, "name", &Some(b.name.clone())),
+            "verification_status" => put(&mut out, "verification_status", &b.verification_status),
+            "owned_whatsapp_business_accounts" | "client_whatsapp_business_accounts" => {
+                let list = if f.name.starts_with("owned") {
+                    &b.owned_whatsapp_business_accounts
+                } else {
+                    &b.client_whatsapp_business_accounts
+                };
+                let path = format!("{}/{}", b.id, f.name);
+                let v = embedded(ctx, &path, list, &f, |w, sub| {
+                    waba(ctx, w, sub, WABA_DEFAULT)
+                })?;
+                out.insert(f.name.clone(), v);
+            }
+            other if BUSINESS_OTHER.contains(&other) => {}
+            other => return Err(GraphError::unknown_field(other, "Business")),
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<Value, GraphError> {
+    let mut out = Map::new();
+    for f in selection(fields, defaults) {
+        match f.name.as_str() {
+            "id" => put(&mut out, "id", &Some(w.id.clone())),
+            "name" => put(&mut out, "name", &Some(w.name.clone())),
+            "currency" => put(&mut out, "currency", &w.currency),
+            "timezone_id" => put(&mut out, "timezone_id", &w.timezone_id),
+            "message_template_namespace" => put(
+                &mut out,
+                "message_template_namespace",
+                &w.message_template_namespace,
+            ),
+            "account_review_status" => {
+                put(&mut out, "account_review_status", &w.account_review_status)
+            }
+            "business_verification_status" => put(
+                &mut out,
+                "business_verification_status",
+                &w.business_verification_status,
+            ),
+            "country" => put(&mut out, "country", &w.country),
+            "ownership_type" => put(&mut out, "ownership_type", &w.ownership_type),
+            "status" => put(&mut out, "status", &w.status),
+            "phone_numbers" => {
+                let path = format!("{}/phone_numbers", w.id);
+                let v = embedded(ctx, &path, &w.phone_numbers, &f, |n, sub| {
+                    number(n, sub, NUMBER_ROW_DEFAULT)
+                })?;
+                out.insert("phone_numbers".into(), v);
+            }
+            other if WABA_OTHER.contains(&other) => {}
+            other => return Err(GraphError::unknown_field(other, "WhatsAppBusinessAccount")),
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+pub fn number(n: &PhoneNumber, fields: &[Field], defaults: &[&str]) -> Result<Value, GraphError> {
+    let mut out = Map::new();
+    for f in selection(fields, defaults) {
+        let name = f.name.as_str();
+        let value: Option<Value> = match name {
+            "id" => Some(json!(n.id)),
+            "display_phone_number" => n.display_phone_number.as_ref().map(|v| json!(v)),
+            "verified_name" => n.verified_name.as_ref().map(|v| json!(v)),
+            "quality_rating" => n.quality_rating.as_ref().map(|v| json!(v)),
+            "throughput" => n.throughput.as_ref().map(|v| json!({ "level": v })),
+            "status" => n.status.as_ref().map(|v| json!(v)),
+            "name_status" => n.name_status.as_ref().map(|v| json!(v)),
+            "new_name_status" => n.new_name_status.as_ref().map(|v| json!(v)),
+            "code_verification_status" => n.code_verification_status.as_ref().map(|v| json!(v)),
+            "messaging_limit_tier" => n.messaging_limit_tier.as_ref().map(|v| json!(v)),
+            "whatsapp_business_manager_messaging_limit" => n
+                .whatsapp_business_manager_messaging_limit
+                .as_ref()
+                .map(|v| json!(v)),
+            "platform_type" => n.platform_type.as_ref().map(|v| json!(v)),
+            "account_mode" => n.account_mode.as_ref().map(|v| json!(v)),
+            "is_official_business_account" => n.is_official_business_account.map(|v| json!(v)),
+            "is_pin_enabled" => n.is_pin_enabled.map(|v| json!(v)),
+            "search_visibility" => n.search_visibility.as_ref().map(|v| json!(v)),
+            "last_onboarded_time" => n.last_onboarded_time.as_ref().map(|v| json!(v)),
+            other if NUMBER_OTHER.contains(&other) => None,
+            other => {
+                return Err(GraphError::unknown_field(
+                    other,
+                    "WhatsAppBusinessPhoneNumber",
+                ));
+            }
+        };
+        if let Some(v) = value {
+            out.insert(name.to_string(), v);
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// An edge embedded in a node: one page of rows plus paging whose links open the edge.
+fn embedded<T>(
+    ctx: &Ctx,
+    edge_path: &str,
+    items: &[T],
+    f: &Field,
+    row: impl Fn(&T, &[Field]) -> Result<Value, GraphError>,
+) -> Result<Value, GraphError> {
+    let args = PageArgs {
+        limit: f.limit,
+        after: f.after.clone(),
+        before: f.before.clone(),
+    };
+    let sub = f.sub.clone().unwrap_or_default();
+    let mut extra = Vec::new();
+    if !sub.is_empty() {
+        extra.push(("fields".to_string(), fields::render(&sub)));
+    }
+    list(ctx, edge_path, items, &args, &extra, |t| row(t, &sub))
+}
+
+/// One page of an edge as `{data, paging}`; `extra` are the query parameters `next` keeps.
+pub fn list<T>(
+    ctx: &Ctx,
+    edge_path: &str,
+    items: &[T],
+    args: &PageArgs,
+    extra: &[(String, String)],
+    row: impl Fn(&T) -> Result<Value, GraphError>,
+) -> Result<Value, GraphError> {
+    let page = args.page(items.len())?;
+    let data = items[page.start..page.end]
+        .iter()
+        .map(row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let link = |key: &str, cursor: &str| {
+        let mut q: Vec<(String, String)> = extra.to_vec();
+        q.push(("limit".into(), page.limit.to_string()));
+        q.push((key.to_string(), cursor.to_string()));
+        format!("{}/{}?{}", ctx.versioned_base, edge_path, encode_query(&q))
+    };
+    Ok(json!({ "data": data, "paging": page.paging(link) }))
+}

@@ -1,0 +1,289 @@
+//! The Graph routes: version prefix, authentication, node lookup with permissions (200 for
+//! a node the token cannot see, 100 for an unknown id), scopes, the per-WABA budget, and the
+//! node and edge answers. Pure over the shared state: no sleeping, no sockets.
+
+use std::time::Instant;
+
+use crate::errors::GraphError;
+use crate::fields::{self, Field};
+use crate::paging::PageArgs;
+use crate::render::{self, Ctx};
+use crate::server::auth::{self, TokenState};
+use crate::server::batch;
+use crate::server::reply::{Body, GraphRequest, Reply};
+use crate::state::{Live, Shared, lock};
+use crate::usage::Charge;
+use crate::world::{Loc, Token};
+
+/// What kind of route a request hit, for counters.
+pub fn is_version(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('v') else {
+        return false;
+    };
+    let mut parts = rest.split('.');
+    let ok =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// Answers one Graph request (an HTTP request or a batch sub-request) and counts it.
+pub fn handle(sh: &Shared, req: &GraphRequest, in_batch: bool) -> Reply {
+    let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let version = segs.first().copied().filter(|v| is_version(v));
+    let rest: &[&str] = if version.is_some() { &segs[1..] } else { &segs };
+    let version = version.unwrap_or("v23.0").to_string();
+
+    if rest.is_empty() && req.method == "POST" && !in_batch {
+        let reply = batch::run(sh, req, &version);
+        count(
+            sh,
+            "batch",
+            &auth::classify(&sh.read(), req.token()).label(),
+            &reply,
+        );
+        return reply;
+    }
+    let live = sh.read();
+    let caller = auth::classify(&live, req.token());
+    let (kind, result) = if segs.first().is_some_and(|v| !is_version(v)) || segs.is_empty() {
+        (
+            "other",
+            Err(GraphError::bad_param(format!(
+                "Unsupported version or path: {}; use /vNN.N/... e.g. /v23.0/me",
+                req.path
+            ))),
+        )
+    } else {
+        route(sh, &live, req, &caller, rest, &version)
+    };
+    let echo = lock(&sh.faults).echo_token_in_errors;
+    let mut reply = result.unwrap_or_else(Reply::error);
+    if let (true, Body::Error(e)) = (echo, &mut reply.body) {
+        *e = e.clone().echoing(req.token());
+    }
+    let reply = reply.header("facebook-api-version", version);
+    count(sh, kind, &caller.label(), &reply);
+    reply
+}
+
+fn count(sh: &Shared, kind: &str, label: &str, reply: &Reply) {
+    let mut stats = lock(&sh.stats);
+    stats.route(kind, label);
+    if let Some(k) = reply.error_key() {
+        stats.error(k);
+    }
+}
+
+type Routed = (&'static str, Result<Reply, GraphError>);
+
+fn route(
+    sh: &Shared,
+    live: &Live,
+    req: &GraphRequest,
+    caller: &TokenState,
+    rest: &[&str],
+    version: &str,
+) -> Routed {
+    if req.method != "GET" {
+        let id = rest.join("/");
+        return (
+            "other",
+            Err(GraphError::unknown_object(&id, &req.method.to_lowercase())),
+        );
+    }
+    match rest {
+        ["debug_token"] => ("debug_token", auth::debug_token(live, req, caller)),
+        ["me"] => ("me", caller.require().and_then(|t| auth::me(req, t))),
+        [id] => node_route(sh, live, req, caller, id, None, version),
+        [id, edge] => node_route(sh, live, req, caller, id, Some(edge), version),
+        _ => ("other", Err(GraphError::unknown_path(&rest.join("/")))),
+    }
+}
+
+fn kind_of(loc: Loc, edge: Option<&str>) -> &'static str {
+    match (loc, edge) {
+        (Loc::Business(_), None) => "business",
+        (Loc::Business(_), Some("owned_whatsapp_business_accounts")) => "owned_wabas",
+        (Loc::Business(_), Some("client_whatsapp_business_accounts")) => "client_wabas",
+        (Loc::Waba(..), None) => "waba",
+        (Loc::Waba(..), Some("phone_numbers")) => "phone_numbers",
+        (Loc::Number(..), None) => "phone_number",
+        _ => "other",
+    }
+}
+
+fn node_route(
+    sh: &Shared,
+    live: &Live,
+    req: &GraphRequest,
+    caller: &TokenState,
+    id: &str,
+    edge: Option<&str>,
+    version: &str,
+) -> Routed {
+    let token = match caller.require() {
+        Ok(t) => t,
+        Err(e) => return ("other", Err(e)),
+    };
+    let Some(&loc) = live.index.nodes.get(id) else {
+        return ("other", Err(GraphError::unknown_object(id, "get")));
+    };
+    let kind = kind_of(loc, edge);
+    (
+        kind,
+        serve_node(sh, live, req, token, id, loc, edge, version),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn serve_node(
+    sh: &Shared,
+    live: &Live,
+    req: &GraphRequest,
+    token: &Token,
+    id: &str,
+    loc: Loc,
+    edge: Option<&str>,
+    version: &str,
+) -> Result<Reply, GraphError> {
+    let visible = live
+        .index
+        .visible_to
+        .get(id)
+        .is_some_and(|who| who.iter().any(|b| token.businesses.contains(b)));
+    if !visible {
+        return Err(GraphError::permission(
+            "Permissions error: the access token does not have access to this object",
+        ));
+    }
+    let scope = match loc {
+        Loc::Business(_) => "business_management",
+        _ => "whatsapp_business_management",
+    };
+    auth::require_scope(token, scope)?;
+    let fields = fields::parse(req.param("fields").unwrap_or("")).map_err(GraphError::bad_param)?;
+    let charge = waba_of(live, loc).map(|w| {
+        let budget = lock(&sh.faults).rate_limit_budget;
+        let c = lock(&sh.usage).charge(&w, budget, Instant::now());
+        *lock(&sh.stats).by_waba.entry(w).or_default() += 1;
+        c
+    });
+    if let Some(c) = charge.as_ref().filter(|c| c.refused) {
+        return Ok(with_usage(Reply::error(GraphError::rate_limited()), c));
+    }
+    let base = format!("{}/{}", sh.base_url(), version);
+    let ctx = Ctx {
+        versioned_base: &base,
+    };
+    let body = render_node(&ctx, live, req, loc, edge, &fields)?;
+    let mut reply = Reply::json(body);
+    if let Some(c) = charge {
+        reply = with_usage(reply, &c);
+    }
+    Ok(reply)
+}
+
+fn with_usage(reply: Reply, c: &Charge) -> Reply {
+    reply.header("x-business-use-case-usage", c.header())
+}
+
+/// The WABA whose budget a request on this node spends (business-level reads spend none).
+fn waba_of(live: &Live, loc: Loc) -> Option<String> {
+    match loc {
+        Loc::Business(_) => None,
+        Loc::Waba(b, c, w) | Loc::Number(b, c, w, _) => {
+            Some(live.world.waba_at(b, c, w).id.clone())
+        }
+    }
+}
+
+fn page_args(req: &GraphRequest) -> Result<PageArgs, GraphError> {
+    let limit = match req.param("limit") {
+        None | Some("") => None,
+        Some(l) => Some(l.parse::<usize>().map_err(|_| {
+            GraphError::bad_param(format!(
+                "Param limit must be a non-negative integer, got {l}"
+            ))
+        })?),
+    };
+    Ok(PageArgs {
+        limit,
+        after: req.param("after").map(str::to_string),
+        before: req.param("before").map(str::to_string),
+    })
+}
+
+fn render_node(
+    ctx: &Ctx,
+    live: &Live,
+    req: &GraphRequest,
+    loc: Loc,
+    edge: Option<&str>,
+    fields: &[Field],
+) -> Result<serde_json::Value, GraphError> {
+    let w = &live.world;
+    // `next` links of a top-level edge repeat the selection but never the token.
+    let keep: Vec<(String, String)> = req
+        .params
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "fields" | "summary"))
+        .cloned()
+        .collect();
+    match (loc, edge) {
+        (Loc::Business(b), None) => render::business(ctx, w.business_at(b), fields),
+        (
+            Loc::Business(b),
+            Some(e @ ("owned_whatsapp_business_accounts" | "client_whatsapp_business_accounts")),
+        ) => {
+            let b = w.business_at(b);
+            let list = if e.starts_with("owned") {
+                &b.owned_whatsapp_business_accounts
+            } else {
+                &b.client_whatsapp_business_accounts
+            };
+            render::list(
+                ctx,
+                &format!("{}/{e}", b.id),
+                list,
+                &page_args(req)?,
+                &keep,
+                |x| render::waba(ctx, x, fields, render::WABA_DEFAULT),
+            )
+        }
+        (Loc::Waba(b, c, i), None) => {
+            render::waba(ctx, w.waba_at(b, c, i), fields, render::WABA_DEFAULT)
+        }
+        (Loc::Waba(b, c, i), Some("phone_numbers")) => {
+            let waba = w.waba_at(b, c, i);
+            let mut v = render::list(
+                ctx,
+                &format!("{}/phone_numbers", waba.id),
+                &waba.phone_numbers,
+                &page_args(req)?,
+                &keep,
+                |n| render::number(n, fields, render::NUMBER_ROW_DEFAULT),
+            )?;
+            if req
+                .param("summary")
+                .is_some_and(|s| s.split(',').any(|x| x == "total_count"))
+            {
+                v["summary"] = serde_json::json!({ "total_count": waba.phone_numbers.len() });
+            }
+            Ok(v)
+        }
+        (Loc::Number(b, c, i, n), None) => render::number(
+            &w.waba_at(b, c, i).phone_numbers[n],
+            fields,
+            render::NUMBER_DEFAULT,
+        ),
+        (_, Some(e)) => Err(GraphError::unknown_field(e, node_type(loc))),
+    }
+}
+
+fn node_type(loc: Loc) -> &'static str {
+    match loc {
+        Loc::Business(_) => "Business",
+        Loc::Waba(..) => "WhatsAppBusinessAccount",
+        Loc::Number(..) => "WhatsAppBusinessPhoneNumber",
+    }
+}

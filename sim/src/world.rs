@@ -1,0 +1,375 @@
+//! The simulated world: tokens, business portfolios, their WABAs and phone numbers.
+//!
+//! Owns the YAML shape (documented in sim/README.md), its validation and the id index the
+//! server uses to find a node in O(1). It does no I/O beyond `from_path` and knows nothing of
+//! HTTP.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Why a world file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    #[error("cannot read world file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("world file is not valid YAML for a world: {0}")]
+    Parse(String),
+    #[error("world is inconsistent: {0}")]
+    Invalid(String),
+}
+
+/// Everything the simulator knows: who can call it and what they can see.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    #[serde(default)]
+    pub tokens: Vec<Token>,
+    #[serde(default)]
+    pub businesses: Vec<Business>,
+}
+
+/// An access token a client may send. Its `value` is a secret: never logged or counted by it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub value: String,
+    /// A name for counters and logs (defaults to `token-N`, N its position).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// false = revoked / invalidated: every call with it answers 190.
+    #[serde(default = "yes")]
+    pub valid: bool,
+    /// RFC 3339; absent = never expires.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// RFC 3339; absent = a fixed date in the past.
+    #[serde(default)]
+    pub issued_at: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Business portfolio ids this token can see (with their WABAs and numbers).
+    #[serde(default)]
+    pub businesses: Vec<String>,
+    /// The system user behind the token (`/me`, `debug_token.user_id`).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub application: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A business portfolio.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Business {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub verification_status: Option<String>,
+    #[serde(default)]
+    pub owned_whatsapp_business_accounts: Vec<Waba>,
+    /// WABAs owned by another business and shared with this one.
+    #[serde(default)]
+    pub client_whatsapp_business_accounts: Vec<Waba>,
+}
+
+/// A WhatsApp Business Account.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Waba {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub timezone_id: Option<String>,
+    #[serde(default)]
+    pub message_template_namespace: Option<String>,
+    #[serde(default)]
+    pub account_review_status: Option<String>,
+    #[serde(default)]
+    pub business_verification_status: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub ownership_type: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub phone_numbers: Vec<PhoneNumber>,
+}
+
+/// A business phone number. Every field but `id` is optional: absent fields are not sent,
+/// as Meta omits fields without a value.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneNumber {
+    pub id: String,
+    #[serde(default)]
+    pub display_phone_number: Option<String>,
+    #[serde(default)]
+    pub verified_name: Option<String>,
+    #[serde(default)]
+    pub quality_rating: Option<String>,
+    /// The level only; served as `{"level": ...}`.
+    #[serde(default)]
+    pub throughput: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub name_status: Option<String>,
+    #[serde(default)]
+    pub new_name_status: Option<String>,
+    #[serde(default)]
+    pub code_verification_status: Option<String>,
+    #[serde(default)]
+    pub messaging_limit_tier: Option<String>,
+    #[serde(default)]
+    pub whatsapp_business_manager_messaging_limit: Option<String>,
+    #[serde(default)]
+    pub platform_type: Option<String>,
+    #[serde(default)]
+    pub account_mode: Option<String>,
+    #[serde(default)]
+    pub is_official_business_account: Option<bool>,
+    #[serde(default)]
+    pub is_pin_enabled: Option<bool>,
+    #[serde(default)]
+    pub search_visibility: Option<String>,
+    #[serde(default)]
+    pub last_onboarded_time: Option<String>,
+}
+
+impl World {
+    /// Parses and checks a world written in YAML.
+    pub fn from_yaml(text: &str) -> Result<World, WorldError> {
+        let world: World =
+            serde_saphyr::from_str(text).map_err(|e| WorldError::Parse(e.to_string()))?;
+        world.check()?;
+        Ok(world)
+    }
+
+    /// Reads a world file.
+    pub fn from_path(path: &Path) -> Result<World, WorldError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        World::from_yaml(&text)
+    }
+
+    /// Ids are unique across all nodes, token values are unique, dates parse, and tokens
+    /// name only businesses that exist.
+    pub fn check(&self) -> Result<(), WorldError> {
+        let mut ids = BTreeSet::new();
+        for b in &self.businesses {
+            unique(&mut ids, &b.id)?;
+            for w in b.wabas() {
+                unique(&mut ids, &w.id)?;
+                for n in &w.phone_numbers {
+                    unique(&mut ids, &n.id)?;
+                }
+            }
+        }
+        let mut values = BTreeSet::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if !values.insert(t.value.as_str()) {
+                return Err(WorldError::Invalid(format!(
+                    "token #{} repeats the value of an earlier token",
+                    i + 1
+                )));
+            }
+            for field in [&t.expires_at, &t.issued_at].into_iter().flatten() {
+                parse_time(field).map_err(|_| {
+                    WorldError::Invalid(format!(
+                        "token {}: date {field:?} is not RFC 3339 (e.g. 2027-01-01T00:00:00Z)",
+                        t.label_or(i)
+                    ))
+                })?;
+            }
+            for b in &t.businesses {
+                if !self.businesses.iter().any(|x| &x.id == b) {
+                    return Err(WorldError::Invalid(format!(
+                        "token {} names business {b} which the world does not have",
+                        t.label_or(i)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds a phone number anywhere in the world.
+    pub fn number_mut(&mut self, id: &str) -> Option<&mut PhoneNumber> {
+        self.wabas_mut()
+            .flat_map(|w| w.phone_numbers.iter_mut())
+            .find(|n| n.id == id)
+    }
+
+    /// Finds a WABA anywhere in the world.
+    pub fn waba_mut(&mut self, id: &str) -> Option<&mut Waba> {
+        self.wabas_mut().find(|w| w.id == id)
+    }
+
+    fn wabas_mut(&mut self) -> impl Iterator<Item = &mut Waba> {
+        self.businesses.iter_mut().flat_map(|b| {
+            b.owned_whatsapp_business_accounts
+                .iter_mut()
+                .chain(b.client_whatsapp_business_accounts.iter_mut())
+        })
+    }
+
+    /// Removes a number from its WABA; true when it was there.
+    pub fn remove_number(&mut self, id: &str) -> bool {
+        let mut removed = false;
+        for w in self.wabas_mut() {
+            let before = w.phone_numbers.len();
+            w.phone_numbers.retain(|n| n.id != id);
+            removed |= w.phone_numbers.len() != before;
+        }
+        removed
+    }
+
+    pub fn token_mut(&mut self, value: &str) -> Option<&mut Token> {
+        self.tokens.iter_mut().find(|t| t.value == value)
+    }
+}
+
+impl Business {
+    /// Owned then client WABAs.
+    pub fn wabas(&self) -> impl Iterator<Item = &Waba> {
+        self.owned_whatsapp_business_accounts
+            .iter()
+            .chain(self.client_whatsapp_business_accounts.iter())
+    }
+}
+
+impl Token {
+    /// The label used in counters: never the value.
+    pub fn label_or(&self, index: usize) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| format!("token-{}", index + 1))
+    }
+
+    /// Unix seconds of expiry; None = never.
+    pub fn expires_unix(&self) -> Option<i64> {
+        self.expires_at
+            .as_deref()
+            .and_then(|s| parse_time(s).ok())
+            .map(|t| t.unix_timestamp())
+    }
+
+    pub fn issued_unix(&self) -> i64 {
+        self.issued_at
+            .as_deref()
+            .and_then(|s| parse_time(s).ok())
+            .map_or(1_735_689_600, |t| t.unix_timestamp())
+    }
+}
+
+fn unique<'a>(ids: &mut BTreeSet<&'a str>, id: &'a str) -> Result<(), WorldError> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(WorldError::Invalid(format!(
+            "id {id:?} must be digits only, as Graph ids are"
+        )));
+    }
+    if !ids.insert(id) {
+        return Err(WorldError::Invalid(format!("id {id} appears twice")));
+    }
+    Ok(())
+}
+
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
+    OffsetDateTime::parse(s, &Rfc3339)
+}
+
+/// Where a node lives in the world, by positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loc {
+    Business(usize),
+    /// business, owned (false) or client (true), waba position
+    Waba(usize, bool, usize),
+    Number(usize, bool, usize, usize),
+}
+
+/// Lookup tables rebuilt whenever the world changes.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub nodes: HashMap<String, Loc>,
+    /// node id -> business ids whose tokens may see it
+    pub visible_to: HashMap<String, Vec<String>>,
+    pub tokens: HashMap<String, usize>,
+}
+
+impl Index {
+    pub fn build(world: &World) -> Index {
+        let mut ix = Index::default();
+        for (bi, b) in world.businesses.iter().enumerate() {
+            ix.nodes.insert(b.id.clone(), Loc::Business(bi));
+            ix.visible_to.insert(b.id.clone(), vec![b.id.clone()]);
+            for (client, list) in [
+                (false, &b.owned_whatsapp_business_accounts),
+                (true, &b.client_whatsapp_business_accounts),
+            ] {
+                for (wi, w) in list.iter().enumerate() {
+                    // A client WABA is visible to the business it is shared with.
+                    let who = vec![b.id.clone()];
+                    ix.nodes
+                        .entry(w.id.clone())
+                        .or_insert(Loc::Waba(bi, client, wi));
+                    add_visible(&mut ix.visible_to, &w.id, &who);
+                    for (ni, n) in w.phone_numbers.iter().enumerate() {
+                        ix.nodes
+                            .entry(n.id.clone())
+                            .or_insert(Loc::Number(bi, client, wi, ni));
+                        add_visible(&mut ix.visible_to, &n.id, &who);
+                    }
+                }
+            }
+        }
+        for (i, t) in world.tokens.iter().enumerate() {
+            ix.tokens.insert(t.value.clone(), i);
+        }
+        ix
+    }
+}
+
+fn add_visible(map: &mut HashMap<String, Vec<String>>, id: &str, who: &[String]) {
+    let entry = map.entry(id.to_string()).or_default();
+    for w in who {
+        if !entry.contains(w) {
+            entry.push(w.clone());
+        }
+    }
+}
+
+/// Resolves positions back to references.
+impl World {
+    pub fn business_at(&self, bi: usize) -> &Business {
+        &self.businesses[bi]
+    }
+
+    pub fn waba_at(&self, bi: usize, client: bool, wi: usize) -> &Waba {
+        let b = &self.businesses[bi];
+        if client {
+            &b.client_whatsapp_business_accounts[wi]
+        } else {
+            &b.owned_whatsapp_business_accounts[wi]
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Reading everything a plan needs: one `debug_token` per distinct token and one expanded read
+//! per business, sent as one Graph batch per token (at most 50 sub-requests each), all tokens
+//! concurrently. Extra pages of embedded edges are followed with plain GETs. A failure of one
+//! token or business lands in `Observed` as an error; it does not stop the others.
+
+use std::collections::BTreeSet;
+
+use futures::future::join_all;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::model::observed::{ObservedError, WabaOwnership};
+use crate::model::{Observed, ObservedBusiness, ObservedToken, TokenFingerprint};
+
+use super::error::RemoteError;
+use super::retry::is_transient;
+use super::token::Token;
+use super::wire::{Page, WireBusiness, WireNumber, WireWaba};
+use super::{Client, convert, redact};
+
+/// One token and the businesses to read with it.
+#[derive(Debug, Clone)]
+pub struct TokenReads {
+    pub token: Token,
+    pub business_ids: Vec<String>,
+}
+
+/// Pages followed per edge before giving up: a loop guard, far above any real portfolio.
+const MAX_PAGES: usize = 1000;
+
+type TokenResult = Result<ObservedToken, ObservedError>;
+type BusinessResult = (String, Result<ObservedBusiness, ObservedError>);
+
+/// What one sub-request is for.
+enum Read {
+    Token,
+    Business(String),
+}
+
+impl Client {
+    /// Read every token and business, concurrently; never fails as a whole.
+    pub async fn observe(&self, reads: &[TokenReads]) -> Observed {
+        let read_at = time::OffsetDateTime::now_utc().unix_timestamp();
+        let plan = plan_reads(reads);
+        let results = join_all(plan.iter().map(|(t, ids)| self.observe_token(t, ids))).await;
+        let mut observed = Observed {
+            read_at,
+            ..Observed::default()
+        };
+        for ((fingerprint, token), businesses) in results {
+            observed.tokens.insert(fingerprint, token);
+            observed.businesses.extend(businesses);
+        }
+        observed
+    }
+
+    async fn observe_token(
+        &self,
+        token: &Token,
+        business_ids: &[String],
+    ) -> ((TokenFingerprint, TokenResult), Vec<BusinessResult>) {
+        let mut reads = vec![Read::Token];
+        reads.extend(business_ids.iter().cloned().map(Read::Business));
+        let size = self.config().batch_size.clamp(1, 50);
+        let chunks = join_all(reads.chunks(size).map(|c| self.read_chunk(token, c))).await;
+        let mut token_result = None;
+        let mut businesses = Vec::new();
+        for (read, result) in chunks.into_iter().flatten() {
+            match read {
+                Read::Token => {
+                    token_result =
+                        Some(result.and_then(|v| self.token_from_value(token, v, "debug_token")))
+                }
+                Read::Business(id) => {
+                    let business = match result {
+                        Ok(v) => self.complete_business(token, id, v).await,
+                        Err(e) => Err(e),
+                    };
+                    businesses.push((id.clone(), business.map_err(|e| convert::error(&e))));
+                }
+            }
+        }
+        let token_result = token_result
+            .expect("the first chunk always holds the debug_token read")
+            .map_err(|e| convert::error(&e));
+        ((token.fingerprint(), token_result), businesses)
+    }
+
+    /// One batch; sub-requests that failed transiently (or were not processed) are retried as
+    /// plain GETs. If the batch itself fails, each read is tried on its own, except when the
+    /// token is rejected, which every read would hit again.
+    async fn read_chunk<'a>(
+        &self,
+        token: &Token,
+        chunk: &'a [Read],
+    ) -> Vec<(&'a Read, Result<Value, RemoteError>)> {
+        let urls: Vec<String> = chunk.iter().map(|r| self.path_of(token, r)).collect();
+        let answers = match self.transport.batch(token, &urls).await {
+            Ok(items) => items,
+            Err(err) if matches!(err.code(), Some(190 | 102)) => {
+                return chunk.iter().map(|r| (r, Err(err.clone()))).collect();
+            }
+            Err(_) => Vec::new(),
+        };
+        let singles = chunk.iter().zip(&urls).enumerate().map(|(i, (read, url))| {
+            let answer = answers.get(i).cloned().flatten();
+            async move {
+                let first = answer.map(|item| self.transport.batch_item(token, url, &item));
+                let result = match first {
+                    Some(r) if r.as_ref().is_err_and(is_transient) => {
+                        self.get_path(token, url).await
+                    }
+                    Some(r) => r,
+                    None => self.get_path(token, url).await,
+                };
+                (read, result)
+            }
+        });
+        join_all(singles).await
+    }
+
+    fn path_of(&self, token: &Token, read: &Read) -> String {
+        match read {
+            Read::Token => self.debug_token_path(token),
+            Read::Business(id) => self.business_path(id),
+        }
+    }
+
+    async fn get_path(&self, token: &Token, relative: &str) -> Result<Value, RemoteError> {
+        let url = format!("{}/{}", self.config().base_url, relative);
+        self.transport.get(token, &url).await
+    }
+
+    /// Parse a business answer and fetch the pages its embedded edges did not hold.
+    pub(super) async fn complete_business(
+        &self,
+        token: &Token,
+        business_id: &str,
+        value: Value,
+    ) -> Result<ObservedBusiness, RemoteError> {
+        let wire: WireBusiness = self.decode(value, business_id)?;
+        let owned = self
+            .all_rows(token, wire.owned_whatsapp_business_accounts)
+            .await?;
+        let client = self
+            .all_rows(token, wire.client_whatsapp_business_accounts)
+            .await?;
+        let tagged = owned
+            .into_iter()
+            .map(|w| (w, WabaOwnership::Owned))
+            .chain(client.into_iter().map(|w| (w, WabaOwnership::Client)));
+        let wabas = join_all(tagged.map(|(w, own)| self.complete_waba(token, w, own))).await;
+        let wabas = wabas.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let id = if wire.id.is_empty() {
+            business_id.to_string()
+        } else {
+            wire.id
+        };
+        Ok(convert::business(id, wire.name, wabas))
+    }
+
+    async fn complete_waba(
+        &self,
+        token: &Token,
+        mut waba: WireWaba,
+        ownership: WabaOwnership,
+    ) -> Result<crate::model::ObservedWaba, RemoteError> {
+        let numbers: Vec<WireNumber> = self.all_rows(token, waba.phone_numbers.take()).await?;
+        Ok(convert::waba(waba, ownership, numbers))
+    }
+
+    /// Every row of an edge: the embedded page, then `paging.next` until it is absent.
+    async fn all_rows<T: DeserializeOwned>(
+        &self,
+        token: &Token,
+        first: Option<Page<T>>,
+    ) -> Result<Vec<T>, RemoteError> {
+        let Some(mut page) = first else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        let mut seen = BTreeSet::new();
+        loop {
+            let next = page.next().map(|n| self.reroot(n));
+            rows.append(&mut page.data);
+            let Some(next) = next else {
+                return Ok(rows);
+            };
+            if !seen.insert(next.clone()) || seen.len() > MAX_PAGES {
+                return Err(RemoteError::Decode {
+                    request: format!("GET {}", redact::redact_url(&next)),
+                    message: "paging.next repeats itself; stopped following it".to_string(),
+                });
+            }
+            let value = self.transport.get(token, &next).await?;
+            page = self.decode(value, &next)?;
+        }
+    }
+
+    /// A `paging.next` URL pointed at our base URL, so the token is only ever sent to the host
+    /// the configuration names.
+    fn reroot(&self, next: &str) -> String {
+        let base = &self.config().base_url;
+        if next.starts_with(&format!("{base}/")) {
+            return next.to_string();
+        }
+        match url::Url::parse(next) {
+            Ok(u) => {
+                let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
+                format!("{}{}{}", origin(base), u.path(), query)
+            }
+            Err(_) => format!("{}/{}", base, next.trim_start_matches('/')),
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(&self, value: Value, what: &str) -> Result<T, RemoteError> {
+        serde_json::from_value(value).map_err(|e| RemoteError::Decode {
+            request: redact::redact_url(what),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// `scheme://host[:port]` of a base URL.
+fn origin(base: &str) -> String {
+    match url::Url::parse(base) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => base.to_string(),
+    }
+}
+
+/// Distinct tokens in first-seen order, each with the businesses it reads; a business named by
+/// several tokens is read once, with the first.
+fn plan_reads(reads: &[TokenReads]) -> Vec<(Token, Vec<String>)> {
+    let mut plan: Vec<(Token, Vec<String>)> = Vec::new();
+    let mut taken = BTreeSet::new();
+    for read in reads {
+        let index = match plan.iter().position(|(t, _)| *t == read.token) {
+            Some(i) => i,
+            None => {
+                plan.push((read.token.clone(), Vec::new()));
+                plan.len() - 1
+            }
+        };
+        for id in &read.business_ids {
+            if taken.insert(id.clone()) {
+                plan[index].1.push(id.clone());
+            }
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_grouped_by_distinct_token_and_businesses_read_once() {
+        let a = Token::new("test-token-a");
+        let b = Token::new("test-token-b");
+        let reads = [
+            TokenReads {
+                token: a.clone(),
+                business_ids: vec!["1".into(), "2".into()],
+            },
+            TokenReads {
+                token: b.clone(),
+                business_ids: vec!["2".into(), "3".into()],
+            },
+            TokenReads {
+                token: a.clone(),
+                business_ids: vec!["4".into(), "1".into()],
+            },
+        ];
+        let plan = plan_reads(&reads);
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[0].0, a);
+        assert_eq!(plan[0].1, ["1", "2", "4"]);
+        assert_eq!(plan[1].0, b);
+        assert_eq!(plan[1].1, ["3"]);
+    }
+
+    #[test]
+    fn origin_keeps_scheme_host_and_port() {
+        assert_eq!(
+            origin("http://127.0.0.1:8080/graph"),
+            "http://127.0.0.1:8080"
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! HTTP to Meta: reqwest over rustls, the token in the `Authorization` header, bounded
+//! concurrency, pacing from the usage headers, and the retry loop. Every answer is turned into
+//! JSON or a scrubbed `RemoteError` here, so nothing above sees raw bodies or raw URLs.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::config::ClientConfig;
+use super::error::{GraphError, RemoteError};
+use super::redact::{redact_url, scrub};
+use super::retry::{Decision, decide, final_error, pace_delay, parse_retry_after, parse_usage};
+use super::token::Token;
+use super::wire::{BatchItem, ErrorEnvelope};
+
+/// One HTTP client shared by every read of a run.
+pub struct Transport {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+    permits: Arc<Semaphore>,
+    /// No request starts before this instant (set when usage passes 80%).
+    not_before: Mutex<Option<Instant>>,
+}
+
+impl Transport {
+    pub fn new(cfg: ClientConfig) -> Result<Self, RemoteError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.request_timeout)
+            .user_agent(concat!("wacfg/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RemoteError::Setup(e.without_url().to_string()))?;
+        Ok(Self {
+            http,
+            permits: Arc::new(Semaphore::new(usize::from(cfg.parallelism))),
+            cfg,
+            not_before: Mutex::new(None),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// GET an absolute URL as JSON, retrying transient failures.
+    pub async fn get(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
+        self.retrying(|| self.get_once(token, url)).await
+    }
+
+    /// POST a batch of GETs (relative URLs) with one token; one answer per sub-request, `None`
+    /// where Meta did not process it. Only reads are batched, so retrying the batch is safe.
+    pub async fn batch(
+        &self,
+        token: &Token,
+        relative_urls: &[String],
+    ) -> Result<Vec<Option<BatchItem>>, RemoteError> {
+        let requests: Vec<Value> = relative_urls
+            .iter()
+            .map(|u| serde_json::json!({"method": "GET", "relative_url": u}))
+            .collect();
+        let batch = Value::Array(requests).to_string();
+        let value = self.retrying(|| self.batch_once(token, &batch)).await?;
+        let request = format!("POST {}/", self.cfg.version_root());
+        let items: Vec<Option<BatchItem>> =
+            serde_json::from_value(value).map_err(|e| RemoteError::Decode {
+                request,
+                message: format!("not a batch answer: {e}"),
+            })?;
+        Ok(items)
+    }
+
+    /// Turn one batch element into JSON or an error, as if it had been its own request.
+    pub fn batch_item(
+        &self,
+        token: &Token,
+        relative_url: &str,
+        item: &BatchItem,
+    ) -> Result<Value, RemoteError> {
+        let request = format!("GET {}/{}", self.cfg.base_url, redact_url(relative_url));
+        let header = |name: &str| {
+            item.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| h.value.clone())
+        };
+        let body = item.body.as_deref().unwrap_or("");
+        interpret(item.code, &header, body.as_bytes(), token, &request)
+    }
+
+    async fn retrying<F, Fut>(&self, mut attempt: F) -> Result<Value, RemoteError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Value, RemoteError>>,
+    {
+        let started = Instant::now();
+        let mut failed = 0;
+        loop {
+            self.wait_for_pace().await;
+            let result = {
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|e| RemoteError::Setup(e.to_string()))?;
+                attempt().await
+            };
+            let err = match result {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            failed += 1;
+            match decide(
+                &self.cfg.retry,
+                &err,
+                failed,
+                started.elapsed(),
+                rand::random(),
+            ) {
+                Decision::Retry(wait) => tokio::time::sleep(wait).await,
+                Decision::Stop => return Err(final_error(err, failed, started.elapsed())),
+            }
+        }
+    }
+
+    async fn get_once(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
+        let request = format!("GET {}", redact_url(url));
+        let sent = self.http.get(url).bearer_auth(token.expose()).send().await;
+        self.read_answer(sent, token, &request).await
+    }
+
+    async fn batch_once(&self, token: &Token, batch: &str) -> Result<Value, RemoteError> {
+        let url = format!("{}/", self.cfg.version_root());
+        let request = format!("POST {url}");
+        let form = [("batch", batch), ("include_headers", "true")];
+        let sent = self
+            .http
+            .post(&url)
+            .bearer_auth(token.expose())
+            .form(&form)
+            .send()
+            .await;
+        self.read_answer(sent, token, &request).await
+    }
+
+    async fn read_answer(
+        &self,
+        sent: Result<reqwest::Response, reqwest::Error>,
+        token: &Token,
+        request: &str,
+    ) -> Result<Value, RemoteError> {
+        let response = sent.map_err(|e| self.transport_error(&e, token, request))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        self.note_usage(&headers);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e, token, request))?;
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        interpret(status, &header, &body, token, request)
+    }
+
+    fn transport_error(&self, err: &reqwest::Error, token: &Token, request: &str) -> RemoteError {
+        if err.is_timeout() {
+            return RemoteError::Timeout {
+                request: request.to_string(),
+                after: self.cfg.request_timeout,
+            };
+        }
+        // reqwest's text may name the URL: drop it, then scrub what is left.
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        RemoteError::Connect {
+            request: request.to_string(),
+            message: scrub(&text, token.expose()),
+        }
+    }
+
+    /// Slow down when a usage header says a budget is more than 80% used.
+    fn note_usage(&self, headers: &reqwest::header::HeaderMap) {
+        for name in ["x-business-use-case-usage", "x-app-usage"] {
+            let Some(text) = headers.get(name).and_then(|v| v.to_str().ok()) else {
+                continue;
+            };
+            let delay = pace_delay(&parse_usage(text), self.cfg.retry.base_delay);
+            if delay > Duration::ZERO {
+                let until = Instant::now() + delay.min(self.cfg.retry.deadline);
+                let mut slot = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+                *slot = Some(slot.map_or(until, |t| t.max(until)));
+            }
+        }
+    }
+
+    async fn wait_for_pace(&self) {
+        let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = until {
+            tokio::time::sleep_until(until.into()).await;
+        }
+    }
+}
+
+/// An answer as JSON, or the error it carries (scrubbed of the token).
+fn interpret(
+    status: u16,
+    header: &dyn Fn(&str) -> Option<String>,
+    body: &[u8],
+    token: &Token,
+    request: &str,
+) -> Result<Value, RemoteError> {
+    let text = String::from_utf8_lossy(body);
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    if let Some(envelope) = parsed
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(|_| serde_json::from_str::<ErrorEnvelope>(&text).ok())
+    {
+        let graph = graph_error(status, header, envelope, token, request);
+        return Err(RemoteError::Graph(Box::new(graph)));
+    }
+    if status >= 400 {
+        let mut snippet: String = text.chars().take(300).collect();
+        snippet = scrub(&snippet, token.expose());
+        return Err(RemoteError::Http {
+            status,
+            request: request.to_string(),
+            body: snippet,
+        });
+    }
+    parsed.ok_or_else(|| RemoteError::Decode {
+        request: request.to_string(),
+        message: format!("HTTP {status} with a body that is not JSON"),
+    })
+}
+
+fn graph_error(
+    status: u16,
+    header: &dyn Fn(&str) -> Option<String>,
+    envelope: ErrorEnvelope,
+    token: &Token,
+    request: &str,
+) -> GraphError {
+    let e = envelope.error;
+    let from_header =
+        header("x-business-use-case-usage").and_then(|h| parse_usage(&h).regain_access_after);
+    let regain = e
+        .regain_minutes()
+        .map(|m| Duration::from_secs(m * 60))
+        .or(from_header);
+    let secret = token.expose();
+    GraphError {
+        http_status: status,
+        code: e.code.unwrap_or(0),
+        error_type: scrub(e.error_type.as_deref().unwrap_or("UnknownError"), secret),
+        message: scrub(e.message.as_deref().unwrap_or("(no message)"), secret),
+        error_subcode: e.error_subcode,
+        fbtrace_id: e.fbtrace_id.map(|t| scrub(&t, secret)),
+        is_transient: e.is_transient.unwrap_or(false),
+        regain_access_after: regain,
+        retry_after: header("retry-after").and_then(|h| parse_retry_after(&h)),
+        request: request.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_headers(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn an_error_envelope_becomes_a_scrubbed_graph_error() {
+        let token = Token::new("test-token-acme");
+        let body = br#"{"error":{"message":"Invalid OAuth access token - Cannot parse access token test-token-acme","type":"OAuthException","code":190,"fbtrace_id":"T1"}}"#;
+        let err = interpret(401, &no_headers, body, &token, "GET /v23.0/1").unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("test-token-acme"), "{text}");
+        assert_eq!(err.code(), Some(190));
+        assert!(text.contains("renew"), "{text}");
+    }
+
+    #[test]
+    fn headers_feed_retry_after_and_regain_time() {
+        let token = Token::new("t");
+        let header = |name: &str| match name {
+            "retry-after" => Some("4".to_string()),
+            "x-business-use-case-usage" => {
+                Some(r#"{"9":[{"call_count":100,"estimated_time_to_regain_access":1}]}"#.into())
+            }
+            _ => None,
+        };
+        let body =
+            br#"{"error":{"message":"Too many calls","type":"OAuthException","code":80008}}"#;
+        let err = interpret(400, &header, body, &token, "GET /x").unwrap_err();
+        let g = err.graph().unwrap();
+        assert_eq!(g.retry_after, Some(Duration::from_secs(4)));
+        assert_eq!(g.regain_access_after, Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn non_json_errors_and_successes_are_told_apart() {
+        let token = Token::new("secret-value");
+        let err = interpret(
+            502,
+            &no_headers,
+            b"bad gateway secret-value",
+            &token,
+            "GET /x",
+        )
+        .unwrap_err();
+        assert!(matches!(err, RemoteError::Http { status: 502, .. }));
+        assert!(!err.to_string().contains("secret-value"));
+        let ok = interpret(200, &no_headers, br#"{"id":"1"}"#, &token, "GET /x").unwrap();
+        assert_eq!(ok["id"], "1");
+        let bad = interpret(200, &no_headers, b"<html>", &token, "GET /x").unwrap_err();
+        assert!(matches!(bad, RemoteError::Decode { .. }));
+    }
+}

@@ -1,0 +1,286 @@
+//! The Graph API client against the simulator (started in-process on 127.0.0.1:0): reads,
+//! every error class, retries, timeouts, paging, raw enum values and token scrubbing.
+
+use std::time::{Duration, Instant};
+
+use wacfg::model::observed::WabaOwnership;
+use wacfg::remote::{Client, ClientConfig, RemoteError, RetryPolicy, Token, TokenReads};
+use wacfg_sim::{Faults, InjectedError, Sim, World};
+
+const ACME: &str = "1234567890123456";
+const GLOBEX: &str = "2234567890123456";
+const TOKEN: &str = "test-token-acme";
+
+fn number_yaml(id: &str, digits_tail: u32, quality: &str) -> String {
+    format!(
+        "          - id: \"{id}\"
+            display_phone_number: \"+1 555-010-{digits_tail:04}\"
+            verified_name: Acme
+            quality_rating: {quality}
+            throughput: STANDARD
+            status: CONNECTED
+            name_status: APPROVED
+            code_verification_status: VERIFIED
+            messaging_limit_tier: TIER_1K
+            platform_type: CLOUD_API
+"
+    )
+}
+
+/// Acme: one owned WABA with `numbers` numbers (the first one's quality is `quality`) and one
+/// client WABA; Globex: visible to no token.
+fn world(numbers: u32, quality: &str) -> World {
+    let mut owned_numbers = String::new();
+    for i in 0..numbers {
+        let q = if i == 0 { quality } else { "GREEN" };
+        owned_numbers.push_str(&number_yaml(&format!("1065403522{i:05}"), i + 1, q));
+    }
+    let yaml = format!(
+        "tokens:
+  - value: {TOKEN}
+    scopes: [whatsapp_business_management, whatsapp_business_messaging, business_management]
+    businesses: [\"{ACME}\"]
+  - value: test-token-expired
+    expires_at: 2020-01-01T00:00:00Z
+    scopes: [whatsapp_business_management]
+    businesses: [\"{ACME}\"]
+businesses:
+  - id: \"{ACME}\"
+    name: Acme
+    owned_whatsapp_business_accounts:
+      - id: \"102290129340398\"
+        name: Acme FR
+        account_review_status: APPROVED
+        phone_numbers:
+{owned_numbers}    client_whatsapp_business_accounts:
+      - id: \"102290129340399\"
+        name: Partner DE
+        account_review_status: PENDING
+        phone_numbers:
+{client}  - id: \"{GLOBEX}\"
+    name: Globex
+",
+        client = number_yaml("206540352242922", 9999, "YELLOW"),
+    );
+    World::from_yaml(&yaml).expect("test world is valid")
+}
+
+fn config(sim: &Sim) -> ClientConfig {
+    let mut cfg = ClientConfig::from_parts(&sim.url(), None, "v23.0", 8);
+    cfg.request_timeout = Duration::from_millis(400);
+    cfg.retry = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        deadline: Duration::from_secs(10),
+    };
+    cfg
+}
+
+async fn start(world: World, faults: Faults) -> (Sim, Client) {
+    let sim = Sim::start(world, faults).await.expect("sim starts");
+    let client = Client::new(config(&sim)).expect("client builds");
+    (sim, client)
+}
+
+fn faults_failing(errors: Vec<InjectedError>) -> Faults {
+    Faults {
+        fail_next: errors,
+        ..Faults::default()
+    }
+}
+
+#[tokio::test]
+async fn observe_reads_token_and_business_in_one_batch() {
+    let (sim, client) = start(world(2, "GREEN"), Faults::default()).await;
+    let token = Token::new(TOKEN);
+    let reads = [TokenReads {
+        token: token.clone(),
+        business_ids: vec![ACME.into(), GLOBEX.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    let t = observed.tokens[&token.fingerprint()].as_ref().unwrap();
+    assert!(t.valid);
+    assert_eq!(t.business_ids, [ACME]);
+    assert!(
+        t.scopes
+            .contains(&"whatsapp_business_messaging".to_string())
+    );
+    let acme = observed.businesses[ACME].as_ref().unwrap();
+    assert_eq!(acme.name, "Acme");
+    let owned = &acme.wabas["102290129340398"];
+    assert_eq!(owned.ownership, WabaOwnership::Owned);
+    assert_eq!(owned.phone_numbers.len(), 2);
+    let n = owned
+        .number_by_digits("15550100001")
+        .expect("digits filled");
+    assert_eq!(n.throughput_level.as_deref(), Some("STANDARD"));
+    assert_eq!(n.messaging_limit.as_deref(), Some("TIER_1K"));
+    let client_waba = &acme.wabas["102290129340399"];
+    assert_eq!(client_waba.ownership, WabaOwnership::Client);
+    assert_eq!(
+        client_waba.account_review_status.as_deref(),
+        Some("PENDING")
+    );
+    // Globex is not visible to this token: its own error, the rest still read.
+    let globex = observed.businesses[GLOBEX].as_ref().unwrap_err();
+    assert!(matches!(globex.code, Some(100 | 200)), "{globex:?}");
+    assert!(globex.message.contains("hint:"), "{}", globex.message);
+    let stats = sim.stats();
+    assert_eq!(stats.http_requests, 1, "one batch for one token: {stats:?}");
+    assert_eq!(stats.batch_sub_requests, 3);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_observed_as_invalid_with_its_expiry() {
+    let (_sim, client) = start(world(1, "GREEN"), Faults::default()).await;
+    let token = Token::new("test-token-expired");
+    let observed = client.debug_token(&token).await.unwrap();
+    assert!(!observed.valid);
+    assert_eq!(observed.expires_at, Some(1_577_836_800));
+}
+
+#[tokio::test]
+async fn token_error_190_is_not_retried_and_says_to_renew() {
+    let (sim, client) = start(world(1, "GREEN"), Faults::default()).await;
+    let err = client
+        .read_business(&Token::new("test-token-unknown"), ACME)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(190));
+    assert!(matches!(err, RemoteError::Graph(_)), "not retried: {err:?}");
+    let text = err.to_string();
+    assert!(text.contains("token is invalid or expired"), "{text}");
+    assert!(text.contains("OAuthException"), "{text}");
+    assert_eq!(sim.stats().http_requests, 1);
+}
+
+#[tokio::test]
+async fn rate_limit_80008_backs_off_then_succeeds() {
+    let mut limited = InjectedError::code(80008);
+    limited.retry_after = Some(1);
+    let (sim, client) = start(world(1, "GREEN"), faults_failing(vec![limited])).await;
+    let started = Instant::now();
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    assert_eq!(business.wabas.len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(sim.stats().http_requests, 2);
+}
+
+#[tokio::test]
+async fn a_burst_of_server_errors_is_retried() {
+    let burst = vec![
+        InjectedError::http(503),
+        InjectedError::code(2),
+        InjectedError::code(131000),
+    ];
+    let (sim, client) = start(world(1, "GREEN"), faults_failing(burst)).await;
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    assert_eq!(business.id, ACME);
+    assert_eq!(sim.stats().http_requests, 4);
+}
+
+#[tokio::test]
+async fn too_many_server_errors_give_up_saying_what_was_tried() {
+    let burst = vec![InjectedError::code(2); 6];
+    let (sim, client) = start(world(1, "GREEN"), faults_failing(burst)).await;
+    let err = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("gave up after 4 attempts over "), "{text}");
+    assert!(text.contains("Graph API error 2"), "{text}");
+    assert_eq!(sim.stats().http_requests, 4);
+}
+
+#[tokio::test]
+async fn a_hanging_server_times_out_retries_then_fails_clearly() {
+    let hang = Faults {
+        hang: true,
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(1, "GREEN"), hang).await;
+    let started = Instant::now();
+    let err = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("gave up after 4 attempts"), "{text}");
+    assert!(text.contains("no answer within 400 ms"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(sim.stats().http_requests, 4);
+}
+
+#[tokio::test]
+async fn paging_is_followed_over_three_pages() {
+    let (sim, client) = start(world(250, "GREEN"), Faults::default()).await;
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    let owned = &business.wabas["102290129340398"];
+    assert_eq!(owned.phone_numbers.len(), 250);
+    assert!(owned.number_by_digits("15550100250").is_some());
+    // The expanded read, then two `next` pages of phone numbers.
+    assert_eq!(sim.stats().http_requests, 3);
+}
+
+#[tokio::test]
+async fn unknown_enum_values_are_kept_raw() {
+    let (_sim, client) = start(world(1, "ULTRAVIOLET"), Faults::default()).await;
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    let n = business.wabas["102290129340398"]
+        .number_by_digits("15550100001")
+        .unwrap();
+    assert_eq!(n.quality_rating.as_deref(), Some("ULTRAVIOLET"));
+}
+
+#[tokio::test]
+async fn a_token_echoed_by_the_server_never_reaches_errors() {
+    let secret = "test-token-echo-me";
+    let faults = Faults {
+        echo_token_in_errors: true,
+        fail_next: vec![InjectedError::code(200)],
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(1, "GREEN"), faults).await;
+    // The injected error echoes a known token; then an unknown one echoes itself.
+    let known = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap_err();
+    let unknown = client
+        .read_business(&Token::new(secret), ACME)
+        .await
+        .unwrap_err();
+    for (err, value) in [(&known, TOKEN), (&unknown, secret)] {
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(value), "token leaked: {shown}");
+        assert!(
+            shown.contains("REDACTED"),
+            "echo was scrubbed, not absent: {shown}"
+        );
+    }
+    let reads = [TokenReads {
+        token: Token::new(secret),
+        business_ids: vec![ACME.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    let dump = format!("{observed:?} {}", serde_json::to_string(&observed).unwrap());
+    assert!(!dump.contains(secret), "token leaked into Observed: {dump}");
+    assert!(sim.stats().http_requests >= 3);
+}
