@@ -1,8 +1,284 @@
-//! `wacfg apply`: not built yet.
+//! `wacfg apply [PLANFILE]`: lock the state, re-read it and Meta, refuse a stale saved plan,
+//! confirm, carry the changes out with progress on stderr, write state after each one, and
+//! report. Ctrl-C finishes what is in flight, saves, unlocks and exits 130.
 
-use super::{CommandError, CommandResult};
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-pub fn run(args: crate::cli::ApplyArgs, no_color: bool) -> CommandResult {
-    let _ = (args, no_color);
-    Err(CommandError::new("`wacfg apply` is not implemented yet"))
+use super::pipeline::{self, Prepared};
+use super::{CommandError, CommandResult, Outcome, use_color};
+use crate::apply::{ApplyInput, LiveReads, Progress, StateWriter, apply};
+use crate::cli::{ApplyArgs, PlanFormat};
+use crate::model::{Address, DesiredCredentials, ObservedNumber, RecordedResource};
+use crate::plan::stale::{Current, stale_causes};
+use crate::plan::{Plan, PriorState};
+use crate::remote::Client;
+use crate::render::apply_report::{self, render_apply_report};
+use crate::render::render_plan;
+use crate::state::{StateDocument, Store, parse_duration};
+
+pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
+    let saved = match &args.plan_file {
+        Some(path) => Some(super::plan::load(path)?),
+        None => None,
+    };
+    if let (Some(plan), Some(expected)) = (&saved, &args.expect_digest)
+        && &plan.digests.plan != expected
+    {
+        return Err(CommandError::new(format!(
+            "the plan's digest is {}, not the expected {expected}: refusing to apply a plan nobody reviewed",
+            plan.digests.plan
+        )));
+    }
+    if saved.is_none() && args.expect_digest.is_some() {
+        return Err(CommandError::new(
+            "--expect-digest needs a saved plan: wacfg apply PLANFILE --expect-digest D",
+        ));
+    }
+    let Some((desired, warnings)) =
+        pipeline::load_valid(&args.config.config, args.format, no_color)?
+    else {
+        return Ok(Outcome::Failed);
+    };
+    let prepared = pipeline::resolve_tokens(desired, warnings)?;
+    let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let rt = pipeline::runtime()?;
+    rt.block_on(async {
+        let store = pipeline::open(&prepared.desired).await?;
+        let lock = store.lock("apply", timeout).await?;
+        if let Some(stale) = &lock.replaced_stale {
+            eprintln!(
+                "warning: replaced the lock left by a run that died ({})",
+                stale.holder
+            );
+        }
+        let flag = interrupted.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nInterrupted: finishing the changes in flight and saving state…");
+                flag.store(true, Ordering::SeqCst);
+            }
+        });
+        let outcome = locked(
+            &args,
+            &prepared,
+            &store,
+            saved,
+            interrupted.clone(),
+            no_color,
+        )
+        .await;
+        lock.release().await?;
+        outcome
+    })
+}
+
+async fn locked(
+    args: &ApplyArgs,
+    prepared: &Prepared,
+    store: &Store,
+    saved: Option<Plan>,
+    interrupted: Arc<AtomicBool>,
+    no_color: bool,
+) -> CommandResult {
+    let doc = store.read().await?;
+    let (prior, recorded) = pipeline::recorded_of(doc.as_ref());
+    let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
+    let observed = pipeline::observe(&client, prepared, &recorded).await;
+    let out_color = use_color(no_color, std::io::stdout().is_terminal());
+    let plan = match saved {
+        Some(plan) => {
+            let now = Current {
+                prior: prior.clone(),
+                config_digest: &prepared.desired.config_digest,
+                fingerprints: &prepared.fingerprints,
+                observed: &observed,
+            };
+            let causes = stale_causes(&plan, &now);
+            if !causes.is_empty() {
+                return Err(CommandError::new(format!(
+                    "refusing to apply {}: the saved plan is stale:\n  {}\nMake a new plan with `wacfg plan -o`, review it, and apply that.",
+                    args.plan_file
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    causes.join("\n  ")
+                )));
+            }
+            if plan.refused {
+                return Err(CommandError::new(
+                    "the saved plan was refused when it was made (see its diagnostics); it cannot be applied",
+                ));
+            }
+            plan
+        }
+        None => {
+            let plan = pipeline::make_plan(
+                prepared,
+                &observed,
+                prior,
+                &recorded,
+                &args.targets,
+                args.allow_destructive,
+            )?;
+            print!("{}", render_plan(&plan, args.format, out_color));
+            if plan.refused {
+                return Ok(Outcome::Failed);
+            }
+            if !plan.has_changes() {
+                return Ok(Outcome::Success);
+            }
+            if !args.auto_approve && !confirm()? {
+                eprintln!("Apply cancelled: nothing was changed.");
+                return Ok(Outcome::Failed);
+            }
+            plan
+        }
+    };
+    if !plan.has_changes() {
+        println!("No changes to apply.");
+        return Ok(Outcome::Success);
+    }
+    let writer = StoreWriter {
+        store,
+        expected: doc.as_ref().map(|d| d.serial),
+        doc: doc.unwrap_or_default(),
+    };
+    let live = Live {
+        client: &client,
+        tokens: &prepared.tokens,
+    };
+    let err_tty = std::io::stderr().is_terminal();
+    let err_color = use_color(no_color, err_tty);
+    let started = Instant::now();
+    let report = apply(
+        &plan,
+        ApplyInput {
+            desired: &prepared.desired,
+            observed: &observed,
+            fingerprints: &prepared.fingerprints,
+            recorded,
+            parallelism: args.remote.parallelism as usize,
+            interrupted: interrupted.clone(),
+        },
+        writer,
+        &live,
+        &|event| print_progress(event, err_color),
+    )
+    .await;
+    if err_tty {
+        eprintln!("(apply took {:.1} s)", started.elapsed().as_secs_f64());
+    }
+    let format = if args.format == PlanFormat::Github {
+        PlanFormat::Human
+    } else {
+        args.format
+    };
+    print!("{}", render_apply_report(&report, format, out_color));
+    Ok(if report.interrupted {
+        Outcome::Interrupted
+    } else if report.failed() {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn print_progress(event: Progress<'_>, color: bool) {
+    let line = match event {
+        Progress::Started(change) => apply_report::progress_line(
+            apply_report::Progress::Started {
+                address: &change.address,
+                action: change.action,
+            },
+            color,
+        ),
+        Progress::Finished(result) => apply_report::progress_line(
+            apply_report::Progress::Finished {
+                result,
+                elapsed: None,
+            },
+            color,
+        ),
+    };
+    eprintln!("{line}");
+}
+
+/// Ask for exactly `yes`, only on a terminal and never in CI.
+fn confirm() -> Result<bool, CommandError> {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if ci || !std::io::stdin().is_terminal() {
+        return Err(CommandError::new(
+            "refusing to apply without confirmation: no terminal to ask on (or CI is set). Use --auto-approve, or apply a reviewed plan file: wacfg apply PLANFILE",
+        ));
+    }
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "\nDo you want to apply these changes? Only 'yes' will be accepted: "
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim_end_matches(['\n', '\r']) == "yes")
+}
+
+/// Writes each step as the next serial, compare-and-swap on the serial it last wrote.
+struct StoreWriter<'a> {
+    store: &'a Store,
+    doc: StateDocument,
+    /// `None` until the first write when there was no state.
+    expected: Option<u64>,
+}
+
+impl StateWriter for StoreWriter<'_> {
+    async fn write(
+        &mut self,
+        resources: &BTreeMap<Address, RecordedResource>,
+    ) -> Result<PriorState, String> {
+        let mut next = self.doc.clone();
+        next.resources = resources
+            .iter()
+            .map(|(a, r)| (a.to_string(), r.clone()))
+            .collect();
+        let written = self
+            .store
+            .write(&next, self.expected)
+            .await
+            .map_err(|e| format!("cannot write the state: {e}"))?;
+        let state = PriorState {
+            lineage: written.lineage.to_string(),
+            serial: written.serial,
+        };
+        self.expected = Some(written.serial);
+        self.doc = written;
+        Ok(state)
+    }
+}
+
+/// Live reads with the token of the credentials that own the number.
+struct Live<'a> {
+    client: &'a Client,
+    tokens: &'a BTreeMap<String, crate::remote::Token>,
+}
+
+impl LiveReads for Live<'_> {
+    async fn number(
+        &self,
+        creds: &DesiredCredentials,
+        phone_number_id: &str,
+    ) -> Result<ObservedNumber, String> {
+        let token = self
+            .tokens
+            .get(&creds.name)
+            .ok_or_else(|| format!("no token for credentials `{}`", creds.name))?;
+        self.client
+            .read_number(token, phone_number_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }

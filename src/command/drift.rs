@@ -1,8 +1,33 @@
-//! `wacfg drift`: not built yet.
+//! `wacfg drift`: refresh only. Reads Meta and the state and reports what changed at Meta
+//! since the last apply; changes nothing. Exit 2 when there is drift.
 
-use super::{CommandError, CommandResult};
+use std::io::IsTerminal;
 
-pub fn run(args: crate::cli::DriftArgs, no_color: bool) -> CommandResult {
-    let _ = (args, no_color);
-    Err(CommandError::new("`wacfg drift` is not implemented yet"))
+use super::pipeline;
+use super::{CommandResult, Outcome, use_color};
+use crate::cli::DriftArgs;
+use crate::render::drift::render_drift;
+
+pub fn run(args: DriftArgs, no_color: bool) -> CommandResult {
+    let Some((desired, warnings)) =
+        pipeline::load_valid(&args.config.config, args.format, no_color)?
+    else {
+        return Ok(Outcome::Failed);
+    };
+    let prepared = pipeline::resolve_tokens(desired, warnings)?;
+    let drift = pipeline::runtime()?.block_on(async {
+        let store = pipeline::open(&prepared.desired).await?;
+        let doc = store.read().await?;
+        let (_, recorded) = pipeline::recorded_of(doc.as_ref());
+        let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
+        let observed = pipeline::observe(&client, &prepared, &recorded).await;
+        Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
+    })?;
+    let color = use_color(no_color, std::io::stdout().is_terminal());
+    print!("{}", render_drift(&drift, args.format, color));
+    Ok(if drift.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Changes
+    })
 }

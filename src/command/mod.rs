@@ -7,6 +7,7 @@ pub mod completions;
 pub mod discover;
 pub mod drift;
 pub mod init;
+pub mod pipeline;
 pub mod plan;
 pub mod schema;
 pub mod show;

@@ -1,8 +1,33 @@
-//! `wacfg show`: not built yet.
+//! `wacfg show [PLANFILE]`: a saved plan in any format, or, without one, the current state
+//! (the same output as `wacfg state show`).
 
-use super::{CommandError, CommandResult};
+use std::io::IsTerminal;
 
-pub fn run(args: crate::cli::ShowArgs, no_color: bool) -> CommandResult {
-    let _ = (args, no_color);
-    Err(CommandError::new("`wacfg show` is not implemented yet"))
+use super::{CommandResult, Outcome, use_color};
+use crate::cli::{DataFormat, PlanFormat, ShowArgs, StateCommand, StateShowArgs};
+use crate::render::render_plan;
+
+pub fn run(args: ShowArgs, no_color: bool) -> CommandResult {
+    match &args.plan_file {
+        Some(path) => {
+            let plan = super::plan::load(path)?;
+            let color = use_color(no_color, std::io::stdout().is_terminal());
+            print!("{}", render_plan(&plan, args.format, color));
+            Ok(Outcome::Success)
+        }
+        None => {
+            let format = match args.format {
+                PlanFormat::Json => DataFormat::Json,
+                _ => DataFormat::Human,
+            };
+            super::state::run(
+                StateCommand::Show(StateShowArgs {
+                    address: None,
+                    config: args.config,
+                    format,
+                }),
+                no_color,
+            )
+        }
+    }
 }

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod number;
 pub mod observe;
 pub mod redact;
 pub mod retry;

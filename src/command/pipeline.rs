@@ -1,0 +1,208 @@
+//! The steps plan, apply and drift share, each done once: load and validate the
+//! configuration, resolve the tokens, open the state, read Meta, plan. Printing of config
+//! diagnostics happens here because all three commands print them the same way.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::{CommandError, use_color};
+use crate::cli::PlanFormat;
+use crate::config::read_sources;
+use crate::diag::Diagnostic;
+use crate::model::{Address, Desired, Observed, RecordedResource, TokenFingerprint};
+use crate::plan::{Plan, PlanInput, PriorState, plan};
+use crate::remote::{Client, ClientConfig, Token, TokenReads};
+use crate::render::diagnostics;
+use crate::state::{StateDocument, Store, open_store};
+
+/// A valid configuration with its tokens read.
+pub struct Prepared {
+    pub desired: Desired,
+    /// Warnings from validation, carried into the plan's diagnostics.
+    pub warnings: Vec<Diagnostic>,
+    pub tokens: BTreeMap<String, Token>,
+    pub fingerprints: BTreeMap<String, TokenFingerprint>,
+}
+
+/// A tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::new(format!("cannot start the async runtime: {e}")))
+}
+
+/// Validate the configuration; on errors print them (in `format`) and return `None`.
+pub fn load_valid(
+    config: &Path,
+    format: PlanFormat,
+    no_color: bool,
+) -> Result<Option<(Desired, Vec<Diagnostic>)>, CommandError> {
+    let validation = crate::validate::validate_path(config);
+    if let Some(desired) = validation.desired {
+        return Ok(Some((desired, validation.diagnostics)));
+    }
+    print_diagnostics(
+        &validation.diagnostics,
+        &read_sources(&validation.files),
+        format,
+        no_color,
+    )?;
+    Ok(None)
+}
+
+/// Config diagnostics in the command's format: machine formats to stdout, human to stderr.
+pub fn print_diagnostics(
+    diags: &[Diagnostic],
+    sources: &diagnostics::Sources,
+    format: PlanFormat,
+    no_color: bool,
+) -> Result<(), CommandError> {
+    match format {
+        PlanFormat::Json => print!("{}", diagnostics::json(diags)),
+        PlanFormat::Github => print!("{}", diagnostics::github(diags)),
+        PlanFormat::Human | PlanFormat::Markdown => {
+            let color = use_color(no_color, std::io::stderr().is_terminal());
+            let mut err = std::io::stderr().lock();
+            write!(err, "{}", diagnostics::human(diags, sources, color))?;
+            writeln!(
+                err,
+                "{}: configuration is invalid",
+                diagnostics::counts(diags)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Read every credentials entry's token (plan time, never validate time).
+pub fn resolve_tokens(
+    desired: Desired,
+    warnings: Vec<Diagnostic>,
+) -> Result<Prepared, CommandError> {
+    let mut tokens = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, creds) in &desired.credentials {
+        match creds.token.resolve() {
+            Ok(value) => {
+                tokens.insert(name.clone(), Token::new(value));
+            }
+            Err(e) => problems.push(format!("credentials `{name}`: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CommandError::new(format!(
+            "cannot read the tokens the configuration names:\n  {}",
+            problems.join("\n  ")
+        )));
+    }
+    let fingerprints = tokens
+        .iter()
+        .map(|(k, t)| (k.clone(), t.fingerprint()))
+        .collect();
+    Ok(Prepared {
+        desired,
+        warnings,
+        tokens,
+        fingerprints,
+    })
+}
+
+/// The state's resources keyed by address, and its lineage/serial.
+pub fn recorded_of(
+    doc: Option<&StateDocument>,
+) -> (Option<PriorState>, BTreeMap<Address, RecordedResource>) {
+    let Some(doc) = doc else {
+        return (None, BTreeMap::new());
+    };
+    let resources = doc
+        .resources
+        .values()
+        .map(|r| (r.address(), r.clone()))
+        .collect();
+    (
+        Some(PriorState {
+            lineage: doc.lineage.to_string(),
+            serial: doc.serial,
+        }),
+        resources,
+    )
+}
+
+pub async fn open(desired: &Desired) -> Result<Store, CommandError> {
+    Ok(open_store(&desired.state).await?)
+}
+
+pub fn client(desired: &Desired, parallelism: u16) -> Result<Client, CommandError> {
+    Ok(Client::new(ClientConfig::from_meta(
+        &desired.meta,
+        parallelism,
+    ))?)
+}
+
+/// One read per distinct token: its `debug_token` and every business its credentials (as
+/// declared, and as recorded under the same name) point at.
+pub async fn observe(
+    client: &Client,
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+) -> Observed {
+    let mut by_token: BTreeMap<TokenFingerprint, TokenReads> = BTreeMap::new();
+    for (name, token) in &prepared.tokens {
+        let fp = token.fingerprint();
+        let entry = by_token.entry(fp).or_insert_with(|| TokenReads {
+            token: token.clone(),
+            business_ids: Vec::new(),
+        });
+        let mut ids = vec![prepared.desired.credentials[name].business_id.clone()];
+        if let Some(RecordedResource::Credentials(r)) = recorded.get(&Address::credentials(name)) {
+            ids.push(r.business_id.clone());
+        }
+        for id in ids {
+            if !entry.business_ids.contains(&id) {
+                entry.business_ids.push(id);
+            }
+        }
+    }
+    let reads: Vec<TokenReads> = by_token.into_values().collect();
+    client.observe(&reads).await
+}
+
+/// Plan from prepared inputs; validation warnings join the plan's diagnostics.
+pub fn make_plan(
+    prepared: &Prepared,
+    observed: &Observed,
+    prior: Option<PriorState>,
+    recorded: &BTreeMap<Address, RecordedResource>,
+    targets: &[String],
+    allow_destructive: bool,
+) -> Result<Plan, CommandError> {
+    let targets = parse_targets(targets)?;
+    let mut p = plan(&PlanInput {
+        desired: &prepared.desired,
+        observed,
+        prior,
+        recorded,
+        fingerprints: &prepared.fingerprints,
+        targets,
+        allow_destructive,
+    });
+    if !prepared.warnings.is_empty() {
+        p.diagnostics
+            .splice(0..0, prepared.warnings.iter().cloned());
+        p.digests.plan = crate::plan::digest::plan_digest(&p, &p.digests);
+    }
+    Ok(p)
+}
+
+pub fn parse_targets(targets: &[String]) -> Result<Vec<Address>, CommandError> {
+    targets
+        .iter()
+        .map(|t| {
+            t.parse::<Address>()
+                .map_err(|e| CommandError::new(e.to_string()))
+        })
+        .collect()
+}
