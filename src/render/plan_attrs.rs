@@ -27,9 +27,12 @@ enum Row {
         name: String,
         text: String,
     },
-    Heredoc {
+    /// A heredoc (`<<-EOT` … `EOT`) or a list (`[` … `]`), one line per text line or item.
+    Block {
         sym: char,
         name: String,
+        open: &'static str,
+        close: &'static str,
         body: Vec<(ChangeTag, String)>,
     },
 }
@@ -37,7 +40,7 @@ enum Row {
 impl Row {
     fn name(&self) -> &str {
         match self {
-            Row::Line { name, .. } | Row::Heredoc { name, .. } => name,
+            Row::Line { name, .. } | Row::Block { name, .. } => name,
         }
     }
 }
@@ -113,7 +116,7 @@ fn added(name: String, value: &Value, sensitive: bool, unknown: bool) -> Row {
         return line('+', name, "(sensitive value)".to_string());
     }
     match multiline(value) {
-        Some(text) => heredoc('+', name, "", text),
+        Some(text) => heredoc('+', name, text, text),
         None => line('+', name, show(value)),
     }
 }
@@ -123,7 +126,7 @@ fn removed(name: String, value: &Value, sensitive: bool) -> Row {
         return line('-', name, "(sensitive value) -> null".to_string());
     }
     match multiline(value) {
-        Some(text) => heredoc('-', name, text, ""),
+        Some(text) => heredoc('-', name, text, text),
         None => line('-', name, format!("{} -> null", show(value))),
     }
 }
@@ -150,6 +153,7 @@ fn changed(
         (Some(_), Some(_)) if sensitive => {
             Some(line('~', name, "(sensitive value changed)".to_string()))
         }
+        (Some(Value::Array(old)), Some(Value::Array(new))) => Some(list_diff(name, old, new)),
         (Some(old), Some(new)) => Some(match (multiline(old), multiline(new)) {
             (None, None) => line('~', name, format!("{} -> {}", show(old), show(new))),
             _ => heredoc('~', name, text_of(old), text_of(new)),
@@ -161,11 +165,33 @@ fn line(sym: char, name: String, text: String) -> Row {
     Row::Line { sym, name, text }
 }
 
-/// A heredoc whose body is the line-by-line diff of `old` and `new` (one side empty for an
-/// added or removed value, so every line is then an insert or a delete).
+/// A heredoc whose body is the line-by-line diff of `old` and `new`. An added or removed
+/// value passes the same text twice: its lines then read plain, as Terraform shows them.
 fn heredoc(sym: char, name: String, old: &str, new: &str) -> Row {
-    let diff = TextDiff::from_lines(old, new);
-    let body = diff
+    Row::Block {
+        sym,
+        name,
+        open: "<<-EOT",
+        close: "EOT",
+        body: line_diff(old, new),
+    }
+}
+
+/// A list whose items are diffed one per line, so an added marketing action stands out.
+fn list_diff(name: String, old: &[Value], new: &[Value]) -> Row {
+    let lines =
+        |items: &[Value]| -> String { items.iter().map(|v| format!("{},\n", show(v))).collect() };
+    Row::Block {
+        sym: '~',
+        name,
+        open: "[",
+        close: "]",
+        body: line_diff(&lines(old), &lines(new)),
+    }
+}
+
+fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
+    TextDiff::from_lines(old, new)
         .iter_all_changes()
         .map(|c| {
             (
@@ -173,8 +199,7 @@ fn heredoc(sym: char, name: String, old: &str, new: &str) -> Row {
                 c.value().trim_end_matches(['\n', '\r']).to_string(),
             )
         })
-        .collect();
-    Row::Heredoc { sym, name, body }
+        .collect()
 }
 
 /// The text of a string value holding more than one line.
@@ -209,20 +234,26 @@ fn push_row(lines: &mut Vec<String>, row: Row, width: usize, p: &Painter) {
                 paint_sym(sym, p)
             ));
         }
-        Row::Heredoc { sym, name, body } => {
+        Row::Block {
+            sym,
+            name,
+            open,
+            close,
+            body,
+        } => {
             lines.push(format!(
-                "{ATTR_INDENT}{} {name:<width$} = <<-EOT",
+                "{ATTR_INDENT}{} {name:<width$} = {open}",
                 paint_sym(sym, p)
             ));
             for (tag, text) in body {
-                lines.push(heredoc_line(tag, &text, p));
+                lines.push(block_line(tag, &text, p));
             }
-            lines.push(format!("{ATTR_INDENT}  EOT"));
+            lines.push(format!("{ATTR_INDENT}  {close}"));
         }
     }
 }
 
-fn heredoc_line(tag: ChangeTag, text: &str, p: &Painter) -> String {
+fn block_line(tag: ChangeTag, text: &str, p: &Painter) -> String {
     let pad = format!("{ATTR_INDENT}    ");
     let line = match tag {
         ChangeTag::Equal => return format!("{pad}  {text}").trim_end().to_string(),

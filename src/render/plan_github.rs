@@ -38,7 +38,7 @@ pub fn notice_annotation(notice: &Notice) -> String {
             props.push(("col", col.to_string()));
         }
     }
-    props.push(("title", format!("wacfg {kind}")));
+    props.push(("title", notice.code.clone()));
     let mut message = notice.title.clone();
     for line in &notice.detail {
         message.push('\n');

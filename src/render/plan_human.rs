@@ -34,7 +34,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     }
     out.push_str(&p.bold(&summary_text(&plan.summary)));
     out.push('\n');
-    if !plan.digests.plan.is_empty() {
+    if plan.has_changes() && !plan.digests.plan.is_empty() {
         out.push_str(&format!("Plan digest: {}\n", plan.digests.plan));
     }
     out.push_str(&notices_text(&notices(plan), &p));
@@ -104,8 +104,8 @@ fn legend_word(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update in-place",
-        Action::Reactivate => "reactivate (named on the block)",
-        Action::Deactivate => "deactivate (named on the block)",
+        Action::Reactivate => "reactivate",
+        Action::Deactivate => "deactivate",
         Action::Delete => "destroy",
         Action::Replace => "destroy and then create replacement",
         Action::NoOp => "no-op",
@@ -137,7 +137,7 @@ pub fn change_block(change: &ResourceChange, p: &Painter) -> String {
     out.push_str(&p.bold(&header));
     out.push('\n');
     if !change.reason.is_empty() {
-        out.push_str(&format!("  # ({})\n", change.reason));
+        out.push_str(&format!("  # reason: {}\n", change.reason));
     }
     out.push_str(&opener(change, p));
     let attrs = attribute_lines(change, p);
@@ -208,6 +208,9 @@ pub fn notices_text(notices: &[Notice], p: &Painter) -> String {
             Severity::Error => p.red(&p.bold(&title)),
         };
         out.push_str(&format!("\n{title} {}\n", notice.title));
+        if let Some(location) = &notice.location {
+            out.push_str(&format!("  --> {location}\n"));
+        }
         for line in &notice.detail {
             out.push_str(&format!("  {line}\n"));
         }

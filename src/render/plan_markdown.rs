@@ -75,7 +75,7 @@ fn head(plan: &Plan) -> String {
     if plan.refused {
         out.push_str("> **This plan is refused and cannot be applied:** see the errors below.\n\n");
     }
-    if !plan.digests.plan.is_empty() {
+    if plan.has_changes() && !plan.digests.plan.is_empty() {
         out.push_str(&format!(
             "Plan digest: {}\n\n",
             inline_code(&plan.digests.plan)
@@ -123,7 +123,8 @@ fn diff_lines(block: &str) -> String {
     for line in block.lines() {
         let rest = line.trim_start_matches(' ');
         let indent = &line[..line.len() - rest.len()];
-        let sym = ["-/+ ", "+ ", "- ", "~ "]
+        // `~` stays where it is: a diff fence colours only `+` and `-`.
+        let sym = ["-/+ ", "+ ", "- "]
             .into_iter()
             .find(|s| rest.starts_with(s));
         match sym {
@@ -150,6 +151,9 @@ fn notice_items(notices: &[&Notice]) -> Vec<String> {
         .iter()
         .map(|n| {
             let mut item = format!("- **{}:** {}", label(n.severity), escape_html(&n.title));
+            if let Some(location) = &n.location {
+                item.push_str(&format!(" (at {})", inline_code(location)));
+            }
             for line in &n.detail {
                 item.push_str(&format!("<br>{}", escape_html(line)));
             }
@@ -195,7 +199,9 @@ impl Section {
         for item in &self.kept {
             out.push_str(item);
         }
-        out.push('\n');
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out
     }
 }
