@@ -2,6 +2,8 @@
 //! format must keep: the JSON matches its schema and round-trips, no secret leaks, colour only
 //! when asked, markdown stays under GitHub's comment limit.
 
+#[path = "render_plan/reports.rs"]
+mod reports;
 #[path = "render_plan/scenarios.rs"]
 mod scenarios;
 
