@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::painter::Painter;
 use super::plan_github::annotation;
-use super::plan_markdown::{escape_cell, inline_code};
+use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
 use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::cli::PlanFormat;
 use crate::model::Address;
@@ -280,14 +280,30 @@ fn markdown(report: &ApplyReport) -> String {
     let failed: Vec<&ChangeResult> = problems(report).collect();
     if !failed.is_empty() {
         out.push_str("| Resource | Outcome |\n|---|---|\n");
+        // Keep the comment under GitHub's limit: whole rows only, then say how many were cut.
+        let mut used = out.chars().count();
+        let mut cut = 0;
         for r in failed {
-            out.push_str(&format!(
+            let row = format!(
                 "| {} | {} |\n",
                 inline_code(&r.address.to_string()),
                 escape_cell(&outcome_text(r))
-            ));
+            );
+            let n = row.chars().count();
+            if cut == 0 && used + n <= MAX_CHARS - 1_000 {
+                used += n;
+                out.push_str(&row);
+            } else {
+                cut += 1;
+            }
         }
         out.push('\n');
+        if cut > 0 {
+            out.push_str(&format!(
+                "> **{cut} more changes not applied, not shown** (a comment holds at most \
+                 {MAX_CHARS} characters): see the CI log for the full report.\n\n"
+            ));
+        }
     }
     if let Some(state) = &report.state {
         out.push_str(&format!("{}\n", state_line(state)));

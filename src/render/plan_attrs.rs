@@ -191,7 +191,9 @@ fn list_diff(name: String, old: &[Value], new: &[Value]) -> Row {
 }
 
 fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
-    TextDiff::from_lines(old, new)
+    // A last line without its newline is still the same line.
+    let (old, new) = (terminated(old), terminated(new));
+    TextDiff::from_lines(old.as_str(), new.as_str())
         .iter_all_changes()
         .map(|c| {
             (
@@ -200,6 +202,14 @@ fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
             )
         })
         .collect()
+}
+
+fn terminated(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n")
+    }
 }
 
 /// The text of a string value holding more than one line.
@@ -271,5 +281,84 @@ pub fn paint_sym(sym: char, p: &Painter) -> String {
         '-' => p.red(&text),
         '~' => p.yellow(&text),
         _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Address;
+
+    fn update(before: Attributes, after: Attributes) -> ResourceChange {
+        ResourceChange {
+            address: Address::channel("X"),
+            action: Action::Update,
+            reason: String::new(),
+            before: Some(before),
+            after: Some(after),
+            sensitive: Vec::new(),
+            unknown_after: Vec::new(),
+            checks: Vec::new(),
+            depends_on: Vec::new(),
+        }
+    }
+
+    fn one(key: &str, value: Value) -> Attributes {
+        [(key.to_string(), value)].into()
+    }
+
+    fn text(change: &ResourceChange) -> (String, usize) {
+        let attrs = attribute_lines(change, &Painter::new(false));
+        (attrs.lines.join("\n"), attrs.hidden)
+    }
+
+    #[test]
+    fn unknown_after_apply_replaces_the_new_value() {
+        let mut c = update(
+            one("phone_number_id", json!("1")),
+            one("phone_number_id", json!("2")),
+        );
+        c.unknown_after = vec!["phone_number_id".to_string()];
+        let (lines, _) = text(&c);
+        assert_eq!(
+            lines,
+            "      ~ phone_number_id = \"1\" -> (known after apply)"
+        );
+    }
+
+    #[test]
+    fn sensitive_values_are_never_shown() {
+        let mut c = update(
+            one("token", json!("old-secret-mark")),
+            one("token", Value::Null),
+        );
+        c.sensitive = vec!["token".to_string()];
+        let (lines, _) = text(&c);
+        assert_eq!(lines, "      - token = (sensitive value) -> null");
+        let mut c = update(one("token", json!("a-mark")), one("token", json!("a-mark")));
+        c.sensitive = vec!["token".to_string()];
+        assert_eq!(text(&c), (String::new(), 1));
+    }
+
+    #[test]
+    fn a_value_becoming_multi_line_is_diffed_line_by_line() {
+        let c = update(
+            one("description", json!("one line")),
+            one("description", json!("one line\nsecond line")),
+        );
+        let (lines, hidden) = text(&c);
+        assert_eq!(hidden, 0);
+        assert_eq!(
+            lines,
+            "      ~ description = <<-EOT\n            one line\n          + second line\n        EOT"
+        );
+    }
+
+    #[test]
+    fn null_and_absent_are_the_same_so_counted_unchanged() {
+        let c = update(one("execution_field", Value::Null), Attributes::new());
+        assert_eq!(text(&c), (String::new(), 1));
     }
 }

@@ -246,3 +246,29 @@ pub fn inline_code(text: &str) -> String {
         format!("`{text}`")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_is_longer_than_any_backtick_run_inside() {
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("a ```` b"), "`````");
+    }
+
+    #[test]
+    fn diff_lines_move_plus_and_minus_to_the_first_column() {
+        let block = "  + credentials \"a\" {\n      - name = \"x\" -> null\n      ~ a = 1 -> 2\n";
+        assert_eq!(
+            diff_lines(block),
+            "+   credentials \"a\" {\n-       name = \"x\" -> null\n      ~ a = 1 -> 2\n"
+        );
+    }
+
+    #[test]
+    fn table_cells_escape_pipes_and_html() {
+        assert_eq!(escape_cell("a|b <c>\nd"), "a\\|b &lt;c&gt;<br>d");
+        assert_eq!(inline_code("x`y|z"), "`` x`y\\|z ``");
+    }
+}

@@ -205,3 +205,26 @@ fn golden_drift_reports() {
     let human = render_drift(&[], PlanFormat::Human, false);
     assert_eq!(human, "No drift: Meta matches the state.\n");
 }
+
+#[test]
+fn huge_markdown_apply_report_stays_under_the_comment_limit() {
+    let failed = failures().results[1].clone();
+    let results = (0..5_000)
+        .map(|i| {
+            let mut r = failed.clone();
+            r.address = Address::channel(format!("Marketing_{i:05}"));
+            r
+        })
+        .collect();
+    let report = ApplyReport {
+        results,
+        interrupted: false,
+        state: state(),
+    };
+    let text = render_apply_report(&report, PlanFormat::Markdown, false);
+    let max = wacfg::render::plan_markdown::MAX_CHARS;
+    assert!(text.chars().count() <= max);
+    let shown = text.matches("| `channel_configuration.").count();
+    assert!(shown > 10 && shown < 5_000);
+    assert!(text.contains(&format!("{} more changes not applied", 5_000 - shown)));
+}
