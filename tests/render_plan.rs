@@ -76,6 +76,11 @@ fn golden_refused() {
 }
 
 #[test]
+fn golden_token_expired() {
+    golden("token_expired", &scenarios::token_expired());
+}
+
+#[test]
 fn golden_empty() {
     golden("empty", &scenarios::empty());
 }
@@ -223,6 +228,10 @@ fn summary_line_names_reactivate_and_replace_only_when_present() {
     let human = render_plan(&scenarios::empty(), PlanFormat::Human, false);
     assert!(human.contains("No changes. Your WhatsApp configuration matches the file."));
     assert!(!human.contains("Plan:"));
+    // A plan that failed does not claim the configuration matches.
+    let human = render_plan(&scenarios::token_expired(), PlanFormat::Human, false);
+    assert!(!human.contains("No changes"));
+    assert!(human.contains("Error: the token of credentials.acme expired"));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::plan_github::annotation;
 use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
 use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::cli::PlanFormat;
-use crate::model::Address;
+use crate::model::{Address, CheckStatus};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, PriorState};
 
 /// First line of the markdown apply report.
@@ -234,6 +234,13 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
             out.push_str(&format!("  {}: {}\n", r.address, outcome_text(r)));
         }
     }
+    let warnings = check_warnings(report);
+    if !warnings.is_empty() {
+        out.push_str("\nWarnings:\n");
+        for line in warnings {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     if let Some(state) = &report.state {
         out.push_str(&format!("\n{}\n", state_line(state)));
     }
@@ -241,6 +248,20 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
         out.push_str("Run `wacfg plan` to see what is left to do.\n");
     }
     out
+}
+
+/// Checks that passed with a warning (RED quality rating), one line each.
+fn check_warnings(report: &ApplyReport) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Warning)
+                .map(move |c| format!("{}: {}: {}", r.address, c.id, c.message))
+        })
+        .collect()
 }
 
 fn state_line(state: &PriorState) -> String {

@@ -40,6 +40,9 @@ pub fn notice_annotation(notice: &Notice) -> String {
     }
     props.push(("title", notice.code.clone()));
     let mut message = notice.title.clone();
+    if let (None, Some(location)) = (&notice.file, &notice.location) {
+        message.push_str(&format!("\nat {location}"));
+    }
     for line in &notice.detail {
         message.push('\n');
         message.push_str(line);

@@ -32,12 +32,20 @@ pub fn render(plan: &Plan, color: bool) -> String {
         out.push_str(&drift_section(&plan.resource_drift, &p));
         out.push('\n');
     }
-    out.push_str(&p.bold(&summary_text(&plan.summary)));
-    out.push('\n');
+    // "No changes" would mislead when planning failed: the errors below say why.
+    if plan.has_changes() || !plan.has_errors() {
+        out.push_str(&p.bold(&summary_text(&plan.summary)));
+        out.push('\n');
+    }
     if plan.has_changes() && !plan.digests.plan.is_empty() {
         out.push_str(&format!("Plan digest: {}\n", plan.digests.plan));
     }
-    out.push_str(&notices_text(&notices(plan), &p));
+    let notes = notices_text(&notices(plan), &p);
+    // Nothing above the notes: no blank line to separate them from.
+    out.push_str(match out.is_empty() {
+        true => notes.trim_start_matches('\n'),
+        false => &notes,
+    });
     if plan.refused {
         out.push_str(&format!(
             "\n{}\n",

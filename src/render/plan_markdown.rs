@@ -44,10 +44,10 @@ pub fn render(plan: &Plan) -> String {
     out.push_str(&warnings.text(""));
     out.push_str(&errors.text(""));
     out.push_str(&cut_notes(&[
-        (changes.cut, "changes"),
-        (drift.cut, "drift items"),
-        (warnings.cut, "warnings"),
-        (errors.cut, "errors"),
+        (&changes, "changes"),
+        (&drift, "drift items"),
+        (&warnings, "warnings"),
+        (&errors, "errors"),
     ]));
     out
 }
@@ -55,7 +55,11 @@ pub fn render(plan: &Plan) -> String {
 /// Marker, title, summary sentence, counts table, target note, digest.
 fn head(plan: &Plan) -> String {
     let mut out = format!("{PLAN_MARKER}\n### wacfg plan\n\n");
-    out.push_str(&format!("**{}**\n\n", summary_text(&plan.summary)));
+    if plan.has_errors() && !plan.has_changes() {
+        out.push_str("**Planning found errors: see below.**\n\n");
+    } else {
+        out.push_str(&format!("**{}**\n\n", summary_text(&plan.summary)));
+    }
     if plan.summary.has_changes() {
         out.push_str(&counts_table(&plan.summary));
         out.push('\n');
@@ -206,11 +210,14 @@ impl Section {
     }
 }
 
-fn cut_notes(cuts: &[(usize, &str)]) -> String {
-    let parts: Vec<String> = cuts
+fn cut_notes(sections: &[(&Section, &str)]) -> String {
+    let parts: Vec<String> = sections
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} more {what}"))
+        .filter(|(s, _)| s.cut > 0)
+        .map(|(s, what)| match s.kept.len() {
+            0 => format!("{} {what}", s.cut),
+            _ => format!("{} more {what}", s.cut),
+        })
         .collect();
     if parts.is_empty() {
         return String::new();

@@ -74,7 +74,12 @@ fn diag_notice(d: &Diagnostic) -> Notice {
     };
     let mut detail = Vec::new();
     for related in &d.related {
-        detail.push(format!("note: {}", related.message));
+        let at = match (&related.file, &related.span) {
+            (Some(f), Some(s)) => format!(" (at {}:{}:{})", f.display(), s.line, s.column),
+            (Some(f), None) => format!(" (at {})", f.display()),
+            _ => String::new(),
+        };
+        detail.push(format!("note: {}{at}", related.message));
     }
     if let Some(help) = &d.help {
         detail.push(format!("help: {help}"));

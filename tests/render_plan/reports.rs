@@ -35,11 +35,18 @@ fn success() -> ApplyReport {
         ChangeOutcome::Applied,
     );
     fr.status = Some("active".to_string());
-    fr.checks = vec![CheckResult {
-        id: "sender_connected".to_string(),
-        status: CheckStatus::Passed,
-        message: "the sender's status is CONNECTED".to_string(),
-    }];
+    fr.checks = vec![
+        CheckResult {
+            id: "sender_connected".to_string(),
+            status: CheckStatus::Passed,
+            message: "the sender's status is CONNECTED".to_string(),
+        },
+        CheckResult {
+            id: "quality_rating".to_string(),
+            status: CheckStatus::Warning,
+            message: "the sender's quality rating is RED".to_string(),
+        },
+    ];
     ApplyReport {
         results: vec![
             result(

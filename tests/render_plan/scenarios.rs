@@ -363,6 +363,21 @@ pub fn refused() -> Plan {
     p
 }
 
+/// An expired token: nothing can be planned for its configurations; an error, no changes.
+pub fn token_expired() -> Plan {
+    let mut p = plan(Vec::new());
+    p.refused = true;
+    p.diagnostics = vec![
+        Diagnostic::error(
+            "wacfg::token::expired",
+            "the token of credentials.acme expired on 2026-11-01",
+        )
+        .with_help("create a new system-user token and update the secret it is read from")
+        .with_pointer("/credentials/0/token"),
+    ];
+    p
+}
+
 pub fn empty() -> Plan {
     let mut same = change(Address::channel("Marketing_FR"), Action::NoOp, "up to date");
     same.before = Some(channel_attrs(DESCRIPTION, "15550100001", "active"));
@@ -382,6 +397,7 @@ pub fn all() -> Vec<(&'static str, Plan)> {
         ("drift_present", drift_present()),
         ("warnings", warnings()),
         ("refused", refused()),
+        ("token_expired", token_expired()),
         ("empty", empty()),
     ]
 }
