@@ -3,6 +3,8 @@
 //! masked, values known only after apply marked, and multi-line strings diffed line by line.
 //! It owns the decision of how each attribute reads; it never decides what changes.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
@@ -193,7 +195,10 @@ fn list_diff(name: String, old: &[Value], new: &[Value]) -> Row {
 fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
     // A last line without its newline is still the same line.
     let (old, new) = (terminated(old), terminated(new));
-    TextDiff::from_lines(old.as_str(), new.as_str())
+    // A bound on the time a pathological value may take; real descriptions finish far sooner.
+    TextDiff::configure()
+        .timeout(Duration::from_millis(250))
+        .diff_lines(old.as_str(), new.as_str())
         .iter_all_changes()
         .map(|c| {
             (

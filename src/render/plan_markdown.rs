@@ -115,7 +115,7 @@ fn details(change: &ResourceChange) -> String {
         verb(change.action)
     );
     if !change.reason.is_empty() {
-        summary.push_str(&format!(" ({})", escape_html(&change.reason)));
+        summary.push_str(&format!(": {}", escape_html(&change.reason)));
     }
     format!("<details><summary>{summary}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n\n")
 }
