@@ -188,6 +188,10 @@ fn colour_only_when_asked() {
                 "{name} {format:?} has escape codes"
             );
         }
+        for format in [PlanFormat::Json, PlanFormat::Markdown] {
+            let text = render_plan(&plan, format, true);
+            assert!(!text.contains('\u{1b}'), "{name} {format:?} coloured");
+        }
         let coloured = render_plan(&plan, PlanFormat::Human, true);
         assert!(coloured.contains('\u{1b}'), "{name}: no colour when asked");
         assert_eq!(
