@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::painter::Painter;
 use super::plan_github::annotation;
-use super::plan_markdown::{escape_cell, inline_code};
+use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
 use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::cli::PlanFormat;
-use crate::model::Address;
+use crate::model::{Address, CheckStatus};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, PriorState};
 
 /// First line of the markdown apply report.
@@ -234,6 +234,13 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
             out.push_str(&format!("  {}: {}\n", r.address, outcome_text(r)));
         }
     }
+    let warnings = check_warnings(report);
+    if !warnings.is_empty() {
+        out.push_str("\nWarnings:\n");
+        for line in warnings {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     if let Some(state) = &report.state {
         out.push_str(&format!("\n{}\n", state_line(state)));
     }
@@ -241,6 +248,20 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
         out.push_str("Run `wacfg plan` to see what is left to do.\n");
     }
     out
+}
+
+/// Checks that passed with a warning (RED quality rating), one line each.
+fn check_warnings(report: &ApplyReport) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Warning)
+                .map(move |c| format!("{}: {}: {}", r.address, c.id, c.message))
+        })
+        .collect()
 }
 
 fn state_line(state: &PriorState) -> String {
@@ -280,14 +301,30 @@ fn markdown(report: &ApplyReport) -> String {
     let failed: Vec<&ChangeResult> = problems(report).collect();
     if !failed.is_empty() {
         out.push_str("| Resource | Outcome |\n|---|---|\n");
+        // Keep the comment under GitHub's limit: whole rows only, then say how many were cut.
+        let mut used = out.chars().count();
+        let mut cut = 0;
         for r in failed {
-            out.push_str(&format!(
+            let row = format!(
                 "| {} | {} |\n",
                 inline_code(&r.address.to_string()),
                 escape_cell(&outcome_text(r))
-            ));
+            );
+            let n = row.chars().count();
+            if cut == 0 && used + n <= MAX_CHARS - 1_000 {
+                used += n;
+                out.push_str(&row);
+            } else {
+                cut += 1;
+            }
         }
         out.push('\n');
+        if cut > 0 {
+            out.push_str(&format!(
+                "> **{cut} more changes not applied, not shown** (a comment holds at most \
+                 {MAX_CHARS} characters): see the CI log for the full report.\n\n"
+            ));
+        }
     }
     if let Some(state) = &report.state {
         out.push_str(&format!("{}\n", state_line(state)));

@@ -66,6 +66,9 @@ pub fn drift_section(drift: &[Drift], p: &Painter) -> String {
                 .iter()
                 .take_while(|d| &d.address == address)
                 .count();
+        if start > 0 {
+            out.push('\n');
+        }
         out.push_str(&group(&drift[start..end], p));
         start = end;
     }

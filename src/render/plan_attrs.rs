@@ -3,6 +3,8 @@
 //! masked, values known only after apply marked, and multi-line strings diffed line by line.
 //! It owns the decision of how each attribute reads; it never decides what changes.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
@@ -27,9 +29,12 @@ enum Row {
         name: String,
         text: String,
     },
-    Heredoc {
+    /// A heredoc (`<<-EOT` … `EOT`) or a list (`[` … `]`), one line per text line or item.
+    Block {
         sym: char,
         name: String,
+        open: &'static str,
+        close: &'static str,
         body: Vec<(ChangeTag, String)>,
     },
 }
@@ -37,7 +42,7 @@ enum Row {
 impl Row {
     fn name(&self) -> &str {
         match self {
-            Row::Line { name, .. } | Row::Heredoc { name, .. } => name,
+            Row::Line { name, .. } | Row::Block { name, .. } => name,
         }
     }
 }
@@ -113,7 +118,7 @@ fn added(name: String, value: &Value, sensitive: bool, unknown: bool) -> Row {
         return line('+', name, "(sensitive value)".to_string());
     }
     match multiline(value) {
-        Some(text) => heredoc('+', name, "", text),
+        Some(text) => heredoc('+', name, text, text),
         None => line('+', name, show(value)),
     }
 }
@@ -123,7 +128,7 @@ fn removed(name: String, value: &Value, sensitive: bool) -> Row {
         return line('-', name, "(sensitive value) -> null".to_string());
     }
     match multiline(value) {
-        Some(text) => heredoc('-', name, text, ""),
+        Some(text) => heredoc('-', name, text, text),
         None => line('-', name, format!("{} -> null", show(value))),
     }
 }
@@ -150,6 +155,7 @@ fn changed(
         (Some(_), Some(_)) if sensitive => {
             Some(line('~', name, "(sensitive value changed)".to_string()))
         }
+        (Some(Value::Array(old)), Some(Value::Array(new))) => Some(list_diff(name, old, new)),
         (Some(old), Some(new)) => Some(match (multiline(old), multiline(new)) {
             (None, None) => line('~', name, format!("{} -> {}", show(old), show(new))),
             _ => heredoc('~', name, text_of(old), text_of(new)),
@@ -161,11 +167,38 @@ fn line(sym: char, name: String, text: String) -> Row {
     Row::Line { sym, name, text }
 }
 
-/// A heredoc whose body is the line-by-line diff of `old` and `new` (one side empty for an
-/// added or removed value, so every line is then an insert or a delete).
+/// A heredoc whose body is the line-by-line diff of `old` and `new`. An added or removed
+/// value passes the same text twice: its lines then read plain, as Terraform shows them.
 fn heredoc(sym: char, name: String, old: &str, new: &str) -> Row {
-    let diff = TextDiff::from_lines(old, new);
-    let body = diff
+    Row::Block {
+        sym,
+        name,
+        open: "<<-EOT",
+        close: "EOT",
+        body: line_diff(old, new),
+    }
+}
+
+/// A list whose items are diffed one per line, so an added marketing action stands out.
+fn list_diff(name: String, old: &[Value], new: &[Value]) -> Row {
+    let lines =
+        |items: &[Value]| -> String { items.iter().map(|v| format!("{},\n", show(v))).collect() };
+    Row::Block {
+        sym: '~',
+        name,
+        open: "[",
+        close: "]",
+        body: line_diff(&lines(old), &lines(new)),
+    }
+}
+
+fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
+    // A last line without its newline is still the same line.
+    let (old, new) = (terminated(old), terminated(new));
+    // A bound on the time a pathological value may take; real descriptions finish far sooner.
+    TextDiff::configure()
+        .timeout(Duration::from_millis(250))
+        .diff_lines(old.as_str(), new.as_str())
         .iter_all_changes()
         .map(|c| {
             (
@@ -173,8 +206,15 @@ fn heredoc(sym: char, name: String, old: &str, new: &str) -> Row {
                 c.value().trim_end_matches(['\n', '\r']).to_string(),
             )
         })
-        .collect();
-    Row::Heredoc { sym, name, body }
+        .collect()
+}
+
+fn terminated(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n")
+    }
 }
 
 /// The text of a string value holding more than one line.
@@ -209,20 +249,26 @@ fn push_row(lines: &mut Vec<String>, row: Row, width: usize, p: &Painter) {
                 paint_sym(sym, p)
             ));
         }
-        Row::Heredoc { sym, name, body } => {
+        Row::Block {
+            sym,
+            name,
+            open,
+            close,
+            body,
+        } => {
             lines.push(format!(
-                "{ATTR_INDENT}{} {name:<width$} = <<-EOT",
+                "{ATTR_INDENT}{} {name:<width$} = {open}",
                 paint_sym(sym, p)
             ));
             for (tag, text) in body {
-                lines.push(heredoc_line(tag, &text, p));
+                lines.push(block_line(tag, &text, p));
             }
-            lines.push(format!("{ATTR_INDENT}  EOT"));
+            lines.push(format!("{ATTR_INDENT}  {close}"));
         }
     }
 }
 
-fn heredoc_line(tag: ChangeTag, text: &str, p: &Painter) -> String {
+fn block_line(tag: ChangeTag, text: &str, p: &Painter) -> String {
     let pad = format!("{ATTR_INDENT}    ");
     let line = match tag {
         ChangeTag::Equal => return format!("{pad}  {text}").trim_end().to_string(),
@@ -240,5 +286,84 @@ pub fn paint_sym(sym: char, p: &Painter) -> String {
         '-' => p.red(&text),
         '~' => p.yellow(&text),
         _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Address;
+
+    fn update(before: Attributes, after: Attributes) -> ResourceChange {
+        ResourceChange {
+            address: Address::channel("X"),
+            action: Action::Update,
+            reason: String::new(),
+            before: Some(before),
+            after: Some(after),
+            sensitive: Vec::new(),
+            unknown_after: Vec::new(),
+            checks: Vec::new(),
+            depends_on: Vec::new(),
+        }
+    }
+
+    fn one(key: &str, value: Value) -> Attributes {
+        [(key.to_string(), value)].into()
+    }
+
+    fn text(change: &ResourceChange) -> (String, usize) {
+        let attrs = attribute_lines(change, &Painter::new(false));
+        (attrs.lines.join("\n"), attrs.hidden)
+    }
+
+    #[test]
+    fn unknown_after_apply_replaces_the_new_value() {
+        let mut c = update(
+            one("phone_number_id", json!("1")),
+            one("phone_number_id", json!("2")),
+        );
+        c.unknown_after = vec!["phone_number_id".to_string()];
+        let (lines, _) = text(&c);
+        assert_eq!(
+            lines,
+            "      ~ phone_number_id = \"1\" -> (known after apply)"
+        );
+    }
+
+    #[test]
+    fn sensitive_values_are_never_shown() {
+        let mut c = update(
+            one("token", json!("old-secret-mark")),
+            one("token", Value::Null),
+        );
+        c.sensitive = vec!["token".to_string()];
+        let (lines, _) = text(&c);
+        assert_eq!(lines, "      - token = (sensitive value) -> null");
+        let mut c = update(one("token", json!("a-mark")), one("token", json!("a-mark")));
+        c.sensitive = vec!["token".to_string()];
+        assert_eq!(text(&c), (String::new(), 1));
+    }
+
+    #[test]
+    fn a_value_becoming_multi_line_is_diffed_line_by_line() {
+        let c = update(
+            one("description", json!("one line")),
+            one("description", json!("one line\nsecond line")),
+        );
+        let (lines, hidden) = text(&c);
+        assert_eq!(hidden, 0);
+        assert_eq!(
+            lines,
+            "      ~ description = <<-EOT\n            one line\n          + second line\n        EOT"
+        );
+    }
+
+    #[test]
+    fn null_and_absent_are_the_same_so_counted_unchanged() {
+        let c = update(one("execution_field", Value::Null), Attributes::new());
+        assert_eq!(text(&c), (String::new(), 1));
     }
 }

@@ -38,8 +38,11 @@ pub fn notice_annotation(notice: &Notice) -> String {
             props.push(("col", col.to_string()));
         }
     }
-    props.push(("title", format!("wacfg {kind}")));
+    props.push(("title", notice.code.clone()));
     let mut message = notice.title.clone();
+    if let (None, Some(location)) = (&notice.file, &notice.location) {
+        message.push_str(&format!("\nat {location}"));
+    }
     for line in &notice.detail {
         message.push('\n');
         message.push_str(line);

@@ -32,12 +32,20 @@ pub fn render(plan: &Plan, color: bool) -> String {
         out.push_str(&drift_section(&plan.resource_drift, &p));
         out.push('\n');
     }
-    out.push_str(&p.bold(&summary_text(&plan.summary)));
-    out.push('\n');
-    if !plan.digests.plan.is_empty() {
+    // "No changes" would mislead when planning failed: the errors below say why.
+    if plan.has_changes() || !plan.has_errors() {
+        out.push_str(&p.bold(&summary_text(&plan.summary)));
+        out.push('\n');
+    }
+    if plan.has_changes() && !plan.digests.plan.is_empty() {
         out.push_str(&format!("Plan digest: {}\n", plan.digests.plan));
     }
-    out.push_str(&notices_text(&notices(plan), &p));
+    let notes = notices_text(&notices(plan), &p);
+    // Nothing above the notes: no blank line to separate them from.
+    out.push_str(match out.is_empty() {
+        true => notes.trim_start_matches('\n'),
+        false => &notes,
+    });
     if plan.refused {
         out.push_str(&format!(
             "\n{}\n",
@@ -104,8 +112,8 @@ fn legend_word(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update in-place",
-        Action::Reactivate => "reactivate (named on the block)",
-        Action::Deactivate => "deactivate (named on the block)",
+        Action::Reactivate => "reactivate",
+        Action::Deactivate => "deactivate",
         Action::Delete => "destroy",
         Action::Replace => "destroy and then create replacement",
         Action::NoOp => "no-op",
@@ -137,7 +145,7 @@ pub fn change_block(change: &ResourceChange, p: &Painter) -> String {
     out.push_str(&p.bold(&header));
     out.push('\n');
     if !change.reason.is_empty() {
-        out.push_str(&format!("  # ({})\n", change.reason));
+        out.push_str(&format!("  # reason: {}\n", change.reason));
     }
     out.push_str(&opener(change, p));
     let attrs = attribute_lines(change, p);
@@ -208,6 +216,9 @@ pub fn notices_text(notices: &[Notice], p: &Painter) -> String {
             Severity::Error => p.red(&p.bold(&title)),
         };
         out.push_str(&format!("\n{title} {}\n", notice.title));
+        if let Some(location) = &notice.location {
+            out.push_str(&format!("  --> {location}\n"));
+        }
         for line in &notice.detail {
             out.push_str(&format!("  {line}\n"));
         }

@@ -44,10 +44,10 @@ pub fn render(plan: &Plan) -> String {
     out.push_str(&warnings.text(""));
     out.push_str(&errors.text(""));
     out.push_str(&cut_notes(&[
-        (changes.cut, "changes"),
-        (drift.cut, "drift items"),
-        (warnings.cut, "warnings"),
-        (errors.cut, "errors"),
+        (&changes, "changes"),
+        (&drift, "drift items"),
+        (&warnings, "warnings"),
+        (&errors, "errors"),
     ]));
     out
 }
@@ -55,7 +55,11 @@ pub fn render(plan: &Plan) -> String {
 /// Marker, title, summary sentence, counts table, target note, digest.
 fn head(plan: &Plan) -> String {
     let mut out = format!("{PLAN_MARKER}\n### wacfg plan\n\n");
-    out.push_str(&format!("**{}**\n\n", summary_text(&plan.summary)));
+    if plan.has_errors() && !plan.has_changes() {
+        out.push_str("**Planning found errors: see below.**\n\n");
+    } else {
+        out.push_str(&format!("**{}**\n\n", summary_text(&plan.summary)));
+    }
     if plan.summary.has_changes() {
         out.push_str(&counts_table(&plan.summary));
         out.push('\n');
@@ -75,7 +79,7 @@ fn head(plan: &Plan) -> String {
     if plan.refused {
         out.push_str("> **This plan is refused and cannot be applied:** see the errors below.\n\n");
     }
-    if !plan.digests.plan.is_empty() {
+    if plan.has_changes() && !plan.digests.plan.is_empty() {
         out.push_str(&format!(
             "Plan digest: {}\n\n",
             inline_code(&plan.digests.plan)
@@ -111,7 +115,7 @@ fn details(change: &ResourceChange) -> String {
         verb(change.action)
     );
     if !change.reason.is_empty() {
-        summary.push_str(&format!(" ({})", escape_html(&change.reason)));
+        summary.push_str(&format!(": {}", escape_html(&change.reason)));
     }
     format!("<details><summary>{summary}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n\n")
 }
@@ -123,7 +127,8 @@ fn diff_lines(block: &str) -> String {
     for line in block.lines() {
         let rest = line.trim_start_matches(' ');
         let indent = &line[..line.len() - rest.len()];
-        let sym = ["-/+ ", "+ ", "- ", "~ "]
+        // `~` stays where it is: a diff fence colours only `+` and `-`.
+        let sym = ["-/+ ", "+ ", "- "]
             .into_iter()
             .find(|s| rest.starts_with(s));
         match sym {
@@ -150,6 +155,9 @@ fn notice_items(notices: &[&Notice]) -> Vec<String> {
         .iter()
         .map(|n| {
             let mut item = format!("- **{}:** {}", label(n.severity), escape_html(&n.title));
+            if let Some(location) = &n.location {
+                item.push_str(&format!(" (at {})", inline_code(location)));
+            }
             for line in &n.detail {
                 item.push_str(&format!("<br>{}", escape_html(line)));
             }
@@ -195,16 +203,21 @@ impl Section {
         for item in &self.kept {
             out.push_str(item);
         }
-        out.push('\n');
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out
     }
 }
 
-fn cut_notes(cuts: &[(usize, &str)]) -> String {
-    let parts: Vec<String> = cuts
+fn cut_notes(sections: &[(&Section, &str)]) -> String {
+    let parts: Vec<String> = sections
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} more {what}"))
+        .filter(|(s, _)| s.cut > 0)
+        .map(|(s, what)| match s.kept.len() {
+            0 => format!("{} {what}", s.cut),
+            _ => format!("{} more {what}", s.cut),
+        })
         .collect();
     if parts.is_empty() {
         return String::new();
@@ -238,5 +251,31 @@ pub fn inline_code(text: &str) -> String {
         format!("`` {text} ``")
     } else {
         format!("`{text}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_is_longer_than_any_backtick_run_inside() {
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("a ```` b"), "`````");
+    }
+
+    #[test]
+    fn diff_lines_move_plus_and_minus_to_the_first_column() {
+        let block = "  + credentials \"a\" {\n      - name = \"x\" -> null\n      ~ a = 1 -> 2\n";
+        assert_eq!(
+            diff_lines(block),
+            "+   credentials \"a\" {\n-       name = \"x\" -> null\n      ~ a = 1 -> 2\n"
+        );
+    }
+
+    #[test]
+    fn table_cells_escape_pipes_and_html() {
+        assert_eq!(escape_cell("a|b <c>\nd"), "a\\|b &lt;c&gt;<br>d");
+        assert_eq!(inline_code("x`y|z"), "`` x`y\\|z ``");
     }
 }

@@ -11,8 +11,12 @@ pub struct Notice {
     pub severity: Severity,
     /// One line: what is wrong and where.
     pub title: String,
-    /// More lines: detail, location, help.
+    /// Where: `file:line:col`, or a JSON pointer into the configuration.
+    pub location: Option<String>,
+    /// More lines: detail, related places, help.
     pub detail: Vec<String>,
+    /// A short stable name for annotation titles: the diagnostic code or `check <id>`.
+    pub code: String,
     /// `file`, line and column when the notice points into a configuration file.
     pub file: Option<(String, usize, usize)>,
 }
@@ -38,7 +42,9 @@ fn check_notices(plan: &Plan) -> Vec<Notice> {
             out.push(Notice {
                 severity: Severity::Warning,
                 title: format!("{}: check {} {what}", change.address, check.id),
+                location: None,
                 detail: vec![check.message.clone()],
+                code: format!("wacfg check {}", check.id),
                 file: None,
             });
         }
@@ -61,17 +67,19 @@ fn diag_notice(d: &Diagnostic) -> Notice {
         (Some(f), None) => Some((f.display().to_string(), 0, 0)),
         _ => None,
     };
+    let location = match &file {
+        Some((f, 0, _)) => Some(f.clone()),
+        Some((f, line, col)) => Some(format!("{f}:{line}:{col}")),
+        None => d.pointer.clone(),
+    };
     let mut detail = Vec::new();
-    if let Some((f, line, col)) = &file {
-        detail.push(match line {
-            0 => format!("--> {f}"),
-            _ => format!("--> {f}:{line}:{col}"),
-        });
-    } else if let Some(pointer) = &d.pointer {
-        detail.push(format!("--> {pointer}"));
-    }
     for related in &d.related {
-        detail.push(format!("note: {}", related.message));
+        let at = match (&related.file, &related.span) {
+            (Some(f), Some(s)) => format!(" (at {}:{}:{})", f.display(), s.line, s.column),
+            (Some(f), None) => format!(" (at {})", f.display()),
+            _ => String::new(),
+        };
+        detail.push(format!("note: {}{at}", related.message));
     }
     if let Some(help) = &d.help {
         detail.push(format!("help: {help}"));
@@ -79,7 +87,9 @@ fn diag_notice(d: &Diagnostic) -> Notice {
     Notice {
         severity: d.severity,
         title: format!("{} [{}]", d.message, d.code),
+        location,
         detail,
+        code: d.code.clone(),
         file,
     }
 }

@@ -1,0 +1,287 @@
+//! Golden tests of every plan format over hand-built scenarios, plus the properties each
+//! format must keep: the JSON matches its schema and round-trips, no secret leaks, colour only
+//! when asked, markdown stays under GitHub's comment limit.
+
+#[path = "render_plan/reports.rs"]
+mod reports;
+#[path = "render_plan/scenarios.rs"]
+mod scenarios;
+
+use wacfg::cli::PlanFormat;
+use wacfg::plan::{Action, Plan};
+use wacfg::render::plan_markdown::{MAX_CHARS, PLAN_MARKER};
+use wacfg::render::render_plan;
+
+const FORMATS: [(PlanFormat, &str); 4] = [
+    (PlanFormat::Human, "human"),
+    (PlanFormat::Json, "json"),
+    (PlanFormat::Markdown, "markdown"),
+    (PlanFormat::Github, "github"),
+];
+
+/// Snapshot every format of one scenario.
+fn golden(name: &str, plan: &Plan) {
+    for (format, suffix) in FORMATS {
+        let text = render_plan(plan, format, false);
+        insta::assert_snapshot!(format!("{name}__{suffix}"), text);
+    }
+}
+
+#[test]
+fn golden_create_from_empty() {
+    golden("create_from_empty", &scenarios::create_from_empty());
+}
+
+#[test]
+fn golden_description_only_update() {
+    golden(
+        "description_only_update",
+        &scenarios::description_only_update(),
+    );
+}
+
+#[test]
+fn golden_sender_change_failing() {
+    golden("sender_change_failing", &scenarios::sender_change_failing());
+}
+
+#[test]
+fn golden_token_rotation() {
+    golden("token_rotation", &scenarios::token_rotation());
+}
+
+#[test]
+fn golden_deactivate_and_delete() {
+    golden("deactivate_and_delete", &scenarios::deactivate_and_delete());
+}
+
+#[test]
+fn golden_reactivate() {
+    golden("reactivate", &scenarios::reactivate());
+}
+
+#[test]
+fn golden_drift_present() {
+    golden("drift_present", &scenarios::drift_present());
+}
+
+#[test]
+fn golden_warnings() {
+    golden("warnings", &scenarios::warnings());
+}
+
+#[test]
+fn golden_refused() {
+    golden("refused", &scenarios::refused());
+}
+
+#[test]
+fn golden_token_expired() {
+    golden("token_expired", &scenarios::token_expired());
+}
+
+#[test]
+fn golden_empty() {
+    golden("empty", &scenarios::empty());
+}
+
+#[test]
+fn json_of_every_golden_plan_validates_against_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
+    for (name, plan) in scenarios::all() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn schema_rejects_an_undocumented_field_and_a_bad_action() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let plan = scenarios::sender_change_failing();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+    doc["resource_changes"][0]["action"] = "mutate".into();
+    assert!(!validator.is_valid(&doc));
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+    doc["surprise"] = true.into();
+    assert!(!validator.is_valid(&doc));
+}
+
+#[test]
+fn every_schema_property_has_a_description() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();
+    let mut missing = Vec::new();
+    walk_properties(&schema, "", &mut missing);
+    assert!(
+        missing.is_empty(),
+        "properties without a description: {missing:?}"
+    );
+}
+
+fn walk_properties(node: &serde_json::Value, path: &str, missing: &mut Vec<String>) {
+    let Some(map) = node.as_object() else { return };
+    if let Some(props) = map.get("properties").and_then(|p| p.as_object()) {
+        for (name, prop) in props {
+            if prop.get("description").is_none() {
+                missing.push(format!("{path}/{name}"));
+            }
+        }
+    }
+    for (key, child) in map {
+        walk_properties(child, &format!("{path}/{key}"), missing);
+    }
+}
+
+#[test]
+fn json_round_trips_to_the_same_plan() {
+    for (name, plan) in scenarios::all() {
+        let text = render_plan(&plan, PlanFormat::Json, false);
+        let back: Plan = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, plan, "{name}");
+    }
+}
+
+#[test]
+fn no_human_format_shows_a_sensitive_value() {
+    let plan = scenarios::token_rotation();
+    for format in [PlanFormat::Human, PlanFormat::Markdown, PlanFormat::Github] {
+        let text = render_plan(&plan, format, false);
+        assert!(!text.contains(scenarios::OLD_TOKEN_MARK), "{format:?}");
+        assert!(!text.contains(scenarios::NEW_TOKEN_MARK), "{format:?}");
+        assert!(text.contains("token") && text.contains("(sensitive value changed)"));
+    }
+}
+
+#[test]
+fn no_op_changes_are_hidden() {
+    let plan = scenarios::description_only_update();
+    assert!(
+        plan.resource_changes
+            .iter()
+            .any(|c| c.action == Action::NoOp)
+    );
+    for format in [PlanFormat::Human, PlanFormat::Markdown, PlanFormat::Github] {
+        let text = render_plan(&plan, format, false);
+        assert!(!text.contains("Marketing_DE"), "{format:?}");
+        assert!(text.contains("Marketing_FR"), "{format:?}");
+    }
+}
+
+#[test]
+fn colour_only_when_asked() {
+    for (name, plan) in scenarios::all() {
+        for (format, _) in FORMATS {
+            let plain = render_plan(&plan, format, false);
+            assert!(
+                !plain.contains('\u{1b}'),
+                "{name} {format:?} has escape codes"
+            );
+        }
+        for format in [PlanFormat::Json, PlanFormat::Markdown] {
+            let text = render_plan(&plan, format, true);
+            assert!(!text.contains('\u{1b}'), "{name} {format:?} coloured");
+        }
+        let coloured = render_plan(&plan, PlanFormat::Human, true);
+        assert!(coloured.contains('\u{1b}'), "{name}: no colour when asked");
+        assert_eq!(
+            strip_ansi(&coloured),
+            render_plan(&plan, PlanFormat::Human, false)
+        );
+    }
+}
+
+/// Removes SGR escape sequences (`ESC [ … m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn summary_line_names_reactivate_and_replace_only_when_present() {
+    let human = render_plan(
+        &scenarios::deactivate_and_delete(),
+        PlanFormat::Human,
+        false,
+    );
+    assert!(human.contains("Plan: 0 to create, 0 to update, 1 to deactivate, 1 to delete.\n"));
+    let human = render_plan(&scenarios::reactivate(), PlanFormat::Human, false);
+    assert!(human.contains("Plan: 0 to create, 0 to update, 1 to reactivate, 0 to deactivate"));
+    let human = render_plan(&scenarios::empty(), PlanFormat::Human, false);
+    assert!(human.contains("No changes. Your WhatsApp configuration matches the file."));
+    assert!(!human.contains("Plan:"));
+    // A plan that failed does not claim the configuration matches.
+    let human = render_plan(&scenarios::token_expired(), PlanFormat::Human, false);
+    assert!(!human.contains("No changes"));
+    assert!(human.contains("Error: the token of credentials.acme expired"));
+}
+
+#[test]
+fn warnings_come_after_the_summary_and_errors_last() {
+    let human = render_plan(&scenarios::warnings(), PlanFormat::Human, false);
+    let summary = human.find("Plan: ").unwrap();
+    let warning = human.find("Warning: the token").unwrap();
+    let check = human
+        .find("Warning: channel_configuration.Marketing_FR: check quality_rating")
+        .unwrap();
+    assert!(summary < check && check < warning);
+    let human = render_plan(&scenarios::refused(), PlanFormat::Human, false);
+    assert!(human.find("Plan: ").unwrap() < human.find("Error: ").unwrap());
+}
+
+#[test]
+fn huge_markdown_plan_is_cut_to_whole_blocks_and_says_so() {
+    let mut changes = Vec::new();
+    for i in 0..3_000 {
+        let mut c = scenarios::create_from_empty().resource_changes[1].clone();
+        c.address = wacfg::model::Address::channel(format!("Marketing_{i:05}"));
+        changes.push(c);
+    }
+    let plan = scenarios::plan(changes);
+    let text = render_plan(&plan, PlanFormat::Markdown, false);
+    assert!(
+        text.chars().count() <= MAX_CHARS,
+        "{} chars",
+        text.chars().count()
+    );
+    assert!(text.starts_with(&format!("{PLAN_MARKER}\n")));
+    assert!(text.contains("| create | 3000 |"));
+    let shown = text.matches("<details>").count();
+    assert_eq!(shown, text.matches("</details>").count());
+    assert!(shown > 10 && shown < 3_000, "{shown} blocks shown");
+    let note = format!("{} more changes", 3_000 - shown);
+    assert!(text.contains(&note), "missing `{note}`");
+    assert!(text.contains("wacfg show plan.json"));
+    // The blocks kept are the first ones, in order.
+    assert!(text.contains("channel_configuration.Marketing_00000"));
+    assert!(!text.contains("channel_configuration.Marketing_02999"));
+}
+
+#[test]
+fn small_markdown_plan_is_not_cut() {
+    let text = render_plan(&scenarios::create_from_empty(), PlanFormat::Markdown, false);
+    assert!(!text.contains("not shown"));
+    assert_eq!(text.matches("<details>").count(), 3);
+}
