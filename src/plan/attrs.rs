@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::types::{Attributes, KNOWN_AFTER_APPLY, SENSITIVE};
 use crate::model::{
     ChannelSpec, DesiredChannel, DesiredCredentials, RecordedChannel, RecordedCredentials,
+    TokenFingerprint,
 };
 
 /// The spec a desired channel configuration asks for.
@@ -70,8 +71,11 @@ pub fn after_channel_attrs(
     a
 }
 
+/// The token appears only as its fingerprint (never the token), and is listed as sensitive so
+/// renderers show `(sensitive value changed)` rather than the value.
 pub fn desired_credentials_attrs(
     c: &DesiredCredentials,
+    fingerprint: Option<&TokenFingerprint>,
     phone_number_id: Option<&str>,
 ) -> Attributes {
     let mut a = Attributes::new();
@@ -79,7 +83,10 @@ pub fn desired_credentials_attrs(
     a.insert("business_id".into(), json!(c.business_id));
     a.insert("whatsapp_business_account".into(), json!(c.waba_id));
     a.insert("phone_number".into(), json!(c.phone_number));
-    a.insert("token".into(), json!(SENSITIVE));
+    a.insert(
+        "token".into(),
+        fingerprint.map_or(json!(SENSITIVE), |fp| json!(fp.0)),
+    );
     a.insert(
         "phone_number_id".into(),
         phone_number_id.map_or(json!(KNOWN_AFTER_APPLY), |id| json!(id)),
@@ -93,7 +100,7 @@ pub fn recorded_credentials_attrs(r: &RecordedCredentials) -> Attributes {
     a.insert("business_id".into(), json!(r.business_id));
     a.insert("whatsapp_business_account".into(), json!(r.waba_id));
     a.insert("phone_number".into(), json!(r.phone_number));
-    a.insert("token".into(), json!(SENSITIVE));
+    a.insert("token".into(), json!(r.token_fingerprint.0));
     a.insert("phone_number_id".into(), json!(r.phone_number_id));
     a
 }

@@ -177,13 +177,13 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
     let resolved_id = verified
         .and_then(|v| v.as_ref().ok())
         .map(|r| r.phone_number_id.as_str());
-    let (action, reason, sensitive) = match (desired, recorded) {
+    let sensitive = vec!["token".to_string()];
+    let (action, reason) = match (desired, recorded) {
         (Some(_), None) => (
             Action::Create,
             "not in state: verified with Meta and recorded".to_string(),
-            vec![],
         ),
-        (None, Some(_)) => (Action::Delete, "removed from the file".to_string(), vec![]),
+        (None, Some(_)) => (Action::Delete, "removed from the file".to_string()),
         (Some(d), Some(r)) => {
             let mut changed = Vec::new();
             if d.business_id != r.business_id {
@@ -200,23 +200,16 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
                 changed.push("token");
             }
             if changed.is_empty() {
-                (Action::NoOp, "unchanged".to_string(), vec![])
+                (Action::NoOp, "unchanged".to_string())
             } else if d.business_id != r.business_id {
                 (
                     Action::Replace,
                     "business_id changed: a different portfolio, so new credentials".to_string(),
-                    vec![],
                 )
             } else {
-                let sensitive = if rotated {
-                    vec!["token".to_string()]
-                } else {
-                    vec![]
-                };
                 (
                     Action::Update,
                     format!("{} changed: verified again", changed.join(", ")),
-                    sensitive,
                 )
             }
         }
@@ -229,7 +222,7 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         } else {
             resolved_id
         };
-        desired_credentials_attrs(d, id)
+        desired_credentials_attrs(d, fp, id)
     });
     let checks = match (action, verified) {
         (Action::Create | Action::Update | Action::Replace, Some(v)) => credentials_checks(v),
