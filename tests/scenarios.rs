@@ -16,6 +16,8 @@ mod meta;
 mod safety;
 #[path = "scenarios/secrets.rs"]
 mod secrets;
+#[path = "scenarios/statuses.rs"]
+mod statuses;
 #[path = "scenarios/stale.rs"]
 mod stale;
 

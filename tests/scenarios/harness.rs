@@ -169,7 +169,8 @@ impl Env {
     fn golden_with(&self, r: &Run, sort_stderr: bool) -> String {
         let mut err: Vec<&str> = r.stderr.lines().collect();
         if sort_stderr {
-            err.sort();
+            // Stable: each resource's lines keep their order.
+            err.sort_by_key(|l| l.split(':').next().unwrap_or("").to_string());
         }
         let text = format!(
             "exit: {:?}\n--- stdout\n{}--- stderr\n{}\n",
@@ -188,8 +189,13 @@ impl Env {
         let uuid =
             regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
                 .unwrap();
+        // Times and trace ids in Graph errors change with every run.
+        let time = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z").unwrap();
+        let trace = regex::Regex::new(r"fbtrace_id \w+").unwrap();
         let text = digest.replace_all(&text, "sha256:[DIGEST]");
-        uuid.replace_all(&text, "[LINEAGE]").into_owned()
+        let text = uuid.replace_all(&text, "[LINEAGE]");
+        let text = time.replace_all(&text, "[TIME]");
+        trace.replace_all(&text, "fbtrace_id [TRACE]").into_owned()
     }
 }
 
