@@ -125,7 +125,13 @@ async fn locked(
                 &args.targets,
                 args.allow_destructive,
             )?;
-            print!("{}", render_plan(&plan, args.format, out_color));
+            // With --format json and --auto-approve, stdout must stay one JSON document: the
+            // plan when nothing is applied, else only the apply report (which lists every
+            // change). A person confirming at a terminal always sees the plan first.
+            let report_follows = plan.has_changes() && !plan.refused;
+            if !(args.format == PlanFormat::Json && args.auto_approve && report_follows) {
+                print!("{}", render_plan(&plan, args.format, out_color));
+            }
             if plan.refused {
                 return Ok(Outcome::Failed);
             }

@@ -169,3 +169,18 @@ fn base_config_is_what_the_builder_says() {
     let r = env.expect(&["validate"], 0);
     assert!(r.stdout.contains("1 credentials, 3 channel configurations"), "{r:#?}");
 }
+
+#[test]
+fn apply_json_output_is_one_document() {
+    let env = Env::new(&base());
+    let r = env.expect(&["apply", "--auto-approve", "--format", "json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", r.stdout));
+    assert_eq!(doc["complete"], true, "{doc:#}");
+    assert_eq!(doc["summary"]["created"], 4, "{doc:#}");
+    // Nothing to do: the (empty) plan is the document.
+    let r = env.expect(&["apply", "--auto-approve", "--format", "json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", r.stdout));
+    assert_eq!(doc["summary"]["create"], 0, "{doc:#}");
+}
