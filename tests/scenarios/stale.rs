@@ -50,6 +50,19 @@ fn stale_when_the_state_serial_moved() {
 }
 
 #[test]
+fn stale_when_the_state_was_replaced() {
+    let (env, _) = saved_plan();
+    for f in ["wacfg.state.json", "wacfg.state.json.backup"] {
+        std::fs::remove_file(env.path(f)).unwrap();
+    }
+    // A new state, with a new lineage, at the same serial.
+    env.expect(&["apply", "--auto-approve"], 0);
+    let serial = env.serial();
+    let text = refused(&env, serial, "stale plan: the state's lineage changed");
+    golden("stale__lineage", &text);
+}
+
+#[test]
 fn stale_when_the_config_changed() {
     let (env, serial) = saved_plan();
     env.write_config(&config(
