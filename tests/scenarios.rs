@@ -16,10 +16,10 @@ mod meta;
 mod safety;
 #[path = "scenarios/secrets.rs"]
 mod secrets;
-#[path = "scenarios/statuses.rs"]
-mod statuses;
 #[path = "scenarios/stale.rs"]
 mod stale;
+#[path = "scenarios/statuses.rs"]
+mod statuses;
 
 /// Compare with tests/snapshots/scenarios__NAME.snap (one place, so every golden file lives
 /// in the same folder whatever module the test is in).

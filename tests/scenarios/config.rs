@@ -81,9 +81,7 @@ pub fn config(channels: &[Channel], safety: Option<(u32, u32)>) -> String {
            phone_number: \"15550100001\"\n",
     );
     if let Some((percent, min)) = safety {
-        s += &format!(
-            "safety:\n  max_destructive_percent: {percent}\n  min_managed: {min}\n"
-        );
+        s += &format!("safety:\n  max_destructive_percent: {percent}\n  min_managed: {min}\n");
     }
     if !channels.is_empty() {
         s += "channel_configurations:\n";
@@ -97,7 +95,11 @@ pub fn config(channels: &[Channel], safety: Option<(u32, u32)>) -> String {
 /// Marketing_FR and Support_FR active (the two connected Acme FR numbers), Spring_Sale draft.
 pub fn base_channels() -> Vec<Channel> {
     vec![
-        active("Marketing_FR", "Promotions for French customers", "15550100001"),
+        active(
+            "Marketing_FR",
+            "Promotions for French customers",
+            "15550100001",
+        ),
         active("Support_FR", "Service messages", "15550100002"),
         draft("Spring_Sale", "Next season's campaign"),
     ]

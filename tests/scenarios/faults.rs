@@ -116,3 +116,31 @@ fn two_applies_at_once_the_second_waits_then_finds_nothing_to_do() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     converges(&env);
 }
+
+#[test]
+fn apply_on_a_terminal_shows_a_spinner_and_durations() {
+    let faults = Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    };
+    let env = Env::with(world(), faults, &crate::config::base());
+    // `script` runs the apply on a pseudo-terminal and copies what it drew to stdout.
+    let command = format!("{} apply --auto-approve", env!("CARGO_BIN_EXE_wacfg"));
+    let out = env
+        .program("script", &["-qec", &command, "/dev/null"])
+        .env_remove("CI")
+        .output()
+        .expect("`script` (util-linux) runs");
+    let drawn = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{drawn}");
+    assert!(
+        drawn.contains("/4 in flight: channel_configuration."),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("channel_configuration.Support_FR: Creation complete after "),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Apply complete!"), "{drawn}");
+    assert_eq!(env.channel("Support_FR")["status"], "active");
+}

@@ -74,7 +74,12 @@ impl Env {
 
     /// A `wacfg` command in the directory, pointed at the simulator, no colour, CI set.
     pub fn cmd(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_wacfg"));
+        self.program(env!("CARGO_BIN_EXE_wacfg"), args)
+    }
+
+    /// Any program with the environment of a `wacfg` run (e.g. `script` giving it a TTY).
+    pub fn program(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
         c.args(args)
             .current_dir(self.dir.path())
             .env("WACFG_GRAPH_URL", self.sim.url())

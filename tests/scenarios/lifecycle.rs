@@ -71,7 +71,10 @@ fn description_only_edit_is_instant_and_runs_no_checks() {
     env.expect(APPLY, 0);
     let support = env.channel("Support_FR");
     assert_eq!(support["spec"]["description"], "Service and order updates");
-    assert_eq!(support["version"], 1, "a description edit is not a new version");
+    assert_eq!(
+        support["version"], 1,
+        "a description edit is not a new version"
+    );
     assert_eq!(support["status"], "active");
     // The apply read Meta once for the plan (debug_token + business) and never the number.
     let requests = env.sim.stats().http_requests - requests_before;
@@ -167,7 +170,10 @@ fn base_config_is_what_the_builder_says() {
     // Guards the builder the other scenarios rely on: it must validate.
     let env = Env::new(&config::base());
     let r = env.expect(&["validate"], 0);
-    assert!(r.stdout.contains("1 credentials, 3 channel configurations"), "{r:#?}");
+    assert!(
+        r.stdout.contains("1 credentials, 3 channel configurations"),
+        "{r:#?}"
+    );
 }
 
 #[test]

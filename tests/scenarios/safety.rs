@@ -18,7 +18,10 @@ fn safety_threshold_refuses_then_allow_destructive_applies() {
     let plan = env.expect(&["plan"], 1);
     golden("safety_threshold__refused", &env.golden(&plan));
     let apply = env.expect(&["apply", "--auto-approve"], 1);
-    assert!(apply.stdout.contains("max_destructive_percent"), "{apply:#?}");
+    assert!(
+        apply.stdout.contains("max_destructive_percent"),
+        "{apply:#?}"
+    );
     assert_eq!(env.serial(), serial, "a refused plan writes nothing");
 
     let allowed = env.expect(&["plan", "--allow-destructive"], 0);

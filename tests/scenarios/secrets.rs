@@ -21,7 +21,10 @@ fn token_is_absent_from_everything_a_run_writes() {
     for f in FORMATS {
         record(format!("plan {f}"), env.expect(&["plan", "--format", f], 0));
     }
-    record("plan -o".into(), env.expect(&["plan", "-o", "plan.json"], 0));
+    record(
+        "plan -o".into(),
+        env.expect(&["plan", "-o", "plan.json"], 0),
+    );
     for f in FORMATS {
         record(
             format!("show plan {f}"),
@@ -60,7 +63,10 @@ fn token_is_absent_from_everything_a_run_writes() {
     }
     record("state list".into(), env.run(&["state", "list"]));
     // Errors too: an expired token.
-    env.control("tokens/expire", &format!(r#"{{"value":"{ROTATED_TOKEN}"}}"#));
+    env.control(
+        "tokens/expire",
+        &format!(r#"{{"value":"{ROTATED_TOKEN}"}}"#),
+    );
     record("plan expired".into(), env.expect(&["plan"], 1));
     env.write_config(&config(&[], None));
     record(
@@ -68,20 +74,22 @@ fn token_is_absent_from_everything_a_run_writes() {
         env.expect(&["apply", "--auto-approve"], 1),
     );
 
-    for name in [
-        "plan.json",
-        "wacfg.state.json",
-        "wacfg.state.json.backup",
-    ] {
+    for name in ["plan.json", "wacfg.state.json", "wacfg.state.json.backup"] {
         let path = env.path(name);
         assert!(path.exists(), "{name} was written");
         written.push((name.into(), read(&path)));
     }
     let everything: String = written.iter().map(|(_, t)| t.as_str()).collect();
-    assert!(everything.contains("acme_fr"), "the runs did produce output");
+    assert!(
+        everything.contains("acme_fr"),
+        "the runs did produce output"
+    );
     for (label, text) in &written {
         for token in [TOKEN, ROTATED_TOKEN] {
-            assert!(!text.contains(token), "the token appears in {label}:\n{text}");
+            assert!(
+                !text.contains(token),
+                "the token appears in {label}:\n{text}"
+            );
         }
     }
 }
@@ -110,9 +118,9 @@ fn readme_demo_runs_to_the_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.trim_end().ends_with(
-            "==> demo complete: the configuration is applied and the plan is empty"
-        ),
+        stdout
+            .trim_end()
+            .ends_with("==> demo complete: the configuration is applied and the plan is empty"),
         "{stdout}"
     );
     assert!(stdout.contains("No changes."), "{stdout}");

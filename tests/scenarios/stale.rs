@@ -123,7 +123,10 @@ fn expect_digest_mismatch_is_refused() {
 fn apply_without_tty_or_auto_approve_refuses_and_writes_nothing() {
     let env = Env::new(&base());
     let r = env.expect(&["apply"], 1);
-    assert!(r.stderr.contains("refusing to apply without confirmation"), "{r:#?}");
+    assert!(
+        r.stderr.contains("refusing to apply without confirmation"),
+        "{r:#?}"
+    );
     assert!(!env.state_path().exists(), "no state written");
     // Without CI too: stdin is not a terminal.
     let out = env.cmd(&["apply"]).env_remove("CI").output().unwrap();

@@ -120,7 +120,9 @@ fn credentials_failing_verification_record_nothing_and_skip_their_configurations
         "{recorded:?}"
     );
     assert!(
-        !recorded.iter().any(|k| k == "channel_configuration.Support_FR"),
+        !recorded
+            .iter()
+            .any(|k| k == "channel_configuration.Support_FR"),
         "{recorded:?}"
     );
 }
@@ -128,10 +130,7 @@ fn credentials_failing_verification_record_nothing_and_skip_their_configurations
 #[test]
 fn target_limits_the_plan_to_one_configuration_and_its_dependencies() {
     let env = Env::new(&base());
-    let plan = env.expect(
-        &["plan", "--target", "channel_configuration.Support_FR"],
-        0,
-    );
+    let plan = env.expect(&["plan", "--target", "channel_configuration.Support_FR"], 0);
     golden("target__plan", &env.golden(&plan));
     env.expect(
         &[
