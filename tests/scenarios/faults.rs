@@ -25,7 +25,7 @@ fn slow_env() -> Env {
         })
         .collect();
     let faults = Faults {
-        latency: Duration::from_millis(40),
+        latency: Duration::from_millis(60),
         ..Faults::default()
     };
     Env::with(world(), faults, &config(&channels, None))

@@ -105,6 +105,7 @@ fn readme_demo_runs_to_the_end() {
         .unwrap()
         .to_path_buf();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ensure_simulator_binary(root, &bin_dir);
     let out = std::process::Command::new("bash")
         .arg(root.join("examples/demo/run.sh"))
         .env("WACFG_BIN_DIR", &bin_dir)
@@ -124,4 +125,24 @@ fn readme_demo_runs_to_the_end() {
         "{stdout}"
     );
     assert!(stdout.contains("No changes."), "{stdout}");
+}
+
+/// `cargo test` builds only this package's binaries; the demo also needs `wacfg-sim` beside
+/// `wacfg`. Build it (quick: its library is already built) when a plain `cargo test` ran.
+fn ensure_simulator_binary(root: &Path, bin_dir: &Path) {
+    if bin_dir.join("wacfg-sim").exists() {
+        return;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", "wacfg-sim", "--bin", "wacfg-sim"])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cannot build wacfg-sim for the demo");
+    assert!(
+        bin_dir.join("wacfg-sim").exists(),
+        "wacfg-sim is not in {}",
+        bin_dir.display()
+    );
 }
