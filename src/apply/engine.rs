@@ -257,6 +257,35 @@ async fn execute_removal<W: StateWriter>(
     }
 }
 
+/// `status: deactivated` asked in the file: deactivate, and record the file's spec with it. The
+/// plan shows the edits made in the same change; recording only the status would leave them
+/// pending on a configuration that cannot be edited, and every later plan refused.
+/// Reactivation runs the checks again, so an unchecked sender is never used.
+async fn execute_deactivation<W: StateWriter>(
+    change: &ResourceChange,
+    d: &DesiredChannel,
+    spec: crate::model::ChannelSpec,
+    shared: &Mutex<Shared<W>>,
+) -> ChangeResult {
+    let addr = change.address.clone();
+    let outcome = commit(shared, |r| {
+        if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
+            c.status = ChannelStatus::Deactivated;
+            c.spec = spec;
+            c.prevent_destroy = d.prevent_destroy;
+            c.failed_update = None;
+        }
+    })
+    .await;
+    match outcome {
+        Ok(()) => ChangeResult {
+            status: Some(ChannelStatus::Deactivated.as_str().to_string()),
+            ..result(change, ChangeOutcome::Applied)
+        },
+        Err(e) => error(change, e),
+    }
+}
+
 fn current_channel<W>(shared: &Shared<W>, addr: &Address) -> Option<RecordedChannel> {
     match shared.resources.get(addr) {
         Some(RecordedResource::ChannelConfiguration(c)) => Some(c.clone()),
@@ -277,10 +306,10 @@ async fn execute_channel<W: StateWriter, R: LiveReads>(
         Ok(x) => x,
         Err(refusal) => return error(change, refusal.message),
     };
-    if change.action == Action::Deactivate {
-        return execute_removal(change, shared).await;
-    }
     let spec = desired_spec(d);
+    if change.action == Action::Deactivate {
+        return execute_deactivation(change, d, spec, shared).await;
+    }
     if !decision.submits {
         let status = decision.status_after.unwrap_or(ChannelStatus::Draft);
         let mut next = recorded.clone().unwrap_or_else(|| new_channel(d));

@@ -168,3 +168,19 @@ fn token_expiring_within_14_days_warns() {
         .unwrap();
     golden("token_expiring__warning", warning);
 }
+
+#[test]
+fn deactivating_with_an_edit_records_the_edit_and_converges() {
+    let env = Env::new(&base());
+    env.expect(APPLY, 0);
+    let retired = replacing("Support_FR", |mut c| {
+        c.status = "deactivated";
+        c.description("Retired")
+    });
+    env.write_config(&config(&retired, None));
+    env.expect(APPLY, 0);
+    let support = env.channel("Support_FR");
+    assert_eq!(support["status"], "deactivated");
+    assert_eq!(support["spec"]["description"], "Retired");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
