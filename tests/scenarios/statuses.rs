@@ -184,3 +184,15 @@ fn deactivating_with_an_edit_records_the_edit_and_converges() {
     assert_eq!(support["spec"]["description"], "Retired");
     env.expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+#[test]
+fn created_as_deactivated_becomes_a_draft_and_the_next_plan_is_empty() {
+    let asked = replacing("Support_FR", |mut c| {
+        c.status = "deactivated";
+        c
+    });
+    let env = Env::new(&config(&asked, None));
+    env.expect(APPLY, 0);
+    assert_eq!(env.channel("Support_FR")["status"], "draft");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
