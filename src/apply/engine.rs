@@ -185,7 +185,7 @@ async fn execute<W: StateWriter, R: LiveReads>(
         ResourceKind::ChannelConfiguration => {
             match input.desired.channel_configurations.get(&addr.name) {
                 Some(d) => execute_channel(change, d, input, shared, live).await,
-                None => execute_removal(change, shared).await,
+                None => execute_removal(change, shared, None).await,
             }
         }
     }
@@ -232,54 +232,34 @@ async fn execute_credentials<W: StateWriter>(
     }
 }
 
+/// Delete, or deactivate. A deactivation asked by `status: deactivated` (`asked` = the file's
+/// entry) also records the file's spec: the plan shows the edits made in the same change, and
+/// recording only the status would leave them pending on a configuration that cannot be
+/// edited, every later plan refused. Reactivation runs the checks again, so an unchecked
+/// sender is never used.
 async fn execute_removal<W: StateWriter>(
     change: &ResourceChange,
     shared: &Mutex<Shared<W>>,
+    asked: Option<&DesiredChannel>,
 ) -> ChangeResult {
     let addr = change.address.clone();
     let deactivate = change.action == Action::Deactivate;
     let outcome = commit(shared, |r| {
-        if deactivate {
-            if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
-                c.status = ChannelStatus::Deactivated;
-            }
-        } else {
+        if !deactivate {
             r.remove(&addr);
+        } else if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
+            c.status = ChannelStatus::Deactivated;
+            if let Some(d) = asked {
+                c.spec = desired_spec(d);
+                c.prevent_destroy = d.prevent_destroy;
+                c.failed_update = None;
+            }
         }
     })
     .await;
     match outcome {
         Ok(()) => ChangeResult {
             status: deactivate.then(|| "deactivated".to_string()),
-            ..result(change, ChangeOutcome::Applied)
-        },
-        Err(e) => error(change, e),
-    }
-}
-
-/// `status: deactivated` asked in the file: deactivate, and record the file's spec with it. The
-/// plan shows the edits made in the same change; recording only the status would leave them
-/// pending on a configuration that cannot be edited, and every later plan refused.
-/// Reactivation runs the checks again, so an unchecked sender is never used.
-async fn execute_deactivation<W: StateWriter>(
-    change: &ResourceChange,
-    d: &DesiredChannel,
-    spec: crate::model::ChannelSpec,
-    shared: &Mutex<Shared<W>>,
-) -> ChangeResult {
-    let addr = change.address.clone();
-    let outcome = commit(shared, |r| {
-        if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
-            c.status = ChannelStatus::Deactivated;
-            c.spec = spec;
-            c.prevent_destroy = d.prevent_destroy;
-            c.failed_update = None;
-        }
-    })
-    .await;
-    match outcome {
-        Ok(()) => ChangeResult {
-            status: Some(ChannelStatus::Deactivated.as_str().to_string()),
             ..result(change, ChangeOutcome::Applied)
         },
         Err(e) => error(change, e),
@@ -306,10 +286,10 @@ async fn execute_channel<W: StateWriter, R: LiveReads>(
         Ok(x) => x,
         Err(refusal) => return error(change, refusal.message),
     };
-    let spec = desired_spec(d);
     if change.action == Action::Deactivate {
-        return execute_deactivation(change, d, spec, shared).await;
+        return execute_removal(change, shared, Some(d)).await;
     }
+    let spec = desired_spec(d);
     if !decision.submits {
         let status = decision.status_after.unwrap_or(ChannelStatus::Draft);
         let mut next = recorded.clone().unwrap_or_else(|| new_channel(d));
