@@ -59,8 +59,17 @@ pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
         let flag = interrupted.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nInterrupted: finishing the changes in flight and saving state…");
+                eprintln!(
+                    "\nInterrupted: finishing the changes in flight and saving state… (Ctrl-C again to stop at once)"
+                );
                 flag.store(true, Ordering::SeqCst);
+            }
+            // A second Ctrl-C is the way out of a request that hangs: stop now. Every state
+            // write is atomic, so the state holds each change finished so far, as after a
+            // crash; the lock is freed with the process and the next run takes it over.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Interrupted again: stopping now. Run `wacfg plan` to see what is left.");
+                std::process::exit(130);
             }
         });
         let outcome = locked(

@@ -2,6 +2,7 @@
 //! lock released, kill -9 leaves valid state, two applies at once never corrupt state; each
 //! time a re-run converges to an empty plan.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wacfg_sim::Faults;
@@ -143,4 +144,54 @@ fn apply_on_a_terminal_shows_a_spinner_and_durations() {
     );
     assert!(drawn.contains("Apply complete!"), "{drawn}");
     assert_eq!(env.channel("Support_FR")["status"], "active");
+}
+
+#[test]
+fn second_ctrl_c_stops_at_once_even_when_meta_hangs() {
+    let env = slow_env();
+    let mut child = env.spawn(SLOW_APPLY);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    // Meta stops answering: the changes in flight cannot finish.
+    env.sim.set_faults(Faults {
+        hang: true,
+        ..Faults::default()
+    });
+    let stderr = watch(child.stderr.take().expect("piped stderr"));
+    // Drained too, so a full pipe never blocks the run.
+    let _stdout = watch(child.stdout.take().expect("piped stdout"));
+    signal(&child, "-INT");
+    wait_until(LIMIT, "the first Ctrl-C to be handled", || {
+        stderr.lock().unwrap().contains("Interrupted:")
+    });
+    let second = std::time::Instant::now();
+    signal(&child, "-INT");
+    let status = child.wait().expect("wait for wacfg");
+    assert_eq!(status.code(), Some(130));
+    assert!(second.elapsed() < Duration::from_secs(5), "stopped at once");
+    wait_until(LIMIT, "the reader to finish", || {
+        stderr.lock().unwrap().contains("Interrupted again")
+    });
+    env.state_doc().expect("the state is valid");
+    converges(&env);
+}
+
+/// Collect a child's stream on a thread, so a test can poll what it printed so far.
+fn watch(mut stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    text
 }
