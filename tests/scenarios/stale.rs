@@ -133,3 +133,41 @@ fn apply_without_tty_or_auto_approve_refuses_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!env.state_path().exists(), "no state written");
 }
+
+/// `wacfg apply` on a pseudo-terminal (`script`), typing `answer`.
+fn apply_typing(env: &Env, answer: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let command = format!("{} apply", env!("CARGO_BIN_EXE_wacfg"));
+    let mut child = env
+        .program("script", &["-qec", &command, "/dev/null"])
+        .env_remove("CI")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(answer.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_only_yes_applies() {
+    let env = Env::new(&base());
+    let (code, text) = apply_typing(&env, "y\n");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("Only 'yes' will be accepted"), "{text}");
+    assert!(
+        text.contains("Apply cancelled: nothing was changed."),
+        "{text}"
+    );
+    assert!(!env.state_path().exists(), "no state written");
+    let (code, text) = apply_typing(&env, "yes\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Apply complete!"), "{text}");
+    assert_eq!(env.channel("Support_FR")["status"], "active");
+}
