@@ -185,7 +185,7 @@ async fn execute<W: StateWriter, R: LiveReads>(
         ResourceKind::ChannelConfiguration => {
             match input.desired.channel_configurations.get(&addr.name) {
                 Some(d) => execute_channel(change, d, input, shared, live).await,
-                None => execute_removal(change, shared).await,
+                None => execute_removal(change, shared, None).await,
             }
         }
     }
@@ -232,19 +232,28 @@ async fn execute_credentials<W: StateWriter>(
     }
 }
 
+/// Delete, or deactivate. A deactivation asked by `status: deactivated` (`asked` = the file's
+/// entry) also records the file's spec: the plan shows the edits made in the same change, and
+/// recording only the status would leave them pending on a configuration that cannot be
+/// edited, every later plan refused. Reactivation runs the checks again, so an unchecked
+/// sender is never used.
 async fn execute_removal<W: StateWriter>(
     change: &ResourceChange,
     shared: &Mutex<Shared<W>>,
+    asked: Option<&DesiredChannel>,
 ) -> ChangeResult {
     let addr = change.address.clone();
     let deactivate = change.action == Action::Deactivate;
     let outcome = commit(shared, |r| {
-        if deactivate {
-            if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
-                c.status = ChannelStatus::Deactivated;
-            }
-        } else {
+        if !deactivate {
             r.remove(&addr);
+        } else if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
+            c.status = ChannelStatus::Deactivated;
+            if let Some(d) = asked {
+                c.spec = desired_spec(d);
+                c.prevent_destroy = d.prevent_destroy;
+                c.failed_update = None;
+            }
         }
     })
     .await;
@@ -278,7 +287,7 @@ async fn execute_channel<W: StateWriter, R: LiveReads>(
         Err(refusal) => return error(change, refusal.message),
     };
     if change.action == Action::Deactivate {
-        return execute_removal(change, shared).await;
+        return execute_removal(change, shared, Some(d)).await;
     }
     let spec = desired_spec(d);
     if !decision.submits {

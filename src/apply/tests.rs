@@ -252,3 +252,25 @@ fn removal_deactivates_active_and_deletes_draft() {
     );
     assert!(!last.contains_key(&Address::channel("Draft_One")));
 }
+
+#[test]
+fn deactivation_asked_by_status_records_the_edits_shown_with_it() {
+    let r = recorded(vec![
+        RecordedResource::Credentials(recorded_credentials("acme_fr")),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Active,
+        )),
+    ]);
+    let mut c = channel("Marketing_FR", DesiredStatus::Deactivated);
+    c.description = Some("Retired".into());
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run(&desired(vec![c]), &observed(), r, writer, false);
+    assert!(!report.failed(), "{report:?}");
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    let m = channel_in(&last, "Marketing_FR");
+    assert_eq!(m.status, ChannelStatus::Deactivated);
+    // Without the edit recorded, the next plan would refuse to edit a deactivated one.
+    assert_eq!(m.spec.description.as_deref(), Some("Retired"));
+}

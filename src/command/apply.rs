@@ -59,8 +59,17 @@ pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
         let flag = interrupted.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nInterrupted: finishing the changes in flight and saving state…");
+                eprintln!(
+                    "\nInterrupted: finishing the changes in flight and saving state… (Ctrl-C again to stop at once)"
+                );
                 flag.store(true, Ordering::SeqCst);
+            }
+            // A second Ctrl-C is the way out of a request that hangs: stop now. Every state
+            // write is atomic, so the state holds each change finished so far, as after a
+            // crash; the lock is freed with the process and the next run takes it over.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Interrupted again: stopping now. Run `wacfg plan` to see what is left.");
+                std::process::exit(130);
             }
         });
         let outcome = locked(
@@ -125,7 +134,13 @@ async fn locked(
                 &args.targets,
                 args.allow_destructive,
             )?;
-            print!("{}", render_plan(&plan, args.format, out_color));
+            // With --format json and --auto-approve, stdout must stay one JSON document: the
+            // plan when nothing is applied, else only the apply report (which lists every
+            // change). A person confirming at a terminal always sees the plan first.
+            let report_follows = plan.has_changes() && !plan.refused;
+            if !(args.format == PlanFormat::Json && args.auto_approve && report_follows) {
+                print!("{}", render_plan(&plan, args.format, out_color));
+            }
             if plan.refused {
                 return Ok(Outcome::Failed);
             }
@@ -154,6 +169,7 @@ async fn locked(
     };
     let err_tty = std::io::stderr().is_terminal();
     let err_color = use_color(no_color, err_tty);
+    let reporter = Reporter::new(err_tty, err_color, plan.actionable().count());
     let started = Instant::now();
     let report = apply(
         &plan,
@@ -167,9 +183,10 @@ async fn locked(
         },
         writer,
         &live,
-        &|event| print_progress(event, err_color),
+        &|event| reporter.event(event),
     )
     .await;
+    reporter.finish();
     if err_tty {
         eprintln!("(apply took {:.1} s)", started.elapsed().as_secs_f64());
     }
@@ -188,24 +205,79 @@ async fn locked(
     })
 }
 
-fn print_progress(event: Progress<'_>, color: bool) {
-    let line = match event {
-        Progress::Started(change) => apply_report::progress_line(
-            apply_report::Progress::Started {
-                address: &change.address,
-                action: change.action,
-            },
+/// Progress on stderr. Off a terminal: one plain line per change started or finished
+/// (deterministic, for CI logs). On a terminal: the same lines with each change's duration,
+/// printed above a spinner that counts what is done and names what is in flight.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    color: bool,
+    in_flight: std::sync::Mutex<BTreeMap<Address, Instant>>,
+}
+
+impl Reporter {
+    fn new(tty: bool, color: bool, total: usize) -> Reporter {
+        let bar = tty.then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.enable_steady_tick(std::time::Duration::from_millis(100));
+            bar
+        });
+        Reporter {
+            bar,
             color,
-        ),
-        Progress::Finished(result) => apply_report::progress_line(
-            apply_report::Progress::Finished {
-                result,
-                elapsed: None,
-            },
-            color,
-        ),
-    };
-    eprintln!("{line}");
+            in_flight: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn event(&self, event: Progress<'_>) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        let line = match event {
+            Progress::Started(change) => {
+                in_flight.insert(change.address.clone(), Instant::now());
+                apply_report::progress_line(
+                    apply_report::Progress::Started {
+                        address: &change.address,
+                        action: change.action,
+                    },
+                    self.color,
+                )
+            }
+            Progress::Finished(result) => {
+                let since = in_flight.remove(&result.address);
+                apply_report::progress_line(
+                    apply_report::Progress::Finished {
+                        result,
+                        // Durations only on a terminal: CI logs stay comparable run to run.
+                        elapsed: since.filter(|_| self.bar.is_some()).map(|t| t.elapsed()),
+                    },
+                    self.color,
+                )
+            }
+        };
+        match &self.bar {
+            None => eprintln!("{line}"),
+            Some(bar) => {
+                bar.println(line);
+                if matches!(event, Progress::Finished(_)) {
+                    bar.inc(1);
+                }
+                let names: Vec<String> = in_flight.keys().map(ToString::to_string).collect();
+                bar.set_message(if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("in flight: {}", names.join(", "))
+                });
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Ask for exactly `yes`, only on a terminal and never in CI.

@@ -133,17 +133,36 @@ fn change(d: &DesiredChannel, r: &RecordedChannel) -> Result<Decision, Refusal> 
             false,
             Some(ChannelStatus::Draft),
         )),
-        (
-            ChannelStatus::Draft | ChannelStatus::Failed | ChannelStatus::Processing,
-            DesiredStatus::Deactivated,
-        ) => Err(refusal(
-            "wacfg::lifecycle::deactivate_inactive",
-            format!(
-                "channel configuration `{name}` is {} and cannot be deactivated: only an active configuration can",
-                r.status.as_str()
-            ),
-            "set `status: draft` to keep it, or remove it from the file to delete it",
-        )),
+        // A configuration asked deactivated is created as a draft (see `create`); it stays
+        // one, edits included, rather than being refused by every later plan.
+        (ChannelStatus::Draft, DesiredStatus::Deactivated) => Ok(if diff.is_empty() {
+            decision(
+                Action::NoOp,
+                "asked deactivated: kept as a draft (only an active configuration can be deactivated)",
+                false,
+                Some(ChannelStatus::Draft),
+            )
+        } else {
+            decision(
+                Action::Update,
+                format!(
+                    "draft edited: {} (asked deactivated: kept as a draft)",
+                    changed_list(&diff)
+                ),
+                false,
+                Some(ChannelStatus::Draft),
+            )
+        }),
+        (ChannelStatus::Failed | ChannelStatus::Processing, DesiredStatus::Deactivated) => {
+            Err(refusal(
+                "wacfg::lifecycle::deactivate_inactive",
+                format!(
+                    "channel configuration `{name}` is {} and cannot be deactivated: only an active configuration can",
+                    r.status.as_str()
+                ),
+                "set `status: draft` to keep it, or remove it from the file to delete it",
+            ))
+        }
         (ChannelStatus::Active, DesiredStatus::Active) => Ok(active_edit(r, &diff, &spec)),
         (ChannelStatus::Active, DesiredStatus::Draft) => Err(refusal(
             "wacfg::lifecycle::active_to_draft",

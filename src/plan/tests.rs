@@ -461,3 +461,28 @@ fn stale_plan_names_each_cause() {
     };
     assert!(stale::stale_causes(&tampered, &again)[0].contains("modified"));
 }
+
+#[test]
+fn asked_deactivated_is_created_as_a_draft_and_then_left_alone() {
+    let c = channel("Marketing_FR", DesiredStatus::Deactivated);
+    let p = run(&desired(vec![c.clone()]), &observed(), &BTreeMap::new());
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR").action,
+        Action::Create
+    );
+    let mut r = applied_world();
+    r.insert(
+        Address::channel("Marketing_FR"),
+        RecordedResource::ChannelConfiguration(recorded_channel(
+            "Marketing_FR",
+            ChannelStatus::Draft,
+        )),
+    );
+    // The draft it became is not refused by the next plan: nothing to do.
+    let p = run(&desired(vec![c]), &observed(), &r);
+    assert!(!p.refused, "{:?}", p.diagnostics);
+    assert_eq!(
+        change(&p, "channel_configuration.Marketing_FR").action,
+        Action::NoOp
+    );
+}

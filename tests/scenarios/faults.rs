@@ -1,0 +1,197 @@
+//! Interrupted and concurrent applies: Ctrl-C mid-apply exits 130 with state saved and the
+//! lock released, kill -9 leaves valid state, two applies at once never corrupt state; each
+//! time a re-run converges to an empty plan.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wacfg_sim::Faults;
+
+use crate::config::{Channel, active, config};
+use crate::harness::{Env, finish, recorded_channels, signal, wait_until, world};
+
+const MANY: usize = 40;
+
+/// Many active configurations on a slow Meta, applied two at a time: long enough (about a
+/// second) to be interrupted, short enough to keep the suite fast.
+fn slow_env() -> Env {
+    let channels: Vec<Channel> = (0..MANY)
+        .map(|i| {
+            let sender = if i % 2 == 0 {
+                "15550100001"
+            } else {
+                "15550100002"
+            };
+            active(&format!("Channel_{i:02}"), "bulk", sender)
+        })
+        .collect();
+    let faults = Faults {
+        latency: Duration::from_millis(60),
+        ..Faults::default()
+    };
+    Env::with(world(), faults, &config(&channels, None))
+}
+
+const SLOW_APPLY: &[&str] = &["apply", "--auto-approve", "--parallelism", "2"];
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// The re-run applies what is left and the plan is then empty.
+fn converges(env: &Env) {
+    env.sim.set_faults(Faults::default());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    let state = env.state();
+    for i in 0..MANY {
+        let c = &state["resources"][format!("channel_configuration.Channel_{i:02}")];
+        assert_eq!(c["status"], "active", "Channel_{i:02}: {c:#}");
+    }
+}
+
+#[test]
+fn ctrl_c_mid_apply_saves_unlocks_exits_130_and_a_rerun_converges() {
+    let env = slow_env();
+    let child = env.spawn(SLOW_APPLY);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    signal(&child, "-INT");
+    let run = finish(child);
+    assert_eq!(run.code, Some(130), "{run:#?}");
+    assert!(run.stderr.contains("Interrupted"), "{run:#?}");
+    let done = recorded_channels(&state);
+    assert!(done < MANY, "the apply stopped early ({done} of {MANY})");
+    assert!(
+        !env.path("wacfg.state.json.lock.info").exists(),
+        "the lock is released"
+    );
+    // What was not started is reported as such.
+    assert!(run.stdout.contains("interrupted"), "{run:#?}");
+    converges(&env);
+}
+
+#[test]
+fn kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
+    let env = slow_env();
+    let child = env.spawn(SLOW_APPLY);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    signal(&child, "-KILL");
+    let run = finish(child);
+    assert_eq!(run.code, None, "killed by a signal: {run:#?}");
+    let doc = env.state_doc().expect("the state survived");
+    assert!(doc.serial > 0);
+    converges(&env);
+}
+
+#[test]
+fn two_applies_at_once_one_is_refused_naming_the_holder() {
+    let env = slow_env();
+    let first = env.spawn(SLOW_APPLY);
+    let info = env.path("wacfg.state.json.lock.info");
+    wait_until(LIMIT, "the first apply to hold the lock", || info.exists());
+    let second = env.expect(&["apply", "--auto-approve", "--lock-timeout", "0s"], 1);
+    assert!(
+        second.stderr.contains("the state is locked by")
+            && second.stderr.contains(&format!("(pid {})", first.id()))
+            && second.stderr.contains("`apply`"),
+        "{second:#?}"
+    );
+    let run = finish(first);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    env.state_doc().expect("state is valid");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn two_applies_at_once_the_second_waits_then_finds_nothing_to_do() {
+    let env = slow_env();
+    let first = env.spawn(SLOW_APPLY);
+    let info = env.path("wacfg.state.json.lock.info");
+    wait_until(LIMIT, "the first apply to hold the lock", || info.exists());
+    let second = env.expect(&["apply", "--auto-approve", "--lock-timeout", "30s"], 0);
+    assert!(second.stdout.contains("No changes"), "{second:#?}");
+    let run = finish(first);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    converges(&env);
+}
+
+#[test]
+fn apply_on_a_terminal_shows_a_spinner_and_durations() {
+    let faults = Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    };
+    let env = Env::with(world(), faults, &crate::config::base());
+    // `script` runs the apply on a pseudo-terminal and copies what it drew to stdout.
+    let command = format!("{} apply --auto-approve", env!("CARGO_BIN_EXE_wacfg"));
+    let out = env
+        .program("script", &["-qec", &command, "/dev/null"])
+        .env_remove("CI")
+        .output()
+        .expect("`script` (util-linux) runs");
+    let drawn = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{drawn}");
+    assert!(
+        drawn.contains("/4 in flight: channel_configuration."),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("channel_configuration.Support_FR: Creation complete after "),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Apply complete!"), "{drawn}");
+    assert_eq!(env.channel("Support_FR")["status"], "active");
+}
+
+#[test]
+fn second_ctrl_c_stops_at_once_even_when_meta_hangs() {
+    let env = slow_env();
+    let mut child = env.spawn(SLOW_APPLY);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    // Meta stops answering: the changes in flight cannot finish.
+    env.sim.set_faults(Faults {
+        hang: true,
+        ..Faults::default()
+    });
+    let stderr = watch(child.stderr.take().expect("piped stderr"));
+    // Drained too, so a full pipe never blocks the run.
+    let _stdout = watch(child.stdout.take().expect("piped stdout"));
+    signal(&child, "-INT");
+    wait_until(LIMIT, "the first Ctrl-C to be handled", || {
+        stderr.lock().unwrap().contains("Interrupted:")
+    });
+    let second = std::time::Instant::now();
+    signal(&child, "-INT");
+    let status = child.wait().expect("wait for wacfg");
+    assert_eq!(status.code(), Some(130));
+    assert!(second.elapsed() < Duration::from_secs(5), "stopped at once");
+    wait_until(LIMIT, "the reader to finish", || {
+        stderr.lock().unwrap().contains("Interrupted again")
+    });
+    env.state_doc().expect("the state is valid");
+    converges(&env);
+}
+
+/// Collect a child's stream on a thread, so a test can poll what it printed so far.
+fn watch(mut stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    text
+}

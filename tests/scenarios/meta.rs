@@ -1,0 +1,68 @@
+//! What happens at Meta between runs: a rotated token, an expired token, a number whose
+//! quality drops to RED, a number that leaves its WABA.
+
+use crate::config::base;
+use crate::golden;
+use crate::harness::{Env, ROTATED_TOKEN, TOKEN};
+
+fn applied() -> Env {
+    let env = Env::new(&base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env
+}
+
+#[test]
+fn token_rotation_is_a_sensitive_in_place_update() {
+    let mut env = applied();
+    let before = env.state()["resources"]["credentials.acme_fr"]["token_fingerprint"].clone();
+    env.token = ROTATED_TOKEN.into();
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 2);
+    golden("token_rotated__plan", &env.golden(&plan));
+    assert!(
+        plan.stdout.contains("(sensitive value changed)"),
+        "{plan:#?}"
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    let after = env.state()["resources"]["credentials.acme_fr"]["token_fingerprint"].clone();
+    assert_ne!(before, after, "the new fingerprint is recorded");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn expired_token_is_an_error_and_changes_nothing() {
+    let env = applied();
+    let serial = env.serial();
+    env.control("tokens/expire", &format!(r#"{{"value":"{TOKEN}"}}"#));
+    let plan = env.expect(&["plan"], 1);
+    golden("token_expired__plan", &env.golden(&plan));
+    assert!(plan.stdout.contains("expired"), "{plan:#?}");
+    let apply = env.expect(&["apply", "--auto-approve"], 1);
+    assert!(
+        format!("{}{}", apply.stdout, apply.stderr).contains("expired"),
+        "{apply:#?}"
+    );
+    assert_eq!(env.serial(), serial, "nothing written");
+}
+
+#[test]
+fn red_quality_rating_is_a_warning_not_a_failure() {
+    let env = Env::new(&base());
+    env.control("numbers/106540352242923", r#"{"quality_rating":"RED"}"#);
+    let plan = env.expect(&["plan"], 0);
+    golden("red_quality__plan", &env.golden(&plan));
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.channel("Support_FR")["status"], "active");
+}
+
+#[test]
+fn number_removed_from_its_waba_is_drift() {
+    let env = applied();
+    env.expect(&["drift"], 0);
+    env.control("numbers/106540352242923/remove", "");
+    let drift = env.expect(&["drift"], 2);
+    golden("number_removed__drift", &env.golden(&drift));
+    assert!(drift.stdout.contains("Support_FR"), "{drift:#?}");
+    let json = env.expect(&["drift", "--format", "json"], 2);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("drift JSON");
+    assert!(v.to_string().contains("106540352242923"), "{v:#}");
+}
