@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::config::ClientConfig;
 use super::error::{GraphError, RemoteError};
-use super::redact::{redact_url, scrub};
+use super::redact::{request_label, scrub};
 use super::retry::{Decision, decide, final_error, pace_delay, parse_retry_after, parse_usage};
 use super::token::Token;
 use super::wire::{BatchItem, ErrorEnvelope};
@@ -78,7 +78,7 @@ impl Transport {
         relative_url: &str,
         item: &BatchItem,
     ) -> Result<Value, RemoteError> {
-        let request = format!("GET {}/{}", self.cfg.base_url, redact_url(relative_url));
+        let request = request_label("GET", &format!("{}/{}", self.cfg.base_url, relative_url));
         let header = |name: &str| {
             item.headers
                 .iter()
@@ -125,7 +125,7 @@ impl Transport {
     }
 
     async fn get_once(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
-        let request = format!("GET {}", redact_url(url));
+        let request = request_label("GET", url);
         let sent = self.http.get(url).bearer_auth(token.expose()).send().await;
         self.read_answer(sent, token, &request).await
     }
