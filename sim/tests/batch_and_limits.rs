@@ -142,6 +142,7 @@ async fn injected_errors_answer_once_then_the_real_thing() {
     let (s, h, e) = get(&sim, &url, TOKEN).await;
     assert_eq!((s, e["error"]["code"].as_u64()), (400, Some(80008)));
     assert_eq!(h["retry-after"], "1");
+    assert_eq!(h["facebook-api-version"], "v23.0");
     assert!(
         h["x-business-use-case-usage"]
             .to_str()

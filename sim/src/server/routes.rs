@@ -15,7 +15,7 @@ use crate::state::{Live, Shared, lock};
 use crate::usage::Charge;
 use crate::world::{Loc, Token};
 
-/// What kind of route a request hit, for counters.
+/// `v23.0`-like: `v`, digits, a dot, digits.
 pub fn is_version(s: &str) -> bool {
     let Some(rest) = s.strip_prefix('v') else {
         return false;
