@@ -188,7 +188,9 @@ impl Transport {
         }
     }
 
-    /// Slow down when a usage header says a budget is more than 80% used.
+    /// Slow down when a usage header says a budget is more than 80% used. The pause is capped
+    /// at the backoff cap: a longer wait is Meta's to ask for with 80008, which `decide` then
+    /// weighs against the deadline.
     fn note_usage(&self, headers: &reqwest::header::HeaderMap) {
         for name in ["x-business-use-case-usage", "x-app-usage"] {
             let Some(text) = headers.get(name).and_then(|v| v.to_str().ok()) else {
@@ -196,7 +198,7 @@ impl Transport {
             };
             let delay = pace_delay(&parse_usage(text), self.cfg.retry.base_delay);
             if delay > Duration::ZERO {
-                let until = Instant::now() + delay.min(self.cfg.retry.deadline);
+                let until = Instant::now() + delay.min(self.cfg.retry.max_delay);
                 let mut slot = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
                 *slot = Some(slot.map_or(until, |t| t.max(until)));
             }
