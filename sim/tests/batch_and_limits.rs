@@ -278,3 +278,16 @@ fn start_blocking_serves_synchronous_callers() {
     let after = rt.block_on(reqwest::get(format!("{url}/v23.0/me")));
     assert!(after.is_err(), "dropping the Sim stops the server");
 }
+
+#[tokio::test]
+async fn dropping_an_async_sim_stops_serving() {
+    let sim = start().await;
+    let url = format!("{}/v23.0/me", sim.url());
+    assert_eq!(get(&sim, "/v23.0/me", TOKEN).await.0, 200);
+    drop(sim);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        reqwest::get(&url).await.is_err(),
+        "no new connections after drop"
+    );
+}
