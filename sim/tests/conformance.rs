@@ -5,8 +5,9 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use common::*;
 use serde_json::{Value, json};
@@ -112,12 +113,25 @@ fn route_schema(doc: &Value, path: &str, status: &str) -> Value {
 }
 
 fn errors_of(doc: &Value, path: &str, status: &str, instance: &Value) -> Vec<String> {
-    let schema = route_schema(doc, path, status);
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let validator = validator(doc, path, status);
     validator
         .iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
+}
+
+/// Compiling a schema with the whole `components` is the slow part: once per route and status.
+fn validator(doc: &Value, path: &str, status: &str) -> Arc<jsonschema::Validator> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let key = format!("{:p} {path} {status}", doc);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(v) = cache.lock().unwrap().get(&key) {
+        return v.clone();
+    }
+    let schema = route_schema(doc, path, status);
+    let v = Arc::new(jsonschema::validator_for(&schema).expect("the schema compiles"));
+    cache.lock().unwrap().insert(key, v.clone());
+    v
 }
 
 fn assert_conforms(path: &str, status: &str, instance: &Value) {
