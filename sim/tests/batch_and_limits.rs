@@ -89,6 +89,14 @@ async fn batch_accepts_json_and_refuses_more_than_50() {
         .collect();
     let (status, e) = post_form(&sim, &[("batch", json!(many).to_string())], TOKEN).await;
     assert_eq!((status, e["error"]["code"].as_u64()), (400, Some(100)));
+    let one = json!([{"method": "GET", "relative_url": "me"}]).to_string();
+    let (_, v) = post_form(
+        &sim,
+        &[("batch", one), ("include_headers", "false".into())],
+        TOKEN,
+    )
+    .await;
+    assert!(v[0].get("headers").is_none() && v[0]["code"] == 200, "{v}");
     let (status, e) = post_form(&sim, &[("batch", "[]".into())], "test-token-nobody").await;
     assert_eq!((status, e["error"]["code"].as_u64()), (401, Some(190)));
 }
