@@ -284,3 +284,60 @@ async fn a_token_echoed_by_the_server_never_reaches_errors() {
     assert!(!dump.contains(secret), "token leaked into Observed: {dump}");
     assert!(sim.stats().http_requests >= 3);
 }
+
+#[tokio::test]
+async fn a_spent_budget_waits_for_meta_not_blindly_and_says_how_long() {
+    // Business-level reads are free; the phone-number pages are charged to the WABA, whose
+    // budget is spent: Meta asks for minutes, more than the deadline, so the client stops.
+    let faults = Faults {
+        rate_limit_budget: Some(0),
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(250, "GREEN"), faults).await;
+    let started = Instant::now();
+    let err = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.code(), Some(80008), "{text}");
+    assert!(text.starts_with("gave up after 1 attempt over"), "{text}");
+    assert!(text.contains("rate limited by Meta: wait about"), "{text}");
+    // Asked once, not hammered: one 80008 answer, and no long sleep on our side.
+    assert_eq!(sim.stats().errors.get("80008"), Some(&1), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{text}");
+}
+
+#[tokio::test]
+async fn a_failed_batch_is_retried_as_a_whole() {
+    let faults = faults_failing(vec![InjectedError::http(503)]);
+    let (sim, client) = start(world(1, "GREEN"), faults).await;
+    let token = Token::new(TOKEN);
+    let reads = [TokenReads {
+        token: token.clone(),
+        business_ids: vec![ACME.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    assert!(observed.tokens[&token.fingerprint()].is_ok());
+    assert!(observed.businesses[ACME].is_ok());
+    assert_eq!(sim.stats().http_requests, 2);
+}
+
+#[tokio::test]
+async fn an_unknown_token_fails_its_reads_with_190_without_retrying_each() {
+    let (sim, client) = start(world(1, "GREEN"), Faults::default()).await;
+    let token = Token::new("test-token-unknown");
+    let reads = [TokenReads {
+        token: token.clone(),
+        business_ids: vec![ACME.into(), GLOBEX.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    let token_err = observed.tokens[&token.fingerprint()].as_ref().unwrap_err();
+    assert_eq!(token_err.code, Some(190), "{token_err:?}");
+    for id in [ACME, GLOBEX] {
+        let err = observed.businesses[id].as_ref().unwrap_err();
+        assert_eq!(err.code, Some(190));
+        assert!(err.message.contains("renew"), "{}", err.message);
+    }
+    assert_eq!(sim.stats().http_requests, 1, "{:?}", sim.requests());
+}

@@ -35,8 +35,9 @@ pub struct Sim {
 }
 
 enum Stop {
-    /// Started inside the caller's runtime.
-    Task(tokio::task::JoinHandle<()>),
+    /// Started inside the caller's runtime: the signal that shuts the server down gracefully
+    /// (no new connections, idle keep-alive connections closed).
+    Task(Option<tokio::sync::oneshot::Sender<()>>),
     /// Started on its own thread and runtime.
     Thread(
         Option<tokio::sync::oneshot::Sender<()>>,
@@ -54,13 +55,18 @@ impl Sim {
     pub async fn start_on(world: World, faults: Faults, port: u16) -> std::io::Result<Sim> {
         let (shared, listener) = prepare(world, faults, port).await?;
         let app = server::app(shared.clone());
-        let task = tokio::spawn(async move {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
             // An accept error ends the server; tests then see connection errors.
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.await;
+                })
+                .await;
         });
         Ok(Sim {
             shared,
-            stop: Stop::Task(task),
+            stop: Stop::Task(Some(stop_tx)),
         })
     }
 
@@ -166,7 +172,11 @@ async fn prepare(
 impl Drop for Sim {
     fn drop(&mut self) {
         match &mut self.stop {
-            Stop::Task(t) => t.abort(),
+            Stop::Task(tx) => {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+            }
             Stop::Thread(tx, thread) => {
                 if let Some(tx) = tx.take() {
                     let _ = tx.send(());

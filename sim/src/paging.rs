@@ -50,7 +50,7 @@ impl PageArgs {
             Some(n) => n.min(MAX_LIMIT),
         };
         let (start, end) = if let Some(a) = &self.after {
-            let s = (decode("after", a)? + 1).min(len);
+            let s = decode("after", a)?.saturating_add(1).min(len);
             (s, (s + limit).min(len))
         } else if let Some(b) = &self.before {
             let e = decode("before", b)?.min(len);
@@ -146,5 +146,12 @@ mod tests {
     fn garbage_cursor_is_code_100() {
         let e = args(2, Some("!!".into())).page(5).unwrap_err();
         assert_eq!(e.code, 100);
+        let huge = URL_SAFE_NO_PAD.encode(format!("wacfg-sim:{}", usize::MAX));
+        let p = args(2, Some(huge)).page(5).unwrap();
+        assert_eq!(
+            (p.start, p.end),
+            (5, 5),
+            "a cursor past the end is an empty page"
+        );
     }
 }

@@ -117,7 +117,11 @@ pub enum RemoteError {
     Connect { request: String, message: String },
     #[error("unexpected answer on {request}: {message}")]
     Decode { request: String, message: String },
-    #[error("gave up after {attempts} attempts over {:.1} s: last error: {last}", elapsed.as_secs_f64())]
+    #[error(
+        "gave up after {attempts} {} over {:.1} s: last error: {last}",
+        if *attempts == 1 { "attempt" } else { "attempts" },
+        elapsed.as_secs_f64()
+    )]
     GaveUp {
         attempts: u32,
         elapsed: Duration,

@@ -83,7 +83,7 @@ impl Client {
     ) -> Result<ObservedToken, RemoteError> {
         let parsed: DebugTokenResponse =
             serde_json::from_value(value).map_err(|e| RemoteError::Decode {
-                request: format!("GET {}", redact::redact_url(url)),
+                request: redact::request_label("GET", url),
                 message: format!("not a debug_token answer: {e}"),
             })?;
         Ok(convert::token(token, parsed.data))

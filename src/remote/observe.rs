@@ -188,7 +188,7 @@ impl Client {
             };
             if !seen.insert(next.clone()) || seen.len() > MAX_PAGES {
                 return Err(RemoteError::Decode {
-                    request: format!("GET {}", redact::redact_url(&next)),
+                    request: redact::request_label("GET", &next),
                     message: "paging.next repeats itself; stopped following it".to_string(),
                 });
             }
@@ -215,7 +215,7 @@ impl Client {
 
     fn decode<T: DeserializeOwned>(&self, value: Value, what: &str) -> Result<T, RemoteError> {
         serde_json::from_value(value).map_err(|e| RemoteError::Decode {
-            request: redact::redact_url(what),
+            request: redact::request_label("GET", what),
             message: e.to_string(),
         })
     }

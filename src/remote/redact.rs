@@ -32,6 +32,23 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// `GET https://…/v23.0/123?fields=…`: the request as messages name it, secrets redacted and
+/// a long `fields` expansion shortened (it says nothing a person needs and hides the ID).
+pub fn request_label(method: &str, url: &str) -> String {
+    let redacted = redact_url(url);
+    let Some((head, query)) = redacted.split_once('?') else {
+        return format!("{method} {redacted}");
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("fields", value)) if value.len() > 40 => "fields=…".to_string(),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{method} {head}?{}", pairs.join("&"))
+}
+
 /// `text` with every copy of `secret` replaced, raw or percent-encoded, then any URL-looking
 /// secret parameters redacted too.
 pub fn scrub(text: &str, secret: &str) -> String {
@@ -98,6 +115,20 @@ mod tests {
         );
         assert_eq!(redact_url("v23.0/123?fields=id"), "v23.0/123?fields=id");
         assert_eq!(redact_url("/v23.0/me"), "/v23.0/me");
+    }
+
+    #[test]
+    fn request_labels_are_redacted_and_short() {
+        let long = "a".repeat(50);
+        let url = format!("http://h/v23.0/9?fields={long}&input_token=test-token-acme");
+        assert_eq!(
+            request_label("GET", &url),
+            "GET http://h/v23.0/9?fields=…&input_token=REDACTED"
+        );
+        assert_eq!(
+            request_label("POST", "http://h/v23.0/"),
+            "POST http://h/v23.0/"
+        );
     }
 
     #[test]

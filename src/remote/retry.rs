@@ -78,10 +78,11 @@ pub fn decide(
     Decision::Retry(wait)
 }
 
-/// The final error once retrying stops: as is after a single attempt, otherwise wrapped with
-/// what was tried.
+/// The final error once retrying stops: a permanent error after a single attempt as is,
+/// otherwise wrapped with what was tried (a transient error Meta asked us to wait out for
+/// longer than the deadline stops at once, and says so).
 pub fn final_error(err: RemoteError, attempts: u32, elapsed: Duration) -> RemoteError {
-    if attempts <= 1 {
+    if attempts <= 1 && !is_transient(&err) {
         err
     } else {
         RemoteError::GaveUp {

@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::config::ClientConfig;
 use super::error::{GraphError, RemoteError};
-use super::redact::{redact_url, scrub};
+use super::redact::{request_label, scrub};
 use super::retry::{Decision, decide, final_error, pace_delay, parse_retry_after, parse_usage};
 use super::token::Token;
 use super::wire::{BatchItem, ErrorEnvelope};
@@ -78,7 +78,7 @@ impl Transport {
         relative_url: &str,
         item: &BatchItem,
     ) -> Result<Value, RemoteError> {
-        let request = format!("GET {}/{}", self.cfg.base_url, redact_url(relative_url));
+        let request = request_label("GET", &format!("{}/{}", self.cfg.base_url, relative_url));
         let header = |name: &str| {
             item.headers
                 .iter()
@@ -125,7 +125,7 @@ impl Transport {
     }
 
     async fn get_once(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
-        let request = format!("GET {}", redact_url(url));
+        let request = request_label("GET", url);
         let sent = self.http.get(url).bearer_auth(token.expose()).send().await;
         self.read_answer(sent, token, &request).await
     }
@@ -188,7 +188,9 @@ impl Transport {
         }
     }
 
-    /// Slow down when a usage header says a budget is more than 80% used.
+    /// Slow down when a usage header says a budget is more than 80% used. The pause is capped
+    /// at the backoff cap: a longer wait is Meta's to ask for with 80008, which `decide` then
+    /// weighs against the deadline.
     fn note_usage(&self, headers: &reqwest::header::HeaderMap) {
         for name in ["x-business-use-case-usage", "x-app-usage"] {
             let Some(text) = headers.get(name).and_then(|v| v.to_str().ok()) else {
@@ -196,7 +198,7 @@ impl Transport {
             };
             let delay = pace_delay(&parse_usage(text), self.cfg.retry.base_delay);
             if delay > Duration::ZERO {
-                let until = Instant::now() + delay.min(self.cfg.retry.deadline);
+                let until = Instant::now() + delay.min(self.cfg.retry.max_delay);
                 let mut slot = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
                 *slot = Some(slot.map_or(until, |t| t.max(until)));
             }

@@ -33,6 +33,8 @@ fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value, Graph
         auth::classify(&sh.read(), req.token()).require()?;
     }
     let items = parse_items(req)?;
+    // `include_headers=false` asks Graph to leave each item's headers out.
+    let include_headers = req.param("include_headers") != Some("false");
     lock(&sh.stats).batch_sub_requests += items.len() as u64;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -47,11 +49,15 @@ fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value, Graph
             status,
             in_batch: true,
         });
-        let headers: Vec<Value> = headers
-            .into_iter()
-            .map(|(name, value)| json!({ "name": name, "value": value }))
-            .collect();
-        out.push(json!({ "code": status, "headers": headers, "body": body }));
+        let mut answer = json!({ "code": status, "body": body });
+        if include_headers {
+            let headers: Vec<Value> = headers
+                .into_iter()
+                .map(|(name, value)| json!({ "name": name, "value": value }))
+                .collect();
+            answer["headers"] = json!(headers);
+        }
+        out.push(answer);
     }
     Ok(Value::Array(out))
 }

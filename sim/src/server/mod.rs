@@ -112,6 +112,14 @@ fn injected_reply(sh: &Shared, req: &GraphRequest, i: &InjectedError) -> Reply {
             .unwrap_or("0");
         reply = reply.header("x-business-use-case-usage", usage_header(id, 100, minutes));
     }
+    if let Some(v) = req
+        .path
+        .split('/')
+        .find(|s| !s.is_empty())
+        .filter(|v| routes::is_version(v))
+    {
+        reply = reply.header("facebook-api-version", v.to_string());
+    }
     if let Some(secs) = i.retry_after {
         reply = reply.header("retry-after", secs.to_string());
     }

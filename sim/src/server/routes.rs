@@ -15,7 +15,7 @@ use crate::state::{Live, Shared, lock};
 use crate::usage::Charge;
 use crate::world::{Loc, Token};
 
-/// What kind of route a request hit, for counters.
+/// `v23.0`-like: `v`, digits, a dot, digits.
 pub fn is_version(s: &str) -> bool {
     let Some(rest) = s.strip_prefix('v') else {
         return false;
@@ -54,7 +54,14 @@ pub fn handle(sh: &Shared, req: &GraphRequest, in_batch: bool) -> Reply {
             ))),
         )
     } else {
-        route(sh, &live, req, &caller, rest, &version)
+        let call = Call {
+            sh,
+            live: &live,
+            req,
+            caller: &caller,
+            version: &version,
+        };
+        route(&call, rest)
     };
     let echo = lock(&sh.faults).echo_token_in_errors;
     let mut reply = result.unwrap_or_else(Reply::error);
@@ -76,14 +83,17 @@ fn count(sh: &Shared, kind: &str, label: &str, reply: &Reply) {
 
 type Routed = (&'static str, Result<Reply, GraphError>);
 
-fn route(
-    sh: &Shared,
-    live: &Live,
-    req: &GraphRequest,
-    caller: &TokenState,
-    rest: &[&str],
-    version: &str,
-) -> Routed {
+/// One request being answered, with what every step needs.
+struct Call<'a> {
+    sh: &'a Shared,
+    live: &'a Live,
+    req: &'a GraphRequest,
+    caller: &'a TokenState<'a>,
+    version: &'a str,
+}
+
+fn route(call: &Call, rest: &[&str]) -> Routed {
+    let (live, req, caller) = (call.live, call.req, call.caller);
     if req.method != "GET" {
         let id = rest.join("/");
         return (
@@ -94,8 +104,8 @@ fn route(
     match rest {
         ["debug_token"] => ("debug_token", auth::debug_token(live, req, caller)),
         ["me"] => ("me", caller.require().and_then(|t| auth::me(req, t))),
-        [id] => node_route(sh, live, req, caller, id, None, version),
-        [id, edge] => node_route(sh, live, req, caller, id, Some(edge), version),
+        [id] => node_route(call, id, None),
+        [id, edge] => node_route(call, id, Some(edge)),
         _ => ("other", Err(GraphError::unknown_path(&rest.join("/")))),
     }
 }
@@ -112,40 +122,26 @@ fn kind_of(loc: Loc, edge: Option<&str>) -> &'static str {
     }
 }
 
-fn node_route(
-    sh: &Shared,
-    live: &Live,
-    req: &GraphRequest,
-    caller: &TokenState,
-    id: &str,
-    edge: Option<&str>,
-    version: &str,
-) -> Routed {
-    let token = match caller.require() {
+fn node_route(call: &Call, id: &str, edge: Option<&str>) -> Routed {
+    let token = match call.caller.require() {
         Ok(t) => t,
         Err(e) => return ("other", Err(e)),
     };
-    let Some(&loc) = live.index.nodes.get(id) else {
+    let Some(&loc) = call.live.index.nodes.get(id) else {
         return ("other", Err(GraphError::unknown_object(id, "get")));
     };
-    let kind = kind_of(loc, edge);
-    (
-        kind,
-        serve_node(sh, live, req, token, id, loc, edge, version),
-    )
+    (kind_of(loc, edge), serve_node(call, token, id, loc, edge))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Permission, scope, budget, then the answer.
 fn serve_node(
-    sh: &Shared,
-    live: &Live,
-    req: &GraphRequest,
+    call: &Call,
     token: &Token,
     id: &str,
     loc: Loc,
     edge: Option<&str>,
-    version: &str,
 ) -> Result<Reply, GraphError> {
+    let (sh, live, req) = (call.sh, call.live, call.req);
     let visible = live
         .index
         .visible_to
@@ -171,7 +167,7 @@ fn serve_node(
     if let Some(c) = charge.as_ref().filter(|c| c.refused) {
         return Ok(with_usage(Reply::error(GraphError::rate_limited()), c));
     }
-    let base = format!("{}/{}", sh.base_url(), version);
+    let base = format!("{}/{}", sh.base_url(), call.version);
     let ctx = Ctx {
         versioned_base: &base,
     };

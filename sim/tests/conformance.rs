@@ -1,0 +1,279 @@
+//! Conformance: the simulator's answers validate against the response schemas of Meta's
+//! official OpenAPI document (business-messaging-api_v23.0.yaml), for every route it serves
+//! that the document covers. Where the document contradicts the fact sheet, the enums listed
+//! in `DEVIATIONS` (and in sim/README.md) are widened before validating; nothing else is.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::*;
+use serde_json::{Value, json};
+use wacfg_sim::{Faults, Sim};
+
+/// Enum widenings, by JSON pointer into the OpenAPI document, with the values added.
+/// Each pointer must be listed in sim/README.md ("Deviations from the OpenAPI document").
+const DEVIATIONS: &[(&str, &[&str])] = &[
+    (
+        "/components/schemas/WhatsAppPhoneNumberQualityRating/enum",
+        &["UNKNOWN"],
+    ),
+    (
+        "/components/schemas/PhoneNumberInfo/properties/quality_rating/enum",
+        &["UNKNOWN"],
+    ),
+    (
+        "/components/schemas/WhatsAppPhoneNumberStatus/enum",
+        &[
+            "CONNECTED",
+            "DISCONNECTED",
+            "FLAGGED",
+            "RATE_LIMITED",
+            "UNKNOWN",
+            "UNVERIFIED",
+        ],
+    ),
+    (
+        "/components/schemas/WhatsAppCodeVerificationStatus/enum",
+        &["NOT_VERIFIED", "EXPIRED"],
+    ),
+    (
+        "/components/schemas/PhoneNumberInfo/properties/code_verification_status/enum",
+        &["NOT_VERIFIED", "EXPIRED"],
+    ),
+    (
+        "/components/schemas/BusinessVerificationStatus/enum",
+        &[
+            "expired",
+            "failed",
+            "ineligible",
+            "not_verified",
+            "pending",
+            "pending_need_more_info",
+            "pending_submission",
+            "rejected",
+            "revoked",
+            "verified",
+        ],
+    ),
+];
+
+/// `shared/` sits beside the repository (CI, the main checkout); a worktree under
+/// `wt/NAME/` has it one level further up.
+fn openapi_path() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = "shared/reference/meta-openapi/business-messaging-api_v23.0.yaml";
+    let beside = manifest.join("../..").join(file);
+    if beside.exists() {
+        return beside;
+    }
+    let above = manifest.join("../../..").join(file);
+    if above.exists() { above } else { beside }
+}
+
+/// The document, loaded once, with the listed deviations applied (or not).
+fn openapi(patched: bool) -> &'static Value {
+    static RAW: OnceLock<Value> = OnceLock::new();
+    static PATCHED: OnceLock<Value> = OnceLock::new();
+    let raw = RAW.get_or_init(|| {
+        let path = openapi_path();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("the OpenAPI document at {} must exist: {e}", path.display())
+        });
+        serde_saphyr::from_str(&text).expect("the OpenAPI document parses as YAML")
+    });
+    if !patched {
+        return raw;
+    }
+    PATCHED.get_or_init(|| {
+        let mut doc = raw.clone();
+        for (pointer, extra) in DEVIATIONS {
+            let list = doc
+                .pointer_mut(pointer)
+                .and_then(Value::as_array_mut)
+                .unwrap_or_else(|| panic!("deviation {pointer} names an enum of the document"));
+            list.extend(extra.iter().map(|v| json!(v)));
+        }
+        doc
+    })
+}
+
+/// The 200 (or error) schema of a route, as a root schema that can resolve `#/components`.
+fn route_schema(doc: &Value, path: &str, status: &str) -> Value {
+    let key = path.replace('~', "~0").replace('/', "~1");
+    let pointer = format!("/paths/{key}/get/responses/{status}/content/application~1json/schema");
+    let schema = doc
+        .pointer(&pointer)
+        .unwrap_or_else(|| panic!("the document has a {status} schema for GET {path}"));
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    root
+}
+
+fn errors_of(doc: &Value, path: &str, status: &str, instance: &Value) -> Vec<String> {
+    let validator = validator(doc, path, status);
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Compiling a schema with the whole `components` is the slow part: once per route and status.
+fn validator(doc: &Value, path: &str, status: &str) -> Arc<jsonschema::Validator> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let key = format!("{:p} {path} {status}", doc);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(v) = cache.lock().unwrap().get(&key) {
+        return v.clone();
+    }
+    let schema = route_schema(doc, path, status);
+    let v = Arc::new(jsonschema::validator_for(&schema).expect("the schema compiles"));
+    cache.lock().unwrap().insert(key, v.clone());
+    v
+}
+
+fn assert_conforms(path: &str, status: &str, instance: &Value) {
+    let errors = errors_of(openapi(true), path, status, instance);
+    assert!(
+        errors.is_empty(),
+        "GET {path} ({status}) does not match Meta's schema: {errors:#?}\n{instance:#}"
+    );
+}
+
+const NUMBER_FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,code_verification_status,name_status,account_mode,messaging_limit_tier,is_official_business_account";
+const WABA_FIELDS: &str = "id,name,currency,timezone_id,account_review_status,ownership_type,business_verification_status,country,message_template_namespace";
+
+async fn ok(sim: &Sim, url: &str) -> Value {
+    let (status, _, body) = get(sim, url, TOKEN).await;
+    assert_eq!(status, 200, "GET {url}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn business_node_and_waba_edges_conform() {
+    let sim = start().await;
+    let b = ok(&sim, &format!("/v23.0/{ACME}")).await;
+    assert_conforms("/{Version}/{Business-ID}", "200", &b);
+    let owned = ok(
+        &sim,
+        &format!("/v23.0/{ACME}/owned_whatsapp_business_accounts?fields={WABA_FIELDS}&limit=1"),
+    )
+    .await;
+    assert!(
+        owned["paging"]["next"].is_string(),
+        "a first page with more has next"
+    );
+    assert_conforms(
+        "/{Version}/{Business-ID}/owned_whatsapp_business_accounts",
+        "200",
+        &owned,
+    );
+    let client = ok(
+        &sim,
+        &format!("/v23.0/{ACME}/client_whatsapp_business_accounts"),
+    )
+    .await;
+    assert_eq!(client["data"][0]["id"], WABA_CLIENT);
+    assert_conforms(
+        "/{Version}/{Business-ID}/client_whatsapp_business_accounts",
+        "200",
+        &client,
+    );
+}
+
+#[tokio::test]
+async fn waba_node_conforms_with_default_and_full_fields() {
+    let sim = start().await;
+    for query in ["".to_string(), format!("?fields={WABA_FIELDS}")] {
+        for waba in [WABA_FR, "102290129340399", WABA_CLIENT] {
+            let w = ok(&sim, &format!("/v23.0/{waba}{query}")).await;
+            assert_conforms("/{Version}/{WABA-ID}", "200", &w);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_number_of_the_world_conforms_on_edge_and_node() {
+    let sim = start().await;
+    let mut seen = 0;
+    for waba in [WABA_FR, "102290129340399", WABA_CLIENT] {
+        let list = ok(
+            &sim,
+            &format!("/v23.0/{waba}/phone_numbers?fields={NUMBER_FIELDS}"),
+        )
+        .await;
+        assert_conforms("/{Version}/{WABA-ID}/phone_numbers", "200", &list);
+        for row in list["data"].as_array().expect("data is a list") {
+            let id = row["id"].as_str().expect("rows have ids");
+            for query in ["".to_string(), format!("?fields={NUMBER_FIELDS}")] {
+                let n = ok(&sim, &format!("/v23.0/{id}{query}")).await;
+                assert_conforms("/{Version}/{Phone-Number-ID}", "200", &n);
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 5, "the example world's Acme numbers were all checked");
+}
+
+#[tokio::test]
+async fn error_envelopes_conform() {
+    let sim = start_with(Faults {
+        rate_limit_budget: Some(1),
+        ..Faults::default()
+    })
+    .await;
+    let waba_route = "/{Version}/{WABA-ID}";
+    let cases = [
+        (format!("/v23.0/{WABA_FR}"), "test-token-nobody", 401),
+        (format!("/v23.0/{WABA_FR}"), "test-token-acme-expired", 401),
+        (format!("/v23.0/{WABA_FR}"), "test-token-acme-revoked", 401),
+        ("/v23.0/203390129340398".to_string(), TOKEN, 403),
+        ("/v23.0/999999".to_string(), TOKEN, 400),
+        (format!("/v23.0/{WABA_FR}?fields=nonsense"), TOKEN, 400),
+        (format!("/v23.0/{WABA_FR}"), TOKEN, 400), // the budget of 1 is spent: 80008
+    ];
+    for (url, token, want) in cases {
+        let (status, _, body) = get(&sim, &url, token).await;
+        assert_eq!(status, want, "GET {url}: {body}");
+        assert!(body["error"]["fbtrace_id"].is_string());
+        assert_conforms(waba_route, &status.to_string(), &body);
+    }
+}
+
+#[test]
+fn the_validator_rejects_what_the_document_forbids() {
+    // Guards against a vacuous test: a wrong enum value and a missing field must fail.
+    let doc = openapi(true);
+    let bad = json!({ "data": [{ "id": "1", "display_phone_number": "+1", "status": "PURPLE" }] });
+    assert!(!errors_of(doc, "/{Version}/{WABA-ID}/phone_numbers", "200", &bad).is_empty());
+    let missing = json!({ "data": [{ "id": "1", "status": "CONNECTED" }] });
+    assert!(!errors_of(doc, "/{Version}/{WABA-ID}/phone_numbers", "200", &missing).is_empty());
+    let no_code = json!({ "error": { "message": "x", "type": "OAuthException" } });
+    assert!(!errors_of(doc, "/{Version}/{WABA-ID}", "400", &no_code).is_empty());
+}
+
+#[test]
+fn each_deviation_is_needed_and_documented() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("sim/README.md exists");
+    let raw = openapi(false);
+    for (pointer, extra) in DEVIATIONS {
+        assert!(
+            readme.contains(pointer),
+            "sim/README.md lists the deviation {pointer}"
+        );
+        let list = raw
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .expect("enum exists");
+        for v in *extra {
+            assert!(
+                !list.contains(&json!(v)),
+                "{pointer} already allows {v}: the patch is not needed"
+            );
+        }
+    }
+}
