@@ -16,10 +16,22 @@ fn fixtures() -> PathBuf {
 fn golden(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        let severity = if d.severity == Severity::Error { "error" } else { "warning" };
-        let file = d.file.as_ref().and_then(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let severity = if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        let file = d
+            .file
+            .as_ref()
+            .and_then(|f| f.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (line, column) = d.span.as_ref().map_or((0, 0), |s| (s.line, s.column));
-        out.push_str(&format!("{severity} {} {file}:{line}:{column} {}\n", d.code, d.message));
+        out.push_str(&format!(
+            "{severity} {} {file}:{line}:{column} {}\n",
+            d.code, d.message
+        ));
         if let Some(help) = &d.help {
             out.push_str(&format!("  help: {help}\n"));
         }
@@ -45,8 +57,16 @@ fn invalid_corpus_matches_golden_diagnostics() {
     let mut failures = Vec::new();
     for case in &cases {
         let validation = validate_path(case);
-        assert!(validation.desired.is_none(), "{} must be invalid", case.display());
-        assert!(validation.diagnostics.iter().any(Diagnostic::is_error), "{} has no error", case.display());
+        assert!(
+            validation.desired.is_none(),
+            "{} must be invalid",
+            case.display()
+        );
+        assert!(
+            validation.diagnostics.iter().any(Diagnostic::is_error),
+            "{} has no error",
+            case.display()
+        );
         let actual = golden(&validation.diagnostics);
         let expected_path = case.with_extension("expected");
         if update {
@@ -55,10 +75,17 @@ fn invalid_corpus_matches_golden_diagnostics() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != actual {
-            failures.push(format!("{}:\n--- expected\n{expected}--- actual\n{actual}", case.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- actual\n{actual}",
+                case.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "golden mismatches (UPDATE_EXPECTED=1 rewrites):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "golden mismatches (UPDATE_EXPECTED=1 rewrites):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -69,7 +96,12 @@ fn secret_literals_never_appear_in_any_format() {
     ] {
         let path = fixtures().join(case);
         let validation = validate_path(&path);
-        assert!(validation.diagnostics.iter().any(|d| d.code == "wacfg::secret::literal"));
+        assert!(
+            validation
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "wacfg::secret::literal")
+        );
         let sources: Sources = wacfg::config::read_sources(&validation.files);
         for text in [
             human(&validation.diagnostics, &sources, false),
@@ -116,13 +148,20 @@ fn every_example_validates_without_errors() {
         let path = entry.unwrap().path();
         if path.is_dir() || path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             let validation = validate_path(&path);
-            let errors: Vec<_> = validation.diagnostics.iter().filter(|d| d.is_error()).collect();
+            let errors: Vec<_> = validation
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .collect();
             assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
             assert!(validation.desired.is_some());
             checked += 1;
         }
     }
-    assert!(checked >= 3, "expected minimal, full and folder examples, found {checked}");
+    assert!(
+        checked >= 3,
+        "expected minimal, full and folder examples, found {checked}"
+    );
 }
 
 #[test]
@@ -132,38 +171,83 @@ fn full_example_fills_the_model_completely() {
     assert_eq!(desired.meta.api_version, "v23.0");
     assert_eq!(
         desired.state,
-        StateSettings::Postgres { url: SecretRef::Env("WACFG_DATABASE_URL".into()), workspace: "production".into() }
+        StateSettings::Postgres {
+            url: SecretRef::Env("WACFG_DATABASE_URL".into()),
+            workspace: "production".into()
+        }
     );
     assert_eq!(desired.safety.max_destructive_percent, 25);
     assert_eq!(desired.safety.min_managed, 8);
-    assert_eq!(desired.marketing_actions, vec!["whatsappPromotions", "whatsappServiceUpdates"]);
+    assert_eq!(
+        desired.marketing_actions,
+        vec!["whatsappPromotions", "whatsappServiceUpdates"]
+    );
     let de = &desired.credentials["acme_de"];
-    assert_eq!(de.token, SecretRef::File(examples().join("secrets/acme_de.token")));
+    assert_eq!(
+        de.token,
+        SecretRef::File(examples().join("secrets/acme_de.token"))
+    );
     assert_eq!(de.waba_id, "102290129340399");
     let fr = &desired.channel_configurations["Marketing_FR"];
-    assert_eq!(fr.marketing_actions, vec!["emailTargeting", "whatsappPromotions"]);
+    assert_eq!(
+        fr.marketing_actions,
+        vec!["emailTargeting", "whatsappPromotions"]
+    );
     assert!(fr.prevent_destroy);
     assert_eq!(fr.execution_field.as_deref(), Some("mobilePhone.number"));
     assert_eq!((fr.source.line, fr.source.column), (34, 5));
     let draft = &desired.channel_configurations["Winter_Sale_DE"];
     assert_eq!(draft.status, DesiredStatus::Draft);
     assert_eq!(draft.credentials, None);
-    assert_eq!(desired.channel_configurations["Legacy_FR"].status, DesiredStatus::Deactivated);
+    assert_eq!(
+        desired.channel_configurations["Legacy_FR"].status,
+        DesiredStatus::Deactivated
+    );
     assert!(desired.config_digest.starts_with("sha256:") && desired.config_digest.len() == 71);
 }
 
 #[test]
 fn defaults_and_directory_loading() {
-    let minimal = validate_path(&examples().join("minimal.yaml")).desired.unwrap();
+    let minimal = validate_path(&examples().join("minimal.yaml"))
+        .desired
+        .unwrap();
     assert_eq!(minimal.meta.graph_url, "https://graph.facebook.com");
-    assert_eq!(minimal.state, StateSettings::Local { path: examples().join("wacfg.state.json") });
-    assert_eq!((minimal.safety.max_destructive_percent, minimal.safety.min_managed), (30, 10));
+    assert_eq!(
+        minimal.state,
+        StateSettings::Local {
+            path: examples().join("wacfg.state.json")
+        }
+    );
+    assert_eq!(
+        (
+            minimal.safety.max_destructive_percent,
+            minimal.safety.min_managed
+        ),
+        (30, 10)
+    );
     let folder = examples().join("folder");
     let validation = validate_path(&folder);
-    let names: Vec<_> = validation.files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["00-settings.yaml", "10-credentials.yaml", "20-channels-fr.yaml", "30-channels-es.yml"]);
+    let names: Vec<_> = validation
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "00-settings.yaml",
+            "10-credentials.yaml",
+            "20-channels-fr.yaml",
+            "30-channels-es.yml"
+        ]
+    );
     let desired = validation.desired.unwrap();
-    assert_eq!(desired.state, StateSettings::Local { path: folder.join("wacfg.state.json") });
+    assert_eq!(
+        desired.state,
+        StateSettings::Local {
+            path: folder.join("wacfg.state.json")
+        }
+    );
     assert_eq!(desired.channel_configurations.len(), 2);
     assert_ne!(desired.config_digest, minimal.config_digest);
 }
@@ -184,7 +268,10 @@ fn digest_changes_with_any_byte() {
 fn schema_passes_the_metaschema_check() {
     let schema: serde_json::Value = serde_json::from_str(wacfg::validate::SCHEMA_TEXT).unwrap();
     jsonschema::meta::validate(&schema).expect("the config schema is a valid draft 2020-12 schema");
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
 }
 
 /// Every object in the schema forbids unknown keys and every property has a description.
@@ -193,12 +280,19 @@ fn schema_is_closed_and_documented() {
     fn walk(value: &serde_json::Value, at: &str) {
         if let Some(obj) = value.as_object() {
             if obj.get("type").and_then(|t| t.as_str()) == Some("object") {
-                assert_eq!(obj.get("additionalProperties"), Some(&serde_json::Value::Bool(false)), "{at}");
+                assert_eq!(
+                    obj.get("additionalProperties"),
+                    Some(&serde_json::Value::Bool(false)),
+                    "{at}"
+                );
             }
             if let Some(props) = obj.get("properties").and_then(|p| p.as_object()) {
                 for (name, prop) in props {
                     if prop.get("$ref").is_none() {
-                        assert!(prop.get("description").is_some(), "{at}/{name} has no description");
+                        assert!(
+                            prop.get("description").is_some(),
+                            "{at}/{name} has no description"
+                        );
                     }
                 }
             }

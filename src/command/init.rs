@@ -11,7 +11,11 @@ use crate::cli::InitArgs;
 pub const TEMPLATE: &str = include_str!("init_template.yaml");
 
 /// Lines `.gitignore` must contain: the local state, its backup and its lock.
-pub const GITIGNORE_LINES: &[&str] = &["wacfg.state.json", "wacfg.state.json.backup", "wacfg.state.json.lock"];
+pub const GITIGNORE_LINES: &[&str] = &[
+    "wacfg.state.json",
+    "wacfg.state.json.backup",
+    "wacfg.state.json.lock",
+];
 
 pub fn run(args: InitArgs) -> CommandResult {
     let config = args.dir.join("wacfg.yaml");
@@ -22,12 +26,18 @@ pub fn run(args: InitArgs) -> CommandResult {
         )));
     }
     std::fs::create_dir_all(&args.dir)?;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&config)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&config)?;
     file.write_all(TEMPLATE.as_bytes())?;
     let added = update_gitignore(&args.dir.join(".gitignore"))?;
     println!("wrote {}", config.display());
     if added > 0 {
-        println!("added the local state files to {}", args.dir.join(".gitignore").display());
+        println!(
+            "added the local state files to {}",
+            args.dir.join(".gitignore").display()
+        );
     }
     println!("next: edit it, then run `wacfg validate`");
     Ok(Outcome::Success)
@@ -41,7 +51,11 @@ fn update_gitignore(path: &Path) -> std::io::Result<usize> {
         Err(err) => return Err(err),
     };
     let present: Vec<&str> = existing.lines().map(str::trim).collect();
-    let missing: Vec<&str> = GITIGNORE_LINES.iter().copied().filter(|l| !present.contains(l)).collect();
+    let missing: Vec<&str> = GITIGNORE_LINES
+        .iter()
+        .copied()
+        .filter(|l| !present.contains(l))
+        .collect();
     if missing.is_empty() {
         return Ok(0);
     }
@@ -54,6 +68,10 @@ fn update_gitignore(path: &Path) -> std::io::Result<usize> {
         text.push_str(line);
         text.push('\n');
     }
-    std::fs::OpenOptions::new().create(true).append(true).open(path)?.write_all(text.as_bytes())?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())?;
     Ok(missing.len())
 }

@@ -21,7 +21,11 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
             write!(err, "{}", human(&validation.diagnostics, &sources, color))?;
             match &validation.desired {
                 Some(desired) => println!("{}", summary(desired, &counts(&validation.diagnostics))),
-                None => writeln!(err, "{}: configuration is invalid", counts(&validation.diagnostics))?,
+                None => writeln!(
+                    err,
+                    "{}: configuration is invalid",
+                    counts(&validation.diagnostics)
+                )?,
             }
         }
         DiagFormat::Json => print!("{}", json(&validation.diagnostics)),
@@ -32,16 +36,25 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
             }
         }
     }
-    Ok(if valid { Outcome::Success } else { Outcome::Failed })
+    Ok(if valid {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    })
 }
 
 /// "2 credentials, 14 channel configurations: valid" (plus the warning count, if any).
 pub fn summary(desired: &Desired, counts: &str) -> String {
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut line = format!(
         "{}, {}: valid",
         plural(desired.credentials.len(), "credentials", "credentials"),
-        plural(desired.channel_configurations.len(), "channel configuration", "channel configurations"),
+        plural(
+            desired.channel_configurations.len(),
+            "channel configuration",
+            "channel configurations"
+        ),
     );
     if !counts.is_empty() {
         line.push_str(&format!(" ({counts})"));

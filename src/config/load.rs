@@ -160,14 +160,28 @@ fn not_utf8(path: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> Diagnostic 
     let offset = err.valid_up_to();
     let prefix = &bytes[..offset];
     let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&prefix[line_start..]).chars().count() + 1;
+    let line_start = prefix
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count()
+        + 1;
     Diagnostic::error(
         "wacfg::load::not_utf8",
         format!("the file is not valid UTF-8 (invalid byte at offset {offset})"),
     )
     .with_help("save the file as UTF-8")
-    .at(path, Span { line, column, offset, len: 1 })
+    .at(
+        path,
+        Span {
+            line,
+            column,
+            offset,
+            len: 1,
+        },
+    )
 }
 
 fn yaml_diag(path: &Path, text: &str, err: &YamlError) -> Diagnostic {

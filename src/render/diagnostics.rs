@@ -17,14 +17,24 @@ pub type Sources = BTreeMap<PathBuf, String>;
 
 /// Human format: one miette report per diagnostic, then a count line.
 pub fn human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     let sources = redact(diags, sources);
     let mut out = String::new();
     for diag in diags {
         let report = Report::new(diag, &sources);
         if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&format!("{}: {}\n", severity_word(diag.severity), diag.message));
+            out.push_str(&format!(
+                "{}: {}\n",
+                severity_word(diag.severity),
+                diag.message
+            ));
         }
         out.push('\n');
     }
@@ -37,10 +47,15 @@ fn redact(diags: &[Diagnostic], sources: &Sources) -> Sources {
     let mut out = Sources::new();
     for (path, text) in sources {
         let mut bytes = mask_literal_values(text).into_bytes();
-        for d in diags.iter().filter(|d| d.code.starts_with("wacfg::secret::") && d.file.as_ref() == Some(path)) {
+        for d in diags
+            .iter()
+            .filter(|d| d.code.starts_with("wacfg::secret::") && d.file.as_ref() == Some(path))
+        {
             if let Some(span) = &d.span {
                 let end = (span.offset + span.len).min(bytes.len());
-                bytes[span.offset.min(end)..end].iter_mut().for_each(|b| *b = b'*');
+                bytes[span.offset.min(end)..end]
+                    .iter_mut()
+                    .for_each(|b| *b = b'*');
             }
         }
         out.insert(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
@@ -53,17 +68,29 @@ fn mask_literal_values(text: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| {
             let trimmed = line.trim_start().trim_start_matches("- ");
-            let Some((key, value)) = trimmed.split_once(':') else { return line.to_string() };
+            let Some((key, value)) = trimmed.split_once(':') else {
+                return line.to_string();
+            };
             let value = value.trim().trim_matches(['"', '\'']);
             let secret_key = matches!(key.trim(), "token" | "url");
-            if !secret_key || value.is_empty() || value.starts_with("env:") || value.starts_with("file:") {
+            if !secret_key
+                || value.is_empty()
+                || value.starts_with("env:")
+                || value.starts_with("file:")
+            {
                 return line.to_string();
             }
             let start = line.find(':').map_or(line.len(), |i| i + 1);
             let (head, tail) = line.split_at(start);
             let masked: String = tail
                 .chars()
-                .map(|c| if c.is_whitespace() { c.to_string() } else { "*".repeat(c.len_utf8()) })
+                .map(|c| {
+                    if c.is_whitespace() {
+                        c.to_string()
+                    } else {
+                        "*".repeat(c.len_utf8())
+                    }
+                })
                 .collect();
             format!("{head}{masked}")
         })
@@ -106,13 +133,19 @@ impl Report {
         let mut help = diag.help.clone();
         let mut labels = Vec::new();
         if let (Some(text), Some(span)) = (source_text, &diag.span) {
-            labels.push(LabeledSpan::new_primary_with_span(Some("here".into()), clamp(text, span)));
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                clamp(text, span),
+            ));
         }
         for related in &diag.related {
             let same_file = related.file == diag.file;
             match (same_file, source_text, &related.span) {
                 (true, Some(text), Some(span)) => {
-                    labels.push(LabeledSpan::new_with_span(Some(related.message.clone()), clamp(text, span)));
+                    labels.push(LabeledSpan::new_with_span(
+                        Some(related.message.clone()),
+                        clamp(text, span),
+                    ));
                 }
                 _ => {
                     let place = place(related.file.as_deref(), related.span.as_ref());
@@ -139,7 +172,9 @@ impl Report {
             },
             help,
             source: match (&diag.file, source_text) {
-                (Some(file), Some(text)) => Some(NamedSource::new(file.display().to_string(), text.clone())),
+                (Some(file), Some(text)) => {
+                    Some(NamedSource::new(file.display().to_string(), text.clone()))
+                }
                 _ => None,
             },
             labels,
@@ -191,7 +226,9 @@ impl miette::Diagnostic for Report {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -263,7 +300,10 @@ pub fn github(diags: &[Diagnostic]) -> String {
     for d in diags {
         let mut props = Vec::new();
         if let Some(file) = &d.file {
-            props.push(format!("file={}", escape_property(&file.display().to_string())));
+            props.push(format!(
+                "file={}",
+                escape_property(&file.display().to_string())
+            ));
         }
         if let Some(span) = d.span.as_ref().filter(|s| s.line > 0) {
             props.push(format!("line={}", span.line));
@@ -275,13 +315,20 @@ pub fn github(diags: &[Diagnostic]) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
-        out.push_str(&format!("::{} {}::{}\n", severity_word(d.severity), props.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::{} {}::{}\n",
+            severity_word(d.severity),
+            props.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {
@@ -293,18 +340,21 @@ mod tests {
     use super::*;
 
     fn sample() -> Diagnostic {
-        Diagnostic::error("wacfg::name::invalid_start", "credentials name `1x` starts with `1`")
-            .with_help("start with a letter")
-            .at(
-                "w.yaml",
-                Span {
-                    line: 2,
-                    column: 9,
-                    offset: 18,
-                    len: 2,
-                },
-            )
-            .with_pointer("/credentials/0/name")
+        Diagnostic::error(
+            "wacfg::name::invalid_start",
+            "credentials name `1x` starts with `1`",
+        )
+        .with_help("start with a letter")
+        .at(
+            "w.yaml",
+            Span {
+                line: 2,
+                column: 9,
+                offset: 18,
+                len: 2,
+            },
+        )
+        .with_pointer("/credentials/0/name")
     }
 
     #[test]
@@ -333,7 +383,11 @@ mod tests {
         assert!(text.contains("wacfg::name::invalid_start"), "{text}");
         assert!(text.contains("name: 1x"), "{text}");
         assert!(!text.contains('\u{1b}'), "no colour when not asked: {text}");
-        let bare = human(&[Diagnostic::warning("wacfg::x", "no place")], &Sources::new(), false);
+        let bare = human(
+            &[Diagnostic::warning("wacfg::x", "no place")],
+            &Sources::new(),
+            false,
+        );
         assert!(bare.contains("no place"), "{bare}");
         assert!(human(&[sample()], &sources, true).contains('\u{1b}'));
     }

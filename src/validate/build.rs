@@ -8,16 +8,17 @@ use sha2::{Digest, Sha256};
 
 use super::util::{Entry, entries};
 use crate::config::{Node, SourceFile, Value};
+use crate::model::desired::SourceLocation;
 use crate::model::{
     Desired, DesiredChannel, DesiredCredentials, DesiredStatus, MetaSettings, Safety, SecretRef,
     StateSettings,
 };
-use crate::model::desired::SourceLocation;
 
 /// Build the model. Call only when validation found no error: missing pieces take defaults.
 pub fn build(files: &[SourceFile], base_dir: &Path) -> Desired {
     let top = |key: &str| files.iter().find_map(|f| f.tree.as_ref()?.get(key));
-    let mut marketing_actions: Vec<String> = super::refs::declared_actions(files).into_iter().collect();
+    let mut marketing_actions: Vec<String> =
+        super::refs::declared_actions(files).into_iter().collect();
     marketing_actions.dedup();
     Desired {
         meta: meta(top("meta")),
@@ -42,7 +43,11 @@ pub fn build(files: &[SourceFile], base_dir: &Path) -> Desired {
 pub fn digest(files: &[SourceFile]) -> String {
     let mut hasher = Sha256::new();
     for file in files {
-        let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         hasher.update((name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());
         hasher.update((file.bytes.len() as u64).to_le_bytes());
@@ -80,14 +85,19 @@ fn safety(node: Option<&Node>) -> Safety {
         _ => None,
     };
     Safety {
-        max_destructive_percent: get("max_destructive_percent").unwrap_or(defaults.max_destructive_percent),
+        max_destructive_percent: get("max_destructive_percent")
+            .unwrap_or(defaults.max_destructive_percent),
         min_managed: get("min_managed").unwrap_or(defaults.min_managed),
     }
 }
 
 fn resolve(base_dir: &Path, path: &str) -> PathBuf {
     let path = Path::new(path);
-    if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) }
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
 }
 
 fn secret(value: &str, base_dir: &Path) -> SecretRef {
@@ -98,7 +108,11 @@ fn secret(value: &str, base_dir: &Path) -> SecretRef {
 }
 
 fn source(entry: &Entry<'_>) -> SourceLocation {
-    SourceLocation { file: entry.file.to_path_buf(), line: entry.node.span.line, column: entry.node.span.column }
+    SourceLocation {
+        file: entry.file.to_path_buf(),
+        line: entry.node.span.line,
+        column: entry.node.span.column,
+    }
 }
 
 fn text(entry: &Entry<'_>, key: &str) -> Option<String> {
@@ -140,7 +154,10 @@ fn channel(entry: &Entry<'_>) -> DesiredChannel {
         sender_number: text(entry, "sender_number"),
         execution_field: text(entry, "execution_field"),
         status,
-        prevent_destroy: matches!(entry.node.get("prevent_destroy").map(|n| &n.value), Some(Value::Bool(true))),
+        prevent_destroy: matches!(
+            entry.node.get("prevent_destroy").map(|n| &n.value),
+            Some(Value::Bool(true))
+        ),
         source: source(entry),
     }
 }

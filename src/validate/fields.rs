@@ -25,15 +25,26 @@ pub fn check_phone(value: &str) -> Option<(&'static str, String)> {
 
 /// Phone-number rules on one field of an entry.
 pub fn check_phone_field(entry: &Entry<'_>, key: &str, out: &mut Vec<Diagnostic>) {
-    let Some(value) = entry.node.get_str(key) else { return };
-    let Some((code, digits)) = check_phone(value) else { return };
+    let Some(value) = entry.node.get_str(key) else {
+        return;
+    };
+    let Some((code, digits)) = check_phone(value) else {
+        return;
+    };
     let (message, help) = match code {
         "wacfg::phone::format" => (
-            format!("{key} of {} must be digits only, without '+', spaces or dashes", entry.label()),
+            format!(
+                "{key} of {} must be digits only, without '+', spaces or dashes",
+                entry.label()
+            ),
             format!("write {key}: \"{digits}\""),
         ),
         "wacfg::phone::length" => (
-            format!("{key} of {} has {} digits; a phone number has 8 to 15", entry.label(), digits.len()),
+            format!(
+                "{key} of {} has {} digits; a phone number has 8 to 15",
+                entry.label(),
+                digits.len()
+            ),
             "use the full international number without '+', e.g. \"15550100001\"".to_string(),
         ),
         _ => (
@@ -48,7 +59,9 @@ pub fn check_phone_field(entry: &Entry<'_>, key: &str, out: &mut Vec<Diagnostic>
 pub fn check_secret(value: &str) -> Option<(&'static str, &'static str)> {
     if let Some(name) = value.strip_prefix("env:") {
         let mut chars = name.chars();
-        let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         return (!ok).then_some((
             "wacfg::secret::invalid_env",
@@ -61,7 +74,10 @@ pub fn check_secret(value: &str) -> Option<(&'static str, &'static str)> {
             "`file:` must be followed by a path to the file holding the secret",
         ));
     }
-    Some(("wacfg::secret::literal", "use env:NAME or file:PATH, never the secret itself"))
+    Some((
+        "wacfg::secret::literal",
+        "use env:NAME or file:PATH, never the secret itself",
+    ))
 }
 
 fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
@@ -72,7 +88,9 @@ fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
         format!("{what} is not a valid secret reference")
     };
     let help = if code == "wacfg::secret::literal" {
-        format!("{help}: e.g. `env:WHATSAPP_TOKEN`, then export WHATSAPP_TOKEN=… where plan and apply run (the value is not shown here)")
+        format!(
+            "{help}: e.g. `env:WHATSAPP_TOKEN`, then export WHATSAPP_TOKEN=… where plan and apply run (the value is not shown here)"
+        )
     } else {
         help.to_string()
     };
@@ -81,7 +99,9 @@ fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
 
 /// `token` of a credentials entry.
 pub fn check_token(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(value) = entry.node.get_str("token") else { return };
+    let Some(value) = entry.node.get_str("token") else {
+        return;
+    };
     if let Some(diag) = secret_diag(&format!("the token of {}", entry.label()), value) {
         out.push(entry.at_field(diag, "token"));
     }
@@ -99,43 +119,62 @@ pub fn check_draft_requirements(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
             Some(v) => v.as_seq().is_some_and(<[Node]>::is_empty),
         };
         if missing {
-            let what = if key == "marketing_actions" { "marketing actions".to_string() } else { format!("`{key}`") };
-            out.push(entry.at_field(
-                Diagnostic::error(
-                    "wacfg::channel::missing_for_active",
-                    format!("{} is {status} but has no {what}", entry.label()),
-                )
-                .with_help(format!("add `{key}`, or set `status: draft` to save it without checks")),
-                key,
-            ));
+            let what = if key == "marketing_actions" {
+                "marketing actions".to_string()
+            } else {
+                format!("`{key}`")
+            };
+            out.push(
+                entry.at_field(
+                    Diagnostic::error(
+                        "wacfg::channel::missing_for_active",
+                        format!("{} is {status} but has no {what}", entry.label()),
+                    )
+                    .with_help(format!(
+                        "add `{key}`, or set `status: draft` to save it without checks"
+                    )),
+                    key,
+                ),
+            );
         }
     }
 }
 
 /// The state block: which keys go with which backend; a postgres URL is a secret reference.
 pub fn check_state(file: &Path, state: &Node, out: &mut Vec<Diagnostic>) {
-    let Some(backend) = state.get_str("backend") else { return };
+    let Some(backend) = state.get_str("backend") else {
+        return;
+    };
     let (allowed, required): (&[&str], &[&str]) = match backend {
         "local" => (&["backend", "path"], &[]),
         "postgres" => (&["backend", "url", "workspace"], &["url", "workspace"]),
         _ => return,
     };
     for (key, value) in state.as_map().unwrap_or_default() {
-        if !allowed.contains(&key.name.as_str()) && ["path", "url", "workspace"].contains(&key.name.as_str()) {
+        if !allowed.contains(&key.name.as_str())
+            && ["path", "url", "workspace"].contains(&key.name.as_str())
+        {
             out.push(
                 Diagnostic::error(
                     "wacfg::state::wrong_backend_key",
-                    format!("`{}` does not apply to the {backend} state backend", key.name),
+                    format!(
+                        "`{}` does not apply to the {backend} state backend",
+                        key.name
+                    ),
                 )
-                .with_help(format!("the {backend} backend takes: {}", allowed.join(", ")))
+                .with_help(format!(
+                    "the {backend} backend takes: {}",
+                    allowed.join(", ")
+                ))
                 .at(file, key.span.clone())
                 .with_pointer(format!("/state/{}", key.name)),
             );
         }
-        if key.name == "url" && backend == "postgres" {
-            if let Some(diag) = value.as_str().and_then(|v| secret_diag("the postgres state `url`", v)) {
-                out.push(at_node(diag, file, value, "/state/url"));
-            }
+        let url = (key.name == "url" && backend == "postgres")
+            .then(|| value.as_str())
+            .flatten();
+        if let Some(diag) = url.and_then(|v| secret_diag("the postgres state `url`", v)) {
+            out.push(at_node(diag, file, value, "/state/url"));
         }
     }
     for key in required {
@@ -161,19 +200,40 @@ mod tests {
     #[test]
     fn phone_numbers_get_corrected_values() {
         assert_eq!(check_phone("15550100001"), None);
-        assert_eq!(check_phone("+1 555-010-0001"), Some(("wacfg::phone::format", "15550100001".into())));
-        assert_eq!(check_phone("+15550100001").unwrap().0, "wacfg::phone::format");
+        assert_eq!(
+            check_phone("+1 555-010-0001"),
+            Some(("wacfg::phone::format", "15550100001".into()))
+        );
+        assert_eq!(
+            check_phone("+15550100001").unwrap().0,
+            "wacfg::phone::format"
+        );
         assert_eq!(check_phone("1234").unwrap().0, "wacfg::phone::length");
-        assert_eq!(check_phone("1234567890123456").unwrap().0, "wacfg::phone::length");
-        assert_eq!(check_phone("555-CALL-NOW").unwrap().0, "wacfg::phone::invalid");
+        assert_eq!(
+            check_phone("1234567890123456").unwrap().0,
+            "wacfg::phone::length"
+        );
+        assert_eq!(
+            check_phone("555-CALL-NOW").unwrap().0,
+            "wacfg::phone::invalid"
+        );
     }
 
     #[test]
     fn secrets_accept_references_only() {
         assert_eq!(check_secret("env:WHATSAPP_TOKEN"), None);
         assert_eq!(check_secret("file:secrets/t.token"), None);
-        assert_eq!(check_secret("test-token-acme").unwrap().0, "wacfg::secret::literal");
-        assert_eq!(check_secret("env:1BAD").unwrap().0, "wacfg::secret::invalid_env");
-        assert_eq!(check_secret("file:").unwrap().0, "wacfg::secret::invalid_file");
+        assert_eq!(
+            check_secret("test-token-acme").unwrap().0,
+            "wacfg::secret::literal"
+        );
+        assert_eq!(
+            check_secret("env:1BAD").unwrap().0,
+            "wacfg::secret::invalid_env"
+        );
+        assert_eq!(
+            check_secret("file:").unwrap().0,
+            "wacfg::secret::invalid_file"
+        );
     }
 }

@@ -52,7 +52,15 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
         let mut diag = Diagnostic::error("wacfg::load::empty", "the configuration is empty")
             .with_help("start from `wacfg init`, or copy examples/minimal.yaml");
         if let [only] = files.as_slice() {
-            diag = diag.at(&only.path, crate::diag::Span { line: 1, column: 1, offset: 0, len: 0 });
+            diag = diag.at(
+                &only.path,
+                crate::diag::Span {
+                    line: 1,
+                    column: 1,
+                    offset: 0,
+                    len: 0,
+                },
+            );
         }
         diagnostics.push(diag);
     }
@@ -67,8 +75,13 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     check_single_blocks(files, &mut diagnostics);
     run_rules(files, &mut diagnostics);
     sort(&mut diagnostics, files);
-    let desired = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| build::build(files, &loaded.base_dir));
-    Validation { desired, diagnostics, files: files.iter().map(|f| f.path.clone()).collect() }
+    let desired = (!diagnostics.iter().any(Diagnostic::is_error))
+        .then(|| build::build(files, &loaded.base_dir));
+    Validation {
+        desired,
+        diagnostics,
+        files: files.iter().map(|f| f.path.clone()).collect(),
+    }
 }
 
 fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
@@ -96,13 +109,19 @@ fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     for key in ["meta", "state", "safety"] {
         let mut first: Option<(&Path, &config::Key)> = None;
         for file in files {
-            let Some((k, _)) = file.tree.as_ref().and_then(|t| t.entry(key)) else { continue };
+            let Some((k, _)) = file.tree.as_ref().and_then(|t| t.entry(key)) else {
+                continue;
+            };
             match first {
                 None => first = Some((&file.path, k)),
                 Some((first_file, first_key)) => {
                     let mut diag = Diagnostic::error(
                         "wacfg::merge::conflict",
-                        format!("`{key}` is declared in {} and again in {}", file_name(first_file), file_name(&file.path)),
+                        format!(
+                            "`{key}` is declared in {} and again in {}",
+                            file_name(first_file),
+                            file_name(&file.path)
+                        ),
                     )
                     .with_help(format!("declare `{key}` in one file only"))
                     .at(&file.path, k.span.clone())
@@ -120,16 +139,30 @@ fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Sort by file (load order), line, column, then code: stable, deterministic output.
 fn sort(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
     let rank = |d: &Diagnostic| {
-        d.file.as_ref().map_or(0, |f| files.iter().position(|s| &s.path == f).map_or(usize::MAX, |i| i + 1))
+        d.file.as_ref().map_or(0, |f| {
+            files
+                .iter()
+                .position(|s| &s.path == f)
+                .map_or(usize::MAX, |i| i + 1)
+        })
     };
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (rank(d), d.span.as_ref().map(|s| (s.line, s.column)), d.code.clone());
+        let key = |d: &Diagnostic| {
+            (
+                rank(d),
+                d.span.as_ref().map(|s| (s.line, s.column)),
+                d.code.clone(),
+            )
+        };
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
 }

@@ -29,8 +29,15 @@ pub fn check_name(name: &str) -> Option<(&'static str, String, String)> {
             format!("{rule}, e.g. `x{name}`"),
         ));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
-        let shown = if c.is_whitespace() { "a space".to_string() } else { format!("`{c}`") };
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        let shown = if c.is_whitespace() {
+            "a space".to_string()
+        } else {
+            format!("`{c}`")
+        };
         return Some((
             "wacfg::name::invalid_char",
             format!("name `{name}` contains {shown}"),
@@ -40,7 +47,10 @@ pub fn check_name(name: &str) -> Option<(&'static str, String, String)> {
     if name.len() > MAX_NAME_LEN {
         return Some((
             "wacfg::name::too_long",
-            format!("name is {} characters long; the limit is {MAX_NAME_LEN}", name.len()),
+            format!(
+                "name is {} characters long; the limit is {MAX_NAME_LEN}",
+                name.len()
+            ),
             "shorten the name".into(),
         ));
     }
@@ -50,7 +60,13 @@ pub fn check_name(name: &str) -> Option<(&'static str, String, String)> {
 /// The name with every disallowed character replaced by `_`.
 fn suggest(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -77,8 +93,16 @@ pub fn check_unique(entries: &[Entry<'_>], kind: &str, out: &mut Vec<Diagnostic>
         let first_name = first.name().unwrap_or_default();
         let same_file = first.file == entry.file;
         let (code, message, help) = if first_name == name {
-            let code = if same_file { "wacfg::name::duplicate" } else { "wacfg::name::duplicate_across_files" };
-            (code, format!("{kind} `{name}` is declared twice"), "names are unique within their kind: rename or remove one".to_string())
+            let code = if same_file {
+                "wacfg::name::duplicate"
+            } else {
+                "wacfg::name::duplicate_across_files"
+            };
+            (
+                code,
+                format!("{kind} `{name}` is declared twice"),
+                "names are unique within their kind: rename or remove one".to_string(),
+            )
         } else {
             (
                 "wacfg::name::case_conflict",
@@ -86,7 +110,10 @@ pub fn check_unique(entries: &[Entry<'_>], kind: &str, out: &mut Vec<Diagnostic>
                 "names that differ only in case are too easy to confuse: rename one".to_string(),
             )
         };
-        let here = entry.at_field(Diagnostic::error(code, message.clone()).with_help(help.clone()), "name");
+        let here = entry.at_field(
+            Diagnostic::error(code, message.clone()).with_help(help.clone()),
+            "name",
+        );
         let there = first.at_field(Diagnostic::error(code, message).with_help(help), "name");
         if same_file {
             out.push(with_related(here, &there, "first declared here"));
@@ -120,7 +147,10 @@ mod tests {
         assert_eq!(check_name("Café").unwrap().0, "wacfg::name::non_ascii");
         assert_eq!(check_name("éa").unwrap().0, "wacfg::name::non_ascii");
         assert_eq!(check_name("a b").unwrap().0, "wacfg::name::invalid_char");
-        assert_eq!(check_name(&"a".repeat(256)).unwrap().0, "wacfg::name::too_long");
+        assert_eq!(
+            check_name(&"a".repeat(256)).unwrap().0,
+            "wacfg::name::too_long"
+        );
         assert!(check_name(&"a".repeat(255)).is_none());
     }
 }

@@ -21,10 +21,16 @@ pub fn declared_actions(files: &[SourceFile]) -> BTreeSet<String> {
 }
 
 /// `credentials:` of each channel configuration names a declared credentials entry.
-pub fn check_credentials_refs(channels: &[Entry<'_>], credentials: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
+pub fn check_credentials_refs(
+    channels: &[Entry<'_>],
+    credentials: &[Entry<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     let names: BTreeSet<&str> = credentials.iter().filter_map(Entry::name).collect();
     for channel in channels {
-        let Some(target) = channel.node.get_str("credentials") else { continue };
+        let Some(target) = channel.node.get_str("credentials") else {
+            continue;
+        };
         if names.contains(target) {
             continue;
         }
@@ -32,22 +38,37 @@ pub fn check_credentials_refs(channels: &[Entry<'_>], credentials: &[Entry<'_>],
         let help = if names.is_empty() {
             "declare it under `credentials:` (no credentials are declared)".to_string()
         } else {
-            format!("{hint}declared credentials: {}", names.iter().copied().collect::<Vec<_>>().join(", "))
-        };
-        out.push(channel.at_field(
-            Diagnostic::error(
-                "wacfg::reference::unknown_credentials",
-                format!("{} uses credentials `{target}`, which are not declared", channel.label()),
+            format!(
+                "{hint}declared credentials: {}",
+                names.iter().copied().collect::<Vec<_>>().join(", ")
             )
-            .with_help(help),
-            "credentials",
-        ));
+        };
+        out.push(
+            channel.at_field(
+                Diagnostic::error(
+                    "wacfg::reference::unknown_credentials",
+                    format!(
+                        "{} uses credentials `{target}`, which are not declared",
+                        channel.label()
+                    ),
+                )
+                .with_help(help),
+                "credentials",
+            ),
+        );
     }
 }
 
 /// Credentials that no channel configuration uses: allowed, but worth a look.
-pub fn warn_unused_credentials(channels: &[Entry<'_>], credentials: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
-    let used: BTreeSet<&str> = channels.iter().filter_map(|c| c.node.get_str("credentials")).collect();
+pub fn warn_unused_credentials(
+    channels: &[Entry<'_>],
+    credentials: &[Entry<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let used: BTreeSet<&str> = channels
+        .iter()
+        .filter_map(|c| c.node.get_str("credentials"))
+        .collect();
     for cred in credentials {
         let Some(name) = cred.name() else { continue };
         if !used.contains(name) {
@@ -64,19 +85,35 @@ pub fn warn_unused_credentials(channels: &[Entry<'_>], credentials: &[Entry<'_>]
 }
 
 /// Each marketing action of each channel configuration is known; repeats are warnings.
-pub fn check_marketing_actions(channels: &[Entry<'_>], declared: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
-    let known = || CORE_MARKETING_ACTIONS.iter().copied().chain(declared.iter().map(String::as_str));
+pub fn check_marketing_actions(
+    channels: &[Entry<'_>],
+    declared: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let known = || {
+        CORE_MARKETING_ACTIONS
+            .iter()
+            .copied()
+            .chain(declared.iter().map(String::as_str))
+    };
     for channel in channels {
-        let Some(items) = channel.node.get("marketing_actions").and_then(Node::as_seq) else { continue };
+        let Some(items) = channel.node.get("marketing_actions").and_then(Node::as_seq) else {
+            continue;
+        };
         let mut seen = BTreeSet::new();
         for (i, item) in items.iter().enumerate() {
-            let Some(action) = item.as_str() else { continue };
+            let Some(action) = item.as_str() else {
+                continue;
+            };
             let pointer = format!("{}/{i}", channel.field_pointer("marketing_actions"));
             if !seen.insert(action) {
                 out.push(at_node(
                     Diagnostic::warning(
                         "wacfg::marketing_action::repeated",
-                        format!("marketing action `{action}` is listed twice in {}", channel.label()),
+                        format!(
+                            "marketing action `{action}` is listed twice in {}",
+                            channel.label()
+                        ),
                     )
                     .with_help("remove the repeat; it has no effect"),
                     channel.file,

@@ -24,7 +24,14 @@ static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
 
 /// Keys whose value format is checked by code rules with better messages (names, phone
 /// numbers, secret references, references, draft/active, state backend).
-const CODE_OWNED_FORMATS: &[&str] = &["name", "token", "phone_number", "sender_number", "credentials", "url"];
+const CODE_OWNED_FORMATS: &[&str] = &[
+    "name",
+    "token",
+    "phone_number",
+    "sender_number",
+    "credentials",
+    "url",
+];
 const DRAFT_OPTIONAL: &[&str] = &["marketing_actions", "credentials", "sender_number"];
 
 /// Every schema problem of one file.
@@ -43,7 +50,12 @@ fn map_error(file: &Path, tree: &Node, err: &ValidationError<'_>) -> Option<Vec<
     let last = pointer.rsplit('/').next().unwrap_or("");
     let label = field_label(&pointer);
     let d = |code: &str, message: String, help: String| {
-        vec![at_node(Diagnostic::error(code, message).with_help(help), file, node, &pointer)]
+        vec![at_node(
+            Diagnostic::error(code, message).with_help(help),
+            file,
+            node,
+            &pointer,
+        )]
     };
     Some(match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -84,7 +96,11 @@ fn map_error(file: &Path, tree: &Node, err: &ValidationError<'_>) -> Option<Vec<
             let hint = did_you_mean(&short(node), names.iter().copied());
             d(
                 "wacfg::schema::enum",
-                format!("{label} must be one of {}, found `{}`", list(options), short(node)),
+                format!(
+                    "{label} must be one of {}, found `{}`",
+                    list(options),
+                    short(node)
+                ),
                 format!("{hint}use one of {}", list(options)),
             )
         }
@@ -125,7 +141,8 @@ fn map_error(file: &Path, tree: &Node, err: &ValidationError<'_>) -> Option<Vec<
 }
 
 fn is_code_owned_required(pointer: &str, key: &str) -> bool {
-    let is_channel = pointer.starts_with("/channel_configurations/") && pointer.matches('/').count() == 2;
+    let is_channel =
+        pointer.starts_with("/channel_configurations/") && pointer.matches('/').count() == 2;
     (is_channel && DRAFT_OPTIONAL.contains(&key))
         || (pointer == "/state" && matches!(key, "url" | "workspace"))
 }
@@ -144,7 +161,10 @@ fn unknown_keys(file: &Path, node: &Node, pointer: &str, unexpected: &[String]) 
             )
             .with_help(format!("{hint}known keys: {}", known.join(", ")))
             .at(file, key.span.clone())
-            .with_pointer(format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1")));
+            .with_pointer(format!(
+                "{pointer}/{}",
+                name.replace('~', "~0").replace('/', "~1")
+            ));
             Some(diag)
         })
         .collect()
@@ -154,14 +174,35 @@ fn unknown_keys(file: &Path, node: &Node, pointer: &str, unexpected: &[String]) 
 pub fn allowed_keys(pointer: &str) -> &'static [&'static str] {
     let parts: Vec<&str> = pointer.split('/').skip(1).collect();
     match parts.as_slice() {
-        [] => &["version", "meta", "state", "safety", "marketing_actions", "credentials", "channel_configurations"],
+        [] => &[
+            "version",
+            "meta",
+            "state",
+            "safety",
+            "marketing_actions",
+            "credentials",
+            "channel_configurations",
+        ],
         ["meta"] => &["graph_url", "api_version"],
         ["state"] => &["backend", "path", "url", "workspace"],
         ["safety"] => &["max_destructive_percent", "min_managed"],
-        ["credentials", _] => &["name", "token", "business_id", "whatsapp_business_account", "phone_number"],
+        ["credentials", _] => &[
+            "name",
+            "token",
+            "business_id",
+            "whatsapp_business_account",
+            "phone_number",
+        ],
         ["channel_configurations", _] => &[
-            "name", "description", "channel", "marketing_actions", "credentials", "sender_number",
-            "execution_field", "status", "prevent_destroy",
+            "name",
+            "description",
+            "channel",
+            "marketing_actions",
+            "credentials",
+            "sender_number",
+            "execution_field",
+            "status",
+            "prevent_destroy",
         ],
         _ => &[],
     }
@@ -181,7 +222,9 @@ fn type_word(json_type: &str) -> String {
 fn type_help(expected: &str, node: &Node) -> String {
     use crate::config::Value;
     match (&node.value, expected) {
-        (Value::Int(i), "a string") => format!("quote it: \"{i}\" (IDs and phone numbers are strings)"),
+        (Value::Int(i), "a string") => {
+            format!("quote it: \"{i}\" (IDs and phone numbers are strings)")
+        }
         (Value::String(s), "true or false") if is_yaml11_bool(s) => {
             format!("`{s}` is a string in YAML 1.2: write true or false")
         }
@@ -199,8 +242,12 @@ fn is_yaml11_bool(s: &str) -> bool {
 
 fn pattern_help(key: &str) -> String {
     match key {
-        "business_id" | "whatsapp_business_account" => "use the numeric ID, digits only, quoted".to_string(),
-        "graph_url" => "use an http:// or https:// URL, e.g. https://graph.facebook.com".to_string(),
+        "business_id" | "whatsapp_business_account" => {
+            "use the numeric ID, digits only, quoted".to_string()
+        }
+        "graph_url" => {
+            "use an http:// or https:// URL, e.g. https://graph.facebook.com".to_string()
+        }
         "api_version" => "use a Graph API version such as v23.0".to_string(),
         "workspace" => "start with a letter, then letters, digits, _ . -".to_string(),
         _ => "start with a letter, then letters, digits, _ . - (see the schema)".to_string(),
@@ -223,6 +270,11 @@ fn short(node: &Node) -> String {
 fn list(options: &serde_json::Value) -> String {
     options
         .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect::<Vec<_>>().join(", "))
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
         .unwrap_or_default()
 }

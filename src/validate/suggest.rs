@@ -2,7 +2,10 @@
 //! with a case-insensitive exact match preferred.
 
 /// The closest candidate, if any is close enough to be a plausible typo.
-pub fn closest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = unknown.to_lowercase();
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {

@@ -64,7 +64,11 @@ impl<'a> Entry<'a> {
 
     /// `credentials` or `channel configuration`.
     pub fn kind(&self) -> &'static str {
-        if self.list == "credentials" { "credentials" } else { "channel configuration" }
+        if self.list == "credentials" {
+            "credentials"
+        } else {
+            "channel configuration"
+        }
     }
 
     /// How messages name this entry: `channel configuration `Marketing_FR``.
@@ -81,12 +85,22 @@ impl<'a> Entry<'a> {
 pub fn entries<'a>(files: &'a [SourceFile], list: &'static str) -> Vec<Entry<'a>> {
     let mut out = Vec::new();
     for file in files {
-        let Some(items) = file.tree.as_ref().and_then(|t| t.get(list)).and_then(Node::as_seq) else {
+        let Some(items) = file
+            .tree
+            .as_ref()
+            .and_then(|t| t.get(list))
+            .and_then(Node::as_seq)
+        else {
             continue;
         };
         for (index, node) in items.iter().enumerate() {
             if node.as_map().is_some() {
-                out.push(Entry { file: &file.path, node, index, list });
+                out.push(Entry {
+                    file: &file.path,
+                    node,
+                    index,
+                    list,
+                });
             }
         }
     }
