@@ -134,3 +134,68 @@ proptest! {
         }
     }
 }
+
+/// The fast path builds exactly the tree serde-saphyr builds, or steps aside.
+fn assert_same_tree(text: &str) -> Result<(), TestCaseError> {
+    if let Some(fast) = wacfg::config::parse_fast(text) {
+        let strict = wacfg::config::parse_strict(text);
+        prop_assert!(
+            strict.is_ok(),
+            "fast path accepted what the strict parser refuses:\n{text}"
+        );
+        prop_assert_eq!(fast, strict.unwrap(), "{}", text);
+    }
+    Ok(())
+}
+
+#[test]
+fn fast_path_agrees_with_serde_saphyr_on_examples_and_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["examples", "examples/folder", "tests/fixtures/invalid"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let Some(text) = is_yaml
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten()
+            else {
+                continue;
+            };
+            if dir.starts_with("examples") {
+                assert!(
+                    wacfg::config::parse_fast(&text).is_some(),
+                    "{} takes the fast path",
+                    path.display()
+                );
+            }
+            assert_same_tree(&text).unwrap();
+            checked += 1;
+        }
+    }
+    assert!(checked > 30);
+    // Scalars whose type the fast path must get right or hand over.
+    for scalar in [
+        "yes", "NO", "1", "-7", "007", "1.5", "0x1F", ".inf", "~", "", "True", "+1", "-a", "1_000",
+        "12e3",
+    ] {
+        assert_same_tree(&format!("a: {scalar}\nb: [{scalar}]\n")).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fast_path_agrees_on_generated_and_edited_files(
+        text in config(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..4),
+    ) {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, c) in edits {
+            let i = at.index(chars.len());
+            chars.insert(i, YAML_CHARS[c.index(YAML_CHARS.len())]);
+        }
+        assert_same_tree(&chars.into_iter().collect::<String>())?;
+    }
+}
