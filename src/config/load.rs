@@ -131,10 +131,25 @@ fn options() -> Options {
     options.with_snippet = false;
     options.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
     options.alias_limits.max_alias_expansions_per_anchor = MAX_EXPANSIONS_PER_ANCHOR;
+    // The default budget counts 250,000 nodes: a real file of 10,000+ channel configurations
+    // gets close. Size the budget to the 16 MiB limit instead (a node takes at least 2 bytes).
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_nodes = 8_000_000;
+        budget.max_events = 16_000_000;
+        // A configuration nests 4 levels deep; a low limit also keeps the recursive
+        // deserializer far from the stack's end, even in a debug build on a test thread.
+        budget.max_depth = 16;
+    }
     options
 }
 
-/// Parse one file's bytes into a tree, or say why it cannot be.
+/// Parse with serde-saphyr's hardened options only (no fast path): the reference behaviour.
+pub fn parse_strict(text: &str) -> Result<Node, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options::<Node>(text, options())
+}
+
+/// Parse one file's bytes into a tree, or say why it cannot be. Plain files take the fast
+/// path; anything unusual is decided by serde-saphyr.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnostic>) {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -142,6 +157,9 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnosti
     };
     if text.trim().is_empty() || only_comments(text) {
         return (None, None);
+    }
+    if let Some(node) = super::fast::parse(text) {
+        return (Some(node), None);
     }
     match serde_saphyr::from_str_with_options::<Node>(text, options()) {
         Ok(node) => (Some(node), None),
@@ -186,7 +204,10 @@ fn not_utf8(path: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> Diagnostic 
 
 fn yaml_diag(path: &Path, text: &str, err: &YamlError) -> Diagnostic {
     let (code, help) = classify(err);
-    let message = clean_message(&err.without_snippet().to_string());
+    let mut message = clean_message(&err.without_snippet().to_string());
+    if code == "wacfg::yaml::budget" && message.contains("Depth") {
+        message = "invalid YAML: nested more than 16 levels deep".to_string();
+    }
     let span = err.location().map(|l| span_of(&l)).unwrap_or_default();
     let span = fix_offset(text, span);
     Diagnostic::error(code, message)
@@ -219,10 +240,15 @@ fn classify(err: &YamlError) -> (&'static str, &'static str) {
             "wacfg::yaml::duplicate_key",
             "remove one of the two entries: each key may appear once per mapping",
         )
-    } else if text.contains("alias") || text.contains("budget") {
+    } else if text.contains("alias") {
         (
             "wacfg::yaml::alias_budget",
             "aliases expand to too much data: write the values out, or use fewer nested aliases",
+        )
+    } else if text.contains("budget") || text.contains("depth") || text.contains("nesting") {
+        (
+            "wacfg::yaml::budget",
+            "the document is too large or too deeply nested for a configuration: simplify it",
         )
     } else if text.contains("tag") {
         (

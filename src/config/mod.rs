@@ -2,13 +2,15 @@
 //! No meaning yet: that is `validate/`. Owns the parser's safety limits (16 MiB, UTF-8 only,
 //! strict booleans, duplicate keys, alias budget, no custom tags).
 
+mod fast;
 mod load;
 mod node;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use load::{Loaded, MAX_FILE_BYTES, SourceFile, load_path, parse_bytes};
+pub use fast::parse as parse_fast;
+pub use load::{Loaded, MAX_FILE_BYTES, SourceFile, load_path, parse_bytes, parse_strict};
 pub use node::{Key, Node, Value};
 
 /// Re-read files as text for rendering snippets (lossy: a non-UTF-8 file still shows).

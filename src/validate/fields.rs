@@ -170,13 +170,11 @@ pub fn check_state(file: &Path, state: &Node, out: &mut Vec<Diagnostic>) {
                 .with_pointer(format!("/state/{}", key.name)),
             );
         }
-        if key.name == "url" && backend == "postgres" {
-            if let Some(diag) = value
-                .as_str()
-                .and_then(|v| secret_diag("the postgres state `url`", v))
-            {
-                out.push(at_node(diag, file, value, "/state/url"));
-            }
+        let url = (key.name == "url" && backend == "postgres")
+            .then(|| value.as_str())
+            .flatten();
+        if let Some(diag) = url.and_then(|v| secret_diag("the postgres state `url`", v)) {
+            out.push(at_node(diag, file, value, "/state/url"));
         }
     }
     for key in required {

@@ -104,7 +104,7 @@ fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     refs::warn_unused_credentials(&channels, &credentials, out);
 }
 
-/// `version`, `meta`, `state` and `safety` may be declared in one file only.
+/// `meta`, `state` and `safety` may be declared in one file only (every file says `version`).
 fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     for key in ["meta", "state", "safety"] {
         let mut first: Option<(&Path, &config::Key)> = None;

@@ -105,7 +105,8 @@ pub fn check_marketing_actions(
             let Some(action) = item.as_str() else {
                 continue;
             };
-            let pointer = format!("{}/{i}", channel.field_pointer("marketing_actions"));
+            // Built only when reporting: this loop runs for every action of every channel.
+            let pointer = || format!("{}/{i}", channel.field_pointer("marketing_actions"));
             if !seen.insert(action) {
                 out.push(at_node(
                     Diagnostic::warning(
@@ -118,7 +119,7 @@ pub fn check_marketing_actions(
                     .with_help("remove the repeat; it has no effect"),
                     channel.file,
                     item,
-                    &pointer,
+                    &pointer(),
                 ));
                 continue;
             }
@@ -137,7 +138,7 @@ pub fn check_marketing_actions(
                 )),
                 channel.file,
                 item,
-                &pointer,
+                &pointer(),
             ));
         }
     }

@@ -1,0 +1,155 @@
+//! A fast path for the common case: build the tree straight from the parser's events (the
+//! parser serde-saphyr itself uses), for plain well-formed files. Anything unusual — an alias,
+//! a tag, a duplicate key, a second document, a scalar whose type is not obvious, a parse
+//! error — returns `None`, and the caller parses with serde-saphyr's hardened options, which
+//! decides and reports. So this path never accepts what the strict parser would refuse; a test
+//! checks that both paths build the same tree.
+
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+
+use super::node::{Key, Node, Value};
+use crate::diag::Span;
+
+/// Below serde-saphyr's nesting budget (16), so deep files always take the strict path.
+const MAX_DEPTH: usize = 12;
+
+enum Frame {
+    Seq(Vec<Node>, Span),
+    Map(Vec<(Key, Node)>, Span, Option<Key>),
+}
+
+/// The tree, or `None` when the strict parser must decide.
+pub fn parse(text: &str) -> Option<Node> {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.ok()?;
+        if stack.len() >= MAX_DEPTH {
+            return None; // serde-saphyr's budget refuses deep nesting; let it say so
+        }
+        let span = convert(&span);
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Comment(..) => {
+                continue;
+            }
+            Event::Anchor(..) => continue,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Alias(_) | Event::UnresolvedAlias(_) => return None,
+            Event::SequenceStart(_, _, tag) | Event::MappingStart(_, _, tag) if tag.is_some() => {
+                return None;
+            }
+            Event::SequenceStart(..) => {
+                stack.push(Frame::Seq(Vec::new(), span));
+                continue;
+            }
+            Event::MappingStart(..) => {
+                if matches!(stack.last(), Some(Frame::Map(_, _, None))) {
+                    return None; // a mapping used as a key
+                }
+                stack.push(Frame::Map(Vec::new(), span, None));
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop()? {
+                Frame::Seq(items, span) => Node {
+                    value: Value::Seq(items),
+                    span,
+                },
+                Frame::Map(..) => return None,
+            },
+            Event::MappingEnd => match stack.pop()? {
+                Frame::Map(entries, span, None) => Node {
+                    value: Value::Map(entries),
+                    span,
+                },
+                _ => return None,
+            },
+            Event::Scalar(text, style, _, tag) => {
+                if tag.is_some() {
+                    return None;
+                }
+                if let Some(Frame::Map(entries, _, pending @ None)) = stack.last_mut() {
+                    let Value::String(name) = resolve(&text, style)? else {
+                        return None;
+                    };
+                    if entries.iter().any(|(k, _)| k.name == name) {
+                        return None;
+                    }
+                    *pending = Some(Key { name, span });
+                    continue;
+                }
+                Node {
+                    value: resolve(&text, style)?,
+                    span,
+                }
+            }
+            _ => return None,
+        };
+        match stack.last_mut() {
+            None => {
+                if root.is_some() {
+                    return None;
+                }
+                root = Some(node);
+            }
+            Some(Frame::Seq(items, _)) => items.push(node),
+            Some(Frame::Map(entries, _, pending)) => {
+                let key = pending.take()?;
+                entries.push((key, node));
+            }
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    root
+}
+
+fn convert(span: &serde_saphyr::granit_parser::Span) -> Span {
+    let start = span.start.byte_offset().unwrap_or(span.start.index());
+    let end = span.end.byte_offset().unwrap_or(span.end.index());
+    Span {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+        offset: start,
+        len: end.saturating_sub(start),
+    }
+}
+
+/// The YAML 1.2 core type of a scalar, for the unambiguous cases only.
+fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
+    if style != ScalarStyle::Plain {
+        return Some(Value::String(text.to_string()));
+    }
+    match text {
+        "" | "~" | "null" => return Some(Value::Null),
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        "Null" | "NULL" | "True" | "TRUE" | "False" | "FALSE" => return None,
+        _ => {}
+    }
+    let bytes = text.as_bytes();
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let simple_int = !digits.is_empty()
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || digits.len() == 1);
+    if simple_int {
+        return text.parse::<i64>().ok().map(Value::Int);
+    }
+    // Numbers in other spellings (floats, hex, octal, `.inf`, `+1`, `1_000`…): let serde-saphyr
+    // resolve them.
+    let numberish = match bytes[0] {
+        b'0'..=b'9' | b'.' | b'+' => true,
+        b'-' => bytes
+            .get(1)
+            .is_some_and(|b| b.is_ascii_digit() || *b == b'.'),
+        _ => false,
+    };
+    (!numberish).then(|| Value::String(text.to_string()))
+}

@@ -1,0 +1,197 @@
+//! CLI tests for `wacfg validate`, `wacfg init` and `wacfg schema`: exit codes, where output
+//! goes, and every diagnostics format.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn wacfg() -> Command {
+    let mut cmd = Command::cargo_bin("wacfg").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+#[test]
+fn valid_file_exits_0_with_summary_on_stdout() {
+    wacfg()
+        .args(["validate", "-c"])
+        .arg(path("examples/full.yaml"))
+        .assert()
+        .code(0)
+        .stdout("2 credentials, 4 channel configurations: valid\n")
+        .stderr("");
+}
+
+#[test]
+fn valid_directory_exits_0() {
+    wacfg()
+        .args(["validate", "--config"])
+        .arg(path("examples/folder"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::ends_with(
+            "2 credentials, 2 channel configurations: valid\n",
+        ));
+}
+
+#[test]
+fn invalid_file_exits_1_with_human_diagnostics_on_stderr() {
+    wacfg()
+        .args(["validate", "-c"])
+        .arg(path("tests/fixtures/invalid/phone_with_plus.yaml"))
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("wacfg::phone::format"))
+        .stderr(predicate::str::contains(
+            "write sender_number: \"15550100001\"",
+        ))
+        .stderr(predicate::str::contains(
+            "1 error: configuration is invalid",
+        ))
+        .stderr(predicate::str::contains('\u{1b}').not());
+}
+
+#[test]
+fn json_format_prints_an_array_on_stdout() {
+    let output = wacfg()
+        .args(["validate", "--format", "json", "-c"])
+        .arg(path("tests/fixtures/invalid/name_invalid_start.yaml"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let value: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let first = &value[0];
+    assert_eq!(first["code"], "wacfg::name::invalid_start");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["line"], 9);
+    assert_eq!(first["column"], 11);
+    assert_eq!(first["pointer"], "/channel_configurations/0/name");
+    assert!(
+        first["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("name_invalid_start.yaml")
+    );
+    assert!(first["help"].as_str().unwrap().contains("ASCII letter"));
+}
+
+#[test]
+fn json_format_of_a_valid_file_is_an_empty_array() {
+    wacfg()
+        .args(["validate", "--format", "json", "-c"])
+        .arg(path("examples/minimal.yaml"))
+        .assert()
+        .code(0)
+        .stdout("[]\n");
+}
+
+#[test]
+fn github_format_prints_workflow_commands() {
+    wacfg()
+        .args(["validate", "--format", "github", "-c"])
+        .arg(path("tests/fixtures/invalid/channel_unsupported.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_match(
+            r"(?m)^::error file=[^,]*channel_unsupported\.yaml,line=10,col=14,title=wacfg%3A%3Achannel%3A%3Aunsupported::channel `sms` is not supported",
+        )
+        .unwrap());
+}
+
+#[test]
+fn missing_default_file_exits_1_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    wacfg()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("wacfg.yaml"));
+}
+
+#[test]
+fn validate_needs_no_environment() {
+    wacfg()
+        .env_clear()
+        .args(["validate", "-c"])
+        .arg(path("examples/full.yaml"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn init_writes_a_valid_file_and_gitignore_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "target/").unwrap();
+    wacfg()
+        .args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(dir.path().join("wacfg.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema="));
+    let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert!(ignore.starts_with("target/\n"), "{ignore}");
+    assert!(ignore.lines().any(|l| l == "wacfg.state.json"));
+    wacfg()
+        .args(["validate", "-c"])
+        .arg(dir.path().join("wacfg.yaml"))
+        .assert()
+        .code(0);
+    wacfg()
+        .args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("wacfg.yaml")).unwrap(),
+        text
+    );
+    // A second init elsewhere in the same dir does not duplicate .gitignore lines.
+    std::fs::remove_file(dir.path().join("wacfg.yaml")).unwrap();
+    wacfg()
+        .args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let again = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert_eq!(again, ignore);
+}
+
+#[test]
+fn schema_prints_each_kind() {
+    let out = wacfg()
+        .arg("schema")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        std::fs::read_to_string(path("schemas/wacfg.schema.json")).unwrap()
+    );
+    for kind in ["plan", "state"] {
+        let out = wacfg()
+            .args(["schema", kind])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            value["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Property tests: generated valid configurations always validate, and random edits to a
+//! valid file never make validation panic.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use wacfg::config::{Loaded, SourceFile, parse_bytes};
+use wacfg::validate::validate_loaded;
+
+fn validate_text(text: &str) -> wacfg::validate::Validation {
+    let path = Path::new("generated.yaml");
+    let (tree, diag) = parse_bytes(path, text.as_bytes());
+    validate_loaded(Loaded {
+        base_dir: ".".into(),
+        files: vec![SourceFile {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+            tree,
+        }],
+        diagnostics: diag.into_iter().collect(),
+    })
+}
+
+fn name() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z0-9_.-]{0,20}"
+}
+
+fn phone() -> impl Strategy<Value = String> {
+    "[1-9][0-9]{7,14}"
+}
+
+/// Characters that matter to YAML, for edits that hit the parser where it hurts.
+const YAML_CHARS: &[char] = &[':', '-', '\t', '[', '"', '&', '*', '!', '\n', ' ', '#', '{'];
+
+const ACTIONS: &[&str] = &["analytics", "emailTargeting", "segmentMatch", "dataScience"];
+
+#[derive(Debug, Clone)]
+struct Channel {
+    name: String,
+    status: &'static str,
+    actions: Vec<&'static str>,
+    cred: usize,
+    phone: String,
+    prevent: bool,
+}
+
+fn channel(creds: usize) -> impl Strategy<Value = Channel> {
+    (
+        name(),
+        prop::sample::select(vec!["active", "draft", "deactivated"]),
+        prop::sample::subsequence(ACTIONS.to_vec(), 1..=3),
+        0..creds,
+        phone(),
+        any::<bool>(),
+    )
+        .prop_map(|(name, status, actions, cred, phone, prevent)| Channel {
+            name,
+            status,
+            actions,
+            cred,
+            phone,
+            prevent,
+        })
+}
+
+fn render(creds: &[(String, String)], channels: &[Channel]) -> String {
+    let mut text = String::from("version: 1\ncredentials:\n");
+    for (i, (name, phone)) in creds.iter().enumerate() {
+        text.push_str(&format!(
+            "  - name: c{i}_{name}\n    token: env:TOKEN_{i}\n    business_id: \"{}\"\n    whatsapp_business_account: \"{}\"\n    phone_number: \"{phone}\"\n",
+            1000 + i,
+            2000 + i
+        ));
+    }
+    text.push_str(if channels.is_empty() {
+        "channel_configurations: []\n"
+    } else {
+        "channel_configurations:\n"
+    });
+    for (i, ch) in channels.iter().enumerate() {
+        let cred = format!("c{}_{}", ch.cred, creds[ch.cred].0);
+        text.push_str(&format!(
+            "  - name: ch{i}_{}\n    channel: whatsapp\n    marketing_actions: [{}]\n    credentials: {cred}\n    sender_number: \"{}\"\n    status: {}\n    prevent_destroy: {}\n",
+            ch.name,
+            ch.actions.join(", "),
+            ch.phone,
+            ch.status,
+            ch.prevent
+        ));
+    }
+    text
+}
+
+fn config() -> impl Strategy<Value = String> {
+    prop::collection::vec((name(), phone()), 1..5).prop_flat_map(|creds| {
+        let n = creds.len();
+        prop::collection::vec(channel(n), 0..8).prop_map(move |channels| render(&creds, &channels))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn generated_valid_configs_validate(text in config()) {
+        let validation = validate_text(&text);
+        let errors: Vec<_> = validation.diagnostics.iter().filter(|d| d.is_error()).collect();
+        prop_assert!(errors.is_empty(), "{text}\n{errors:#?}");
+        let desired = validation.desired.expect("valid");
+        prop_assert_eq!(desired.channel_configurations.len(), text.matches("  - name: ch").count());
+    }
+
+    #[test]
+    fn random_edits_never_panic(
+        text in config(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<char>()), 1..6),
+    ) {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, op, c) in edits {
+            if chars.is_empty() { break; }
+            let i = at.index(chars.len());
+            match op {
+                0 => { chars.remove(i); }
+                1 => chars.insert(i, c),
+                2 => chars[i] = c,
+                _ => chars.insert(i, YAML_CHARS[c as usize % YAML_CHARS.len()]),
+            }
+        }
+        let edited: String = chars.into_iter().collect();
+        let validation = validate_text(&edited);
+        // Either valid, or at least one error that says where it is.
+        if validation.desired.is_none() {
+            prop_assert!(validation.diagnostics.iter().any(|d| d.is_error()));
+        }
+    }
+}
+
+/// The fast path builds exactly the tree serde-saphyr builds, or steps aside.
+fn assert_same_tree(text: &str) -> Result<(), TestCaseError> {
+    if let Some(fast) = wacfg::config::parse_fast(text) {
+        let strict = wacfg::config::parse_strict(text);
+        prop_assert!(
+            strict.is_ok(),
+            "fast path accepted what the strict parser refuses:\n{text}"
+        );
+        prop_assert_eq!(fast, strict.unwrap(), "{}", text);
+    }
+    Ok(())
+}
+
+#[test]
+fn fast_path_agrees_with_serde_saphyr_on_examples_and_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["examples", "examples/folder", "tests/fixtures/invalid"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let Some(text) = is_yaml
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten()
+            else {
+                continue;
+            };
+            if dir.starts_with("examples") {
+                assert!(
+                    wacfg::config::parse_fast(&text).is_some(),
+                    "{} takes the fast path",
+                    path.display()
+                );
+            }
+            assert_same_tree(&text).unwrap();
+            checked += 1;
+        }
+    }
+    assert!(checked > 30);
+    // Scalars whose type the fast path must get right or hand over.
+    for scalar in [
+        "yes", "NO", "1", "-7", "007", "1.5", "0x1F", ".inf", "~", "", "True", "+1", "-a", "1_000",
+        "12e3",
+    ] {
+        assert_same_tree(&format!("a: {scalar}\nb: [{scalar}]\n")).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fast_path_agrees_on_generated_and_edited_files(
+        text in config(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..4),
+    ) {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, c) in edits {
+            let i = at.index(chars.len());
+            chars.insert(i, YAML_CHARS[c.index(YAML_CHARS.len())]);
+        }
+        assert_same_tree(&chars.into_iter().collect::<String>())?;
+    }
+}
