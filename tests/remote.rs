@@ -341,3 +341,28 @@ async fn an_unknown_token_fails_its_reads_with_190_without_retrying_each() {
     }
     assert_eq!(sim.stats().http_requests, 1, "{:?}", sim.requests());
 }
+
+#[tokio::test]
+async fn usage_past_80_percent_slows_the_client_down() {
+    // 1,100 numbers: the expanded read holds 100, then ten `next` pages, each charged to the
+    // WABA's budget of 10 calls. After the 9th (90%) the client pauses before the 10th.
+    let faults = Faults {
+        rate_limit_budget: Some(10),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1100, "GREEN"), faults).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.retry.base_delay = Duration::from_millis(200);
+    cfg.retry.max_delay = Duration::from_secs(2);
+    let client = Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(business.wabas["102290129340398"].phone_numbers.len(), 1100);
+    assert_eq!(sim.stats().http_requests, 11);
+    // 90% is 10 points over the threshold: 10 × 200 ms / 4 = 500 ms.
+    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+}
