@@ -366,3 +366,39 @@ async fn usage_past_80_percent_slows_the_client_down() {
     // 90% is 10 points over the threshold: 10 × 200 ms / 4 = 500 ms.
     assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
 }
+
+#[tokio::test]
+async fn debug_token_urls_are_redacted_in_errors() {
+    let hang = Faults {
+        hang: true,
+        ..Faults::default()
+    };
+    let (_sim, client) = start(world(1, "GREEN"), hang).await;
+    let err = client.debug_token(&Token::new(TOKEN)).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(
+        shown.contains("debug_token?input_token=REDACTED"),
+        "{shown}"
+    );
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[tokio::test]
+async fn parallelism_bounds_requests_in_flight() {
+    let slow = Faults {
+        latency: Duration::from_millis(100),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1, "GREEN"), slow).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.parallelism = 2;
+    let client = Client::new(cfg).unwrap();
+    let token = Token::new(TOKEN);
+    let started = Instant::now();
+    let reads = (0..4).map(|_| client.read_business(&token, ACME));
+    let results = futures::future::join_all(reads).await;
+    assert!(results.iter().all(Result::is_ok));
+    // Four requests, two at a time: at least two latencies.
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(sim.stats().http_requests, 4);
+}
