@@ -341,3 +341,64 @@ async fn an_unknown_token_fails_its_reads_with_190_without_retrying_each() {
     }
     assert_eq!(sim.stats().http_requests, 1, "{:?}", sim.requests());
 }
+
+#[tokio::test]
+async fn usage_past_80_percent_slows_the_client_down() {
+    // 1,100 numbers: the expanded read holds 100, then ten `next` pages, each charged to the
+    // WABA's budget of 10 calls. After the 9th (90%) the client pauses before the 10th.
+    let faults = Faults {
+        rate_limit_budget: Some(10),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1100, "GREEN"), faults).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.retry.base_delay = Duration::from_millis(200);
+    cfg.retry.max_delay = Duration::from_secs(2);
+    let client = Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let business = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(business.wabas["102290129340398"].phone_numbers.len(), 1100);
+    assert_eq!(sim.stats().http_requests, 11);
+    // 90% is 10 points over the threshold: 10 × 200 ms / 4 = 500 ms.
+    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn debug_token_urls_are_redacted_in_errors() {
+    let hang = Faults {
+        hang: true,
+        ..Faults::default()
+    };
+    let (_sim, client) = start(world(1, "GREEN"), hang).await;
+    let err = client.debug_token(&Token::new(TOKEN)).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(
+        shown.contains("debug_token?input_token=REDACTED"),
+        "{shown}"
+    );
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[tokio::test]
+async fn parallelism_bounds_requests_in_flight() {
+    let slow = Faults {
+        latency: Duration::from_millis(100),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1, "GREEN"), slow).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.parallelism = 2;
+    let client = Client::new(cfg).unwrap();
+    let token = Token::new(TOKEN);
+    let started = Instant::now();
+    let reads = (0..4).map(|_| client.read_business(&token, ACME));
+    let results = futures::future::join_all(reads).await;
+    assert!(results.iter().all(Result::is_ok));
+    // Four requests, two at a time: at least two latencies.
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(sim.stats().http_requests, 4);
+}

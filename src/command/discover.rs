@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 
 use crate::cli::{DiscoverArgs, DiscoverFormat};
 use crate::model::{MetaSettings, SecretRef};
-use crate::remote::{Client, ClientConfig, Token};
+use crate::remote::{self, Client, ClientConfig, Token};
 use crate::render::discover as render;
 
 use super::{CommandError, CommandResult, Outcome, use_color};
@@ -21,13 +21,8 @@ pub fn run(args: DiscoverArgs, no_color: bool) -> CommandResult {
         api_version: args.api_version.clone(),
     };
     let client = Client::new(ClientConfig::from_meta(&meta, args.remote.parallelism))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::new(format!("cannot start the async runtime: {e}")))?;
-    let business = runtime
-        .block_on(client.read_business(&token, &args.business_id))
-        .map_err(|e| {
+    let business =
+        remote::block_on(client.read_business(&token, &args.business_id))?.map_err(|e| {
             CommandError::new(format!("cannot read business {}: {e}", args.business_id))
         })?;
     let text = match args.format {

@@ -26,6 +26,16 @@ use crate::model::{ObservedBusiness, ObservedToken};
 use transport::Transport;
 use wire::DebugTokenResponse;
 
+/// Run a client future to completion on a runtime of its own, for synchronous commands
+/// (`plan`, `discover`, …) that call the client once.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, RemoteError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RemoteError::Setup(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}
+
 /// A Graph API client for one run; cheap to share by reference across tasks.
 pub struct Client {
     transport: Transport,
