@@ -77,6 +77,7 @@ fn run_child(config: &Path, url: &str) -> (f64, u64, usize) {
     let out = cmd
         .env("WACFG_GRAPH_URL", url)
         .env("WACFG_BENCH_CHILD", "1")
+        .stderr(std::process::Stdio::inherit())
         .env("WACFG_BENCH_CONFIG", config)
         .output()
         .expect("child runs");
@@ -93,13 +94,26 @@ fn child(config: &Path) {
     let desired = validation.desired.expect("valid config");
     let prepared = pipeline::resolve_tokens(desired, Vec::new()).expect("tokens");
     let rt = pipeline::runtime().unwrap();
+    let t_validate = start.elapsed();
     let plan = rt.block_on(async {
         let store = pipeline::open(&prepared.desired).await.unwrap();
         let doc = store.read().await.unwrap();
         let (prior, recorded) = pipeline::recorded_of(doc.as_ref());
+        let t_state = start.elapsed();
         let client = pipeline::client(&prepared.desired, 8).unwrap();
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
-        pipeline::make_plan(&prepared, &observed, prior, &recorded, &[], false).unwrap()
+        let t_observe = start.elapsed();
+        let plan = pipeline::make_plan(&prepared, &observed, prior, &recorded, &[], false).unwrap();
+        if std::env::var_os("WACFG_BENCH_PHASES").is_some() {
+            eprintln!(
+                "validate {:?} state {:?} observe {:?} plan {:?}",
+                t_validate,
+                t_state - t_validate,
+                t_observe - t_state,
+                start.elapsed() - t_observe
+            );
+        }
+        plan
     });
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     let changes = plan.resource_changes.iter().filter(|c| c.action != wacfg::plan::Action::NoOp).count();

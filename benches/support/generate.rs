@@ -93,7 +93,8 @@ pub fn config_yaml(shape: &Shape) -> String {
     y
 }
 
-/// Peak resident memory of this process so far, in KiB (`VmHWM`).
+/// Peak resident memory of this process so far, in KiB (`VmHWM`). Used by the plan bench only.
+#[allow(dead_code)]
 pub fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
