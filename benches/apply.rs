@@ -10,12 +10,19 @@ use std::time::{Duration, Instant};
 
 use generate::Shape;
 
-const SHAPE: Shape = Shape { businesses: 2, credentials: 10, channels: 1_000 };
+const SHAPE: Shape = Shape {
+    businesses: 2,
+    credentials: 10,
+    channels: 1_000,
+};
 const RUNS: usize = 3;
 
 fn main() {
     let world = wacfg_sim::World::from_yaml(&generate::world_yaml(&SHAPE)).expect("world");
-    let faults = wacfg_sim::Faults { latency: Duration::from_millis(10), ..Default::default() };
+    let faults = wacfg_sim::Faults {
+        latency: Duration::from_millis(10),
+        ..Default::default()
+    };
     let sim = wacfg_sim::Sim::start_blocking(world, faults).expect("sim");
     let mut times = Vec::new();
     let mut requests = Vec::new();
@@ -36,7 +43,11 @@ fn main() {
             .output()
             .expect("wacfg runs");
         let secs = start.elapsed().as_secs_f64();
-        assert!(out.status.success(), "apply failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "apply failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let after = sim.stats();
         times.push(secs);
         requests.push((
@@ -45,7 +56,11 @@ fn main() {
         ));
         // The state must record every configuration as Active.
         let state = std::fs::read_to_string(dir.path().join("wacfg.state.json")).unwrap();
-        assert_eq!(state.matches("\"status\": \"active\"").count(), SHAPE.channels, "every configuration active");
+        assert_eq!(
+            state.matches("\"status\": \"active\"").count(),
+            SHAPE.channels,
+            "every configuration active"
+        );
     }
     times.sort_by(f64::total_cmp);
     println!(

@@ -16,17 +16,23 @@ use generate::Shape;
 use wacfg::command::pipeline;
 use wacfg::model::{Address, RecordedChannel, RecordedResource};
 use wacfg::plan::attrs::desired_spec;
-use wacfg::remote::Token;
 use wacfg::plan::checks::{CredentialsFacts, channel_checks, verify_credentials};
+use wacfg::remote::Token;
 use wacfg::state::StateDocument;
 use wacfg::state::local::LocalStore;
 
-const SHAPE: Shape = Shape { businesses: 10, credentials: 100, channels: 10_000 };
+const SHAPE: Shape = Shape {
+    businesses: 10,
+    credentials: 100,
+    channels: 10_000,
+};
 const RUNS: usize = 7;
 
 fn main() {
     if std::env::var_os("WACFG_BENCH_CHILD").is_some() {
-        return child(Path::new(&std::env::var("WACFG_BENCH_CONFIG").expect("config path")));
+        return child(Path::new(
+            &std::env::var("WACFG_BENCH_CONFIG").expect("config path"),
+        ));
     }
     // `cargo bench` passes `--bench`; nothing else is accepted.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -40,7 +46,10 @@ fn main() {
     let mut peaks = Vec::new();
     for _ in 0..RUNS {
         let (ms, kib, changes) = run_child(&config, &sim.url());
-        assert_eq!(changes, 0, "the remote and state are unchanged: the plan must be empty");
+        assert_eq!(
+            changes, 0,
+            "the remote and state are unchanged: the plan must be empty"
+        );
         times.push(ms);
         peaks.push(kib);
     }
@@ -82,9 +91,17 @@ fn run_child(config: &Path, url: &str) -> (f64, u64, usize) {
         .output()
         .expect("child runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let parts: Vec<&str> = text.split_whitespace().collect();
-    (parts[0].parse().unwrap(), parts[1].parse().unwrap(), parts[2].parse().unwrap())
+    (
+        parts[0].parse().unwrap(),
+        parts[1].parse().unwrap(),
+        parts[2].parse().unwrap(),
+    )
 }
 
 /// The measured work: exactly what `wacfg plan` does before rendering.
@@ -98,7 +115,7 @@ fn child(config: &Path) {
     let plan = rt.block_on(async {
         let store = pipeline::open(&prepared.desired).await.unwrap();
         let doc = store.read().await.unwrap();
-        let (prior, recorded) = pipeline::recorded_of(doc.as_ref());
+        let (prior, recorded) = pipeline::recorded_of(doc);
         let t_state = start.elapsed();
         let client = pipeline::client(&prepared.desired, 8).unwrap();
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
@@ -116,13 +133,19 @@ fn child(config: &Path) {
         plan
     });
     let ms = start.elapsed().as_secs_f64() * 1000.0;
-    let changes = plan.resource_changes.iter().filter(|c| c.action != wacfg::plan::Action::NoOp).count();
+    let changes = plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action != wacfg::plan::Action::NoOp)
+        .count();
     println!("{ms:.3} {} {changes}", generate::peak_rss_kib());
 }
 
 /// Write a state in which every credentials entry and configuration is applied and Active.
 fn record_everything(config: &Path, url: &str) {
-    let mut desired = wacfg::validate::validate_path(config).desired.expect("valid config");
+    let mut desired = wacfg::validate::validate_path(config)
+        .desired
+        .expect("valid config");
     desired.meta.graph_url = url.to_string();
     let tokens: BTreeMap<String, Token> = desired
         .credentials
@@ -133,8 +156,16 @@ fn record_everything(config: &Path, url: &str) {
             (name.clone(), Token::new(generate::token(b)))
         })
         .collect();
-    let fingerprints = tokens.iter().map(|(k, t)| (k.clone(), t.fingerprint())).collect();
-    let prepared = pipeline::Prepared { desired, warnings: Vec::new(), tokens, fingerprints };
+    let fingerprints = tokens
+        .iter()
+        .map(|(k, t)| (k.clone(), t.fingerprint()))
+        .collect();
+    let prepared = pipeline::Prepared {
+        desired,
+        warnings: Vec::new(),
+        tokens,
+        fingerprints,
+    };
     let rt = pipeline::runtime().unwrap();
     let observed = rt.block_on(async {
         let client = pipeline::client(&prepared.desired, 8).unwrap();
@@ -143,13 +174,22 @@ fn record_everything(config: &Path, url: &str) {
     let d = &prepared.desired;
     let mut doc = StateDocument::new();
     for (name, c) in &d.credentials {
-        let rec = verify_credentials(c, &prepared.fingerprints[name], &observed).expect("credentials verify");
-        doc.resources.insert(Address::credentials(name).to_string(), RecordedResource::Credentials(rec));
+        let rec = verify_credentials(c, &prepared.fingerprints[name], &observed)
+            .expect("credentials verify");
+        doc.resources.insert(
+            Address::credentials(name).to_string(),
+            RecordedResource::Credentials(rec),
+        );
     }
     for (name, ch) in &d.channel_configurations {
         let spec = desired_spec(ch);
         let c = &d.credentials[ch.credentials.as_ref().unwrap()];
-        let facts = CredentialsFacts { name: &c.name, verified: Ok(()), waba: observed.waba(&c.business_id, &c.waba_id), waba_id: &c.waba_id };
+        let facts = CredentialsFacts {
+            name: &c.name,
+            verified: Ok(()),
+            waba: observed.waba(&c.business_id, &c.waba_id),
+            waba_id: &c.waba_id,
+        };
         let (checks, id) = channel_checks(&spec, Some(&facts), &|a| d.knows_marketing_action(a));
         let rec = RecordedChannel {
             name: name.clone(),
@@ -162,8 +202,13 @@ fn record_everything(config: &Path, url: &str) {
             failed_update: None,
             prevent_destroy: false,
         };
-        doc.resources.insert(Address::channel(name).to_string(), RecordedResource::ChannelConfiguration(rec));
+        doc.resources.insert(
+            Address::channel(name).to_string(),
+            RecordedResource::ChannelConfiguration(rec),
+        );
     }
     let path: PathBuf = config.parent().unwrap().join("wacfg.state.json");
-    LocalStore::new(path).write(&doc, None).expect("state written");
+    LocalStore::new(path)
+        .write(&doc, None)
+        .expect("state written");
 }

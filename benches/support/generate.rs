@@ -48,7 +48,11 @@ pub fn world_yaml(shape: &Shape) -> String {
     }
     y.push_str("businesses:\n");
     for b in 0..shape.businesses {
-        let _ = writeln!(y, "  - id: \"{}\"\n    name: Bench {b}\n    owned_whatsapp_business_accounts:", business_id(b));
+        let _ = writeln!(
+            y,
+            "  - id: \"{}\"\n    name: Bench {b}\n    owned_whatsapp_business_accounts:",
+            business_id(b)
+        );
         for w in 0..2 {
             let _ = writeln!(
                 y,

@@ -95,7 +95,7 @@ async fn locked(
     no_color: bool,
 ) -> CommandResult {
     let doc = store.read().await?;
-    let (prior, recorded) = pipeline::recorded_of(doc.as_ref());
+    let (prior, recorded) = pipeline::recorded_of(doc.clone());
     let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());

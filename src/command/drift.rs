@@ -18,7 +18,7 @@ pub fn run(args: DriftArgs, no_color: bool) -> CommandResult {
     let drift = pipeline::runtime()?.block_on(async {
         let store = pipeline::open(&prepared.desired).await?;
         let doc = store.read().await?;
-        let (_, recorded) = pipeline::recorded_of(doc.as_ref());
+        let (_, recorded) = pipeline::recorded_of(doc);
         let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))

@@ -44,7 +44,7 @@ pub fn run(args: PlanArgs, no_color: bool) -> CommandResult {
 async fn read_and_plan(prepared: &Prepared, args: &PlanArgs) -> Result<Plan, CommandError> {
     let store = pipeline::open(&prepared.desired).await?;
     let doc = store.read().await?;
-    let (prior, recorded) = pipeline::recorded_of(doc.as_ref());
+    let (prior, recorded) = pipeline::recorded_of(doc);
     let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     pipeline::make_plan(

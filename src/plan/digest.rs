@@ -25,8 +25,8 @@ pub fn observed_digests(observed: &Observed) -> std::collections::BTreeMap<Strin
     out
 }
 
-pub fn digests(plan: &Plan, input: &PlanInput<'_>) -> Digests {
-    let mut d = Digests {
+pub fn digests(input: &PlanInput<'_>) -> Digests {
+    Digests {
         config: input.desired.config_digest.clone(),
         tokens: input
             .fingerprints
@@ -35,17 +35,35 @@ pub fn digests(plan: &Plan, input: &PlanInput<'_>) -> Digests {
             .collect(),
         observed: observed_digests(input.observed),
         plan: String::new(),
-    };
-    d.plan = plan_digest(plan, &d);
-    d
+    }
 }
 
-/// The digest of a plan: SHA-256 over its JSON with `digests.plan` empty.
-pub fn plan_digest(plan: &Plan, digests: &Digests) -> String {
-    let mut copy = plan.clone();
-    copy.digests = Digests {
-        plan: String::new(),
-        ..digests.clone()
-    };
-    sha256_hex(&serde_json::to_vec(&copy).unwrap_or_default())
+/// The digest of a plan: SHA-256 over its JSON with `digests.plan` empty. Streams into the
+/// hasher rather than building the JSON text, since plans can hold tens of thousands of changes.
+pub fn plan_digest(plan: &Plan) -> String {
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    if plan.digests.plan.is_empty() {
+        let _ = serde_json::to_writer(&mut w, plan);
+    } else {
+        let mut copy = plan.clone();
+        copy.digests.plan = String::new();
+        let _ = serde_json::to_writer(&mut w, &copy);
+    }
+    format!("sha256:{}", hex::encode(w.0.finalize()))
+}
+
+/// Set `digests.plan` from the plan's content.
+pub fn seal(plan: &mut Plan) {
+    plan.digests.plan = String::new();
+    plan.digests.plan = plan_digest(plan);
 }

@@ -87,7 +87,8 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         refused,
         digests: Digests::default(),
     };
-    plan.digests = digest::digests(&plan, input);
+    plan.digests = digest::digests(input);
+    digest::seal(&mut plan);
     plan
 }
 
@@ -215,15 +216,11 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         }
         (None, None) => return None,
     };
+    if action == Action::NoOp {
+        return Some(no_op(addr, reason));
+    }
     let before = recorded.map(recorded_credentials_attrs);
-    let after = desired.map(|d| {
-        let id = if action == Action::NoOp {
-            recorded.map(|r| r.phone_number_id.as_str())
-        } else {
-            resolved_id
-        };
-        desired_credentials_attrs(d, fp, id)
-    });
+    let after = desired.map(|d| desired_credentials_attrs(d, fp, resolved_id));
     let checks = match (action, verified) {
         (Action::Create | Action::Update | Action::Replace, Some(v)) => credentials_checks(v),
         _ => Vec::new(),
@@ -248,6 +245,22 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         checks,
         depends_on: Vec::new(),
     })
+}
+
+/// A resource with nothing to do: listed with its reason, without attributes (renderers hide
+/// it, and 10,000 unchanged configurations should cost next to nothing).
+fn no_op(addr: &Address, reason: String) -> ResourceChange {
+    ResourceChange {
+        address: addr.clone(),
+        action: Action::NoOp,
+        reason,
+        before: None,
+        after: None,
+        sensitive: Vec::new(),
+        unknown_after: Vec::new(),
+        checks: Vec::new(),
+        depends_on: Vec::new(),
+    }
 }
 
 fn credentials_checks(v: &Result<RecordedCredentials, (VerifyStep, String)>) -> Vec<PlannedCheck> {
@@ -301,6 +314,9 @@ fn channel_change(ctx: &mut Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
             return None;
         }
     };
+    if decision.action == Action::NoOp {
+        return Some(no_op(addr, decision.reason));
+    }
     let (checks, phone_number_id) = match (desired, decision.submits) {
         (Some(d), true) => planned_channel_checks(ctx, d),
         _ => (Vec::new(), None),
@@ -311,7 +327,6 @@ fn channel_change(ctx: &mut Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         .or_else(|| removal_after(recorded, &decision));
     let depends_on = desired
         .and_then(|d| d.credentials.clone())
-        .filter(|_| decision.action != Action::NoOp)
         .map(|c| vec![Address::credentials(c)])
         .unwrap_or_default();
     let unknown_after = after
@@ -345,22 +360,21 @@ fn channel_after(
     let status = decision
         .status_after
         .map_or(KNOWN_AFTER_APPLY, |s| s.as_str());
-    let version = match (recorded, decision.action) {
-        (Some(r), Action::NoOp) => Some(r.version),
-        (Some(r), _) if !decision.submits => Some(r.version),
-        (Some(r), _) => Some(
+    let version = match recorded {
+        Some(r) if !decision.submits => r.version,
+        Some(r) => {
             r.version
                 .max(r.failed_update.as_ref().map_or(0, |f| f.version))
-                + 1,
-        ),
-        (None, _) => Some(1),
+                + 1
+        }
+        None => 1,
     };
-    let id = match (decision.action, recorded) {
-        (Action::NoOp, Some(r)) => r.phone_number_id.as_deref(),
-        _ if !decision.submits => recorded.and_then(|r| r.phone_number_id.as_deref()),
-        _ => resolved_id,
+    let id = if decision.submits {
+        resolved_id
+    } else {
+        recorded.and_then(|r| r.phone_number_id.as_deref())
     };
-    after_channel_attrs(d, status, id, version)
+    after_channel_attrs(d, status, id, Some(version))
 }
 
 fn removal_after(
@@ -369,7 +383,7 @@ fn removal_after(
 ) -> Option<crate::plan::Attributes> {
     let r = recorded?;
     match decision.action {
-        Action::Deactivate | Action::NoOp => {
+        Action::Deactivate => {
             let mut a = recorded_channel_attrs(r);
             a.insert("status".into(), json!("deactivated"));
             Some(a)

@@ -18,7 +18,7 @@ pub struct Current<'a> {
 /// The causes a saved plan is stale, or why it was tampered with; empty when it can be applied.
 pub fn stale_causes(plan: &Plan, now: &Current<'_>) -> Vec<String> {
     let mut out = Vec::new();
-    if plan_digest(plan, &plan.digests) != plan.digests.plan {
+    if plan_digest(plan) != plan.digests.plan {
         out.push("the plan file was modified after it was saved (its digest does not match): stale or tampered plan; run `wacfg plan -o` again".into());
         return out;
     }
