@@ -235,7 +235,7 @@ impl LocalStore {
         if let Ok(Some(doc)) = backup.read() {
             entries.push(doc.history_entry());
         }
-        entries.sort_by(|a, b| b.serial.cmp(&a.serial));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.serial));
         entries.dedup_by_key(|e| e.serial);
         Ok(entries)
     }

@@ -21,3 +21,6 @@ pub use document::{FORMAT_VERSION, HistoryEntry, StateDocument, StateRef};
 pub use error::StateError;
 pub use lock::{LockInfo, parse_duration};
 pub use store::{LockGuard, Store, open_store};
+
+/// `schemas/state.schema.json` (JSON Schema draft 2020-12), for `wacfg schema state`.
+pub const STATE_SCHEMA: &str = include_str!("../../schemas/state.schema.json");

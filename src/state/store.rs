@@ -13,7 +13,8 @@ use crate::model::StateSettings;
 
 pub enum Store {
     Local(LocalStore),
-    Postgres(PgStore),
+    // Boxed: a PostgreSQL store (client, connection string) is much larger than a path.
+    Postgres(Box<PgStore>),
 }
 
 /// Open the store the configuration names. For PostgreSQL this resolves the connection string,
@@ -23,7 +24,9 @@ pub async fn open_store(settings: &StateSettings) -> Result<Store, StateError> {
         StateSettings::Local { path } => Ok(Store::Local(LocalStore::new(path))),
         StateSettings::Postgres { url, workspace } => {
             let conn = url.resolve()?;
-            Ok(Store::Postgres(PgStore::connect(&conn, workspace).await?))
+            Ok(Store::Postgres(Box::new(
+                PgStore::connect(&conn, workspace).await?,
+            )))
         }
     }
 }
