@@ -210,6 +210,12 @@ async fn a_format_1_state_is_upgraded_on_read_and_written_as_format_2() {
     assert_eq!(read.format_version, 2);
     assert_eq!((read.lineage, read.serial), (old.lineage, 5));
     assert_eq!(read.resources, old.resources);
+    let mut resealed = read.clone();
+    wacfg::state::canonical::seal(&mut resealed);
+    assert_eq!(
+        read.checksum, resealed.checksum,
+        "the upgraded document is resealed"
+    );
     store.write(&read, Some(5)).unwrap();
     let raw: serde_json::Value =
         serde_json::from_slice(&std::fs::read(store.path()).unwrap()).unwrap();

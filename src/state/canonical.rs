@@ -122,9 +122,13 @@ pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError
         )));
     }
     let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
-    let doc: StateDocument =
+    let mut doc: StateDocument =
         serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
     check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+    if format < u64::from(FORMAT_VERSION) {
+        // The upgraded document is new content: give it its own checksum.
+        seal(&mut doc);
+    }
     Ok(doc)
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod local;
 pub mod lock;
 pub mod postgres;
+mod postgres_lock;
 mod postgres_schema;
 pub mod store;
 pub mod upgrade;

@@ -8,7 +8,8 @@ use super::document::{FORMAT_VERSION, HistoryEntry, StateDocument, now_rfc3339};
 use super::error::StateError;
 use super::local::{LocalLock, LocalStore};
 use super::lock::LockInfo;
-use super::postgres::{PgLock, PgStore};
+use super::postgres::PgStore;
+use super::postgres_lock::PgLock;
 use crate::model::StateSettings;
 
 pub enum Store {
