@@ -89,6 +89,30 @@ pub fn encode(doc: &StateDocument) -> Vec<u8> {
 
 /// Parse, verify the checksum, upgrade older formats and type-check a state document.
 pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
+    let (value, format) = verified_value(bytes, origin)?;
+    let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
+    let mut doc: StateDocument =
+        serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
+    check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+    if format < u64::from(FORMAT_VERSION) {
+        // The upgraded document is new content: give it its own checksum.
+        seal(&mut doc);
+    }
+    Ok(doc)
+}
+
+/// The serial of a verified document, without building the typed document: what a write needs
+/// to know about the state it replaces.
+pub fn verified_serial(bytes: &[u8], origin: &Origin) -> Result<u64, StateError> {
+    let (value, _) = verified_value(bytes, origin)?;
+    value
+        .get("serial")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| invalid(origin, "its serial is missing".into()))
+}
+
+/// Parse and verify the checksum; returns the value and its format_version.
+fn verified_value(bytes: &[u8], origin: &Origin) -> Result<(Value, u64), StateError> {
     let corrupt = |reason: String| StateError::Corrupt {
         location: origin.location.clone(),
         reason,
@@ -121,15 +145,7 @@ pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError
             "checksum mismatch: the file says {recorded}, its content hashes to {actual}"
         )));
     }
-    let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
-    let mut doc: StateDocument =
-        serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
-    check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
-    if format < u64::from(FORMAT_VERSION) {
-        // The upgraded document is new content: give it its own checksum.
-        seal(&mut doc);
-    }
-    Ok(doc)
+    Ok((value, format))
 }
 
 fn invalid(origin: &Origin, reason: String) -> StateError {

@@ -102,8 +102,12 @@ impl LocalStore {
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
         let _dir_lock = self.lock_dir()?;
-        // Reading verifies the current file: a corrupt state is refused, never overwritten.
-        let found = self.read()?.map(|d| d.serial);
+        // The current file is verified: a corrupt state is refused, never overwritten.
+        let found = match fs::read(&self.path) {
+            Ok(bytes) => Some(canonical::verified_serial(&bytes, &self.origin())?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StateError::io("read the state file", &self.path, e)),
+        };
         if found != expected {
             return Err(StateError::Conflict { expected, found });
         }
