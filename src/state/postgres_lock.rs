@@ -102,13 +102,16 @@ impl PgStore {
 
     /// The backend pid holding this workspace's advisory lock, if any.
     async fn lock_backend(&self, client: &Client) -> Result<Option<i32>, StateError> {
-        // A bigint advisory key shows in pg_locks split into classid (high) and objid (low).
+        // A bigint advisory key shows in pg_locks split into classid (high) and objid (low);
+        // pg_locks lists every database's locks, and advisory keys are per database.
         let bits = self.key as u64;
         let (high, low) = ((bits >> 32) as i64, (bits & 0xffff_ffff) as i64);
         let row = client
             .query_opt(
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-                   AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
+                   AND objsubid = 1
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
                 &[&high, &low],
             )
             .await
