@@ -129,13 +129,14 @@ async fn a_flipped_byte_is_refused_and_the_file_left_as_it_was() {
     store.write(&first, Some(1)).unwrap();
     let good = std::fs::read(store.path()).unwrap();
     let text = String::from_utf8(good.clone()).unwrap();
-    // A value, a key, a number, the checksum and layout whitespace.
+    // A value, a key, a number, the checksum, a separator and the final newline.
     let spots = [
         text.find("Marketing_00001").unwrap() + 3,
         text.find("\"verified_name\"").unwrap() + 2,
-        text.find("\"serial\": 2").unwrap() + 10,
+        text.find("\"serial\":2").unwrap() + 9,
         text.find("sha256:").unwrap() + 12,
-        text.find('\n').unwrap(),
+        text.find(",\"format_version\"").unwrap(),
+        text.len() - 1,
     ];
     for spot in spots {
         let mut bad = good.clone();
@@ -282,7 +283,7 @@ async fn postgres_corrupt_state_is_refused_with_the_serial_to_restore() {
     let client = connect(&fixtures::pg_conn()).await;
     client
         .execute(
-            "UPDATE wacfg.state_history SET document = jsonb_set(document, '{tool_version}', '\"9.9.9\"')
+            "UPDATE wacfg.state_history SET document = replace(document, '\"active\"', '\"failed\"')
              WHERE workspace = $1 AND serial = 2",
             &[workspace],
         )
@@ -357,12 +358,17 @@ async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
         assert!(result.is_ok(), "{:?}", result.as_ref().err());
     }
     let client = connect(&conn).await;
-    let applied: i64 = client
-        .query_one("SELECT count(*) FROM wacfg.schema_migrations", &[])
+    let applied: Vec<i32> = client
+        .query(
+            "SELECT version FROM wacfg.schema_migrations ORDER BY version",
+            &[],
+        )
         .await
         .unwrap()
-        .get(0);
-    assert_eq!(applied, 1);
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(applied, [1, 2], "each migration applied exactly once");
     drop((results, client));
     admin
         .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))

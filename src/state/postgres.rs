@@ -128,7 +128,7 @@ impl PgStore {
         let client = self.client.lock().await;
         let row = client
             .query_opt(
-                "SELECT s.serial, h.document::text FROM wacfg.state s
+                "SELECT s.serial, h.document FROM wacfg.state s
                  JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
                  WHERE s.workspace = $1",
                 &[&self.workspace],
@@ -159,8 +159,8 @@ impl PgStore {
         doc: &StateDocument,
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
-        let next = super::store::prepare(doc, expected);
-        let body = String::from_utf8(canonical::encode(&next)).unwrap_or_default();
+        let (next, bytes) = super::store::prepare(doc, expected);
+        let body = String::from_utf8(bytes).unwrap_or_default();
         let lineage = next.lineage.to_string();
         let serial = to_i64(next.serial);
         let mut client = self.client.lock().await;
@@ -203,7 +203,7 @@ impl PgStore {
         tx.execute(
             "INSERT INTO wacfg.state_history
                (workspace, serial, lineage, tool_version, written_at, resource_count, checksum, document)
-             VALUES ($1, $2, $3::text::uuid, $4, $5::text::timestamptz, $6, $7, $8::text::jsonb)",
+             VALUES ($1, $2, $3::text::uuid, $4, $5::text::timestamptz, $6, $7, $8)",
             &[
                 &self.workspace,
                 &serial,

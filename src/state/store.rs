@@ -158,14 +158,15 @@ impl Store {
     }
 }
 
-/// The document as it will be written after `found`: the next serial (always above both the
-/// stored one and the document's own), this tool's version and format, now, and its checksum.
-pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> StateDocument {
+/// The document as it will be written after `found`, and its bytes: the next serial (always
+/// above both the stored one and the document's own), this tool's version and format, now, and
+/// its checksum.
+pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> (StateDocument, Vec<u8>) {
     let mut next = doc.clone();
     next.format_version = FORMAT_VERSION;
     next.serial = doc.serial.max(found.unwrap_or(0)) + 1;
     next.tool_version = env!("CARGO_PKG_VERSION").to_string();
     next.written_at = now_rfc3339();
-    canonical::seal(&mut next);
-    next
+    let bytes = canonical::seal_and_encode(&mut next);
+    (next, bytes)
 }
