@@ -68,6 +68,49 @@ fn report(name: &str, budget_ms: u64, mut f: Figures) {
     println!("  -> {verdict} the {budget_ms} ms budget");
 }
 
+/// Where the local time goes: the pure steps, then the file system's.
+fn breakdown(dir: &std::path::Path) {
+    let ms = |d: Duration| format!("{:6.1} ms", d.as_secs_f64() * 1000.0);
+    let mut doc = fixtures::sample_doc(RESOURCES - 1);
+    let t = Instant::now();
+    let value = serde_json::to_value(&doc).unwrap();
+    let to_value = t.elapsed();
+    let t = Instant::now();
+    let canonical = wacfg::state::canonical::canonical_bytes(&value);
+    let canon = t.elapsed();
+    let t = Instant::now();
+    let bytes = wacfg::state::canonical::seal_and_encode(&mut doc);
+    let seal = t.elapsed();
+    let origin = wacfg::state::canonical::Origin {
+        location: "bench".into(),
+        restore: "-".into(),
+    };
+    let t = Instant::now();
+    wacfg::state::canonical::decode(&bytes, &origin).unwrap();
+    let decode = t.elapsed();
+    let path = dir.join("breakdown.json");
+    let t = Instant::now();
+    let mut file = std::fs::File::create(&path).unwrap();
+    std::io::Write::write_all(&mut file, &bytes).unwrap();
+    let write = t.elapsed();
+    let t = Instant::now();
+    file.sync_all().unwrap();
+    let sync = t.elapsed();
+    println!("local breakdown ({} canonical bytes)", canonical.len());
+    println!(
+        "  to_value {}  canonical {}  seal+encode {}",
+        ms(to_value),
+        ms(canon),
+        ms(seal)
+    );
+    println!(
+        "  decode (fast path) {}  write {}  fsync {}",
+        ms(decode),
+        ms(write),
+        ms(sync)
+    );
+}
+
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -93,6 +136,7 @@ fn main() {
             .or(size);
         report("local", 100, figures);
         println!("  state file: {} bytes", size.unwrap_or(0));
+        breakdown(dir.path());
 
         let settings: StateSettings = fixtures::pg_settings(dir.path(), "bench");
         let pg = open_store(&settings)

@@ -31,17 +31,19 @@ pub struct Origin {
 fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> =
-                map.keys().filter(|k| !skip.contains(&k.as_str())).collect();
-            keys.sort_unstable();
+            let mut entries: Vec<(&String, &Value)> = map
+                .iter()
+                .filter(|(k, _)| !skip.contains(&k.as_str()))
+                .collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
                 write_string(key, out);
                 out.push(b':');
-                write_canonical(&map[key], &[], out);
+                write_canonical(value, &[], out);
             }
             out.push(b'}');
         }
@@ -57,7 +59,9 @@ fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
         }
         Value::String(s) => write_string(s, out),
         // null, booleans and numbers print the same way whatever their source text was.
-        other => out.extend_from_slice(other.to_string().as_bytes()),
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
     }
 }
 
@@ -140,6 +144,7 @@ pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError
     }
     let (value, format) = verified_value(bytes, origin)?;
     let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
+    check_kinds(&value).map_err(|reason| invalid(origin, reason))?;
     let mut doc: StateDocument =
         serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
     check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
@@ -215,6 +220,20 @@ fn invalid(origin: &Origin, reason: String) -> StateError {
 
 fn format_version(map: &Map<String, Value>) -> Option<u64> {
     map.get("format_version")?.as_u64().filter(|v| *v >= 1)
+}
+
+/// Every resource's `kind` is its key's (the typed reading takes the kind from the key).
+fn check_kinds(value: &Value) -> Result<(), String> {
+    let Some(resources) = value.get("resources").and_then(Value::as_object) else {
+        return Ok(()); // the typed reading reports a missing or malformed `resources`
+    };
+    for (key, resource) in resources {
+        let kind = resource.get("kind").and_then(Value::as_str).unwrap_or("");
+        if key.split_once('.').map(|(k, _)| k) != Some(kind) {
+            return Err(format!("resource `{key}` has kind `{kind}`"));
+        }
+    }
+    Ok(())
 }
 
 /// Every resource is filed under its own address.
