@@ -73,12 +73,6 @@ fn breakdown(dir: &std::path::Path) {
     let ms = |d: Duration| format!("{:6.1} ms", d.as_secs_f64() * 1000.0);
     let mut doc = fixtures::sample_doc(RESOURCES - 1);
     let t = Instant::now();
-    let value = serde_json::to_value(&doc).unwrap();
-    let to_value = t.elapsed();
-    let t = Instant::now();
-    let canonical = wacfg::state::canonical::canonical_bytes(&value);
-    let canon = t.elapsed();
-    let t = Instant::now();
     let bytes = wacfg::state::canonical::seal_and_encode(&mut doc);
     let seal = t.elapsed();
     let origin = wacfg::state::canonical::Origin {

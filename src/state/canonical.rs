@@ -1,18 +1,18 @@
-//! The canonical serialisation and the checksum, and the encoding/verified decoding of a state
-//! document.
+//! The checksum, and the encoding and verified decoding of a state document.
 //!
-//! Canonical form: the JSON value with every object's keys sorted by their UTF-8 bytes, no
-//! whitespace, strings escaped as serde_json escapes them, integers in decimal. The checksum is
-//! `sha256:<hex>` of the canonical form of the document's top-level object without its
-//! `checksum` key. Hashing the parsed value (not the file's bytes) keeps the checksum valid
-//! through pretty-printing, hand formatting or PostgreSQL's `jsonb`, which reorders keys.
+//! Format 2 (current): the checksum is `sha256:<hex>` of the document's compact JSON without
+//! its `checksum` member, fields in the order wacfg writes them (the schema's order; resources
+//! by address). wacfg writes `{"checksum":"sha256:<hex>",<the rest>}` and a newline, so the
+//! hashed bytes are `{` + `<the rest>`: anyone can verify a file by hashing its bytes, and a
+//! read does exactly that, without re-serialising (which keeps a 10,000-resource state within
+//! its time budget). A file laid out otherwise (reformatted by hand) is read, re-serialised in
+//! that order and verified the same way.
 //!
-//! wacfg writes the canonical form of the whole document. Since `checksum` sorts first, a file
-//! reads `{"checksum":"sha256:<hex>",<the rest>}`, and the hashed bytes are `{` + `<the rest>`:
-//! reading such a file verifies it by hashing its bytes, without re-serialising it (the fast
-//! path that keeps a 10,000-resource state within its time budget). Any other layout takes the
-//! general path and is verified all the same.
+//! Format 1 checksums were over the canonical form of the JSON value: every object's keys
+//! sorted by their UTF-8 bytes, no whitespace ([`checksum_of`]); format 1 files are verified
+//! that way, then upgraded.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -27,7 +27,7 @@ pub struct Origin {
     pub restore: String,
 }
 
-/// Write the canonical form of `value` into `out`; top-level keys in `skip` are left out.
+/// Write the sorted-key canonical form of `value`; top-level keys in `skip` are left out.
 fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
@@ -41,7 +41,7 @@ fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_string(key, out);
+                let _ = serde_json::to_writer(&mut *out, key);
                 out.push(b':');
                 write_canonical(value, &[], out);
             }
@@ -57,137 +57,163 @@ fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        Value::String(s) => write_string(s, out),
-        // null, booleans and numbers print the same way whatever their source text was.
+        // Strings, numbers, booleans and null print the same whatever their source text was.
         other => {
             let _ = serde_json::to_writer(&mut *out, other);
         }
     }
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
-    // Writing a &str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-/// The canonical bytes of a document value, without its checksum.
+/// The sorted-key canonical bytes of a document value, without its checksum (format 1).
 pub fn canonical_bytes(document: &Value) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * 1024);
     write_canonical(document, &["checksum"], &mut out);
     out
 }
 
-/// `sha256:<hex>` of the canonical form of a document value (its `checksum` key ignored).
+/// The format 1 checksum: `sha256:<hex>` of [`canonical_bytes`].
 pub fn checksum_of(document: &Value) -> String {
-    let digest = Sha256::digest(canonical_bytes(document));
-    format!("sha256:{}", hex::encode(digest))
+    sha256_text(&canonical_bytes(document))
 }
 
-/// Set the document's checksum from its content.
-pub fn seal(doc: &mut StateDocument) {
-    seal_and_encode(doc);
+fn sha256_text(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// Set the document's checksum and return the bytes to store: its canonical form (checksum
-/// first) and a newline. One serialisation serves both.
-pub fn seal_and_encode(doc: &mut StateDocument) -> Vec<u8> {
-    // A document is plain data: serialising it to a Value cannot fail.
-    let value = serde_json::to_value(&*doc).unwrap_or(Value::Null);
-    let body = canonical_bytes(&value);
-    doc.checksum = format!("sha256:{}", hex::encode(Sha256::digest(&body)));
+/// The document without its checksum, fields in `StateDocument` order.
+#[derive(Serialize)]
+struct Body<'a> {
+    format_version: u32,
+    lineage: &'a uuid::Uuid,
+    serial: u64,
+    tool_version: &'a str,
+    written_at: &'a str,
+    resources: &'a std::collections::BTreeMap<String, crate::model::RecordedResource>,
+}
+
+/// The hashed bytes: the compact JSON of everything but the checksum.
+fn body_bytes(doc: &StateDocument) -> Vec<u8> {
+    let body = Body {
+        format_version: doc.format_version,
+        lineage: &doc.lineage,
+        serial: doc.serial,
+        tool_version: &doc.tool_version,
+        written_at: &doc.written_at,
+        resources: &doc.resources,
+    };
+    // Plain data into a Vec: serialisation cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// `{"checksum":"…",` + the body after its `{`, and a newline.
+fn splice(checksum: &str, body: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(body.len() + 96);
     bytes.extend_from_slice(b"{\"checksum\":");
-    write_string(&doc.checksum, &mut bytes);
-    if body.len() > 2 {
-        bytes.push(b',');
-    }
+    let _ = serde_json::to_writer(&mut bytes, checksum);
+    bytes.push(b',');
     bytes.extend_from_slice(&body[1..]);
     bytes.push(b'\n');
     bytes
 }
 
-/// The bytes of a document as stored: its canonical form, checksum included, and a newline.
+/// Set the document's checksum from its content.
+pub fn seal(doc: &mut StateDocument) {
+    doc.checksum = sha256_text(&body_bytes(doc));
+}
+
+/// Set the document's checksum and return the bytes to store. One serialisation serves both.
+pub fn seal_and_encode(doc: &mut StateDocument) -> Vec<u8> {
+    let body = body_bytes(doc);
+    doc.checksum = sha256_text(&body);
+    splice(&doc.checksum, &body)
+}
+
+/// The bytes of a document as stored, with the checksum it carries.
 pub fn encode(doc: &StateDocument) -> Vec<u8> {
-    let value = serde_json::to_value(doc).unwrap_or(Value::Null);
-    let mut bytes = Vec::with_capacity(64 * 1024);
-    write_canonical(&value, &[], &mut bytes);
-    bytes.push(b'\n');
-    bytes
+    splice(&doc.checksum, &body_bytes(doc))
 }
 
 const FAST_PREFIX: &[u8] = b"{\"checksum\":\"sha256:";
 
-/// The fast path: bytes in the layout `seal_and_encode` writes whose hash matches.
-fn fast_verified(bytes: &[u8]) -> bool {
+/// For bytes laid out as wacfg writes them: whether their hash matches (and the hash found).
+/// `None` for any other layout.
+fn fast_check(bytes: &[u8]) -> Option<Result<(), String>> {
     let hex_end = FAST_PREFIX.len() + 64;
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if body.len() < hex_end + 3
         || !body.starts_with(FAST_PREFIX)
         || &body[hex_end..hex_end + 2] != b"\","
     {
-        return false;
+        return None;
     }
     let mut hasher = Sha256::new();
     hasher.update(b"{");
     hasher.update(&body[hex_end + 2..]);
-    hex::encode(hasher.finalize()).as_bytes() == &body[FAST_PREFIX.len()..hex_end]
+    let actual = hex::encode(hasher.finalize());
+    let recorded = &body[FAST_PREFIX.len()..hex_end];
+    Some(if actual.as_bytes() == recorded {
+        Ok(())
+    } else {
+        Err(format!(
+            "checksum mismatch: the file says sha256:{}, its content hashes to sha256:{actual}",
+            String::from_utf8_lossy(recorded)
+        ))
+    })
 }
 
-/// Parse, verify the checksum, upgrade older formats and type-check a state document.
+fn corrupt(origin: &Origin, reason: String) -> StateError {
+    StateError::Corrupt {
+        location: origin.location.clone(),
+        reason,
+        restore: origin.restore.clone(),
+    }
+}
+
+/// Verify the checksum, upgrade older formats and type-check a state document.
 pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
-    if fast_verified(bytes)
-        && let Ok(doc) = serde_json::from_slice::<StateDocument>(bytes)
-        && doc.format_version == FORMAT_VERSION
-        && check_keys(&doc).is_ok()
-    {
-        return Ok(doc);
+    match fast_check(bytes) {
+        Some(Err(reason)) => return Err(corrupt(origin, reason)),
+        Some(Ok(())) => {
+            if let Ok(doc) = serde_json::from_slice::<StateDocument>(bytes)
+                && doc.format_version == FORMAT_VERSION
+            {
+                check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+                return Ok(doc);
+            }
+        }
+        None => {}
     }
-    let (value, format) = verified_value(bytes, origin)?;
-    let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
-    check_kinds(&value).map_err(|reason| invalid(origin, reason))?;
-    let mut doc: StateDocument =
-        serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
-    check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
-    if format < u64::from(FORMAT_VERSION) {
-        // The upgraded document is new content: give it its own checksum.
-        seal(&mut doc);
-    }
-    Ok(doc)
+    decode_any_layout(bytes, origin)
 }
 
-/// The serial of a verified document, without building the typed document: what a write needs
-/// to know about the state it replaces.
+/// The serial of a verified document: what a write needs to know about the state it replaces.
 pub fn verified_serial(bytes: &[u8], origin: &Origin) -> Result<u64, StateError> {
     #[derive(serde::Deserialize)]
     struct SerialOnly {
         serial: u64,
     }
-    if fast_verified(bytes)
-        && let Ok(only) = serde_json::from_slice::<SerialOnly>(bytes)
-    {
-        return Ok(only.serial);
+    match fast_check(bytes) {
+        Some(Err(reason)) => Err(corrupt(origin, reason)),
+        Some(Ok(())) => match serde_json::from_slice::<SerialOnly>(bytes) {
+            Ok(only) => Ok(only.serial),
+            Err(_) => decode(bytes, origin).map(|d| d.serial),
+        },
+        None => decode_any_layout(bytes, origin).map(|d| d.serial),
     }
-    let (value, _) = verified_value(bytes, origin)?;
-    value
-        .get("serial")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| invalid(origin, "its serial is missing".into()))
 }
 
-/// Parse and verify the checksum; returns the value and its format_version.
-fn verified_value(bytes: &[u8], origin: &Origin) -> Result<(Value, u64), StateError> {
-    let corrupt = |reason: String| StateError::Corrupt {
-        location: origin.location.clone(),
-        reason,
-        restore: origin.restore.clone(),
-    };
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("it is not valid JSON: {e}")))?;
+/// The general path: parse, check the format, verify, upgrade, type-check.
+fn decode_any_layout(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| corrupt(origin, format!("it is not valid JSON: {e}")))?;
     let Value::Object(map) = value else {
-        return Err(corrupt("it is not a JSON object".to_string()));
+        return Err(corrupt(origin, "it is not a JSON object".to_string()));
     };
     let format = format_version(&map).ok_or_else(|| {
-        corrupt("its format_version is missing or not a positive integer".to_string())
+        corrupt(
+            origin,
+            "its format_version is missing or not a positive integer".to_string(),
+        )
     })?;
     if format > u64::from(FORMAT_VERSION) {
         return Err(StateError::TooNew {
@@ -199,16 +225,37 @@ fn verified_value(bytes: &[u8], origin: &Origin) -> Result<(Value, u64), StateEr
     }
     let recorded = match map.get("checksum") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(corrupt("its checksum is missing".to_string())),
+        _ => return Err(corrupt(origin, "its checksum is missing".to_string())),
     };
     let value = Value::Object(map);
-    let actual = checksum_of(&value);
-    if actual != recorded {
-        return Err(corrupt(format!(
-            "checksum mismatch: the file says {recorded}, its content hashes to {actual}"
-        )));
+    if format < u64::from(FORMAT_VERSION) {
+        verify(&recorded, checksum_of(&value), origin)?;
     }
-    Ok((value, format))
+    let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
+    check_kinds(&value).map_err(|reason| invalid(origin, reason))?;
+    let mut doc: StateDocument = serde_json::from_value(value).map_err(|e| {
+        // Unverified yet: a document that does not even type-check is as good as corrupt.
+        corrupt(origin, format!("it is not a state document: {e}"))
+    })?;
+    if format == u64::from(FORMAT_VERSION) {
+        verify(&recorded, sha256_text(&body_bytes(&doc)), origin)?;
+    }
+    check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+    if format < u64::from(FORMAT_VERSION) {
+        // The upgraded document is new content: give it its own checksum.
+        seal(&mut doc);
+    }
+    Ok(doc)
+}
+
+fn verify(recorded: &str, actual: String, origin: &Origin) -> Result<(), StateError> {
+    if recorded == actual {
+        return Ok(());
+    }
+    Err(corrupt(
+        origin,
+        format!("checksum mismatch: the file says {recorded}, its content hashes to {actual}"),
+    ))
 }
 
 fn invalid(origin: &Origin, reason: String) -> StateError {
