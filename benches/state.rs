@@ -90,19 +90,13 @@ fn breakdown(dir: &std::path::Path) {
     let t = Instant::now();
     file.sync_all().unwrap();
     let sync = t.elapsed();
-    println!("local breakdown ({} canonical bytes)", canonical.len());
+    println!("local breakdown ({} bytes)", bytes.len());
     println!(
-        "  to_value {}  canonical {}  seal+encode {}",
-        ms(to_value),
-        ms(canon),
-        ms(seal)
+        "  seal+encode {}  decode (verify by hash) {}",
+        ms(seal),
+        ms(decode)
     );
-    println!(
-        "  decode (fast path) {}  write {}  fsync {}",
-        ms(decode),
-        ms(write),
-        ms(sync)
-    );
+    println!("  write {}  fsync {}", ms(write), ms(sync));
 }
 
 fn peak_rss() -> String {
