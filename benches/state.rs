@@ -18,6 +18,24 @@ struct Figures {
     read: Vec<Duration>,
     write: Vec<Duration>,
     total: Vec<Duration>,
+    /// CPU time (user + system) of this process per round, on average: what the work costs
+    /// whatever else the machine is running.
+    cpu_per_round: Duration,
+}
+
+/// user + system CPU time of this process, from /proc/self/stat (clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 async fn measure(store: &Store) -> Figures {
@@ -28,7 +46,9 @@ async fn measure(store: &Store) -> Figures {
         read: vec![],
         write: vec![],
         total: vec![],
+        cpu_per_round: Duration::ZERO,
     };
+    let cpu_start = cpu_time();
     for _ in 0..ROUNDS {
         let start = Instant::now();
         let doc = store.read().await.expect("read").expect("a state");
@@ -40,6 +60,7 @@ async fn measure(store: &Store) -> Figures {
         figures.write.push(total - read);
         figures.total.push(total);
     }
+    figures.cpu_per_round = (cpu_time() - cpu_start) / ROUNDS as u32;
     figures
 }
 
@@ -59,6 +80,10 @@ fn report(name: &str, budget_ms: u64, mut f: Figures) {
     println!("  read+verify        {}", stats(&mut f.read));
     println!("  write (CAS)        {}", stats(&mut f.write));
     println!("  read+verify+write  {}", stats(&mut f.total));
+    println!(
+        "  cpu per round      {:7.1} ms (this process; the server's work not included)",
+        f.cpu_per_round.as_secs_f64() * 1000.0
+    );
     let median = f.total[f.total.len() / 2];
     let verdict = if median <= Duration::from_millis(budget_ms) {
         "within"
