@@ -224,6 +224,26 @@ async fn a_format_1_state_is_upgraded_on_read_and_written_as_format_2() {
     assert!(raw["resources"]["channel_configuration.Marketing_00001"].is_object());
 }
 
+#[test]
+fn a_resource_whose_kind_disagrees_with_its_address_is_refused() {
+    let mut doc = fixtures::sample_doc(0);
+    wacfg::state::canonical::seal(&mut doc);
+    let mut value = serde_json::to_value(&doc).unwrap();
+    value["resources"]["credentials.acme"]["kind"] = "channel_configuration".into();
+    let origin = wacfg::state::canonical::Origin {
+        location: "test".into(),
+        restore: "none".into(),
+    };
+    let bytes = serde_json::to_vec_pretty(&value).unwrap();
+    let err = wacfg::state::canonical::decode(&bytes, &origin)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("credentials.acme") && err.contains("channel_configuration"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_newer_format_is_refused_with_upgrade_advice() {
     let dir = TempDir::new().unwrap();
