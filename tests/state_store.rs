@@ -304,3 +304,43 @@ async fn two_lockers_at_once_exactly_one_wins(f: Fixture) {
     }
     won.release().await.unwrap();
 }
+
+/// The published schema accepts what the stores write and describes every property.
+#[tokio::test]
+async fn written_documents_match_the_state_schema() {
+    let schema: serde_json::Value = serde_json::from_str(wacfg::state::STATE_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let f = local().await;
+    let mut doc = fixtures::sample_doc(2);
+    doc.upsert(fixtures::channel(
+        "Broken",
+        wacfg::model::ChannelStatus::Failed,
+    ));
+    let written = f.store.write(&doc, None).await.unwrap();
+    let value = serde_json::to_value(&written).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut bad = value.clone();
+    bad["resources"]["credentials.acme"]["token_fingerprint"] = "test-token-acme".into();
+    assert!(!validator.is_valid(&bad), "a raw token must not validate");
+    assert_every_property_described(&schema);
+}
+
+fn assert_every_property_described(node: &serde_json::Value) {
+    if let Some(props) = node.get("properties").and_then(|p| p.as_object()) {
+        for (name, prop) in props {
+            assert!(
+                prop.get("description").is_some(),
+                "property {name} has no description"
+            );
+        }
+    }
+    match node {
+        serde_json::Value::Object(map) => map.values().for_each(assert_every_property_described),
+        serde_json::Value::Array(items) => items.iter().for_each(assert_every_property_described),
+        _ => {}
+    }
+}

@@ -1,8 +1,363 @@
-//! `wacfg state`: not built yet.
+//! `wacfg state list|show|rm|pull|push|history|force-unlock`: read the state settings from the
+//! configuration, open the store, and print through `render::state`.
 
-use super::{CommandError, CommandResult};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-pub fn run(cmd: crate::cli::StateCommand, no_color: bool) -> CommandResult {
-    let _ = (cmd, no_color);
-    Err(CommandError::new("`wacfg state` is not implemented yet"))
+use serde::Deserialize;
+
+use super::{CommandError, CommandResult, Outcome};
+use crate::cli::{
+    DataFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
+    StateUnlockArgs,
+};
+use crate::model::{Address, SecretRef, StateSettings};
+use crate::render::state as render;
+use crate::state::canonical::{self, Origin};
+use crate::state::{LockGuard, StateDocument, Store, open_store, parse_duration};
+
+pub fn run(cmd: StateCommand, _no_color: bool) -> CommandResult {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        match cmd {
+            StateCommand::List(args) => list(args).await,
+            StateCommand::Show(args) => show(args).await,
+            StateCommand::Rm(args) => rm(args).await,
+            StateCommand::Pull(args) => pull(&args.config.config).await,
+            StateCommand::Push(args) => push(args).await,
+            StateCommand::History(args) => history(args).await,
+            StateCommand::ForceUnlock(args) => force_unlock(args).await,
+        }
+    })
+}
+
+async fn open(config: &Path) -> Result<Store, CommandError> {
+    let settings = state_settings(config)?;
+    Ok(open_store(&settings).await?)
+}
+
+fn print(text: &str) -> CommandResult {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| CommandError::new(format!("cannot write to stdout: {e}")))?;
+    Ok(Outcome::Success)
+}
+
+async fn read_existing(store: &Store) -> Result<StateDocument, CommandError> {
+    store.read().await?.ok_or_else(|| {
+        CommandError::new(format!(
+            "there is no state yet at {}: `wacfg apply` creates it",
+            store.describe()
+        ))
+    })
+}
+
+async fn list(args: StateReadArgs) -> CommandResult {
+    let store = open(&args.config.config).await?;
+    let doc = store.read().await?;
+    print(&match args.format {
+        DataFormat::Human => render::list_human(doc.as_ref()),
+        DataFormat::Json => render::list_json(doc.as_ref()),
+    })
+}
+
+async fn show(args: StateShowArgs) -> CommandResult {
+    let store = open(&args.config.config).await?;
+    let doc = read_existing(&store).await?;
+    let Some(text) = &args.address else {
+        return print(&match args.format {
+            DataFormat::Human => render::state_human(&doc),
+            DataFormat::Json => render::state_json(&doc),
+        });
+    };
+    let address: Address = text.parse()?;
+    let resource = doc.get(&address).ok_or_else(|| not_in_state(&address))?;
+    print(&match args.format {
+        DataFormat::Human => render::resource_human(&address, resource),
+        DataFormat::Json => render::resource_json(resource),
+    })
+}
+
+fn not_in_state(address: &Address) -> CommandError {
+    CommandError::new(format!(
+        "{address} is not in the state: `wacfg state list` shows what is"
+    ))
+}
+
+async fn lock(store: &Store, operation: &str, timeout: &str) -> Result<LockGuard, CommandError> {
+    let timeout: Duration = parse_duration(timeout).map_err(CommandError::new)?;
+    let guard = store.lock(operation, timeout).await?;
+    if let Some(old) = &guard.replaced_stale {
+        eprintln!(
+            "warning: took over the lock left by a run that died: {} (pid {}) `{}` since {}",
+            old.holder, old.pid, old.operation, old.started_at
+        );
+    }
+    Ok(guard)
+}
+
+async fn rm(args: StateRmArgs) -> CommandResult {
+    let address: Address = args.address.parse()?;
+    let store = open(&args.config.config).await?;
+    if read_existing(&store).await?.get(&address).is_none() {
+        return Err(not_in_state(&address));
+    }
+    if !args.yes {
+        confirm_rm(&address)?;
+    }
+    let guard = lock(&store, "state rm", &args.lock.lock_timeout).await?;
+    let result = remove(&store, &address).await;
+    guard.release().await?;
+    let written = result?;
+    print(&format!(
+        "Removed {address} from the state (now serial {}). Nothing was changed at Meta.\n",
+        written.serial
+    ))
+}
+
+/// Re-read under the lock, remove, write with compare-and-swap.
+async fn remove(store: &Store, address: &Address) -> Result<StateDocument, CommandError> {
+    let mut doc = read_existing(store).await?;
+    let serial = doc.serial;
+    doc.remove(address).ok_or_else(|| not_in_state(address))?;
+    Ok(store.write(&doc, Some(serial)).await?)
+}
+
+/// Ask for exactly `yes` on a terminal; without one, refuse (`--yes` is the way in scripts).
+fn confirm_rm(address: &Address) -> Result<(), CommandError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(CommandError::new(format!(
+            "refusing to remove {address} without confirmation: stdin is not a terminal; pass \
+             --yes to confirm"
+        )));
+    }
+    eprint!(
+        "Remove {address} from the state? wacfg will forget it (nothing is changed at Meta).\n\
+         Type yes to confirm: "
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CommandError::new(format!("cannot read the answer: {e}")))?;
+    if answer.trim_end_matches(['\n', '\r']) != "yes" {
+        return Err(CommandError::new(format!(
+            "{address} was not removed: the answer was not `yes`"
+        )));
+    }
+    Ok(())
+}
+
+async fn pull(config: &Path) -> CommandResult {
+    let store = open(config).await?;
+    let doc = read_existing(&store).await?;
+    print(&render::state_json(&doc))
+}
+
+async fn push(args: StatePushArgs) -> CommandResult {
+    let file = &args.file;
+    let bytes = std::fs::read(file)
+        .map_err(|e| CommandError::new(format!("cannot read {}: {e}", file.display())))?;
+    let origin = Origin {
+        location: format!("file {}", file.display()),
+        restore: "Push a state written by wacfg, e.g. saved with `wacfg state pull`.".into(),
+    };
+    let pushed = canonical::decode(&bytes, &origin)?;
+    let store = open(&args.config.config).await?;
+    let guard = lock(&store, "state push", &args.lock.lock_timeout).await?;
+    let result = push_locked(&store, &pushed, file, args.force).await;
+    guard.release().await?;
+    let written = result?;
+    print(&format!(
+        "Pushed {}: the state is now serial {} (lineage {}).\n",
+        file.display(),
+        written.serial,
+        written.lineage
+    ))
+}
+
+async fn push_locked(
+    store: &Store,
+    pushed: &StateDocument,
+    file: &Path,
+    force: bool,
+) -> Result<StateDocument, CommandError> {
+    let current = store.read().await?;
+    if let (Some(current), false) = (&current, force) {
+        check_push(current, pushed, file)?;
+    }
+    let expected = current.as_ref().map(|c| c.serial);
+    Ok(store.write(pushed, expected).await?)
+}
+
+/// Same lineage, and not older than (nor a different version of) the current serial.
+fn check_push(
+    current: &StateDocument,
+    pushed: &StateDocument,
+    file: &Path,
+) -> Result<(), CommandError> {
+    let file = file.display();
+    if pushed.lineage != current.lineage {
+        return Err(CommandError::new(format!(
+            "{file} has lineage {} but the state has lineage {}: it is another state; pass \
+             --force to replace the state with it anyway",
+            pushed.lineage, current.lineage
+        )));
+    }
+    if pushed.serial < current.serial {
+        return Err(CommandError::new(format!(
+            "{file} has serial {}, older than the state's serial {}: pushing it would undo \
+             later writes; pull the current state and start from it, or pass --force",
+            pushed.serial, current.serial
+        )));
+    }
+    if pushed.serial == current.serial && pushed.checksum != current.checksum {
+        return Err(CommandError::new(format!(
+            "{file} has the state's serial {} but different content: one of them was edited; \
+             pass --force to push it anyway",
+            pushed.serial
+        )));
+    }
+    Ok(())
+}
+
+async fn history(args: StateReadArgs) -> CommandResult {
+    let store = open(&args.config.config).await?;
+    let entries = store.history().await?;
+    print(&match args.format {
+        DataFormat::Human => render::history_human(&entries),
+        DataFormat::Json => render::history_json(&entries),
+    })
+}
+
+async fn force_unlock(args: StateUnlockArgs) -> CommandResult {
+    let store = open(&args.config.config).await?;
+    let info = store.force_unlock(&args.lock_id).await?;
+    print(&format!(
+        "Released lock {} held by {} (pid {}) for `{}` since {}.\n",
+        info.id, info.holder, info.pid, info.operation, info.started_at
+    ))
+}
+
+/// The `state:` block of the configuration, with paths resolved against its directory.
+// TODO(lead): use validate::validate_path once merged
+fn state_settings(config: &Path) -> Result<StateSettings, CommandError> {
+    let (dir, files) = config_files(config)?;
+    let mut found: Option<(PathBuf, RawState)> = None;
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            CommandError::new(format!(
+                "cannot read the configuration {}: {e}",
+                file.display()
+            ))
+        })?;
+        let parsed: StateOnly = serde_saphyr::from_str(&text).map_err(|e| {
+            CommandError::new(format!("cannot read `state:` from {}: {e}", file.display()))
+        })?;
+        if let Some(state) = parsed.state {
+            if let Some((first, _)) = &found {
+                return Err(CommandError::new(format!(
+                    "`state:` is set in both {} and {}: keep one",
+                    first.display(),
+                    file.display()
+                )));
+            }
+            found = Some((file, state));
+        }
+    }
+    match found {
+        None => Ok(StateSettings::Local {
+            path: dir.join("wacfg.state.json"),
+        }),
+        Some((file, raw)) => raw.resolve(&dir, &file),
+    }
+}
+
+/// The configuration's directory and its files (one, or a directory's *.yaml/*.yml sorted).
+fn config_files(config: &Path) -> Result<(PathBuf, Vec<PathBuf>), CommandError> {
+    if config.is_dir() {
+        let entries = std::fs::read_dir(config).map_err(|e| {
+            CommandError::new(format!(
+                "cannot read the directory {}: {e}",
+                config.display()
+            ))
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        return Ok((config.to_path_buf(), files));
+    }
+    if !config.exists() {
+        return Err(CommandError::new(format!(
+            "the configuration {} does not exist: pass -c PATH, or run `wacfg init`",
+            config.display()
+        )));
+    }
+    let dir = match config.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((dir, vec![config.to_path_buf()]))
+}
+
+#[derive(Deserialize)]
+struct StateOnly {
+    #[serde(default)]
+    state: Option<RawState>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    #[serde(default)]
+    backend: Option<String>,
+    #[serde(default)]
+    path: Option<PathBuf>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    workspace: Option<String>,
+}
+
+impl RawState {
+    fn resolve(self, dir: &Path, file: &Path) -> Result<StateSettings, CommandError> {
+        let bad = |what: &str| CommandError::new(format!("{}: state: {what}", file.display()));
+        match self.backend.as_deref().unwrap_or("local") {
+            "local" => Ok(StateSettings::Local {
+                path: dir.join(self.path.unwrap_or_else(|| "wacfg.state.json".into())),
+            }),
+            "postgres" => {
+                let url = self
+                    .url
+                    .ok_or_else(|| bad("postgres needs `url: env:NAME`"))?;
+                let url = if let Some(name) = url.strip_prefix("env:") {
+                    SecretRef::Env(name.to_string())
+                } else if let Some(path) = url.strip_prefix("file:") {
+                    SecretRef::File(dir.join(path))
+                } else {
+                    // Never echo the value: it may be a URL with a password.
+                    return Err(bad(
+                        "url must be env:NAME or file:PATH (a connection string may hold a \
+                         password: keep it out of the file)",
+                    ));
+                };
+                let workspace = self
+                    .workspace
+                    .ok_or_else(|| bad("postgres needs `workspace: NAME`"))?;
+                Ok(StateSettings::Postgres { url, workspace })
+            }
+            other => Err(bad(&format!(
+                "backend `{other}` is unknown: use local or postgres"
+            ))),
+        }
+    }
 }

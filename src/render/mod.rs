@@ -26,3 +26,4 @@ pub fn render_plan(plan: &Plan, format: PlanFormat, color: bool) -> String {
         PlanFormat::Github => plan_github::render(plan, color),
     }
 }
+pub mod state;

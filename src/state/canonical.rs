@@ -1,12 +1,18 @@
-//! The canonical serialisation and the checksum, and the encoding/verified decoding of a state
-//! document.
+//! The checksum, and the encoding and verified decoding of a state document.
 //!
-//! Canonical form: the JSON value with every object's keys sorted by their UTF-8 bytes, no
-//! whitespace, strings escaped as serde_json escapes them, integers in decimal. The checksum is
-//! `sha256:<hex>` of the canonical form of the document's top-level object without its
-//! `checksum` key. Hashing the parsed value (not the file's bytes) keeps the checksum valid
-//! through pretty-printing and through PostgreSQL's `jsonb`, which reorders keys.
+//! Format 2 (current): the checksum is `sha256:<hex>` of the document's compact JSON without
+//! its `checksum` member, fields in the order wacfg writes them (the schema's order; resources
+//! by address). wacfg writes `{"checksum":"sha256:<hex>",<the rest>}` and a newline, so the
+//! hashed bytes are `{` + `<the rest>`: anyone can verify a file by hashing its bytes, and a
+//! read does exactly that, without re-serialising (which keeps a 10,000-resource state within
+//! its time budget). A file laid out otherwise (reformatted by hand) is read, re-serialised in
+//! that order and verified the same way.
+//!
+//! Format 1 checksums were over the canonical form of the JSON value: every object's keys
+//! sorted by their UTF-8 bytes, no whitespace ([`checksum_of`]); format 1 files are verified
+//! that way, then upgraded.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -21,21 +27,23 @@ pub struct Origin {
     pub restore: String,
 }
 
-/// Write the canonical form of `value` into `out`; top-level keys in `skip` are left out.
+/// Write the sorted-key canonical form of `value`; top-level keys in `skip` are left out.
 fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> =
-                map.keys().filter(|k| !skip.contains(&k.as_str())).collect();
-            keys.sort_unstable();
+            let mut entries: Vec<(&String, &Value)> = map
+                .iter()
+                .filter(|(k, _)| !skip.contains(&k.as_str()))
+                .collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_string(key, out);
+                let _ = serde_json::to_writer(&mut *out, key);
                 out.push(b':');
-                write_canonical(&map[key], &[], out);
+                write_canonical(value, &[], out);
             }
             out.push(b'}');
         }
@@ -49,58 +57,163 @@ fn write_canonical(value: &Value, skip: &[&str], out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        Value::String(s) => write_string(s, out),
-        // null, booleans and numbers print the same way whatever their source text was.
-        other => out.extend_from_slice(other.to_string().as_bytes()),
+        // Strings, numbers, booleans and null print the same whatever their source text was.
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
     }
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
-    // Writing a &str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-/// The canonical bytes of a document value, without its checksum.
+/// The sorted-key canonical bytes of a document value, without its checksum (format 1).
 pub fn canonical_bytes(document: &Value) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * 1024);
     write_canonical(document, &["checksum"], &mut out);
     out
 }
 
-/// `sha256:<hex>` of the canonical form of a document value (its `checksum` key ignored).
+/// The format 1 checksum: `sha256:<hex>` of [`canonical_bytes`].
 pub fn checksum_of(document: &Value) -> String {
-    let digest = Sha256::digest(canonical_bytes(document));
-    format!("sha256:{}", hex::encode(digest))
+    sha256_text(&canonical_bytes(document))
 }
 
-/// Set the document's checksum from its content.
-pub fn seal(doc: &mut StateDocument) {
-    // A document is plain data: serialising it to a Value cannot fail.
-    let value = serde_json::to_value(&*doc).unwrap_or(Value::Null);
-    doc.checksum = checksum_of(&value);
+fn sha256_text(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// The bytes written to a file: pretty JSON with a trailing newline.
-pub fn encode(doc: &StateDocument) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
+/// The document without its checksum, fields in `StateDocument` order.
+#[derive(Serialize)]
+struct Body<'a> {
+    format_version: u32,
+    lineage: &'a uuid::Uuid,
+    serial: u64,
+    tool_version: &'a str,
+    written_at: &'a str,
+    resources: &'a std::collections::BTreeMap<String, crate::model::RecordedResource>,
+}
+
+/// The hashed bytes: the compact JSON of everything but the checksum.
+fn body_bytes(doc: &StateDocument) -> Vec<u8> {
+    let body = Body {
+        format_version: doc.format_version,
+        lineage: &doc.lineage,
+        serial: doc.serial,
+        tool_version: &doc.tool_version,
+        written_at: &doc.written_at,
+        resources: &doc.resources,
+    };
+    // Plain data into a Vec: serialisation cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// `{"checksum":"…",` + the body after its `{`, and a newline.
+fn splice(checksum: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(body.len() + 96);
+    bytes.extend_from_slice(b"{\"checksum\":");
+    let _ = serde_json::to_writer(&mut bytes, checksum);
+    bytes.push(b',');
+    bytes.extend_from_slice(&body[1..]);
     bytes.push(b'\n');
     bytes
 }
 
-/// Parse, verify the checksum, upgrade older formats and type-check a state document.
-pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
-    let corrupt = |reason: String| StateError::Corrupt {
+/// Set the document's checksum from its content.
+pub fn seal(doc: &mut StateDocument) {
+    doc.checksum = sha256_text(&body_bytes(doc));
+}
+
+/// Set the document's checksum and return the bytes to store. One serialisation serves both.
+pub fn seal_and_encode(doc: &mut StateDocument) -> Vec<u8> {
+    let body = body_bytes(doc);
+    doc.checksum = sha256_text(&body);
+    splice(&doc.checksum, &body)
+}
+
+/// The bytes of a document as stored, with the checksum it carries.
+pub fn encode(doc: &StateDocument) -> Vec<u8> {
+    splice(&doc.checksum, &body_bytes(doc))
+}
+
+const FAST_PREFIX: &[u8] = b"{\"checksum\":\"sha256:";
+
+/// For bytes laid out as wacfg writes them: whether their hash matches (and the hash found).
+/// `None` for any other layout.
+fn fast_check(bytes: &[u8]) -> Option<Result<(), String>> {
+    let hex_end = FAST_PREFIX.len() + 64;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if body.len() < hex_end + 3
+        || !body.starts_with(FAST_PREFIX)
+        || &body[hex_end..hex_end + 2] != b"\","
+    {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(b"{");
+    hasher.update(&body[hex_end + 2..]);
+    let actual = hex::encode(hasher.finalize());
+    let recorded = &body[FAST_PREFIX.len()..hex_end];
+    Some(if actual.as_bytes() == recorded {
+        Ok(())
+    } else {
+        Err(format!(
+            "checksum mismatch: the file says sha256:{}, its content hashes to sha256:{actual}",
+            String::from_utf8_lossy(recorded)
+        ))
+    })
+}
+
+fn corrupt(origin: &Origin, reason: String) -> StateError {
+    StateError::Corrupt {
         location: origin.location.clone(),
         reason,
         restore: origin.restore.clone(),
-    };
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("it is not valid JSON: {e}")))?;
+    }
+}
+
+/// Verify the checksum, upgrade older formats and type-check a state document.
+pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
+    match fast_check(bytes) {
+        Some(Err(reason)) => return Err(corrupt(origin, reason)),
+        Some(Ok(())) => {
+            if let Ok(doc) = serde_json::from_slice::<StateDocument>(bytes)
+                && doc.format_version == FORMAT_VERSION
+            {
+                check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+                return Ok(doc);
+            }
+        }
+        None => {}
+    }
+    decode_any_layout(bytes, origin)
+}
+
+/// The serial of a verified document: what a write needs to know about the state it replaces.
+pub fn verified_serial(bytes: &[u8], origin: &Origin) -> Result<u64, StateError> {
+    #[derive(serde::Deserialize)]
+    struct SerialOnly {
+        serial: u64,
+    }
+    match fast_check(bytes) {
+        Some(Err(reason)) => Err(corrupt(origin, reason)),
+        Some(Ok(())) => match serde_json::from_slice::<SerialOnly>(bytes) {
+            Ok(only) => Ok(only.serial),
+            Err(_) => decode(bytes, origin).map(|d| d.serial),
+        },
+        None => decode_any_layout(bytes, origin).map(|d| d.serial),
+    }
+}
+
+/// The general path: parse, check the format, verify, upgrade, type-check.
+fn decode_any_layout(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| corrupt(origin, format!("it is not valid JSON: {e}")))?;
     let Value::Object(map) = value else {
-        return Err(corrupt("it is not a JSON object".to_string()));
+        return Err(corrupt(origin, "it is not a JSON object".to_string()));
     };
     let format = format_version(&map).ok_or_else(|| {
-        corrupt("its format_version is missing or not a positive integer".to_string())
+        corrupt(
+            origin,
+            "its format_version is missing or not a positive integer".to_string(),
+        )
     })?;
     if format > u64::from(FORMAT_VERSION) {
         return Err(StateError::TooNew {
@@ -112,20 +225,37 @@ pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError
     }
     let recorded = match map.get("checksum") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(corrupt("its checksum is missing".to_string())),
+        _ => return Err(corrupt(origin, "its checksum is missing".to_string())),
     };
     let value = Value::Object(map);
-    let actual = checksum_of(&value);
-    if actual != recorded {
-        return Err(corrupt(format!(
-            "checksum mismatch: the file says {recorded}, its content hashes to {actual}"
-        )));
+    if format < u64::from(FORMAT_VERSION) {
+        verify(&recorded, checksum_of(&value), origin)?;
     }
     let value = upgrade::upgrade(value, format).map_err(|reason| invalid(origin, reason))?;
-    let doc: StateDocument =
-        serde_json::from_value(value).map_err(|e| invalid(origin, e.to_string()))?;
+    check_kinds(&value).map_err(|reason| invalid(origin, reason))?;
+    let mut doc: StateDocument = serde_json::from_value(value).map_err(|e| {
+        // Unverified yet: a document that does not even type-check is as good as corrupt.
+        corrupt(origin, format!("it is not a state document: {e}"))
+    })?;
+    if format == u64::from(FORMAT_VERSION) {
+        verify(&recorded, sha256_text(&body_bytes(&doc)), origin)?;
+    }
     check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
+    if format < u64::from(FORMAT_VERSION) {
+        // The upgraded document is new content: give it its own checksum.
+        seal(&mut doc);
+    }
     Ok(doc)
+}
+
+fn verify(recorded: &str, actual: String, origin: &Origin) -> Result<(), StateError> {
+    if recorded == actual {
+        return Ok(());
+    }
+    Err(corrupt(
+        origin,
+        format!("checksum mismatch: the file says {recorded}, its content hashes to {actual}"),
+    ))
 }
 
 fn invalid(origin: &Origin, reason: String) -> StateError {
@@ -137,6 +267,20 @@ fn invalid(origin: &Origin, reason: String) -> StateError {
 
 fn format_version(map: &Map<String, Value>) -> Option<u64> {
     map.get("format_version")?.as_u64().filter(|v| *v >= 1)
+}
+
+/// Every resource's `kind` is its key's (the typed reading takes the kind from the key).
+fn check_kinds(value: &Value) -> Result<(), String> {
+    let Some(resources) = value.get("resources").and_then(Value::as_object) else {
+        return Ok(()); // the typed reading reports a missing or malformed `resources`
+    };
+    for (key, resource) in resources {
+        let kind = resource.get("kind").and_then(Value::as_str).unwrap_or("");
+        if key.split_once('.').map(|(k, _)| k) != Some(kind) {
+            return Err(format!("resource `{key}` has kind `{kind}`"));
+        }
+    }
+    Ok(())
 }
 
 /// Every resource is filed under its own address.
@@ -181,9 +325,16 @@ mod tests {
         };
         let bytes = encode(&doc);
         assert_eq!(decode(&bytes, &origin).unwrap(), doc);
+        assert!(
+            bytes.starts_with(b"{\"checksum\":\"sha256:"),
+            "checksum first"
+        );
+        // Another layout of the same content takes the general path and still verifies.
+        let pretty = serde_json::to_vec_pretty(&doc).unwrap();
+        assert_eq!(decode(&pretty, &origin).unwrap(), doc);
         let edited = String::from_utf8(bytes)
             .unwrap()
-            .replace("\"serial\": 3", "\"serial\": 4");
+            .replace("\"serial\":3", "\"serial\":4");
         let err = decode(edited.as_bytes(), &origin).unwrap_err().to_string();
         assert!(
             err.contains("checksum mismatch") && err.contains("t.json.backup"),

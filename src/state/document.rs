@@ -25,6 +25,7 @@ pub struct StateDocument {
     /// When this serial was written (RFC 3339, UTC).
     pub written_at: String,
     /// Keyed by address text: `credentials.<name>`, `channel_configuration.<name>`.
+    #[serde(deserialize_with = "resources_by_key")]
     pub resources: BTreeMap<String, RecordedResource>,
     /// `sha256:<hex>` over the canonical serialisation of every other field.
     pub checksum: String,
@@ -117,4 +118,43 @@ pub fn now_rfc3339() -> String {
     let now = now.replace_nanosecond(0).unwrap_or(now);
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// Read `resources` choosing each entry's type from its key's kind. serde's internally tagged
+/// enums buffer every entry into an intermediate tree to find the tag first; this reads each
+/// entry once, which matters for a large state. The entries' own `kind` is checked against
+/// their key by `canonical::decode` wherever the bytes are not already verified as wacfg's own.
+fn resources_by_key<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, RecordedResource>, D::Error> {
+    deserializer.deserialize_map(ResourcesVisitor)
+}
+
+struct ResourcesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ResourcesVisitor {
+    type Value = BTreeMap<String, RecordedResource>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object of resources keyed by address")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let resource = match key.split_once('.').map(|(kind, _)| kind) {
+                Some("credentials") => RecordedResource::Credentials(map.next_value()?),
+                Some("channel_configuration") => {
+                    RecordedResource::ChannelConfiguration(map.next_value()?)
+                }
+                _ => {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{key}` is not a resource address"
+                    )));
+                }
+            };
+            out.insert(key, resource);
+        }
+        Ok(out)
+    }
 }

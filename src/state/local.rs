@@ -13,6 +13,7 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::canonical::{self, Origin};
@@ -23,9 +24,21 @@ use super::lock::LockInfo;
 /// How often a waiting `lock` retries.
 const POLL: Duration = Duration::from_millis(50);
 
-#[derive(Debug, Clone)]
+/// Bytes this handle verified, and their serial.
+type Verified = (Vec<u8>, u64);
+
+#[derive(Clone)]
 pub struct LocalStore {
     path: PathBuf,
+    /// The bytes and serial last read or written and verified by this handle: when the file
+    /// still holds exactly these bytes, a write need not verify it again.
+    verified: Arc<Mutex<Option<Verified>>>,
+}
+
+impl std::fmt::Debug for LocalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LocalStore({})", self.path.display())
+    }
 }
 
 /// A held operation lock; released (info file removed, OS lock dropped) on drop.
@@ -39,7 +52,10 @@ pub struct LocalLock {
 
 impl LocalStore {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            verified: Arc::default(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -89,7 +105,11 @@ impl LocalStore {
     /// The current state, verified; `None` when there is none yet.
     pub fn read(&self) -> Result<Option<StateDocument>, StateError> {
         match fs::read(&self.path) {
-            Ok(bytes) => canonical::decode(&bytes, &self.origin()).map(Some),
+            Ok(bytes) => {
+                let doc = canonical::decode(&bytes, &self.origin())?;
+                self.remember(bytes, doc.serial);
+                Ok(Some(doc))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StateError::io("read the state file", &self.path, e)),
         }
@@ -102,14 +122,40 @@ impl LocalStore {
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
         let _dir_lock = self.lock_dir()?;
-        // Reading verifies the current file: a corrupt state is refused, never overwritten.
-        let found = self.read()?.map(|d| d.serial);
+        // The current file is verified: a corrupt state is refused, never overwritten.
+        let found = match fs::read(&self.path) {
+            Ok(bytes) => Some(self.verified_serial(&bytes)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StateError::io("read the state file", &self.path, e)),
+        };
         if found != expected {
             return Err(StateError::Conflict { expected, found });
         }
-        let next = super::store::prepare(doc, found);
-        self.stage(&next)?.commit()?;
+        let (next, bytes) = super::store::prepare(doc, found);
+        self.stage_bytes(&bytes)?.commit()?;
+        self.remember(bytes, next.serial);
         Ok(next)
+    }
+
+    fn remember(&self, bytes: Vec<u8>, serial: u64) {
+        if let Ok(mut cache) = self.verified.lock() {
+            *cache = Some((bytes, serial));
+        }
+    }
+
+    /// The serial of the current file's bytes, verified unless they are exactly the bytes this
+    /// handle last verified.
+    fn verified_serial(&self, bytes: &[u8]) -> Result<u64, StateError> {
+        let known = self.verified.lock().ok().and_then(|cache| {
+            cache
+                .as_ref()
+                .filter(|(b, _)| b.as_slice() == bytes)
+                .map(|(_, serial)| *serial)
+        });
+        match known {
+            Some(serial) => Ok(serial),
+            None => canonical::verified_serial(bytes, &self.origin()),
+        }
     }
 
     /// Exclusive OS lock on the directory for the read-compare-rename of a write.
@@ -123,6 +169,10 @@ impl LocalStore {
 
     /// First half of an atomic write: the new content in a synced temp file beside the state.
     pub fn stage(&self, doc: &StateDocument) -> Result<StagedWrite, StateError> {
+        self.stage_bytes(&canonical::encode(doc))
+    }
+
+    fn stage_bytes(&self, bytes: &[u8]) -> Result<StagedWrite, StateError> {
         let name = self
             .path
             .file_name()
@@ -133,7 +183,7 @@ impl LocalStore {
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         ));
-        write_synced(&temp, &canonical::encode(doc))?;
+        write_synced(&temp, bytes)?;
         Ok(StagedWrite {
             temp,
             store: self.clone(),
@@ -235,7 +285,7 @@ impl LocalStore {
         if let Ok(Some(doc)) = backup.read() {
             entries.push(doc.history_entry());
         }
-        entries.sort_by(|a, b| b.serial.cmp(&a.serial));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.serial));
         entries.dedup_by_key(|e| e.serial);
         Ok(entries)
     }

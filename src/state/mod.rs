@@ -13,6 +13,7 @@ pub mod error;
 pub mod local;
 pub mod lock;
 pub mod postgres;
+mod postgres_lock;
 mod postgres_schema;
 pub mod store;
 pub mod upgrade;
@@ -21,3 +22,6 @@ pub use document::{FORMAT_VERSION, HistoryEntry, StateDocument, StateRef};
 pub use error::StateError;
 pub use lock::{LockInfo, parse_duration};
 pub use store::{LockGuard, Store, open_store};
+
+/// `schemas/state.schema.json` (JSON Schema draft 2020-12), for `wacfg schema state`.
+pub const STATE_SCHEMA: &str = include_str!("../../schemas/state.schema.json");

@@ -12,7 +12,7 @@ fn migration_key() -> i64 {
 }
 
 /// (version, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 /// v1: current pointer per workspace, every serial's document, lock holders, and the view for
 /// services that send messages.
@@ -62,6 +62,27 @@ SELECT s.workspace,
 FROM wacfg.state s
 JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
 CROSS JOIN LATERAL jsonb_each(h.document->'resources') AS r(key, value)
+WHERE r.value->>'kind' = 'channel_configuration';
+COMMENT ON VIEW wacfg.channel_configurations IS
+    'Each workspace''s channel configurations in its current state, for services that send messages.';
+"#;
+
+/// v2: documents are kept as the exact text wacfg wrote (its canonical form), so a read
+/// verifies the checksum by hashing the bytes instead of re-serialising `jsonb`'s reordering;
+/// the view parses them.
+const V2: &str = r#"
+DROP VIEW wacfg.channel_configurations;
+ALTER TABLE wacfg.state_history ALTER COLUMN document TYPE text USING document::text;
+CREATE VIEW wacfg.channel_configurations AS
+SELECT s.workspace,
+       r.value->>'name'                   AS name,
+       r.value->>'status'                 AS status,
+       r.value->'spec'->>'sender_number'  AS sender_number,
+       r.value->>'phone_number_id'        AS phone_number_id,
+       (r.value->>'version')::integer     AS version
+FROM wacfg.state s
+JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
+CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS r(key, value)
 WHERE r.value->>'kind' = 'channel_configuration';
 COMMENT ON VIEW wacfg.channel_configurations IS
     'Each workspace''s channel configurations in its current state, for services that send messages.';

@@ -8,12 +8,14 @@ use super::document::{FORMAT_VERSION, HistoryEntry, StateDocument, now_rfc3339};
 use super::error::StateError;
 use super::local::{LocalLock, LocalStore};
 use super::lock::LockInfo;
-use super::postgres::{PgLock, PgStore};
+use super::postgres::PgStore;
+use super::postgres_lock::PgLock;
 use crate::model::StateSettings;
 
 pub enum Store {
     Local(LocalStore),
-    Postgres(PgStore),
+    // Boxed: a PostgreSQL store (client, connection string) is much larger than a path.
+    Postgres(Box<PgStore>),
 }
 
 /// Open the store the configuration names. For PostgreSQL this resolves the connection string,
@@ -23,7 +25,9 @@ pub async fn open_store(settings: &StateSettings) -> Result<Store, StateError> {
         StateSettings::Local { path } => Ok(Store::Local(LocalStore::new(path))),
         StateSettings::Postgres { url, workspace } => {
             let conn = url.resolve()?;
-            Ok(Store::Postgres(PgStore::connect(&conn, workspace).await?))
+            Ok(Store::Postgres(Box::new(
+                PgStore::connect(&conn, workspace).await?,
+            )))
         }
     }
 }
@@ -154,14 +158,15 @@ impl Store {
     }
 }
 
-/// The document as it will be written after `found`: the next serial (always above both the
-/// stored one and the document's own), this tool's version and format, now, and its checksum.
-pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> StateDocument {
+/// The document as it will be written after `found`, and its bytes: the next serial (always
+/// above both the stored one and the document's own), this tool's version and format, now, and
+/// its checksum.
+pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> (StateDocument, Vec<u8>) {
     let mut next = doc.clone();
     next.format_version = FORMAT_VERSION;
     next.serial = doc.serial.max(found.unwrap_or(0)) + 1;
     next.tool_version = env!("CARGO_PKG_VERSION").to_string();
     next.written_at = now_rfc3339();
-    canonical::seal(&mut next);
-    next
+    let bytes = canonical::seal_and_encode(&mut next);
+    (next, bytes)
 }

@@ -1,0 +1,309 @@
+//! `wacfg state …` end to end with the real binary: list, show, rm, pull, push, history and
+//! force-unlock, their exit codes and JSON output, on the local store and on PostgreSQL.
+
+#[path = "support/state_fixtures.rs"]
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+use wacfg::state::local::LocalStore;
+use wacfg::state::{StateDocument, open_store};
+
+/// A config directory with `wacfg.yaml` (no `state:` block: the default local store) and a
+/// state at serial 1 holding credentials.acme and channel_configuration.Marketing_00000.
+fn seeded() -> (TempDir, PathBuf, StateDocument) {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("wacfg.yaml");
+    std::fs::write(&config, "meta:\n  graph_version: v23.0\n").unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let doc = store.write(&fixtures::sample_doc(1), None).unwrap();
+    (dir, config, doc)
+}
+
+fn wacfg(args: &[&str], config: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("wacfg").unwrap();
+    cmd.arg("state").args(args).arg("-c").arg(config);
+    cmd
+}
+
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn list_prints_resources_human_and_json() {
+    let (_dir, config, doc) = seeded();
+    wacfg(&["list"], &config).assert().success().stdout(
+        predicate::str::contains("credentials.acme").and(predicate::str::contains(
+            "channel_configuration.Marketing_00000  active       v3",
+        )),
+    );
+    let json = json_of(&mut wacfg(&["list", "--format", "json"], &config));
+    assert_eq!(json["serial"], 1);
+    assert_eq!(json["lineage"], doc.lineage.to_string());
+    assert_eq!(json["resources"][0]["address"], "credentials.acme");
+    assert_eq!(json["resources"][1]["status"], "active");
+}
+
+#[test]
+fn show_prints_the_document_or_one_resource() {
+    let (dir, config, doc) = seeded();
+    let whole = json_of(&mut wacfg(&["show", "--format", "json"], &config));
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("wacfg.state.json")).unwrap())
+            .unwrap();
+    assert_eq!(whole, file);
+    assert_eq!(whole["checksum"], doc.checksum);
+    let one = json_of(&mut wacfg(
+        &[
+            "show",
+            "channel_configuration.Marketing_00000",
+            "--format",
+            "json",
+        ],
+        &config,
+    ));
+    assert_eq!(one["kind"], "channel_configuration");
+    assert_eq!(one["phone_number_id"], "300400500");
+    wacfg(&["show", "credentials.acme"], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("  waba_id: 200300400"));
+    wacfg(&["show", "credentials.nope"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "credentials.nope is not in the state",
+        ));
+    wacfg(&["show", "channel.x"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a resource address"));
+}
+
+#[test]
+fn rm_needs_a_terminal_or_yes() {
+    let (dir, config, _doc) = seeded();
+    let state = dir.path().join("wacfg.state.json");
+    let before = std::fs::read(&state).unwrap();
+    wacfg(&["rm", "credentials.acme"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "stdin is not a terminal; pass --yes",
+        ));
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    wacfg(&["rm", "credentials.acme", "--yes"], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Removed credentials.acme from the state (now serial 2)",
+        ));
+    let after = LocalStore::new(&state).read().unwrap().unwrap();
+    assert_eq!(after.serial, 2);
+    assert!(!after.resources.contains_key("credentials.acme"));
+    assert!(dir.path().join("wacfg.state.json.backup").exists());
+    wacfg(&["rm", "credentials.acme", "--yes"], &config)
+        .assert()
+        .code(1);
+}
+
+#[tokio::test]
+async fn rm_names_the_lock_holder_when_locked() {
+    let (dir, config, _doc) = seeded();
+    let store = open_store(&fixtures::local_settings(dir.path()))
+        .await
+        .unwrap();
+    let guard = store.lock("apply", Duration::ZERO).await.unwrap();
+    wacfg(
+        &["rm", "credentials.acme", "--yes", "--lock-timeout", "200ms"],
+        &config,
+    )
+    .assert()
+    .code(1)
+    .stderr(
+        predicate::str::contains(format!("(pid {}) for `apply`", std::process::id())).and(
+            predicate::str::contains(format!("force-unlock {}", guard.info.id)),
+        ),
+    );
+    guard.release().await.unwrap();
+}
+
+#[test]
+fn pull_then_push_round_trips_and_push_refuses_older_or_foreign_states() {
+    let (dir, config, doc) = seeded();
+    let pulled = wacfg(&["pull"], &config)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let saved = dir.path().join("saved.json");
+    std::fs::write(&saved, &pulled).unwrap();
+    wacfg(&["push", saved.to_str().unwrap()], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the state is now serial 2"));
+    // saved.json (serial 1) is now older than the state (serial 2).
+    wacfg(&["push", saved.to_str().unwrap()], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "serial 1, older than the state's serial 2",
+        ));
+    let foreign = dir.path().join("foreign.json");
+    let mut other = fixtures::sample_doc(0);
+    other.serial = 9;
+    wacfg::state::canonical::seal(&mut other);
+    std::fs::write(&foreign, wacfg::state::canonical::encode(&other)).unwrap();
+    wacfg(&["push", foreign.to_str().unwrap()], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "but the state has lineage {}",
+            doc.lineage
+        )));
+    wacfg(&["push", foreign.to_str().unwrap(), "--force"], &config)
+        .assert()
+        .success();
+    let now = LocalStore::new(dir.path().join("wacfg.state.json"))
+        .read()
+        .unwrap()
+        .unwrap();
+    assert_eq!((now.lineage, now.serial), (other.lineage, 10));
+    let mut tampered = std::fs::read_to_string(&saved).unwrap();
+    tampered = tampered.replace("Marketing_00000", "Marketing_99999");
+    std::fs::write(&saved, tampered).unwrap();
+    wacfg(&["push", saved.to_str().unwrap(), "--force"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("checksum mismatch"));
+}
+
+#[test]
+fn history_lists_serials_as_json() {
+    let (_dir, config, _doc) = seeded();
+    wacfg(&["rm", "credentials.acme", "--yes"], &config)
+        .assert()
+        .success();
+    let json = json_of(&mut wacfg(&["history", "--format", "json"], &config));
+    let serials: Vec<u64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["serial"].as_u64().unwrap())
+        .collect();
+    assert_eq!(serials, [2, 1]);
+    assert_eq!(json[0]["resource_count"], 1);
+    wacfg(&["history"], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("SERIAL"));
+}
+
+#[tokio::test]
+async fn force_unlock_clears_a_dead_runs_lock() {
+    let (dir, config, _doc) = seeded();
+    let store = open_store(&fixtures::local_settings(dir.path()))
+        .await
+        .unwrap();
+    let guard = store.lock("apply", Duration::ZERO).await.unwrap();
+    let id = guard.info.id.clone();
+    guard.abandon();
+    wacfg(&["force-unlock", "not-the-id"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "the current lock is {id}"
+        )));
+    wacfg(&["force-unlock", &id], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("Released lock {id}")));
+    assert!(!dir.path().join("wacfg.state.json.lock.info").exists());
+}
+
+#[test]
+fn a_corrupt_state_fails_every_read_and_names_the_backup() {
+    let (dir, config, _doc) = seeded();
+    wacfg(&["rm", "credentials.acme", "--yes"], &config)
+        .assert()
+        .success();
+    let state = dir.path().join("wacfg.state.json");
+    let text = std::fs::read_to_string(&state)
+        .unwrap()
+        .replace("\"active\"", "\"failed\"");
+    std::fs::write(&state, &text).unwrap();
+    for args in [
+        &["list"][..],
+        &["show"],
+        &["rm", "channel_configuration.Marketing_00000", "--yes"],
+    ] {
+        wacfg(args, &config).assert().code(1).stderr(
+            predicate::str::contains("is corrupt").and(predicate::str::contains(".backup")),
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), text);
+}
+
+#[test]
+fn postgres_backend_from_the_config_file() {
+    let dir = TempDir::new().unwrap();
+    let workspace = format!("test-cli-{}", uuid::Uuid::new_v4().simple());
+    let config = dir.path().join("wacfg.yaml");
+    let body = format!(
+        "state:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: {workspace}\n"
+    );
+    std::fs::write(&config, body).unwrap();
+    let saved = dir.path().join("saved.json");
+    let mut doc = fixtures::sample_doc(2);
+    wacfg::state::canonical::seal(&mut doc);
+    std::fs::write(&saved, wacfg::state::canonical::encode(&doc)).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = wacfg(args, &config);
+        cmd.env("WACFG_TEST_PG_URL", fixtures::pg_conn());
+        cmd
+    };
+    run(&["push", saved.to_str().unwrap()]).assert().success();
+    let json = json_of(&mut run(&["list", "--format", "json"]));
+    assert_eq!(json["resources"].as_array().unwrap().len(), 3);
+    let json = json_of(&mut run(&["history", "--format", "json"]));
+    assert_eq!(json[0]["serial"], 1);
+    wacfg(&["list"], &config)
+        .env_remove("WACFG_TEST_PG_URL")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("WACFG_TEST_PG_URL is not set"));
+}
+
+#[test]
+fn a_postgres_password_never_reaches_the_output() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("wacfg.yaml");
+    std::fs::write(
+        &config,
+        "state:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: w\n",
+    )
+    .unwrap();
+    let assert = wacfg(&["list"], &config)
+        .env(
+            "WACFG_TEST_PG_URL",
+            "postgres://wacfg:hunter2-test-pw@127.0.0.1:1/state",
+        )
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("PostgreSQL (w): connect"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}

@@ -1,0 +1,405 @@
+//! Fault tests for the state stores: a lock holder killed with SIGKILL (both stores), a write
+//! interrupted before its rename, flipped bytes, format upgrades, force-unlock of a live holder,
+//! concurrent first-use migrations and the PostgreSQL view.
+//!
+//! The SIGKILL tests need a real second process holding the lock. Rather than a hidden code path
+//! in `wacfg`, they re-execute this test binary running only `child_process_entry`, with
+//! WACFG_STATE_LOCK_CHILD set: that function takes the lock, says so through a marker file and
+//! sleeps until it is killed.
+
+#[path = "support/state_fixtures.rs"]
+mod fixtures;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+use wacfg::model::{ChannelStatus, StateSettings};
+use wacfg::state::local::LocalStore;
+use wacfg::state::{StateError, open_store};
+
+const CHILD_ENV: &str = "WACFG_STATE_LOCK_CHILD";
+const CHILD_MARKER: &str = "WACFG_STATE_LOCK_MARKER";
+
+/// Not a test of its own: the child process of the SIGKILL tests (see the module comment).
+/// Without WACFG_STATE_LOCK_CHILD it returns at once.
+#[tokio::test]
+async fn child_process_entry() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let settings: StateSettings = serde_json::from_str(&spec).unwrap();
+    let marker = std::env::var(CHILD_MARKER).unwrap();
+    let store = open_store(&settings).await.unwrap();
+    let guard = store.lock("apply", Duration::ZERO).await.unwrap();
+    let temp = format!("{marker}.tmp");
+    std::fs::write(&temp, &guard.info.id).unwrap();
+    std::fs::rename(&temp, &marker).unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    drop(guard);
+}
+
+/// Start a child holding the lock, SIGKILL it, and check the next run gets the lock.
+async fn killed_holder_frees_the_lock(settings: StateSettings, dir: &Path) {
+    let marker = dir.join("child-locked");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_process_entry",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, serde_json::to_string(&settings).unwrap())
+        .env(CHILD_MARKER, &marker)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the child never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let child_lock = std::fs::read_to_string(&marker).unwrap();
+    let store = open_store(&settings).await.unwrap();
+    match store.lock("apply", Duration::ZERO).await.unwrap_err() {
+        StateError::Locked(info) => {
+            assert_eq!(info.pid, child.id());
+            assert_eq!(info.id, child_lock);
+        }
+        other => panic!("expected the child to hold the lock: {other}"),
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no cleanup runs in the child.
+    child.wait().unwrap();
+    let guard = store.lock("apply", Duration::from_secs(10)).await.unwrap();
+    let stale = guard
+        .replaced_stale
+        .clone()
+        .expect("the dead child's lock info");
+    assert_eq!(stale.id, child_lock);
+    guard.release().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_lock_of_a_sigkilled_process_is_taken_over() {
+    let dir = TempDir::new().unwrap();
+    killed_holder_frees_the_lock(fixtures::local_settings(dir.path()), dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_lock_of_a_sigkilled_process_is_taken_over() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), "sigkill");
+    killed_holder_frees_the_lock(settings, dir.path()).await;
+}
+
+#[tokio::test]
+async fn a_write_interrupted_before_the_rename_leaves_the_previous_state() {
+    let dir = TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let first = store.write(&fixtures::sample_doc(2), None).unwrap();
+    let before = std::fs::read(store.path()).unwrap();
+    let mut next = first.clone();
+    next.upsert(fixtures::credentials("never_committed"));
+    let staged = store.stage(&next).unwrap();
+    let temp = staged.temp_path().to_path_buf();
+    staged.abandon(); // the process dies here, before the rename
+    assert!(temp.exists(), "the crash leaves its temp file");
+    assert_eq!(std::fs::read(store.path()).unwrap(), before);
+    assert_eq!(store.read().unwrap().unwrap(), first);
+    // The leftover temp file does not get in the way of the next write.
+    let second = store.write(&next, Some(1)).unwrap();
+    assert_eq!(store.read().unwrap().unwrap(), second);
+    let backup = LocalStore::new(store.backup_path())
+        .read()
+        .unwrap()
+        .unwrap();
+    assert_eq!(backup, first, "the previous version is kept as the backup");
+}
+
+#[tokio::test]
+async fn a_flipped_byte_is_refused_and_the_file_left_as_it_was() {
+    let dir = TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let first = store.write(&fixtures::sample_doc(2), None).unwrap();
+    store.write(&first, Some(1)).unwrap();
+    let good = std::fs::read(store.path()).unwrap();
+    let text = String::from_utf8(good.clone()).unwrap();
+    // A value, a key, a number, the checksum, a separator and the final newline.
+    let spots = [
+        text.find("Marketing_00001").unwrap() + 3,
+        text.find("\"verified_name\"").unwrap() + 2,
+        text.find("\"serial\":2").unwrap() + 9,
+        text.find("sha256:").unwrap() + 12,
+        text.find(",\"format_version\"").unwrap(),
+        text.len() - 1,
+    ];
+    for spot in spots {
+        let mut bad = good.clone();
+        bad[spot] ^= 0x01;
+        std::fs::write(store.path(), &bad).unwrap();
+        let err = store.read().unwrap_err();
+        assert!(
+            matches!(err, StateError::Corrupt { .. }),
+            "byte {spot}: {err}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains(&store.path().display().to_string()), "{msg}");
+        assert!(
+            msg.contains(&store.backup_path().display().to_string()),
+            "{msg}"
+        );
+        let write = store.write(&first, Some(2)).unwrap_err();
+        assert!(matches!(write, StateError::Corrupt { .. }), "{write}");
+        assert_eq!(
+            std::fs::read(store.path()).unwrap(),
+            bad,
+            "the file was changed"
+        );
+    }
+}
+
+#[test]
+fn single_bit_flips_anywhere_in_a_state_are_detected() {
+    let dir = TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("s.json"));
+    store.write(&fixtures::sample_doc(1), None).unwrap();
+    let good = std::fs::read(store.path()).unwrap();
+    let origin = wacfg::state::canonical::Origin {
+        location: "test".into(),
+        restore: "none".into(),
+    };
+    // Every byte, two of its bits (rotating, so every bit position is covered across bytes).
+    for spot in 0..good.len() {
+        for bit in [spot % 8, (spot + 3) % 8] {
+            let mut bad = good.clone();
+            bad[spot] ^= 1 << bit;
+            assert!(
+                wacfg::state::canonical::decode(&bad, &origin).is_err(),
+                "flipping bit {bit} of byte {spot} went unnoticed"
+            );
+        }
+    }
+}
+
+/// A format 1 document: `resources` was an array.
+fn format_1_bytes(doc: &wacfg::state::StateDocument) -> Vec<u8> {
+    let mut value = serde_json::to_value(doc).unwrap();
+    let resources: Vec<_> = doc
+        .resources
+        .values()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    value["resources"] = serde_json::Value::Array(resources);
+    value["format_version"] = 1.into();
+    value["checksum"] = wacfg::state::canonical::checksum_of(&value).into();
+    serde_json::to_vec_pretty(&value).unwrap()
+}
+
+#[tokio::test]
+async fn a_format_1_state_is_upgraded_on_read_and_written_as_format_2() {
+    let dir = TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let mut old = fixtures::sample_doc(2);
+    old.serial = 5;
+    std::fs::write(store.path(), format_1_bytes(&old)).unwrap();
+    let read = store.read().unwrap().unwrap();
+    assert_eq!(read.format_version, 2);
+    assert_eq!((read.lineage, read.serial), (old.lineage, 5));
+    assert_eq!(read.resources, old.resources);
+    let mut resealed = read.clone();
+    wacfg::state::canonical::seal(&mut resealed);
+    assert_eq!(
+        read.checksum, resealed.checksum,
+        "the upgraded document is resealed"
+    );
+    store.write(&read, Some(5)).unwrap();
+    let raw: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.path()).unwrap()).unwrap();
+    assert_eq!(raw["format_version"], 2);
+    assert!(raw["resources"]["channel_configuration.Marketing_00001"].is_object());
+}
+
+#[test]
+fn a_resource_whose_kind_disagrees_with_its_address_is_refused() {
+    let mut doc = fixtures::sample_doc(0);
+    wacfg::state::canonical::seal(&mut doc);
+    let mut value = serde_json::to_value(&doc).unwrap();
+    value["resources"]["credentials.acme"]["kind"] = "channel_configuration".into();
+    let origin = wacfg::state::canonical::Origin {
+        location: "test".into(),
+        restore: "none".into(),
+    };
+    let bytes = serde_json::to_vec_pretty(&value).unwrap();
+    let err = wacfg::state::canonical::decode(&bytes, &origin)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("credentials.acme") && err.contains("channel_configuration"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_newer_format_is_refused_with_upgrade_advice() {
+    let dir = TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let mut value = serde_json::to_value(fixtures::sample_doc(0)).unwrap();
+    value["format_version"] = 3.into();
+    value["checksum"] = wacfg::state::canonical::checksum_of(&value).into();
+    std::fs::write(store.path(), serde_json::to_vec(&value).unwrap()).unwrap();
+    let err = store.read().unwrap_err().to_string();
+    assert!(
+        err.contains("format_version 3") && err.contains("upgrade wacfg"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn local_force_unlock_refuses_a_live_holder_and_names_its_pid() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::local_settings(dir.path());
+    let store = open_store(&settings).await.unwrap();
+    let guard = store.lock("apply", Duration::ZERO).await.unwrap();
+    let err = store.force_unlock(&guard.info.id).await.unwrap_err();
+    assert!(matches!(err, StateError::HeldByLiveProcess(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("kill {}", std::process::id())),
+        "{err}"
+    );
+    guard.release().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_force_unlock_ends_a_hung_holders_session() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), "hung");
+    let hung = open_store(&settings).await.unwrap();
+    let guard = hung.lock("apply", Duration::ZERO).await.unwrap();
+    let other = open_store(&settings).await.unwrap();
+    let cleared = other.force_unlock(&guard.info.id).await.unwrap();
+    assert_eq!(cleared.id, guard.info.id);
+    let next = other.lock("apply", Duration::from_secs(5)).await.unwrap();
+    assert!(next.replaced_stale.is_none());
+    next.release().await.unwrap();
+    drop(guard);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_corrupt_state_is_refused_with_the_serial_to_restore() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), "corrupt");
+    let StateSettings::Postgres { workspace, .. } = &settings else {
+        unreachable!()
+    };
+    let store = open_store(&settings).await.unwrap();
+    let first = store.write(&fixtures::sample_doc(1), None).await.unwrap();
+    store.write(&first, Some(1)).await.unwrap();
+    let client = connect(&fixtures::pg_conn()).await;
+    client
+        .execute(
+            "UPDATE wacfg.state_history SET document = replace(document, '\"active\"', '\"failed\"')
+             WHERE workspace = $1 AND serial = 2",
+            &[workspace],
+        )
+        .await
+        .unwrap();
+    let err = store.read().await.unwrap_err();
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(workspace.as_str()) && msg.contains("SET serial = 1"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_view_lists_channel_configurations_for_senders() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), "view");
+    let StateSettings::Postgres { workspace, .. } = &settings else {
+        unreachable!()
+    };
+    let store = open_store(&settings).await.unwrap();
+    let mut doc = fixtures::sample_doc(1);
+    doc.upsert(fixtures::channel("Broken", ChannelStatus::Failed));
+    store.write(&doc, None).await.unwrap();
+    let client = connect(&fixtures::pg_conn()).await;
+    let rows = client
+        .query(
+            "SELECT name, status, sender_number, phone_number_id, version
+             FROM wacfg.channel_configurations WHERE workspace = $1 ORDER BY name",
+            &[workspace],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String, String, i32)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    let row = |n: &str, s: &str| {
+        (
+            n.into(),
+            s.into(),
+            "33612345678".into(),
+            "300400500".into(),
+            3,
+        )
+    };
+    assert_eq!(
+        got,
+        vec![row("Broken", "failed"), row("Marketing_00000", "active")]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
+    let admin = connect(&fixtures::pg_conn()).await;
+    let db = format!("wacfg_migrate_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    let conn = format!(
+        "{} dbname={db}",
+        fixtures::pg_conn().replace("dbname=test", "")
+    );
+    let opens = (0..4).map(|i| {
+        let conn = conn.clone();
+        async move { wacfg::state::postgres::PgStore::connect(&conn, &format!("ws{i}")).await }
+    });
+    let results = futures::future::join_all(opens).await;
+    for result in &results {
+        assert!(result.is_ok(), "{:?}", result.as_ref().err());
+    }
+    let client = connect(&conn).await;
+    let applied: Vec<i32> = client
+        .query(
+            "SELECT version FROM wacfg.schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(applied, [1, 2], "each migration applied exactly once");
+    drop((results, client));
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+async fn connect(conn: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(conn, tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL must be running on 127.0.0.1:5432");
+    tokio::spawn(connection);
+    client
+}
