@@ -19,7 +19,7 @@ use wacfg::state::{StateDocument, open_store};
 fn seeded() -> (TempDir, PathBuf, StateDocument) {
     let dir = TempDir::new().unwrap();
     let config = dir.path().join("wacfg.yaml");
-    std::fs::write(&config, "meta:\n  graph_version: v23.0\n").unwrap();
+    std::fs::write(&config, "version: 1\n").unwrap();
     let store = LocalStore::new(dir.path().join("wacfg.state.json"));
     let doc = store.write(&fixtures::sample_doc(1), None).unwrap();
     (dir, config, doc)
@@ -258,7 +258,7 @@ fn postgres_backend_from_the_config_file() {
     let workspace = format!("test-cli-{}", uuid::Uuid::new_v4().simple());
     let config = dir.path().join("wacfg.yaml");
     let body = format!(
-        "state:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: {workspace}\n"
+        "version: 1\nstate:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: {workspace}\n"
     );
     std::fs::write(&config, body).unwrap();
     let saved = dir.path().join("saved.json");
@@ -288,7 +288,7 @@ fn a_postgres_password_never_reaches_the_output() {
     let config = dir.path().join("wacfg.yaml");
     std::fs::write(
         &config,
-        "state:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: w\n",
+        "version: 1\nstate:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: w\n",
     )
     .unwrap();
     let assert = wacfg(&["list"], &config)

@@ -61,4 +61,7 @@ step "wacfg apply plan.json"
 step "wacfg plan --detailed-exitcode (again: nothing left to do)"
 "$wacfg" plan --detailed-exitcode
 
+step "wacfg state list"
+"$wacfg" state list
+
 printf '\n==> demo complete: the configuration is applied and the plan is empty\n'

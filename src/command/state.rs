@@ -2,17 +2,15 @@
 //! configuration, open the store, and print through `render::state`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-use serde::Deserialize;
 
 use super::{CommandError, CommandResult, Outcome};
 use crate::cli::{
-    DataFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
+    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
     StateUnlockArgs,
 };
-use crate::model::{Address, SecretRef, StateSettings};
+use crate::model::{Address, StateSettings};
 use crate::render::state as render;
 use crate::state::canonical::{self, Origin};
 use crate::state::{LockGuard, StateDocument, Store, open_store, parse_duration};
@@ -246,118 +244,17 @@ async fn force_unlock(args: StateUnlockArgs) -> CommandResult {
     ))
 }
 
-/// The `state:` block of the configuration, with paths resolved against its directory.
-// TODO(lead): use validate::validate_path once merged
+/// The configuration's state settings. The whole configuration must be valid: the same
+/// loader as every other command, so `state` never reads a file differently from `apply`.
 fn state_settings(config: &Path) -> Result<StateSettings, CommandError> {
-    let (dir, files) = config_files(config)?;
-    let mut found: Option<(PathBuf, RawState)> = None;
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| {
-            CommandError::new(format!(
-                "cannot read the configuration {}: {e}",
-                file.display()
-            ))
-        })?;
-        let parsed: StateOnly = serde_saphyr::from_str(&text).map_err(|e| {
-            CommandError::new(format!("cannot read `state:` from {}: {e}", file.display()))
-        })?;
-        if let Some(state) = parsed.state {
-            if let Some((first, _)) = &found {
-                return Err(CommandError::new(format!(
-                    "`state:` is set in both {} and {}: keep one",
-                    first.display(),
-                    file.display()
-                )));
-            }
-            found = Some((file, state));
-        }
+    let validation = crate::validate::validate_path(config);
+    if let Some(desired) = validation.desired {
+        return Ok(desired.state);
     }
-    match found {
-        None => Ok(StateSettings::Local {
-            path: dir.join("wacfg.state.json"),
-        }),
-        Some((file, raw)) => raw.resolve(&dir, &file),
-    }
-}
-
-/// The configuration's directory and its files (one, or a directory's *.yaml/*.yml sorted).
-fn config_files(config: &Path) -> Result<(PathBuf, Vec<PathBuf>), CommandError> {
-    if config.is_dir() {
-        let entries = std::fs::read_dir(config).map_err(|e| {
-            CommandError::new(format!(
-                "cannot read the directory {}: {e}",
-                config.display()
-            ))
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-            .collect();
-        files.sort();
-        return Ok((config.to_path_buf(), files));
-    }
-    if !config.exists() {
-        return Err(CommandError::new(format!(
-            "the configuration {} does not exist: pass -c PATH, or run `wacfg init`",
-            config.display()
-        )));
-    }
-    let dir = match config.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok((dir, vec![config.to_path_buf()]))
-}
-
-#[derive(Deserialize)]
-struct StateOnly {
-    #[serde(default)]
-    state: Option<RawState>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawState {
-    #[serde(default)]
-    backend: Option<String>,
-    #[serde(default)]
-    path: Option<PathBuf>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    workspace: Option<String>,
-}
-
-impl RawState {
-    fn resolve(self, dir: &Path, file: &Path) -> Result<StateSettings, CommandError> {
-        let bad = |what: &str| CommandError::new(format!("{}: state: {what}", file.display()));
-        match self.backend.as_deref().unwrap_or("local") {
-            "local" => Ok(StateSettings::Local {
-                path: dir.join(self.path.unwrap_or_else(|| "wacfg.state.json".into())),
-            }),
-            "postgres" => {
-                let url = self
-                    .url
-                    .ok_or_else(|| bad("postgres needs `url: env:NAME`"))?;
-                let url = if let Some(name) = url.strip_prefix("env:") {
-                    SecretRef::Env(name.to_string())
-                } else if let Some(path) = url.strip_prefix("file:") {
-                    SecretRef::File(dir.join(path))
-                } else {
-                    // Never echo the value: it may be a URL with a password.
-                    return Err(bad(
-                        "url must be env:NAME or file:PATH (a connection string may hold a \
-                         password: keep it out of the file)",
-                    ));
-                };
-                let workspace = self
-                    .workspace
-                    .ok_or_else(|| bad("postgres needs `workspace: NAME`"))?;
-                Ok(StateSettings::Postgres { url, workspace })
-            }
-            other => Err(bad(&format!(
-                "backend `{other}` is unknown: use local or postgres"
-            ))),
-        }
-    }
+    let sources = crate::config::read_sources(&validation.files);
+    super::pipeline::print_diagnostics(&validation.diagnostics, &sources, PlanFormat::Human, true)?;
+    Err(CommandError::new(format!(
+        "the configuration {} is invalid, so its state cannot be found: fix it (see `wacfg validate`)",
+        config.display()
+    )))
 }
