@@ -171,10 +171,21 @@ fn corrupt(origin: &Origin, reason: String) -> StateError {
 
 /// Verify the checksum, upgrade older formats and type-check a state document.
 pub fn decode(bytes: &[u8], origin: &Origin) -> Result<StateDocument, StateError> {
-    match fast_check(bytes) {
+    // Hashing the bytes and parsing them are independent: on a large state each takes tens of
+    // milliseconds, so the hash runs on another thread while this one parses. Nothing parsed
+    // is returned unless the hash matched.
+    let (check, parsed) = std::thread::scope(|scope| {
+        let hash = scope.spawn(|| fast_check(bytes));
+        let parsed = serde_json::from_slice::<StateDocument>(bytes);
+        let check = hash
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (check, parsed)
+    });
+    match check {
         Some(Err(reason)) => return Err(corrupt(origin, reason)),
         Some(Ok(())) => {
-            if let Ok(doc) = serde_json::from_slice::<StateDocument>(bytes)
+            if let Ok(doc) = parsed
                 && doc.format_version == FORMAT_VERSION
             {
                 check_keys(&doc).map_err(|reason| invalid(origin, reason))?;
