@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use tokio::sync::Mutex;
 
+use super::commit::Committer;
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::model::{
     Address, ChannelStatus, CheckStatus, Desired, DesiredChannel, DesiredCredentials, FailedUpdate,
@@ -57,12 +57,6 @@ pub enum Progress<'a> {
     Finished(&'a ChangeResult),
 }
 
-struct Shared<W> {
-    resources: BTreeMap<Address, RecordedResource>,
-    writer: W,
-    last: Option<PriorState>,
-}
-
 /// Carry out every actionable change of `plan`, phase by phase.
 pub async fn apply<W: StateWriter, R: LiveReads>(
     plan: &Plan,
@@ -71,11 +65,7 @@ pub async fn apply<W: StateWriter, R: LiveReads>(
     live: &R,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> ApplyReport {
-    let shared = Mutex::new(Shared {
-        resources: input.recorded.clone(),
-        writer,
-        last: None,
-    });
+    let shared = Committer::new(input.recorded.clone(), writer);
     let mut report = ApplyReport::default();
     let mut failed: Vec<Address> = Vec::new();
     let changes: Vec<&ResourceChange> = plan.actionable().collect();
@@ -120,7 +110,7 @@ pub async fn apply<W: StateWriter, R: LiveReads>(
             .unwrap_or(usize::MAX)
     });
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
-    report.state = shared.into_inner().last;
+    report.state = shared.into_last();
     report
 }
 
@@ -157,26 +147,10 @@ fn error(change: &ResourceChange, message: String) -> ChangeResult {
     result(change, ChangeOutcome::Error { message })
 }
 
-/// Record `update` in the shared resources and write state; the write is what makes the
-/// change real, so a failed write is the change's error.
-async fn commit<W: StateWriter>(
-    shared: &Mutex<Shared<W>>,
-    update: impl FnOnce(&mut BTreeMap<Address, RecordedResource>),
-) -> Result<(), String> {
-    let mut guard = shared.lock().await;
-    let s = &mut *guard;
-    let mut next = s.resources.clone();
-    update(&mut next);
-    let written = s.writer.write(&next).await?;
-    s.resources = next;
-    s.last = Some(written);
-    Ok(())
-}
-
 async fn execute<W: StateWriter, R: LiveReads>(
     change: &ResourceChange,
     input: &ApplyInput<'_>,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
     live: &R,
 ) -> ChangeResult {
     let addr = &change.address;
@@ -194,14 +168,15 @@ async fn execute<W: StateWriter, R: LiveReads>(
 async fn execute_credentials<W: StateWriter>(
     change: &ResourceChange,
     input: &ApplyInput<'_>,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
 ) -> ChangeResult {
     let name = &change.address.name;
     if change.action == Action::Delete {
-        return match commit(shared, |r| {
-            r.remove(&change.address);
-        })
-        .await
+        return match shared
+            .commit(|r| {
+                r.remove(&change.address);
+            })
+            .await
         {
             Ok(()) => result(change, ChangeOutcome::Applied),
             Err(e) => error(change, e),
@@ -217,10 +192,11 @@ async fn execute_credentials<W: StateWriter>(
         );
     };
     match verify_credentials(d, fp, input.observed) {
-        Ok(rec) => match commit(shared, |r| {
-            r.insert(change.address.clone(), RecordedResource::Credentials(rec));
-        })
-        .await
+        Ok(rec) => match shared
+            .commit(|r| {
+                r.insert(change.address.clone(), RecordedResource::Credentials(rec));
+            })
+            .await
         {
             Ok(()) => result(change, ChangeOutcome::Applied),
             Err(e) => error(change, e),
@@ -239,24 +215,25 @@ async fn execute_credentials<W: StateWriter>(
 /// sender is never used.
 async fn execute_removal<W: StateWriter>(
     change: &ResourceChange,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
     asked: Option<&DesiredChannel>,
 ) -> ChangeResult {
     let addr = change.address.clone();
     let deactivate = change.action == Action::Deactivate;
-    let outcome = commit(shared, |r| {
-        if !deactivate {
-            r.remove(&addr);
-        } else if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
-            c.status = ChannelStatus::Deactivated;
-            if let Some(d) = asked {
-                c.spec = desired_spec(d);
-                c.prevent_destroy = d.prevent_destroy;
-                c.failed_update = None;
+    let outcome = shared
+        .commit(|r| {
+            if !deactivate {
+                r.remove(&addr);
+            } else if let Some(RecordedResource::ChannelConfiguration(c)) = r.get_mut(&addr) {
+                c.status = ChannelStatus::Deactivated;
+                if let Some(d) = asked {
+                    c.spec = desired_spec(d);
+                    c.prevent_destroy = d.prevent_destroy;
+                    c.failed_update = None;
+                }
             }
-        }
-    })
-    .await;
+        })
+        .await;
     match outcome {
         Ok(()) => ChangeResult {
             status: deactivate.then(|| "deactivated".to_string()),
@@ -266,9 +243,12 @@ async fn execute_removal<W: StateWriter>(
     }
 }
 
-fn current_channel<W>(shared: &Shared<W>, addr: &Address) -> Option<RecordedChannel> {
-    match shared.resources.get(addr) {
-        Some(RecordedResource::ChannelConfiguration(c)) => Some(c.clone()),
+async fn current_channel<W: StateWriter>(
+    shared: &Committer<W>,
+    addr: &Address,
+) -> Option<RecordedChannel> {
+    match shared.get(addr).await {
+        Some(RecordedResource::ChannelConfiguration(c)) => Some(c),
         _ => None,
     }
 }
@@ -277,11 +257,11 @@ async fn execute_channel<W: StateWriter, R: LiveReads>(
     change: &ResourceChange,
     d: &DesiredChannel,
     input: &ApplyInput<'_>,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
     live: &R,
 ) -> ChangeResult {
     let addr = &change.address;
-    let recorded = current_channel(&*shared.lock().await, addr);
+    let recorded = current_channel(shared, addr).await;
     let decision = match decide(Some(d), recorded.as_ref()) {
         Ok(x) => x,
         Err(refusal) => return error(change, refusal.message),
@@ -301,10 +281,11 @@ async fn execute_channel<W: StateWriter, R: LiveReads>(
             next.version = 1;
         }
         let rec = next.clone();
-        return match commit(shared, |r| {
-            r.insert(addr.clone(), RecordedResource::ChannelConfiguration(rec));
-        })
-        .await
+        return match shared
+            .commit(|r| {
+                r.insert(addr.clone(), RecordedResource::ChannelConfiguration(rec));
+            })
+            .await
         {
             Ok(()) => ChangeResult {
                 status: Some(status.as_str().into()),
@@ -337,7 +318,7 @@ async fn submit<W: StateWriter, R: LiveReads>(
     d: &DesiredChannel,
     recorded: Option<RecordedChannel>,
     input: &ApplyInput<'_>,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
     live: &R,
 ) -> ChangeResult {
     let addr = &change.address;
@@ -355,13 +336,14 @@ async fn submit<W: StateWriter, R: LiveReads>(
         processing.status = ChannelStatus::Processing;
         processing.spec = spec.clone();
         processing.version = version;
-        if let Err(e) = commit(shared, |r| {
-            r.insert(
-                addr.clone(),
-                RecordedResource::ChannelConfiguration(processing),
-            );
-        })
-        .await
+        if let Err(e) = shared
+            .commit(|r| {
+                r.insert(
+                    addr.clone(),
+                    RecordedResource::ChannelConfiguration(processing),
+                );
+            })
+            .await
         {
             return error(change, e);
         }
@@ -395,10 +377,11 @@ async fn submit<W: StateWriter, R: LiveReads>(
         next.failure_reasons = reasons.clone();
     }
     let status = next.status;
-    match commit(shared, |r| {
-        r.insert(addr.clone(), RecordedResource::ChannelConfiguration(next));
-    })
-    .await
+    match shared
+        .commit(|r| {
+            r.insert(addr.clone(), RecordedResource::ChannelConfiguration(next));
+        })
+        .await
     {
         Ok(()) => ChangeResult {
             address: addr.clone(),
@@ -420,19 +403,14 @@ async fn submit<W: StateWriter, R: LiveReads>(
 async fn run_checks<W: StateWriter, R: LiveReads>(
     d: &DesiredChannel,
     input: &ApplyInput<'_>,
-    shared: &Mutex<Shared<W>>,
+    shared: &Committer<W>,
     live: &R,
 ) -> (Vec<crate::model::CheckResult>, Option<String>) {
     let spec = desired_spec(d);
     let creds_name = d.credentials.clone().unwrap_or_default();
     let desired_creds = input.desired.credentials.get(&creds_name);
-    let recorded_creds = match shared
-        .lock()
-        .await
-        .resources
-        .get(&Address::credentials(&creds_name))
-    {
-        Some(RecordedResource::Credentials(c)) => Some(c.clone()),
+    let recorded_creds = match shared.get(&Address::credentials(&creds_name)).await {
+        Some(RecordedResource::Credentials(c)) => Some(c),
         _ => None,
     };
     let mut waba = desired_creds

@@ -1,5 +1,6 @@
 //! Carrying a plan out: each change in dependency order, state written after each one.
 
+mod commit;
 pub mod engine;
 pub mod report;
 

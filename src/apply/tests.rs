@@ -13,6 +13,8 @@ use crate::plan::{Action, PlanInput, PriorState, plan};
 struct MemoryWriter {
     writes: Arc<std::sync::Mutex<Vec<BTreeMap<Address, RecordedResource>>>>,
     fail: bool,
+    /// Time each write takes, so concurrent changes pile up behind it.
+    delay: Option<std::time::Duration>,
 }
 
 impl StateWriter for MemoryWriter {
@@ -22,6 +24,9 @@ impl StateWriter for MemoryWriter {
     ) -> Result<PriorState, String> {
         if self.fail {
             return Err("disk full".into());
+        }
+        if let Some(d) = self.delay {
+            tokio::time::sleep(d).await;
         }
         let mut w = self.writes.lock().unwrap();
         w.push(resources.clone());
@@ -69,6 +74,7 @@ fn run(
         interrupted: Arc::new(AtomicBool::new(interrupted)),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     rt.block_on(apply(&p, input, writer, &FixtureReads(o.clone()), &|_| {}))
@@ -273,4 +279,36 @@ fn deactivation_asked_by_status_records_the_edits_shown_with_it() {
     assert_eq!(m.status, ChannelStatus::Deactivated);
     // Without the edit recorded, the next plan would refuse to edit a deactivated one.
     assert_eq!(m.spec.description.as_deref(), Some("Retired"));
+}
+
+#[test]
+fn concurrent_changes_share_writes_and_every_one_is_durable() {
+    let channels: Vec<_> = (0..20)
+        .map(|i| channel(&format!("C{i:02}"), DesiredStatus::Active))
+        .collect();
+    let writer = MemoryWriter {
+        delay: Some(std::time::Duration::from_millis(5)),
+        ..Default::default()
+    };
+    let writes = writer.writes.clone();
+    let report = run(
+        &desired(channels),
+        &observed(),
+        BTreeMap::new(),
+        writer,
+        false,
+    );
+    assert!(!report.failed(), "{report:?}");
+    let writes = writes.lock().unwrap();
+    let last = writes.last().cloned().unwrap();
+    for i in 0..20 {
+        assert_eq!(
+            channel_in(&last, &format!("C{i:02}")).status,
+            ChannelStatus::Active
+        );
+    }
+    // One credentials write, then 20 configurations × (processing + result) = 41 changes;
+    // with 4 in flight they share writes.
+    assert!(writes.len() < 41, "{} writes for 41 changes", writes.len());
+    assert_eq!(report.state.as_ref().unwrap().serial, writes.len() as u64);
 }
