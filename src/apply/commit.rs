@@ -54,6 +54,15 @@ impl<W: StateWriter> Committer<W> {
         self.memory.lock().await.resources.get(addr).cloned()
     }
 
+    /// Apply `update` in memory only: it reaches disk with the next write. For transient
+    /// records (Processing) whose loss in a crash changes nothing: the next plan submits
+    /// the configuration again either way.
+    pub async fn note(&self, update: impl FnOnce(&mut BTreeMap<Address, RecordedResource>)) {
+        let mut memory = self.memory.lock().await;
+        update(&mut memory.resources);
+        memory.generation += 1;
+    }
+
     /// Apply `update` and return once it is durable.
     pub async fn commit(
         &self,

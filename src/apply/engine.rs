@@ -336,17 +336,16 @@ async fn submit<W: StateWriter, R: LiveReads>(
         processing.status = ChannelStatus::Processing;
         processing.spec = spec.clone();
         processing.version = version;
-        if let Err(e) = shared
-            .commit(|r| {
+        // Processing while the checks run: kept in memory, written with whatever write comes
+        // next. Losing it in a crash changes nothing: the next plan submits again.
+        shared
+            .note(|r| {
                 r.insert(
                     addr.clone(),
                     RecordedResource::ChannelConfiguration(processing),
                 );
             })
-            .await
-        {
-            return error(change, e);
-        }
+            .await;
     }
     let (checks, phone_number_id) = run_checks(d, input, shared, live).await;
     let reasons = failure_reasons(&checks);

@@ -114,7 +114,14 @@ impl Store {
         expected_serial: Option<u64>,
     ) -> Result<StateDocument, StateError> {
         match self {
-            Store::Local(s) => s.write(doc, expected_serial),
+            Store::Local(s) => {
+                // File writes end in fsyncs: run them off the async workers, so an apply's
+                // other changes progress (and share the next write) meanwhile.
+                let (store, doc) = (s.clone(), doc.clone());
+                tokio::task::spawn_blocking(move || store.write(&doc, expected_serial))
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            }
             Store::Postgres(s) => s.write(doc, expected_serial).await,
         }
     }

@@ -197,9 +197,19 @@ impl Env {
         // Times and trace ids in Graph errors change with every run.
         let time = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z").unwrap();
         let trace = regex::Regex::new(r"fbtrace_id \w+").unwrap();
+        // Apply writes state with group commit: how many changes share a write depends on
+        // timing, so the serial it ends at does too.
+        let serial = regex::Regex::new(r"serial \d+( to )?\d*").unwrap();
         let text = digest.replace_all(&text, "sha256:[DIGEST]");
         let text = uuid.replace_all(&text, "[LINEAGE]");
         let text = time.replace_all(&text, "[TIME]");
+        let text = serial.replace_all(&text, |c: &regex::Captures| {
+            if c.get(1).is_some() {
+                "serial [N] to [N]".to_string()
+            } else {
+                "serial [N]".to_string()
+            }
+        });
         trace.replace_all(&text, "fbtrace_id [TRACE]").into_owned()
     }
 }
