@@ -121,8 +121,6 @@ pub struct PlanArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
     /// Save the plan (JSON, no secrets) for `wacfg apply FILE`.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,

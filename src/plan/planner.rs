@@ -225,15 +225,7 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         (Action::Create | Action::Update | Action::Replace, Some(v)) => credentials_checks(v),
         _ => Vec::new(),
     };
-    let unknown_after = after
-        .as_ref()
-        .map(|a| {
-            a.iter()
-                .filter(|(_, v)| **v == json!(KNOWN_AFTER_APPLY))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let unknown_after = known_after_apply(after.as_ref());
     Some(ResourceChange {
         address: addr.clone(),
         action,
@@ -244,6 +236,16 @@ fn credentials_change(ctx: &Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         unknown_after,
         checks,
         depends_on: Vec::new(),
+    })
+}
+
+/// The attributes only apply can tell.
+fn known_after_apply(after: Option<&Attributes>) -> Vec<String> {
+    after.map_or_else(Vec::new, |a| {
+        a.iter()
+            .filter(|(_, v)| **v == json!(KNOWN_AFTER_APPLY))
+            .map(|(k, _)| k.clone())
+            .collect()
     })
 }
 
@@ -329,15 +331,7 @@ fn channel_change(ctx: &mut Ctx<'_>, addr: &Address) -> Option<ResourceChange> {
         .and_then(|d| d.credentials.clone())
         .map(|c| vec![Address::credentials(c)])
         .unwrap_or_default();
-    let unknown_after = after
-        .as_ref()
-        .map(|a| {
-            a.iter()
-                .filter(|(_, v)| **v == json!(KNOWN_AFTER_APPLY))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let unknown_after = known_after_apply(after.as_ref());
     Some(ResourceChange {
         address: addr.clone(),
         action: decision.action,
