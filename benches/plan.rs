@@ -107,6 +107,7 @@ fn run_child(config: &Path, url: &str) -> (f64, u64, usize) {
 /// The measured work: exactly what `wacfg plan` does before rendering.
 fn child(config: &Path) {
     let start = Instant::now();
+    let prefetch = pipeline::prefetch_state(config);
     let validation = wacfg::validate::validate_path(config);
     let desired = validation.desired.expect("valid config");
     let prepared = pipeline::resolve_tokens(desired, Vec::new()).expect("tokens");
@@ -114,7 +115,9 @@ fn child(config: &Path) {
     let t_validate = start.elapsed();
     let plan = rt.block_on(async {
         let store = pipeline::open(&prepared.desired).await.unwrap();
-        let doc = store.read().await.unwrap();
+        let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch))
+            .await
+            .unwrap();
         let (prior, recorded) = pipeline::recorded_of(doc);
         let t_state = start.elapsed();
         let client = pipeline::client(&prepared.desired, 8).unwrap();

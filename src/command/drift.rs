@@ -9,6 +9,7 @@ use crate::cli::DriftArgs;
 use crate::render::drift::render_drift;
 
 pub fn run(args: DriftArgs, no_color: bool) -> CommandResult {
+    let prefetch = pipeline::prefetch_state(&args.config.config);
     let Some((desired, warnings)) =
         pipeline::load_valid(&args.config.config, args.format, no_color)?
     else {
@@ -17,7 +18,7 @@ pub fn run(args: DriftArgs, no_color: bool) -> CommandResult {
     let prepared = pipeline::resolve_tokens(desired, warnings)?;
     let drift = pipeline::runtime()?.block_on(async {
         let store = pipeline::open(&prepared.desired).await?;
-        let doc = store.read().await?;
+        let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
         let (_, recorded) = pipeline::recorded_of(doc);
         let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
         let observed = pipeline::observe(&client, &prepared, &recorded).await;

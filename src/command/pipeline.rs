@@ -4,17 +4,18 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{CommandError, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
 use crate::diag::Diagnostic;
-use crate::model::{Address, Desired, Observed, RecordedResource, TokenFingerprint};
+use crate::model::{Address, Desired, Observed, RecordedResource, StateSettings, TokenFingerprint};
 use crate::plan::{Plan, PlanInput, PriorState, plan};
 use crate::remote::{Client, ClientConfig, Token, TokenReads};
 use crate::render::diagnostics;
-use crate::state::{StateDocument, Store, open_store};
+use crate::state::local::LocalStore;
+use crate::state::{StateDocument, StateError, Store, open_store};
 
 /// A valid configuration with its tokens read.
 pub struct Prepared {
@@ -204,4 +205,46 @@ pub fn parse_targets(targets: &[String]) -> Result<Vec<Address>, CommandError> {
                 .map_err(|e| CommandError::new(e.to_string()))
         })
         .collect()
+}
+
+/// A read of the local state started before the configuration is validated, at the default
+/// place (`wacfg.state.json` beside the configuration), on another thread: for a large state
+/// the read takes about as long as validating a large file, and most configurations keep
+/// their state there. Used only by commands that read the state without locking it.
+pub struct StatePrefetch {
+    path: PathBuf,
+    handle: std::thread::JoinHandle<Result<Option<StateDocument>, StateError>>,
+}
+
+pub fn prefetch_state(config: &Path) -> StatePrefetch {
+    let dir = if config.is_dir() {
+        config.to_path_buf()
+    } else {
+        match config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    };
+    let path = dir.join("wacfg.state.json");
+    let local = LocalStore::new(path.clone());
+    StatePrefetch {
+        path,
+        handle: std::thread::spawn(move || local.read()),
+    }
+}
+
+/// The state document: the prefetched read when the configuration keeps its state exactly
+/// there, otherwise a read from the store now.
+pub async fn read_state(
+    store: &Store,
+    desired: &Desired,
+    prefetch: Option<StatePrefetch>,
+) -> Result<Option<StateDocument>, CommandError> {
+    if let (Some(prefetch), StateSettings::Local { path }) = (prefetch, &desired.state)
+        && *path == prefetch.path
+        && let Ok(read) = prefetch.handle.join()
+    {
+        return Ok(read?);
+    }
+    Ok(store.read().await?)
 }

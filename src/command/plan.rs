@@ -12,13 +12,14 @@ use crate::plan::Plan;
 use crate::render::render_plan;
 
 pub fn run(args: PlanArgs, no_color: bool) -> CommandResult {
+    let prefetch = pipeline::prefetch_state(&args.config.config);
     let Some((desired, warnings)) =
         pipeline::load_valid(&args.config.config, args.format, no_color)?
     else {
         return Ok(Outcome::Failed);
     };
     let prepared = pipeline::resolve_tokens(desired, warnings)?;
-    let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args))?;
+    let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
     print!("{}", render_plan(&plan, args.format, color));
     if plan.refused {
@@ -41,9 +42,13 @@ pub fn run(args: PlanArgs, no_color: bool) -> CommandResult {
     })
 }
 
-async fn read_and_plan(prepared: &Prepared, args: &PlanArgs) -> Result<Plan, CommandError> {
+async fn read_and_plan(
+    prepared: &Prepared,
+    args: &PlanArgs,
+    prefetch: pipeline::StatePrefetch,
+) -> Result<Plan, CommandError> {
     let store = pipeline::open(&prepared.desired).await?;
-    let doc = store.read().await?;
+    let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
     let (prior, recorded) = pipeline::recorded_of(doc);
     let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
