@@ -84,14 +84,6 @@ pub fn verify_credentials(
     fingerprint: &TokenFingerprint,
     observed: &Observed,
 ) -> Result<RecordedCredentials, (VerifyStep, String)> {
-    verify_inner(creds, fingerprint, observed)
-}
-
-fn verify_inner(
-    creds: &DesiredCredentials,
-    fingerprint: &TokenFingerprint,
-    observed: &Observed,
-) -> Result<RecordedCredentials, (VerifyStep, String)> {
     use VerifyStep::*;
     let token = match observed.tokens.get(fingerprint) {
         Some(Ok(t)) => t,
