@@ -56,11 +56,6 @@ fn phases(path: &std::path::Path) {
     let (tree, _) = wacfg::config::parse_bytes(path, &bytes);
     let parsed = start.elapsed();
     let c1 = cpu_ms();
-    let start = Instant::now();
-    let json = tree.as_ref().map(wacfg::config::Node::to_json);
-    let converted = start.elapsed();
-    let c2 = cpu_ms();
-    drop(json);
     let loaded = wacfg::config::Loaded {
         base_dir: ".".into(),
         files: vec![wacfg::config::SourceFile {
@@ -73,19 +68,17 @@ fn phases(path: &std::path::Path) {
     let start = Instant::now();
     let validation = wacfg::validate::validate_loaded(loaded);
     let checked = start.elapsed();
-    let c3 = cpu_ms();
+    let c2 = cpu_ms();
     assert!(validation.desired.is_some());
     println!(
-        "  phases: parse {:.1} ms, tree->json {:.1} ms, schema+rules+model {:.1} ms",
+        "  phases: parse {:.1} ms, schema+rules+model {:.1} ms",
         parsed.as_secs_f64() * 1000.0,
-        converted.as_secs_f64() * 1000.0,
         checked.as_secs_f64() * 1000.0
     );
     println!(
-        "  phases (CPU): parse {:.0} ms, tree->json {:.0} ms, schema+rules+model {:.0} ms",
+        "  phases (CPU): parse {:.0} ms, schema+rules+model {:.0} ms",
         c1 - c0,
-        c2 - c1,
-        c3 - c2
+        c2 - c1
     );
 }
 
@@ -147,4 +140,68 @@ fn main() {
         "  peak RSS (VmHWM): {:.1} MB",
         peak_rss_kb() as f64 / 1024.0
     );
+    whole_command(&path);
+}
+
+/// The same file through the release binary, as a user runs it: process start, clap, load,
+/// validate and the one-line summary. Peak RSS is the largest of the children's (`ru_maxrss`).
+fn whole_command(path: &std::path::Path) {
+    let bin = env!("CARGO_BIN_EXE_wacfg");
+    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let out = std::process::Command::new(bin)
+            .arg("validate")
+            .arg("-c")
+            .arg(path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run wacfg validate");
+        times.push(start.elapsed());
+        assert!(out.status.success(), "wacfg validate failed: {out:?}");
+        let summary = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            summary.contains("10000 channel configurations: valid")
+                || summary.contains("10,000 channel configurations: valid"),
+            "unexpected summary: {summary}"
+        );
+    }
+    times.sort();
+    println!(
+        "  `wacfg validate` command: median of {RUNS}: {:.1} ms   min: {:.1} ms   max: {:.1} ms",
+        times[RUNS / 2].as_secs_f64() * 1000.0,
+        times[0].as_secs_f64() * 1000.0,
+        times[RUNS - 1].as_secs_f64() * 1000.0
+    );
+    match command_peak_rss_kb(bin, path) {
+        Some(kb) => println!(
+            "  `wacfg validate` command peak RSS (GNU time %M): {:.1} MB",
+            kb as f64 / 1024.0
+        ),
+        None => println!("  `wacfg validate` command peak RSS: not measured (no /usr/bin/time)"),
+    }
+}
+
+/// Peak resident set of one `wacfg validate` run, in kB, read by GNU time (`%M`); `None` when
+/// GNU time is not installed (the in-process figure above still stands).
+fn command_peak_rss_kb(bin: &str, path: &std::path::Path) -> Option<u64> {
+    let report = tempfile::NamedTempFile::new().ok()?;
+    let status = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(report.path())
+        .arg(bin)
+        .arg("validate")
+        .arg("-c")
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    std::fs::read_to_string(report.path())
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }

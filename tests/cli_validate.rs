@@ -195,3 +195,59 @@ fn schema_prints_each_kind() {
         );
     }
 }
+
+/// A file large enough to be parsed in pieces on several cores: diagnostics deep in the
+/// second half still point at the right line and column, and a credentials block after the
+/// long sequence is still seen.
+#[test]
+fn large_file_parsed_in_pieces_reports_exact_places() {
+    let mut text = String::from("version: 1\nchannel_configurations:\n");
+    let mut bad_name_line = 0;
+    let mut unknown_key_line = 0;
+    for i in 0..2_000 {
+        let lines_before = text.lines().count();
+        let name = if i == 1_500 {
+            bad_name_line = lines_before + 1;
+            "_starts_with_an_underscore".to_string()
+        } else {
+            format!("Channel_{i:05}")
+        };
+        text.push_str(&format!(
+            "  - name: {name}\n    channel: whatsapp\n    marketing_actions: [emailTargeting]\n    credentials: creds\n    sender_number: \"15550100001\"\n    status: active\n"
+        ));
+        if i == 1_800 {
+            unknown_key_line = text.lines().count() + 1;
+            text.push_str("    stauts: active\n");
+        }
+    }
+    text.push_str(
+        "credentials:\n  - name: creds\n    token: env:WACFG_TEST_TOKEN\n    business_id: \"1000\"\n    whatsapp_business_account: \"2000\"\n    phone_number: \"15550100001\"\n",
+    );
+    assert!(text.len() > wacfg::config::MIN_SPLIT_BYTES);
+    assert_eq!(wacfg::config::split_pieces(&text, 2), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wacfg.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let out = wacfg()
+        .args(["validate", "--format", "json", "-c"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diags: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let place = |code: &str| {
+        diags
+            .iter()
+            .find(|d| d["code"] == code)
+            .map(|d| {
+                (
+                    d["line"].as_u64().unwrap() as usize,
+                    d["column"].as_u64().unwrap(),
+                )
+            })
+            .unwrap_or_else(|| panic!("no {code} in {diags:#?}"))
+    };
+    assert_eq!(place("wacfg::name::invalid_start"), (bad_name_line, 11));
+    assert_eq!(place("wacfg::schema::unknown_key"), (unknown_key_line, 5));
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+}

@@ -199,3 +199,213 @@ proptest! {
         assert_same_tree(&chars.into_iter().collect::<String>())?;
     }
 }
+
+/// The parallel path (a large file cut into pieces parsed at once) builds exactly the tree
+/// serde-saphyr builds, or steps aside; for every number of pieces.
+fn assert_split_agrees(text: &str) -> Result<(), TestCaseError> {
+    for parts in 2..=4 {
+        if let Some(split) = wacfg::config::parse_split(text, parts, 0) {
+            let strict = wacfg::config::parse_strict(text);
+            prop_assert!(
+                strict.is_ok(),
+                "the split path accepted what the strict parser refuses ({parts} parts):\n{text}"
+            );
+            prop_assert_eq!(split, strict.unwrap(), "{} parts:\n{}", parts, text);
+        }
+    }
+    Ok(())
+}
+
+/// Moves the credentials after the channel configurations, so the split path also has to
+/// join entries that come after the long sequence.
+fn credentials_last(text: &str) -> String {
+    let (head, rest) = text.split_at(text.find("credentials:\n").unwrap());
+    let (creds, channels) = rest.split_at(rest.find("channel_configurations:").unwrap());
+    format!("{head}{channels}{creds}")
+}
+
+/// Text that attacks the cut points: new item lines, quotes and block indicators.
+const CUT_ATTACKS: &[&str] = &[
+    "\n  - ",
+    "\n  -",
+    "\n- ",
+    "\"",
+    "'",
+    "|\n",
+    ">\n",
+    "\n  ",
+    "\n    ",
+    "[",
+    "]",
+    "\n#",
+    "\n",
+    "\nx: 1\n",
+    "\n  - name: dup\n",
+    " # c",
+    "\r\n",
+    "\n---\n",
+    "&a ",
+    "*a",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn split_path_agrees_on_generated_and_edited_files(
+        text in config(),
+        last in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..4),
+    ) {
+        let text = if last { credentials_last(&text) } else { text };
+        assert_split_agrees(&text)?;
+        let mut edited = text.clone();
+        for (at, piece) in edits {
+            let boundaries: Vec<usize> = (0..=edited.len()).filter(|i| edited.is_char_boundary(*i)).collect();
+            let i = boundaries[at.index(boundaries.len())];
+            edited.insert_str(i, CUT_ATTACKS[piece.index(CUT_ATTACKS.len())]);
+        }
+        assert_split_agrees(&edited)?;
+    }
+}
+
+#[test]
+fn split_path_cuts_generated_files_and_keeps_every_span() {
+    let creds = vec![("a".to_string(), "15550100001".to_string())];
+    let channels: Vec<Channel> = (0..40)
+        .map(|i| Channel {
+            name: format!("n{i}"),
+            status: "active",
+            actions: vec!["analytics"],
+            cred: 0,
+            phone: "15550100001".into(),
+            prevent: i % 2 == 0,
+        })
+        .collect();
+    for text in [
+        render(&creds, &channels),
+        credentials_last(&render(&creds, &channels)),
+    ] {
+        for parts in 2..=4 {
+            assert_eq!(wacfg::config::split_pieces(&text, parts), parts, "{text}");
+            let split = wacfg::config::parse_split(&text, parts, 0).expect("the split path");
+            assert_eq!(split, wacfg::config::parse_strict(&text).unwrap());
+        }
+    }
+    // Shapes the split path must leave to the ordinary path.
+    for text in [
+        "a: 1\n---\nb:\n  - 1\n  - 2\n",
+        "%YAML 1.2\n---\nb:\n  - 1\n  - 2\n",
+        "b:\n  - 1\n - 2\n  - 3\n",
+        "b:\n\t- 1\n  - 2\n",
+        "b: x\n",
+    ] {
+        assert_eq!(wacfg::config::split_pieces(text, 2), 1, "{text}");
+    }
+    // A multi-line quoted scalar and a plain scalar across what looks like an item start.
+    for text in [
+        "b:\n  - \"one\n  - two\"\n  - three\n  - four\n",
+        "b:\n  - 'one\n  - two'\n  - three\n  - four\n",
+        "b:\n  - x: one\n    y: two\n  - [a,\n  - b]\n  - c\n",
+        "b:\n  - one\n    two\n  - three\n  - four\nc: |\n  - five\n",
+        "c: |\n  text\nb:\n  - 1\n  - 2\n  - 3\n",
+        "b:\n- 1\n- 2\n- 3\nc: 4\n",
+        "b:\n  - 1\n  - 2\n  - 3\nb: 4\n",
+        "a: 0\nb:\n  - 1\n  - 2\n  - 3\na: 4\n",
+    ] {
+        assert_split_agrees(text).unwrap();
+    }
+}
+
+/// Values that exercise every JSON type and the schema's enums, patterns and bounds.
+const ODD_VALUES: &[&str] = &[
+    "1",
+    "-3",
+    "0",
+    "1.5",
+    "1.0",
+    "1e3",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "true",
+    "false",
+    "null",
+    "~",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "[a, a]",
+    "{a: 1}",
+    "x",
+    "\"\"",
+    "whatsapp",
+    "sms",
+    "draft",
+    "active",
+    "deactivated",
+    "local",
+    "postgres",
+    "env:X",
+    "file:x",
+    "\"123456789\"",
+    "2",
+    "[emailTargeting]",
+];
+
+/// The schema gives the same yes/no on the tree as on its `serde_json` copy.
+fn assert_schema_views_agree(text: &str) -> Result<(), TestCaseError> {
+    if let (Some(tree), _) = parse_bytes(Path::new("t.yaml"), text.as_bytes()) {
+        let (on_tree, on_copy) = wacfg::validate::is_valid_both_ways(&tree);
+        prop_assert_eq!(on_tree, on_copy, "{}", text);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    // One change at a time mostly, so the change is the file's only problem and the yes/no
+    // answer turns on it.
+    #[test]
+    fn schema_views_agree_on_generated_and_altered_files(
+        text in config(),
+        changes in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0u8..3), 1..3),
+    ) {
+        assert_schema_views_agree(&text)?;
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (line, value, how) in changes {
+            let i = line.index(lines.len());
+            let odd = ODD_VALUES[value.index(ODD_VALUES.len())];
+            let indent = lines[i].len() - lines[i].trim_start_matches([' ', '-']).len();
+            match how {
+                // A new value for an existing key.
+                0 => if let Some((key, _)) = lines[i].split_once(": ") {
+                    lines[i] = format!("{key}: {odd}");
+                },
+                // An extra key, known or not.
+                1 => lines.insert(i + 1, format!("{}{}: {odd}", " ".repeat(indent), ["status", "extra", "prevent_destroy", "description"][value.index(4)])),
+                // A key dropped.
+                _ => { lines.remove(i); }
+            }
+        }
+        assert_schema_views_agree(&(lines.join("\n") + "\n"))?;
+    }
+}
+
+#[test]
+fn schema_views_agree_on_examples_and_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["examples", "examples/folder", "tests/fixtures/invalid"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                assert_schema_views_agree(&text).unwrap();
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30);
+}

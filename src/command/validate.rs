@@ -16,7 +16,12 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
     match args.format {
         DiagFormat::Human => {
             let color = use_color(no_color, std::io::stderr().is_terminal());
-            let sources = read_sources(&validation.files);
+            // Snippets need the text again only when there is something to show.
+            let sources = if validation.diagnostics.is_empty() {
+                Default::default()
+            } else {
+                read_sources(&validation.files)
+            };
             let mut err = std::io::stderr().lock();
             write!(err, "{}", human(&validation.diagnostics, &sources, color))?;
             match &validation.desired {

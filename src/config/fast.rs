@@ -18,17 +18,33 @@ enum Frame {
     Map(Vec<(Key, Node)>, Span, Option<Key>),
 }
 
+/// Where a piece of a file starts, so spans of a piece parsed on its own point into the file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    /// Byte offset of the piece in the file.
+    pub offset: usize,
+    /// Lines of the file before the piece.
+    pub lines: usize,
+    /// How deeply the piece's root is nested in the file (for the nesting budget).
+    pub depth: usize,
+}
+
 /// The tree, or `None` when the strict parser must decide.
 pub fn parse(text: &str) -> Option<Node> {
+    parse_piece(text, Origin::default())
+}
+
+/// The tree of a piece of a file that starts at a line boundary (see `split.rs`).
+pub fn parse_piece(text: &str, origin: Origin) -> Option<Node> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
     for item in Parser::new_from_str(text) {
         let (event, span) = item.ok()?;
-        if stack.len() >= MAX_DEPTH {
+        if stack.len() + origin.depth >= MAX_DEPTH {
             return None; // serde-saphyr's budget refuses deep nesting; let it say so
         }
-        let span = convert(&span);
+        let span = convert(&span, origin)?;
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Comment(..) => {
                 continue;
@@ -111,15 +127,15 @@ pub fn parse(text: &str) -> Option<Node> {
     root
 }
 
-fn convert(span: &serde_saphyr::granit_parser::Span) -> Span {
-    let start = span.start.byte_offset().unwrap_or(span.start.index());
-    let end = span.end.byte_offset().unwrap_or(span.end.index());
-    Span {
-        line: span.start.line(),
+fn convert(span: &serde_saphyr::granit_parser::Span, origin: Origin) -> Option<Span> {
+    let start = span.start.byte_offset()?;
+    let end = span.end.byte_offset()?;
+    Some(Span {
+        line: span.start.line() + origin.lines,
         column: span.start.col() + 1,
-        offset: start,
+        offset: start + origin.offset,
         len: end.saturating_sub(start),
-    }
+    })
 }
 
 /// The YAML 1.2 core type of a scalar, for the unambiguous cases only.

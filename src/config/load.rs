@@ -158,7 +158,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnosti
     if text.trim().is_empty() || only_comments(text) {
         return (None, None);
     }
-    if let Some(node) = super::fast::parse(text) {
+    if let Some(node) = super::split::parse(text) {
         return (Some(node), None);
     }
     match serde_saphyr::from_str_with_options::<Node>(text, options()) {

@@ -7,6 +7,7 @@ mod fields;
 mod names;
 mod refs;
 mod schema;
+mod schema_tree;
 mod suggest;
 mod util;
 
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub use build::digest;
 pub use fields::{check_phone, check_secret};
 pub use names::check_name;
-pub use schema::{SCHEMA_TEXT, allowed_keys};
+pub use schema::{SCHEMA_TEXT, allowed_keys, is_valid_both_ways};
 
 use crate::config::{self, Loaded, SourceFile};
 use crate::diag::{Diagnostic, Related};

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 
+use super::schema_tree::Tree;
 use super::suggest::did_you_mean;
 use super::util::{at_node, field_label};
 use crate::config::Node;
@@ -21,6 +22,26 @@ static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
         serde_json::from_str(SCHEMA_TEXT).expect("schemas/wacfg.schema.json is valid JSON");
     jsonschema::draft202012::new(&schema).expect("schemas/wacfg.schema.json compiles")
 });
+
+/// The same schema over the tree itself, for the yes/no question asked of every file.
+static TREE_VALIDATOR: LazyLock<Validator<Tree>> = LazyLock::new(|| {
+    let schema: serde_json::Value =
+        serde_json::from_str(SCHEMA_TEXT).expect("schemas/wacfg.schema.json is valid JSON");
+    jsonschema::options_for::<Tree>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .expect("schemas/wacfg.schema.json compiles")
+});
+
+/// Whether `tree` is valid against the schema, asked of the tree and of its `serde_json`
+/// copy (the two must always agree; the property tests check it).
+#[doc(hidden)]
+pub fn is_valid_both_ways(tree: &Node) -> (bool, bool) {
+    (
+        TREE_VALIDATOR.is_valid(tree),
+        VALIDATOR.is_valid(&tree.to_json()),
+    )
+}
 
 /// Keys whose value format is checked by code rules with better messages (names, phone
 /// numbers, secret references, references, draft/active, state backend).
@@ -36,11 +57,12 @@ const DRAFT_OPTIONAL: &[&str] = &["marketing_actions", "credentials", "sender_nu
 
 /// Every schema problem of one file.
 pub fn check(file: &Path, tree: &Node) -> Vec<Diagnostic> {
-    let json = tree.to_json();
-    // The common case is a valid file: the boolean check stops early and collects nothing.
-    if VALIDATOR.is_valid(&json) {
+    // The common case is a valid file: the boolean check runs on the tree as it is, stops
+    // early and collects nothing. Only a file with problems is copied for error collection.
+    if TREE_VALIDATOR.is_valid(tree) {
         return Vec::new();
     }
+    let json = tree.to_json();
     VALIDATOR
         .iter_errors(&json)
         .filter_map(|err| map_error(file, tree, &err))
