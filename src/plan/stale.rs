@@ -46,16 +46,20 @@ pub fn stale_causes(plan: &Plan, now: &Current<'_>) -> Vec<String> {
         .iter()
         .map(|(k, v)| (k.clone(), v.0.clone()))
         .collect();
+    // Meta's facts about a token that was replaced are gone with it: the line above already
+    // says why, so those keys are not reported a second time.
+    let mut replaced = Vec::new();
     for (name, fp) in &plan.digests.tokens {
         if now_tokens.get(name) != Some(fp) {
             out.push(format!(
                 "stale plan: the token of credentials `{name}` changed since the plan was made"
             ));
+            replaced.push(format!("token:{}", TokenFingerprint(fp.clone()).short()));
         }
     }
     let observed = observed_digests(now.observed);
     for (key, digest) in &plan.digests.observed {
-        if observed.get(key) != Some(digest) {
+        if observed.get(key) != Some(digest) && !replaced.contains(key) {
             out.push(format!(
                 "stale plan: Meta's facts for {key} changed since the plan was made"
             ));
