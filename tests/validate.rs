@@ -322,3 +322,59 @@ fn schema_accepts_every_valid_example() {
         assert!(validator.is_valid(&json), "{file} fails the schema");
     }
 }
+
+/// A directory large enough to be parsed on several cores loads exactly as its files do one
+/// by one: same order, same trees, same diagnostics (a broken file among them included).
+#[test]
+fn large_directory_parsed_in_parallel_loads_like_file_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut total = 0;
+    for f in 0..24 {
+        let mut text = String::from("channel_configurations:\n");
+        for i in 0..60 {
+            text.push_str(&format!(
+                "  - name: Channel_{f:02}_{i:03}\n    description: a channel that says a little about itself\n    channel: whatsapp\n    marketing_actions: [emailTargeting]\n    credentials: creds\n    sender_number: \"15550100001\"\n    status: active\n"
+            ));
+        }
+        if f == 17 {
+            text.push_str("  - name: [unclosed\n");
+        }
+        total += text.len();
+        std::fs::write(dir.path().join(format!("part_{f:02}.yaml")), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("creds.yaml"),
+        "version: 1\ncredentials:\n  - name: creds\n    token: env:WACFG_TEST_TOKEN\n    business_id: \"1000\"\n    whatsapp_business_account: \"2000\"\n    phone_number: \"15550100001\"\n",
+    )
+    .unwrap();
+    assert!(total > wacfg::config::MIN_SPLIT_BYTES, "{total} bytes");
+    let loaded = wacfg::config::load_path(dir.path());
+    let mut expected_diags = Vec::new();
+    let mut names = Vec::new();
+    for file in &loaded.files {
+        let bytes = std::fs::read(&file.path).unwrap();
+        let (tree, diag) = wacfg::config::parse_bytes(&file.path, &bytes);
+        assert_eq!(file.tree, tree, "{}", file.path.display());
+        assert_eq!(file.bytes, bytes);
+        expected_diags.extend(diag);
+        names.push(
+            file.path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "files load in name order");
+    assert_eq!(names.len(), 25);
+    assert_eq!(loaded.diagnostics, expected_diags);
+    assert_eq!(loaded.diagnostics.len(), 1, "{:#?}", loaded.diagnostics);
+    assert!(
+        loaded.diagnostics[0]
+            .file
+            .as_ref()
+            .is_some_and(|f| f.ends_with("part_17.yaml"))
+    );
+}

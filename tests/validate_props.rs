@@ -181,6 +181,16 @@ fn fast_path_agrees_with_serde_saphyr_on_examples_and_corpus() {
     ] {
         assert_same_tree(&format!("a: {scalar}\nb: [{scalar}]\n")).unwrap();
     }
+    // Merge keys (the first found by `cargo fuzz`): serde-saphyr merges, so the fast path
+    // must step aside.
+    for text in [
+        "&a-namentia&a-namentials: <<: []\n",
+        "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n",
+        "<<: {b: 1}\n",
+    ] {
+        assert_same_tree(text).unwrap();
+        assert_split_agrees(text).unwrap();
+    }
 }
 
 proptest! {

@@ -1,6 +1,6 @@
 //! A fast path for the common case: build the tree straight from the parser's events (the
 //! parser serde-saphyr itself uses), for plain well-formed files. Anything unusual — an alias,
-//! a tag, a duplicate key, a second document, a scalar whose type is not obvious, a parse
+//! a tag, a duplicate key, a merge key (`<<`), a second document, a scalar whose type is not obvious, a parse
 //! error — returns `None`, and the caller parses with serde-saphyr's hardened options, which
 //! decides and reports. So this path never accepts what the strict parser would refuse; a test
 //! checks that both paths build the same tree.
@@ -91,6 +91,9 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Node> {
                     return None;
                 }
                 if let Some(Frame::Map(entries, _, pending @ None)) = stack.last_mut() {
+                    if style == ScalarStyle::Plain && text == "<<" {
+                        return None; // a merge key: serde-saphyr merges, found by fuzzing
+                    }
                     let Value::String(name) = resolve(&text, style)? else {
                         return None;
                     };

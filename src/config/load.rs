@@ -46,8 +46,9 @@ pub fn load_path(path: &Path) -> Loaded {
                 .with_help("put the configuration in a .yaml file, or pass the file with -c"),
             ),
             Ok(paths) => {
-                for file in paths {
-                    load_file(&file, &mut loaded);
+                let files: Vec<ReadFile> = paths.into_iter().map(ReadFile::read).collect();
+                for (parsed, file) in parse_all(&files).into_iter().zip(files) {
+                    file.record(parsed, &mut loaded);
                 }
             }
             Err(err) => loaded.diagnostics.push(io_diag(path, &err)),
@@ -91,34 +92,102 @@ fn io_diag(path: &Path, err: &std::io::Error) -> Diagnostic {
 }
 
 fn load_file(path: &Path, loaded: &mut Loaded) {
-    let size = match std::fs::metadata(path) {
-        Ok(meta) => meta.len(),
-        Err(err) => return loaded.diagnostics.push(io_diag(path, &err)),
-    };
-    if size > MAX_FILE_BYTES {
-        return loaded.diagnostics.push(
-            Diagnostic::error(
-                "wacfg::load::too_large",
-                format!(
-                    "{} is {size} bytes; configuration files are limited to 16 MiB",
-                    path.display()
-                ),
-            )
-            .with_help("split the configuration into several files in a directory")
-            .at(path, Span::default()),
-        );
+    let read = ReadFile::read(path.to_path_buf());
+    let parsed = read.parse();
+    read.record(parsed, loaded);
+}
+
+/// A file as read from disk: its bytes, or why they cannot be used (missing, unreadable,
+/// too large).
+struct ReadFile {
+    path: PathBuf,
+    bytes: Result<Vec<u8>, Box<Diagnostic>>,
+}
+
+/// A file's tree and parse diagnostic, as `parse_bytes` gives them.
+type Parsed = (Option<Node>, Option<Diagnostic>);
+
+impl ReadFile {
+    fn read(path: PathBuf) -> ReadFile {
+        let bytes = Self::bytes(&path);
+        ReadFile { path, bytes }
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => return loaded.diagnostics.push(io_diag(path, &err)),
-    };
-    let (tree, diag) = parse_bytes(path, &bytes);
-    loaded.diagnostics.extend(diag);
-    loaded.files.push(SourceFile {
-        path: path.to_path_buf(),
-        bytes,
-        tree,
-    });
+
+    fn bytes(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
+        let io = |err: std::io::Error| Box::new(io_diag(path, &err));
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "wacfg::load::too_large",
+                    format!(
+                        "{} is {size} bytes; configuration files are limited to 16 MiB",
+                        path.display()
+                    ),
+                )
+                .with_help("split the configuration into several files in a directory")
+                .at(path, Span::default()),
+            ));
+        }
+        std::fs::read(path).map_err(io)
+    }
+
+    fn size(&self) -> usize {
+        self.bytes.as_ref().map_or(0, Vec::len)
+    }
+
+    fn parse(&self) -> Option<Parsed> {
+        let bytes = self.bytes.as_ref().ok()?;
+        Some(parse_bytes(&self.path, bytes))
+    }
+
+    /// Add the file to `loaded`: its read error, or its bytes, tree and parse diagnostic.
+    fn record(self, parsed: Option<Parsed>, loaded: &mut Loaded) {
+        match self.bytes {
+            Err(diag) => loaded.diagnostics.push(*diag),
+            Ok(bytes) => {
+                let (tree, diag) = parsed.unwrap_or_default();
+                loaded.diagnostics.extend(diag);
+                loaded.files.push(SourceFile {
+                    path: self.path,
+                    bytes,
+                    tree,
+                });
+            }
+        }
+    }
+}
+
+/// Parse every file that was read, in order; when there is enough to share, on every core
+/// (each worker takes a run of consecutive files of about equal total size).
+fn parse_all(files: &[ReadFile]) -> Vec<Option<Parsed>> {
+    let total: usize = files.iter().map(ReadFile::size).sum();
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if cores < 2 || files.len() < 2 || total < super::split::MIN_SPLIT_BYTES {
+        return files.iter().map(ReadFile::parse).collect();
+    }
+    let share = total.div_ceil(cores);
+    let mut runs: Vec<&[ReadFile]> = Vec::new();
+    let (mut start, mut filled) = (0, 0);
+    for (i, file) in files.iter().enumerate() {
+        filled += file.size();
+        if filled >= share || i + 1 == files.len() {
+            runs.push(&files[start..=i]);
+            (start, filled) = (i + 1, 0);
+        }
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .iter()
+            .map(|run| scope.spawn(move || run.iter().map(ReadFile::parse).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// The parser options: YAML 1.2 booleans only, duplicate keys and unknown tags refused,

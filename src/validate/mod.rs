@@ -65,35 +65,48 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
         }
         diagnostics.push(diag);
     }
-    // The JSON Schema check and the code rules only read the trees: run them side by side
-    // (a 10,000-configuration file spends about as long in each).
-    let schema_diags = std::thread::scope(|scope| {
-        let schema = scope.spawn(|| {
-            files
-                .iter()
-                .filter_map(|f| f.tree.as_ref().map(|t| schema::check(&f.path, t)))
-                .flatten()
-                .collect::<Vec<_>>()
-        });
+    // The JSON Schema check and the code rules only read the trees: for a large
+    // configuration run them side by side (a 10,000-configuration file spends about as long
+    // in each); a small one is done before a thread would have started.
+    let large = files.iter().map(|f| f.bytes.len()).sum::<usize>() >= config::MIN_SPLIT_BYTES;
+    let schema_check = || {
+        files
+            .iter()
+            .filter_map(|f| f.tree.as_ref().map(|t| schema::check(&f.path, t)))
+            .flatten()
+            .collect::<Vec<_>>()
+    };
+    let code_rules = |diagnostics: &mut Vec<Diagnostic>| {
         for file in files {
             if let Some(state) = file.tree.as_ref().and_then(|t| t.get("state")) {
-                fields::check_state(&file.path, state, &mut diagnostics);
+                fields::check_state(&file.path, state, diagnostics);
             }
         }
-        check_single_blocks(files, &mut diagnostics);
-        run_rules(files, &mut diagnostics);
-        // A panic in the schema check is a bug: let it surface as one.
-        schema
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
+        check_single_blocks(files, diagnostics);
+        run_rules(files, diagnostics);
+    };
+    let schema_diags = if large {
+        std::thread::scope(|scope| {
+            let schema = scope.spawn(schema_check);
+            code_rules(&mut diagnostics);
+            // A panic in the schema check is a bug: let it surface as one.
+            schema
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    } else {
+        code_rules(&mut diagnostics);
+        schema_check()
+    };
     diagnostics.extend(schema_diags);
     sort(&mut diagnostics, files);
     let desired = (!diagnostics.iter().any(Diagnostic::is_error))
         .then(|| build::build(files, &loaded.base_dir));
     let files = files.iter().map(|f| f.path.clone()).collect();
     // Freeing a large tree takes a noticeable share of the run: let another thread do it.
-    std::thread::spawn(move || drop(loaded.files));
+    if large {
+        std::thread::spawn(move || drop(loaded.files));
+    }
     Validation {
         desired,
         diagnostics,
