@@ -236,6 +236,11 @@ fn credentials_last(text: &str) -> String {
 
 /// Text that attacks the cut points: new item lines, quotes and block indicators.
 const CUT_ATTACKS: &[&str] = &[
+    "\r",
+    "\u{85}",
+    "\u{2028}",
+    "\u{feff}",
+    "<<: ",
     "\n  - ",
     "\n  -",
     "\n- ",

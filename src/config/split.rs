@@ -154,6 +154,11 @@ impl Cut {
             {
                 return None;
             }
+            // A lone carriage return is a line break to YAML but not to this count of lines;
+            // a byte-order mark is allowed at the start of a piece but not inside a file.
+            if line.text.contains('\r') || (line.offset > 0 && line.text.starts_with('\u{feff}')) {
+                return None;
+            }
             if is_trivia(line.text) {
                 continue;
             }
