@@ -218,9 +218,14 @@ fn change(d: &DesiredChannel, r: &RecordedChannel) -> Result<Decision, Refusal> 
 fn active_edit(r: &RecordedChannel, diff: &[&str], spec: &crate::model::ChannelSpec) -> Decision {
     if diff.is_empty() {
         return match &r.failed_update {
-            Some(_) => decision(
+            // Say what the failed version had changed, since nothing else in the plan does.
+            Some(failed) => decision(
                 Action::Update,
-                "the failed update is no longer asked for: its record is discarded",
+                format!(
+                    "the failed update (version {}, which changed {}) is no longer asked for: its record is discarded",
+                    failed.version,
+                    changed_list(&spec_changes(&r.spec, &failed.spec))
+                ),
                 false,
                 Some(ChannelStatus::Active),
             ),
