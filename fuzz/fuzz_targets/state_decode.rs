@@ -9,7 +9,9 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use wacfg::state::StateDocument;
-use wacfg::state::canonical::{Origin, checksum_of, decode, encode, seal_and_encode, verified_serial};
+use wacfg::state::canonical::{
+    Origin, checksum_of, decode, encode, seal_and_encode, verified_serial,
+};
 
 fn check(bytes: &[u8]) {
     let origin = Origin {

@@ -21,7 +21,11 @@ fuzz_target!(|bytes: &[u8]| {
         }
         for parts in 2..=3 {
             if let Some(split) = parse_split(text, parts, 0) {
-                assert_eq!(Some(&split), strict.as_ref(), "split path ({parts}) disagrees");
+                assert_eq!(
+                    Some(&split),
+                    strict.as_ref(),
+                    "split path ({parts}) disagrees"
+                );
             }
         }
     }
