@@ -223,7 +223,7 @@ fn large_file_parsed_in_pieces_reports_exact_places() {
     text.push_str(
         "credentials:\n  - name: creds\n    token: env:WACFG_TEST_TOKEN\n    business_id: \"1000\"\n    whatsapp_business_account: \"2000\"\n    phone_number: \"15550100001\"\n",
     );
-    assert!(text.len() > wacfg::config::MIN_SPLIT_BYTES);
+    assert!(text.len() > wacfg::config::PARALLEL_MIN_BYTES);
     assert_eq!(wacfg::config::split_pieces(&text, 2), 2);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("wacfg.yaml");

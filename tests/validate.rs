@@ -347,7 +347,7 @@ fn large_directory_parsed_in_parallel_loads_like_file_by_file() {
         "version: 1\ncredentials:\n  - name: creds\n    token: env:WACFG_TEST_TOKEN\n    business_id: \"1000\"\n    whatsapp_business_account: \"2000\"\n    phone_number: \"15550100001\"\n",
     )
     .unwrap();
-    assert!(total > wacfg::config::MIN_SPLIT_BYTES, "{total} bytes");
+    assert!(total > wacfg::config::PARALLEL_MIN_BYTES, "{total} bytes");
     let loaded = wacfg::config::load_path(dir.path());
     let mut expected_diags = Vec::new();
     let mut names = Vec::new();

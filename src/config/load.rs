@@ -162,10 +162,8 @@ impl ReadFile {
 /// (each worker takes a run of consecutive files of about equal total size).
 fn parse_all(files: &[ReadFile]) -> Vec<Option<Parsed>> {
     let total: usize = files.iter().map(ReadFile::size).sum();
-    let cores = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if cores < 2 || files.len() < 2 || total < super::split::MIN_SPLIT_BYTES {
+    let cores = super::split::cores();
+    if cores < 2 || files.len() < 2 || total < super::split::PARALLEL_MIN_BYTES {
         return files.iter().map(ReadFile::parse).collect();
     }
     let share = total.div_ceil(cores);

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 pub use fast::parse as parse_fast;
 pub use load::{Loaded, MAX_FILE_BYTES, SourceFile, load_path, parse_bytes, parse_strict};
 pub use node::{Key, Node, Value};
-pub use split::{MIN_SPLIT_BYTES, parse_in as parse_split, pieces as split_pieces};
+pub use split::{PARALLEL_MIN_BYTES, parse_in as parse_split, pieces as split_pieces};
 
 /// Re-read files as text for rendering snippets (lossy: a non-UTF-8 file still shows).
 pub fn read_sources(files: &[PathBuf]) -> BTreeMap<PathBuf, String> {

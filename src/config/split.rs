@@ -15,13 +15,18 @@
 use super::fast::{self, Origin};
 use super::node::{Node, Value};
 
-/// Smaller files are parsed in one piece: threads would cost more than they save.
-pub const MIN_SPLIT_BYTES: usize = 256 * 1024;
+/// Below this many bytes of configuration, loading and validating stay on one thread:
+/// threads would cost more than they save.
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
+/// How many threads large inputs are shared among.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
 
 /// The tree of `text`, on as many cores as help; `None` when the strict parser must decide.
 pub fn parse(text: &str) -> Option<Node> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    parse_in(text, cores.min(8), MIN_SPLIT_BYTES)
+    parse_in(text, cores(), PARALLEL_MIN_BYTES)
 }
 
 /// As [`parse`], cutting into at most `parts` pieces when `text` has at least `min_bytes`.

@@ -68,7 +68,7 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     // The JSON Schema check and the code rules only read the trees: for a large
     // configuration run them side by side (a 10,000-configuration file spends about as long
     // in each); a small one is done before a thread would have started.
-    let large = files.iter().map(|f| f.bytes.len()).sum::<usize>() >= config::MIN_SPLIT_BYTES;
+    let large = files.iter().map(|f| f.bytes.len()).sum::<usize>() >= config::PARALLEL_MIN_BYTES;
     let schema_check = || {
         files
             .iter()
