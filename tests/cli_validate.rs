@@ -208,7 +208,7 @@ fn large_file_parsed_in_pieces_reports_exact_places() {
         let lines_before = text.lines().count();
         let name = if i == 1_500 {
             bad_name_line = lines_before + 1;
-            "_starts_with_an_underscore".to_string()
+            "9starts_with_a_digit".to_string()
         } else {
             format!("Channel_{i:05}")
         };

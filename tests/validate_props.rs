@@ -182,10 +182,44 @@ fn fast_path_agrees_with_serde_saphyr_on_examples_and_corpus() {
     }
     // Scalars whose type the fast path must get right or hand over.
     for scalar in [
-        "yes", "NO", "1", "-7", "007", "1.5", "0x1F", ".inf", "~", "", "True", "+1", "-a", "1_000",
+        "yes",
+        "NO",
+        "1",
+        "-7",
+        "007",
+        "1.5",
+        "0x1F",
+        ".inf",
+        "~",
+        "",
+        "True",
+        "+1",
+        "-a",
+        "1_000",
         "12e3",
+        "9lives",
+        "1st floor",
+        "0xZZ",
+        "-.5x",
+        "+.inf",
+        ".NaN",
+        "0o17",
+        "0b101",
+        "1:30",
+        "1e",
+        "12:30:00",
+        "2026-11-25",
+        "-9lives",
+        "1.2.3",
+        "0x",
+        "9_",
+        "+9 9",
     ] {
         assert_same_tree(&format!("a: {scalar}\nb: [{scalar}]\n")).unwrap();
+    }
+    // Text that only starts like a number stays on the fast path.
+    for text in ["a: 9lives\n", "a: 1st floor\n", "a: -9lives\n"] {
+        assert!(wacfg::config::parse_fast(text).is_some(), "{text}");
     }
     // Merge keys (the first found by `cargo fuzz`): serde-saphyr merges, so the fast path
     // must step aside.

@@ -170,5 +170,11 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
             .is_some_and(|b| b.is_ascii_digit() || *b == b'.'),
         _ => false,
     };
-    (!numberish).then(|| Value::String(text.to_string()))
+    // A byte that no number spelling of any YAML version uses (digits, signs, `.`, `_`, `:`,
+    // hex digits, the `0x`/`0o`/`0b` prefixes, exponents, `.inf`, `.nan`) makes it a string
+    // for certain: `9lives`, `1st floor`.
+    let surely_text = bytes
+        .iter()
+        .any(|b| !(b.is_ascii_hexdigit() || b"+-._:xXoObBeEiInNfFaA".contains(b)));
+    (!numberish || surely_text).then(|| Value::String(text.to_string()))
 }
