@@ -276,6 +276,11 @@ fn credentials_last(text: &str) -> String {
 
 /// Text that attacks the cut points: new item lines, quotes and block indicators.
 const CUT_ATTACKS: &[&str] = &[
+    ":\n",
+    ": ~\n",
+    "-\n",
+    "|+\n\n",
+    ">-\n",
     "\r",
     "\u{85}",
     "\u{2028}",
@@ -366,6 +371,16 @@ fn split_path_cuts_generated_files_and_keeps_every_span() {
         "c: |\n  text\nb:\n  - 1\n  - 2\n  - 3\n",
         "b:\n- 1\n- 2\n- 3\nc: 4\n",
         "b:\n  - 1\n  - 2\n  - 3\nb: 4\n",
+        // Empty values and block scalars at the end of a piece (the second bug `cargo fuzz`
+        // found: an empty folded scalar before a top-level key).
+        "b:\n  - x: 1\n    st:\n  - x: 2\n    st:\natus: 3\n",
+        "b:\n  - x: 1\n    st: >\n  - x: 2\n  - x: 3\n  - x: 4\n",
+        "b:\n  - x: 1\n  - x: 2\n    st: |\n  - x: 3\n  - x: 4\n",
+        "b:\n  - x: 1\n    st: >\natus: deactivated\n",
+        "b:\n  - x: 1\n  - x: 2\n  - x: 3\n    st: >\natus: deactivated\n",
+        "b:\n  - x: 1\n  - x: 2\n    st: >\n  - x: 3\n    st: >\n  - x: 4\nc: 1\n",
+        "b:\n  - 1\n  -\n  - 2\n  -\n",
+        "b:\n  - x: |+\n      keep\n\n  - x: |+\n      keep\n\n\nc: 1\n",
         "a: 0\nb:\n  - 1\n  - 2\n  - 3\na: 4\n",
     ] {
         assert_split_agrees(text).unwrap();

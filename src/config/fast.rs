@@ -31,11 +31,20 @@ pub struct Origin {
 
 /// The tree, or `None` when the strict parser must decide.
 pub fn parse(text: &str) -> Option<Node> {
-    parse_piece(text, Origin::default())
+    parse_piece(text, Origin::default()).map(|piece| piece.tree)
+}
+
+/// A piece's tree, and whether its last scalar is open-ended: empty, or a block scalar
+/// (`|`, `>`). Where such a scalar's span ends depends on the token after it, which a piece
+/// parsed on its own does not see.
+pub struct Piece {
+    pub tree: Node,
+    pub ends_open: bool,
 }
 
 /// The tree of a piece of a file that starts at a line boundary (see `split.rs`).
-pub fn parse_piece(text: &str, origin: Origin) -> Option<Node> {
+pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
+    let mut ends_open = false;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
@@ -87,6 +96,8 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Node> {
                 _ => return None,
             },
             Event::Scalar(text, style, _, tag) => {
+                ends_open = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    || (style == ScalarStyle::Plain && text.is_empty());
                 if tag.is_some() {
                     return None;
                 }
@@ -127,7 +138,7 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Node> {
     if !stack.is_empty() {
         return None;
     }
-    root
+    root.map(|tree| Piece { tree, ends_open })
 }
 
 fn convert(span: &serde_saphyr::granit_parser::Span, origin: Origin) -> Option<Span> {

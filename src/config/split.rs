@@ -12,7 +12,7 @@
 //! through the ordinary path, which decides and reports. A property test checks that this
 //! path builds exactly the tree the strict parser builds, or steps aside.
 
-use super::fast::{self, Origin};
+use super::fast::{self, Origin, Piece};
 use super::node::{Node, Value};
 
 /// Below this many bytes of configuration, loading and validating stay on one thread:
@@ -242,16 +242,26 @@ impl Cut {
                     })
                 })
                 .collect();
-            let head = fast::parse(&text[..first]);
+            let head = fast::parse_piece(&text[..first], Origin::default());
             let tail = self.tail(text);
-            let pieces: Vec<Option<Node>> = pieces
+            let pieces: Vec<Option<Piece>> = pieces
                 .into_iter()
                 .map(|handle| handle.join().ok().flatten())
                 .collect();
             (head, pieces, tail)
         });
-        let mut root = head?;
         let tail = tail?;
+        // An empty value or a block scalar ends where the next token starts, which a piece
+        // parsed on its own cannot see: its span would differ from the whole file's.
+        let head = head?;
+        if head.ends_open
+            || pieces
+                .iter()
+                .any(|p| p.as_ref().is_none_or(|p| p.ends_open))
+        {
+            return None;
+        }
+        let mut root = head.tree;
         let Value::Map(entries) = &mut root.value else {
             return None;
         };
@@ -263,7 +273,7 @@ impl Cut {
             return None;
         };
         for piece in pieces {
-            let Value::Seq(more) = piece?.value else {
+            let Value::Seq(more) = piece?.tree.value else {
                 return None;
             };
             items.extend(more);
@@ -296,7 +306,7 @@ impl Cut {
             lines,
             depth: 0,
         };
-        let node = fast::parse_piece(rest, origin)?;
+        let node = fast::parse_piece(rest, origin)?.tree;
         matches!(node.value, Value::Map(_)).then_some(Some(node))
     }
 }
