@@ -9,8 +9,11 @@
 //! flow collection that spans lines; then the piece holding the opening quote or bracket ends
 //! inside it and fails to parse. Every piece, the head before the first cut and the tail
 //! after the sequence, is parsed on its own, so any failure anywhere makes the whole file go
-//! through the ordinary path, which decides and reports. A property test checks that this
-//! path builds exactly the tree the strict parser builds, or steps aside.
+//! through the ordinary path, which decides and reports. So does a piece that ends in a block
+//! scalar or an empty value (their spans reach to the next token, which the piece cannot see),
+//! and a file with a lone carriage return or a byte-order mark inside it. Property tests and
+//! `cargo fuzz` check that this path builds exactly the tree the strict parser builds, or
+//! steps aside.
 
 use super::fast::{self, Origin, Piece};
 use super::node::{Node, Value};
