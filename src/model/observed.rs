@@ -47,6 +47,35 @@ pub struct ObservedNumber {
     pub messaging_limit: Option<String>,
     pub code_verification_status: Option<String>,
     pub platform_type: Option<String>,
+    /// The callback URLs Meta reports for this number (`webhook_configuration`); `None` when
+    /// Meta did not report it (older saved data, or a read that did not ask).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_configuration: Option<ObservedWebhookConfig>,
+}
+
+/// A number's `webhook_configuration`: the callback URL set at each of the three levels Meta
+/// reports. Meta delivers to the most specific one set (number, then WABA, then app).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObservedWebhookConfig {
+    /// The app's callback URL (App Dashboard > WhatsApp > Configuration).
+    pub application: Option<String>,
+    /// The WABA's override (`subscribed_apps` `override_callback_uri`).
+    pub whatsapp_business_account: Option<String>,
+    /// The number's own override.
+    pub phone_number: Option<String>,
+}
+
+/// One app subscribed to a WABA's webhooks (`subscribed_apps`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObservedSubscription {
+    /// `whatsapp_business_api_data.id`.
+    pub app_id: String,
+    /// `whatsapp_business_api_data.name`.
+    pub app_name: Option<String>,
+    /// The WABA-level callback override for this app, when one is set.
+    pub override_callback_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +87,10 @@ pub struct ObservedWaba {
     pub account_review_status: Option<String>,
     /// Keyed by phone number ID.
     pub phone_numbers: BTreeMap<String, ObservedNumber>,
+    /// Apps subscribed to this WABA's webhooks; `None` when Meta did not report the edge
+    /// (older saved data, or a server that does not serve it), `Some(empty)` when none is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed_apps: Option<Vec<ObservedSubscription>>,
 }
 
 impl ObservedWaba {

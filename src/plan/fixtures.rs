@@ -27,6 +27,7 @@ pub fn number(id: &str, digits: &str) -> ObservedNumber {
         messaging_limit: Some("TIER_1K".into()),
         code_verification_status: Some("VERIFIED".into()),
         platform_type: Some("CLOUD_API".into()),
+        webhook_configuration: None,
     }
 }
 
@@ -46,6 +47,7 @@ pub fn observed() -> Observed {
         ownership: WabaOwnership::Owned,
         account_review_status: Some("APPROVED".into()),
         phone_numbers: numbers,
+        subscribed_apps: None,
     };
     let business = ObservedBusiness {
         id: BUSINESS.into(),

@@ -3,12 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::observed::{ObservedError, WabaOwnership};
+use crate::model::observed::{
+    ObservedError, ObservedSubscription, ObservedWebhookConfig, WabaOwnership,
+};
 use crate::model::{ObservedBusiness, ObservedNumber, ObservedToken, ObservedWaba};
 
 use super::error::RemoteError;
 use super::token::Token;
-use super::wire::{DebugTokenData, WireNumber, WireWaba, digits};
+use super::wire::{
+    DebugTokenData, WireNumber, WireSubscribedApp, WireWaba, WireWebhookConfig, digits,
+};
 
 /// The granular scope whose targets are business portfolios.
 const BUSINESS_SCOPE: &str = "business_management";
@@ -50,10 +54,32 @@ pub fn number(n: WireNumber) -> ObservedNumber {
             .or(n.whatsapp_business_manager_messaging_limit),
         code_verification_status: n.code_verification_status,
         platform_type: n.platform_type,
+        webhook_configuration: n.webhook_configuration.map(webhook_config),
     }
 }
 
-/// A WABA whose numbers (all pages) are given separately.
+pub fn webhook_config(w: WireWebhookConfig) -> ObservedWebhookConfig {
+    let set = |v: Option<String>| v.filter(|s| !s.is_empty());
+    ObservedWebhookConfig {
+        application: set(w.application),
+        whatsapp_business_account: set(w.whatsapp_business_account),
+        phone_number: set(w.phone_number),
+    }
+}
+
+/// One `subscribed_apps` row; an empty override counts as none. A row without app data keeps
+/// an empty `app_id` rather than being dropped.
+pub fn subscription(row: WireSubscribedApp) -> ObservedSubscription {
+    let app = row.whatsapp_business_api_data.unwrap_or_default();
+    ObservedSubscription {
+        app_id: app.id,
+        app_name: app.name,
+        override_callback_uri: row.override_callback_uri.filter(|u| !u.is_empty()),
+    }
+}
+
+/// A WABA whose numbers (all pages) are given separately; its `subscribed_apps` are the rows
+/// of the embedded page (`None` when the edge was not reported).
 pub fn waba(w: WireWaba, ownership: WabaOwnership, numbers: Vec<WireNumber>) -> ObservedWaba {
     let phone_numbers: BTreeMap<String, ObservedNumber> = numbers
         .into_iter()
@@ -66,6 +92,9 @@ pub fn waba(w: WireWaba, ownership: WabaOwnership, numbers: Vec<WireNumber>) -> 
         ownership,
         account_review_status: w.account_review_status,
         phone_numbers,
+        subscribed_apps: w
+            .subscribed_apps
+            .map(|page| page.data.into_iter().map(subscription).collect()),
     }
 }
 
@@ -142,6 +171,44 @@ mod tests {
         assert_eq!(n.quality_rating.as_deref(), Some("MAUVE"));
         assert_eq!(n.throughput_level.as_deref(), Some("HIGH"));
         assert_eq!(n.messaging_limit.as_deref(), Some("TIER_2K"));
+    }
+
+    #[test]
+    fn subscriptions_and_webhook_levels_are_kept_and_absence_is_none() {
+        let wire: WireWaba = serde_json::from_str(
+            r#"{"id":"5","subscribed_apps":{"data":[
+                {"whatsapp_business_api_data":{"id":"77","link":"https://x","name":"Acme app"}},
+                {"whatsapp_business_api_data":{"id":"78"},"override_callback_uri":"https://cb/wa"}]}}"#,
+        )
+        .unwrap();
+        let w = waba(wire, WabaOwnership::Owned, vec![]);
+        let subs = w.subscribed_apps.unwrap();
+        assert_eq!(subs[0].app_id, "77");
+        assert_eq!(subs[0].app_name.as_deref(), Some("Acme app"));
+        assert_eq!(subs[0].override_callback_uri, None);
+        assert_eq!(
+            subs[1].override_callback_uri.as_deref(),
+            Some("https://cb/wa")
+        );
+        let bare = waba(WireWaba::default(), WabaOwnership::Owned, vec![]);
+        assert_eq!(bare.subscribed_apps, None);
+        let n: WireNumber = serde_json::from_str(
+            r#"{"id":"7","webhook_configuration":{"application":"https://app/wh","phone_number":""}}"#,
+        )
+        .unwrap();
+        let hooks = number(n).webhook_configuration.unwrap();
+        assert_eq!(hooks.application.as_deref(), Some("https://app/wh"));
+        assert_eq!(hooks.phone_number, None);
+        assert_eq!(number(WireNumber::default()).webhook_configuration, None);
+    }
+
+    #[test]
+    fn data_saved_before_the_webhook_fields_still_loads_and_saves_the_same() {
+        let old = r#"{"id":"5","name":"W","ownership":"owned","account_review_status":null,"phone_numbers":{"7":{"id":"7","display_phone_number":"+1","digits":"1","verified_name":"A","status":null,"name_status":null,"quality_rating":null,"throughput_level":null,"messaging_limit":null,"code_verification_status":null,"platform_type":null}}}"#;
+        let w: ObservedWaba = serde_json::from_str(old).unwrap();
+        assert_eq!(w.subscribed_apps, None);
+        assert_eq!(w.phone_numbers["7"].webhook_configuration, None);
+        assert_eq!(serde_json::to_string(&w).unwrap(), old);
     }
 
     #[test]

@@ -166,11 +166,18 @@ impl Client {
         ownership: WabaOwnership,
     ) -> Result<crate::model::ObservedWaba, RemoteError> {
         let numbers: Vec<WireNumber> = self.all_rows(token, waba.phone_numbers.take()).await?;
+        if let Some(first) = waba.subscribed_apps.take() {
+            let rows = self.all_rows(token, Some(first)).await?;
+            waba.subscribed_apps = Some(Page {
+                data: rows,
+                paging: None,
+            });
+        }
         Ok(convert::waba(waba, ownership, numbers))
     }
 
     /// Every row of an edge: the embedded page, then `paging.next` until it is absent.
-    async fn all_rows<T: DeserializeOwned>(
+    pub(super) async fn all_rows<T: DeserializeOwned>(
         &self,
         token: &Token,
         first: Option<Page<T>>,
@@ -213,7 +220,11 @@ impl Client {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, value: Value, what: &str) -> Result<T, RemoteError> {
+    pub(super) fn decode<T: DeserializeOwned>(
+        &self,
+        value: Value,
+        what: &str,
+    ) -> Result<T, RemoteError> {
         serde_json::from_value(value).map_err(|e| RemoteError::Decode {
             request: redact::request_label("GET", what),
             message: e.to_string(),

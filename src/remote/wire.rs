@@ -7,14 +7,22 @@ use serde_json::Value;
 
 /// The fields read for each phone number.
 pub const NUMBER_FIELDS: &str = "id,display_phone_number,verified_name,status,name_status,\
-quality_rating,throughput,messaging_limit_tier,code_verification_status,platform_type";
+quality_rating,throughput,messaging_limit_tier,code_verification_status,platform_type,\
+webhook_configuration";
+
+/// The `subscribed_apps` edge as embedded in a WABA read.
+pub const SUBSCRIBED_APPS_FIELDS: &str =
+    "subscribed_apps{whatsapp_business_api_data,override_callback_uri}";
 
 /// Rows per page for embedded edges (Graph's maximum).
 pub const PAGE_LIMIT: u32 = 100;
 
 /// The fields read for each WABA, its phone numbers embedded.
 pub fn waba_fields() -> String {
-    format!("id,name,account_review_status,phone_numbers.limit({PAGE_LIMIT}){{{NUMBER_FIELDS}}}")
+    format!(
+        "id,name,account_review_status,{SUBSCRIBED_APPS_FIELDS},\
+         phone_numbers.limit({PAGE_LIMIT}){{{NUMBER_FIELDS}}}"
+    )
 }
 
 /// The fields read for a business: its owned and client WABAs with their numbers, in one request.
@@ -132,6 +140,41 @@ pub struct WireWaba {
     pub name: Option<String>,
     pub account_review_status: Option<String>,
     pub phone_numbers: Option<Page<WireNumber>>,
+    /// Absent when the server did not report the edge.
+    pub subscribed_apps: Option<Page<WireSubscribedApp>>,
+}
+
+/// One row of `subscribed_apps`: the app, and the WABA-level callback override when set.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct WireSubscribedApp {
+    pub whatsapp_business_api_data: Option<WireApp>,
+    pub override_callback_uri: Option<String>,
+}
+
+/// `whatsapp_business_api_data`: `{id, link, name}` of the subscribed app.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct WireApp {
+    pub id: String,
+    pub link: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A number's `webhook_configuration`: the callback set at each level.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct WireWebhookConfig {
+    pub application: Option<String>,
+    pub whatsapp_business_account: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// A write's answer: `{"success": true}` when Meta applied it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct WriteAnswer {
+    pub success: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -148,6 +191,7 @@ pub struct WireNumber {
     pub whatsapp_business_manager_messaging_limit: Option<String>,
     pub code_verification_status: Option<String>,
     pub platform_type: Option<String>,
+    pub webhook_configuration: Option<WireWebhookConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -185,9 +229,14 @@ mod tests {
     #[test]
     fn business_expansion_embeds_wabas_and_numbers() {
         let fields = business_fields();
-        assert!(fields.starts_with("id,name,owned_whatsapp_business_accounts.limit(100){id,name,account_review_status,phone_numbers.limit(100){id,display_phone_number,"));
+        assert!(fields.starts_with("id,name,owned_whatsapp_business_accounts.limit(100){id,name,account_review_status,subscribed_apps{whatsapp_business_api_data,override_callback_uri},phone_numbers.limit(100){id,display_phone_number,"));
         assert!(fields.contains("},client_whatsapp_business_accounts.limit(100){id,name,"));
-        assert_eq!(fields.matches("platform_type}}").count(), 2);
+        assert_eq!(
+            fields
+                .matches("platform_type,webhook_configuration}}")
+                .count(),
+            2
+        );
     }
 
     #[test]

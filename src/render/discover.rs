@@ -263,6 +263,7 @@ mod tests {
             messaging_limit: None,
             code_verification_status: None,
             platform_type: None,
+            webhook_configuration: None,
         }
     }
 
@@ -273,6 +274,7 @@ mod tests {
             ownership: own,
             account_review_status: Some("APPROVED".into()),
             phone_numbers: nums.into_iter().map(|n| (n.id.clone(), n)).collect(),
+            subscribed_apps: None,
         };
         let mut wabas = BTreeMap::new();
         for w in [
