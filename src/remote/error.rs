@@ -78,6 +78,15 @@ pub fn hint_for_code(code: i64, wait: Option<Duration>) -> String {
                 Support Home"
             .to_string(),
         131031 => "the business account is locked: see Business Support Home".to_string(),
+        2200 => "Meta could not verify the callback URL: your callback must answer GET with \
+                 hub.challenge echoed when hub.verify_token matches the verify token you set \
+                 (over HTTPS with a valid certificate, within a few seconds); fix the endpoint \
+                 or the verify token and run again"
+            .to_string(),
+        2201 => "the callback answered Meta's verification with the wrong hub.challenge: your \
+                 callback must answer GET with hub.challenge echoed (the bare value as the \
+                 body, HTTP 200) when hub.verify_token matches"
+            .to_string(),
         _ => format!("see Meta's Graph API error reference for code {code}"),
     }
 }
@@ -129,6 +138,19 @@ pub enum RemoteError {
     },
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+    /// A not-idempotent write (see `WriteSafety::NotIdempotent`) was sent but no definite
+    /// answer came back (timeout, connection dropped after sending, 5xx, a transient error,
+    /// an unreadable success): Meta may have applied it. It was not repeated.
+    #[error(
+        "no definite answer to {request} after {attempts} {}: {cause}; hint: Meta may have \
+         applied it: read the current state before trying again, do not simply repeat it",
+        if *attempts == 1 { "attempt" } else { "attempts" }
+    )]
+    OutcomeUnknown {
+        request: String,
+        attempts: u32,
+        cause: Box<RemoteError>,
+    },
 }
 
 impl RemoteError {
@@ -137,6 +159,7 @@ impl RemoteError {
         match self {
             RemoteError::Graph(g) => Some(g),
             RemoteError::GaveUp { last, .. } => last.graph(),
+            RemoteError::OutcomeUnknown { cause, .. } => cause.graph(),
             _ => None,
         }
     }
@@ -144,6 +167,67 @@ impl RemoteError {
     /// The Graph error code, when there is one.
     pub fn code(&self) -> Option<i64> {
         self.graph().map(|g| g.code)
+    }
+
+    /// True when a write may have been applied although it failed
+    /// ([`RemoteError::OutcomeUnknown`]): read before trying again. Any other error from a
+    /// write means it was not applied.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, RemoteError::OutcomeUnknown { .. })
+    }
+
+    /// The same error with `f` applied to every text it holds (to scrub secrets it may echo).
+    pub(crate) fn map_text(self, f: &dyn Fn(&str) -> String) -> RemoteError {
+        use RemoteError::*;
+        match self {
+            Graph(mut g) => {
+                g.message = f(&g.message);
+                g.error_type = f(&g.error_type);
+                g.fbtrace_id = g.fbtrace_id.map(|t| f(&t));
+                g.request = f(&g.request);
+                Graph(g)
+            }
+            Http {
+                status,
+                request,
+                body,
+            } => Http {
+                status,
+                request: f(&request),
+                body: f(&body),
+            },
+            Timeout { request, after } => Timeout {
+                request: f(&request),
+                after,
+            },
+            Connect { request, message } => Connect {
+                request: f(&request),
+                message: f(&message),
+            },
+            Decode { request, message } => Decode {
+                request: f(&request),
+                message: f(&message),
+            },
+            GaveUp {
+                attempts,
+                elapsed,
+                last,
+            } => GaveUp {
+                attempts,
+                elapsed,
+                last: Box::new(last.map_text(f)),
+            },
+            Setup(text) => Setup(f(&text)),
+            OutcomeUnknown {
+                request,
+                attempts,
+                cause,
+            } => OutcomeUnknown {
+                request: f(&request),
+                attempts,
+                cause: Box::new(cause.map_text(f)),
+            },
+        }
     }
 }
 
@@ -186,6 +270,8 @@ mod tests {
         assert!(hint_for_code(100, None).contains("does not exist"));
         assert!(hint_for_code(80008, Some(Duration::from_secs(300))).contains("5 min"));
         assert!(hint_for_code(4, None).contains("rate limited"));
+        assert!(hint_for_code(2200, None).contains("hub.challenge echoed"));
+        assert!(hint_for_code(2201, None).contains("hub.verify_token matches"));
     }
 
     #[test]

@@ -63,6 +63,13 @@ pub fn scrub(text: &str, secret: &str) -> String {
     redact_params_in_text(&out)
 }
 
+/// `text` with every copy of each of `secrets` replaced (see [`scrub`]).
+pub fn scrub_all(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .fold(scrub(text, ""), |out, secret| scrub(&out, secret))
+}
+
 /// Redact `access_token=…`/`input_token=…` wherever they appear in free text, up to the next
 /// separator, so a URL quoted inside a message is safe even when the secret is unknown.
 fn redact_params_in_text(text: &str) -> String {

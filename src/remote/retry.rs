@@ -14,6 +14,11 @@ pub const TRANSIENT_CODES: &[i64] = &[
     1, 2, 4, 17, 32, 341, 613, 80007, 80008, 130429, 131000, 133004,
 ];
 
+/// Throttling codes Meta answers before acting on a request: a write refused with one of
+/// these (or with HTTP 429) was not applied, so even a not-idempotent write may be sent again
+/// after the wait.
+pub const REFUSED_BEFORE_ACTING_CODES: &[i64] = &[4, 17, 32, 613, 80007, 130429];
+
 /// Usage above this percentage of a budget slows the client down.
 pub const SLOW_DOWN_PERCENT: u32 = 80;
 
@@ -25,7 +30,39 @@ pub fn is_transient(err: &RemoteError) -> bool {
         }
         RemoteError::Http { status, .. } => *status >= 500 || *status == 429,
         RemoteError::Timeout { .. } | RemoteError::Connect { .. } => true,
-        RemoteError::Decode { .. } | RemoteError::GaveUp { .. } | RemoteError::Setup(_) => false,
+        RemoteError::Decode { .. }
+        | RemoteError::GaveUp { .. }
+        | RemoteError::Setup(_)
+        | RemoteError::OutcomeUnknown { .. } => false,
+    }
+}
+
+/// Whether Meta refused the request before acting on it (HTTP 429 or a throttling code).
+pub fn refused_before_acting(err: &RemoteError) -> bool {
+    match err {
+        RemoteError::Graph(g) => {
+            g.http_status == 429 || REFUSED_BEFORE_ACTING_CODES.contains(&g.code)
+        }
+        RemoteError::Http { status, .. } => *status == 429,
+        _ => false,
+    }
+}
+
+/// Whether a write that was sent and then failed this way may have been applied anyway: no
+/// definite refusal came back (a timeout, a dropped connection, a 5xx or another transient
+/// error, a success we could not read). Permanent Graph errors (100, 190, 200, 2200, …) and
+/// throttling refusals mean it was not applied.
+pub fn may_have_applied(err: &RemoteError) -> bool {
+    match err {
+        RemoteError::Graph(_) | RemoteError::Http { .. } => {
+            is_transient(err) && !refused_before_acting(err)
+        }
+        RemoteError::Timeout { .. }
+        | RemoteError::Connect { .. }
+        | RemoteError::Decode { .. }
+        | RemoteError::OutcomeUnknown { .. } => true,
+        RemoteError::GaveUp { last, .. } => may_have_applied(last),
+        RemoteError::Setup(_) => false,
     }
 }
 
@@ -193,6 +230,43 @@ mod tests {
             message: "bad".into(),
         };
         assert!(!is_transient(&decode));
+    }
+
+    #[test]
+    fn throttling_refusals_are_told_from_failures_that_may_have_applied() {
+        for refused in [
+            graph(4, 400, true),
+            graph(130429, 400, false),
+            graph(9, 429, false),
+        ] {
+            assert!(refused_before_acting(&refused), "{refused:?}");
+            assert!(!may_have_applied(&refused), "{refused:?}");
+        }
+        for unclear in [
+            graph(2, 503, true),
+            graph(131000, 500, false),
+            graph(1, 400, false),
+        ] {
+            assert!(may_have_applied(&unclear), "{unclear:?}");
+        }
+        for definite in [
+            graph(100, 400, false),
+            graph(190, 401, false),
+            graph(2200, 400, false),
+        ] {
+            assert!(!may_have_applied(&definite), "{definite:?}");
+        }
+        let timeout = RemoteError::Timeout {
+            request: "POST /x".into(),
+            after: Duration::from_secs(1),
+        };
+        assert!(may_have_applied(&timeout));
+        let too_many = RemoteError::Http {
+            status: 429,
+            request: "POST /x".into(),
+            body: String::new(),
+        };
+        assert!(refused_before_acting(&too_many) && !may_have_applied(&too_many));
     }
 
     #[test]
