@@ -3,7 +3,8 @@
 //! server messages scrubbed before they become errors.
 //!
 //! Entry points: [`Client::observe`] (everything a plan needs, in the fewest round trips),
-//! [`Client::debug_token`] and [`Client::read_business`].
+//! [`Client::debug_token`] and [`Client::read_business`]; writes go through
+//! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`].
 
 pub mod config;
 pub mod convert;
@@ -15,11 +16,13 @@ pub mod retry;
 pub mod token;
 pub mod transport;
 pub mod wire;
+pub mod write;
 
 pub use config::{ClientConfig, GRAPH_URL_ENV, RetryPolicy};
 pub use error::{GraphError, RemoteError};
 pub use observe::TokenReads;
 pub use token::Token;
+pub use write::{Form, WriteSafety};
 
 use crate::model::{ObservedBusiness, ObservedToken};
 

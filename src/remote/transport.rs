@@ -1,6 +1,7 @@
 //! HTTP to Meta: reqwest over rustls, the token in the `Authorization` header, bounded
 //! concurrency, pacing from the usage headers, and the retry loop. Every answer is turned into
 //! JSON or a scrubbed `RemoteError` here, so nothing above sees raw bodies or raw URLs.
+//! Writes (`super::write`) go through the same retry loop and answer handling.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ use super::wire::{BatchItem, ErrorEnvelope};
 
 /// One HTTP client shared by every read of a run.
 pub struct Transport {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     cfg: ClientConfig,
     permits: Arc<Semaphore>,
     /// No request starts before this instant (set when usage passes 80%).
@@ -89,7 +90,7 @@ impl Transport {
         interpret(item.code, &header, body.as_bytes(), token, &request)
     }
 
-    async fn retrying<F, Fut>(&self, mut attempt: F) -> Result<Value, RemoteError>
+    pub(super) async fn retrying<F, Fut>(&self, mut attempt: F) -> Result<Value, RemoteError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Value, RemoteError>>,
@@ -144,7 +145,7 @@ impl Transport {
         self.read_answer(sent, token, &request).await
     }
 
-    async fn read_answer(
+    pub(super) async fn read_answer(
         &self,
         sent: Result<reqwest::Response, reqwest::Error>,
         token: &Token,
