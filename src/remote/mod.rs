@@ -4,7 +4,8 @@
 //!
 //! Entry points: [`Client::observe`] (everything a plan needs, in the fewest round trips),
 //! [`Client::debug_token`] and [`Client::read_business`]; writes go through
-//! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`].
+//! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`], and the webhook
+//! operations in `webhook`.
 
 pub mod config;
 pub mod convert;
@@ -15,6 +16,7 @@ pub mod redact;
 pub mod retry;
 pub mod token;
 pub mod transport;
+pub mod webhook;
 pub mod wire;
 pub mod write;
 
@@ -22,6 +24,7 @@ pub use config::{ClientConfig, GRAPH_URL_ENV, RetryPolicy};
 pub use error::{GraphError, RemoteError};
 pub use observe::TokenReads;
 pub use token::Token;
+pub use webhook::CallbackOverride;
 pub use write::{Form, WriteSafety};
 
 use crate::model::{ObservedBusiness, ObservedToken};
