@@ -14,9 +14,11 @@ use std::time::Instant;
 
 use generate::Shape;
 use wacfg::command::pipeline;
-use wacfg::model::{Address, RecordedChannel, RecordedResource};
-use wacfg::plan::attrs::desired_spec;
-use wacfg::plan::checks::{CredentialsFacts, channel_checks, verify_credentials};
+use wacfg::kinds::channel_configuration::attrs::desired_spec;
+use wacfg::kinds::channel_configuration::checks::{CredentialsFacts, channel_checks};
+use wacfg::kinds::credentials::verify_credentials;
+use wacfg::kinds::{RecordedChannel, RecordedResource};
+use wacfg::model::Address;
 use wacfg::remote::Token;
 use wacfg::state::StateDocument;
 use wacfg::state::local::LocalStore;
@@ -167,6 +169,7 @@ fn record_everything(config: &Path, url: &str) {
         desired,
         warnings: Vec::new(),
         tokens,
+        secrets: BTreeMap::new(),
         fingerprints,
     };
     let rt = pipeline::runtime().unwrap();
@@ -196,7 +199,7 @@ fn record_everything(config: &Path, url: &str) {
         let (checks, id) = channel_checks(&spec, Some(&facts), &|a| d.knows_marketing_action(a));
         let rec = RecordedChannel {
             name: name.clone(),
-            status: wacfg::model::ChannelStatus::Active,
+            status: wacfg::kinds::ChannelStatus::Active,
             version: 1,
             spec,
             phone_number_id: id,

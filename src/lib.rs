@@ -11,6 +11,8 @@
 //! apply: lock -> re-read Recorded -> each change in order: remote call / checks -> write state
 //! ```
 //!
+//! Each resource kind (credentials, webhook, channel configuration) lives in `kinds/<kind>/`
+//! behind one seam; validate, plan, apply, state and render loop over the registered kinds.
 //! `model` and `diag` depend on nothing; `command` is the only module that wires I/O together.
 
 pub mod apply;
@@ -18,10 +20,12 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod diag;
+pub mod kinds;
 pub mod model;
 pub mod plan;
 pub mod remote;
 pub mod render;
+pub mod rules;
 pub mod state;
 pub mod validate;
 

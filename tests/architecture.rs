@@ -9,14 +9,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("diag", &[]),
     ("config", &["diag"]),
-    ("validate", &["config", "diag", "model"]),
+    ("rules", &["config", "diag", "model"]),
     ("remote", &["model"]),
-    ("state", &["model"]),
-    ("plan", &["model", "diag"]),
-    ("apply", &["plan", "model", "remote", "state"]),
+    ("kinds", &["model", "diag", "config", "rules"]),
+    ("validate", &["config", "diag", "model", "rules", "kinds"]),
+    ("state", &["model", "kinds"]),
+    ("plan", &["model", "diag", "kinds"]),
+    ("apply", &["plan", "model", "remote", "state", "kinds"]),
     (
         "render",
-        &["plan", "model", "diag", "state", "apply", "cli"],
+        &["plan", "model", "diag", "state", "apply", "kinds", "cli"],
     ),
 ];
 

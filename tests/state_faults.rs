@@ -15,7 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use wacfg::model::{ChannelStatus, StateSettings};
+use wacfg::kinds::ChannelStatus;
+use wacfg::model::StateSettings;
 use wacfg::state::local::LocalStore;
 use wacfg::state::{StateError, open_store};
 

@@ -314,7 +314,7 @@ async fn written_documents_match_the_state_schema() {
     let mut doc = fixtures::sample_doc(2);
     doc.upsert(fixtures::channel(
         "Broken",
-        wacfg::model::ChannelStatus::Failed,
+        wacfg::kinds::ChannelStatus::Failed,
     ));
     let written = f.store.write(&doc, None).await.unwrap();
     let value = serde_json::to_value(&written).unwrap();

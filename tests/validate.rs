@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use wacfg::diag::{Diagnostic, Severity};
-use wacfg::model::{DesiredStatus, SecretRef, StateSettings};
+use wacfg::kinds::DesiredStatus;
+use wacfg::model::{SecretRef, StateSettings};
 use wacfg::render::diagnostics::{Sources, github, human, json};
 use wacfg::validate::validate_path;
 

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 
-use super::engine::StateWriter;
-use crate::model::{Address, RecordedResource};
+use super::ports::{PortError, StateWriter};
+use crate::kinds::{RecordedResource, Records};
+use crate::model::Address;
 use crate::plan::PriorState;
 
 struct Memory {
@@ -25,7 +27,7 @@ struct Disk<W> {
     last: Option<PriorState>,
     /// After a failed write nothing more is written: later changes fail with the same error,
     /// so no change is ever reported done without being on disk.
-    failed: Option<String>,
+    failed: Option<PortError>,
 }
 
 pub struct Committer<W> {
@@ -67,7 +69,7 @@ impl<W: StateWriter> Committer<W> {
     pub async fn commit(
         &self,
         update: impl FnOnce(&mut BTreeMap<Address, RecordedResource>),
-    ) -> Result<(), String> {
+    ) -> Result<(), PortError> {
         let mine = {
             let mut memory = self.memory.lock().await;
             update(&mut memory.resources);
@@ -102,5 +104,39 @@ impl<W: StateWriter> Committer<W> {
     /// The state after the last successful write.
     pub fn into_last(self) -> Option<PriorState> {
         self.disk.into_inner().last
+    }
+}
+
+/// Apply a kind's record (or its absence) to the resources.
+fn put(
+    resources: &mut BTreeMap<Address, RecordedResource>,
+    addr: Address,
+    record: Option<RecordedResource>,
+) {
+    match record {
+        Some(r) => {
+            resources.insert(addr, r);
+        }
+        None => {
+            resources.remove(&addr);
+        }
+    }
+}
+
+impl<W: StateWriter + Sync> Records for Committer<W> {
+    fn get<'a>(&'a self, addr: &'a Address) -> BoxFuture<'a, Option<RecordedResource>> {
+        Box::pin(Committer::get(self, addr))
+    }
+
+    fn note(&self, addr: Address, record: Option<RecordedResource>) -> BoxFuture<'_, ()> {
+        Box::pin(async move { Committer::note(self, |r| put(r, addr, record)).await })
+    }
+
+    fn commit(
+        &self,
+        addr: Address,
+        record: Option<RecordedResource>,
+    ) -> BoxFuture<'_, Result<(), PortError>> {
+        Box::pin(async move { Committer::commit(self, |r| put(r, addr, record)).await })
     }
 }

@@ -1,10 +1,13 @@
-//! Carrying a plan out: each change in dependency order, state written after each one.
+//! Carrying a plan out: each change in dependency order, executed by its kind, state written
+//! after each one.
 
 mod commit;
 pub mod engine;
+pub mod ports;
 pub mod report;
 
-pub use engine::{ApplyInput, LiveReads, Progress, StateWriter, apply};
+pub use engine::{ApplyInput, Progress, apply};
+pub use ports::{GraphPort, PortError, StateWriter};
 pub use report::{ApplyReport, ChangeOutcome, ChangeResult};
 
 #[cfg(test)]

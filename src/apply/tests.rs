@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use futures::future::BoxFuture;
+
 use super::*;
+use crate::kinds::*;
 use crate::model::*;
 use crate::plan::fixtures::*;
 use crate::plan::{Action, PlanInput, PriorState, plan};
@@ -18,33 +21,68 @@ struct MemoryWriter {
 }
 
 impl StateWriter for MemoryWriter {
-    async fn write(
-        &mut self,
-        resources: &BTreeMap<Address, RecordedResource>,
-    ) -> Result<PriorState, String> {
-        if self.fail {
-            return Err("disk full".into());
-        }
-        if let Some(d) = self.delay {
-            tokio::time::sleep(d).await;
-        }
-        let mut w = self.writes.lock().unwrap();
-        w.push(resources.clone());
-        Ok(PriorState {
-            lineage: "l".into(),
-            serial: w.len() as u64,
+    fn write<'a>(
+        &'a mut self,
+        resources: &'a BTreeMap<Address, RecordedResource>,
+    ) -> BoxFuture<'a, Result<PriorState, PortError>> {
+        Box::pin(async move {
+            if self.fail {
+                return Err(PortError::Storage("disk full".into()));
+            }
+            if let Some(d) = self.delay {
+                tokio::time::sleep(d).await;
+            }
+            let mut w = self.writes.lock().unwrap();
+            w.push(resources.clone());
+            Ok(PriorState {
+                lineage: "l".into(),
+                serial: w.len() as u64,
+            })
         })
     }
 }
 
-struct FixtureReads(Observed);
+/// Meta from fixtures: live number reads; no writes are expected from these kinds.
+struct FixtureGraph(Observed);
 
-impl LiveReads for FixtureReads {
-    async fn number(&self, c: &DesiredCredentials, id: &str) -> Result<ObservedNumber, String> {
-        self.0
-            .waba(&c.business_id, &c.waba_id)
-            .and_then(|w| w.phone_numbers.get(id).cloned())
-            .ok_or_else(|| format!("number {id} not found"))
+impl GraphPort for FixtureGraph {
+    fn read_number<'a>(
+        &'a self,
+        credentials: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
+        Box::pin(async move {
+            let c = crate::plan::fixtures::credentials(credentials);
+            self.0
+                .waba(&c.business_id, &c.waba_id)
+                .and_then(|w| w.phone_numbers.get(id).cloned())
+                .ok_or_else(|| PortError::Graph {
+                    code: Some(100),
+                    message: format!("number {id} not found"),
+                    outcome_unknown: false,
+                })
+        })
+    }
+
+    fn read_subscriptions<'a>(
+        &'a self,
+        _credentials: &'a str,
+        _waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn write<'a>(
+        &'a self,
+        _credentials: &'a str,
+        request: crate::kinds::GraphRequest,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async move {
+            Err(PortError::Missing(format!(
+                "unexpected write {} {}",
+                request.method, request.path
+            )))
+        })
     }
 }
 
@@ -77,7 +115,7 @@ fn run(
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(apply(&p, input, writer, &FixtureReads(o.clone()), &|_| {}))
+    rt.block_on(apply(&p, input, writer, &FixtureGraph(o.clone()), &|_| {}))
 }
 
 fn channel_in(w: &BTreeMap<Address, RecordedResource>, name: &str) -> RecordedChannel {
@@ -191,7 +229,7 @@ fn credentials_that_fail_verification_record_nothing_and_skip_their_channels() {
         .map(|r| (r.address.to_string(), r.outcome.clone()))
         .collect();
     assert!(
-        matches!(&outcomes[0].1, ChangeOutcome::Error { message } if message.contains("waba_in_business")),
+        matches!(&outcomes[0].1, ChangeOutcome::Error { message, .. } if message.contains("waba_in_business")),
         "{outcomes:?}"
     );
     assert!(
@@ -232,7 +270,7 @@ fn a_state_write_failure_is_the_change_error() {
         false,
     );
     assert!(
-        matches!(&report.results[0].outcome, ChangeOutcome::Error { message } if message == "disk full")
+        matches!(&report.results[0].outcome, ChangeOutcome::Error { message, class } if message == "cannot write the state: disk full" && *class == ErrorClass::Storage)
     );
     assert_eq!(report.results[0].action, Action::Create);
 }

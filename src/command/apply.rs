@@ -8,17 +8,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::adapters::{Graph, StoreWriter};
 use super::pipeline::{self, Prepared};
 use super::{CommandError, CommandResult, Outcome, use_color};
-use crate::apply::{ApplyInput, LiveReads, Progress, StateWriter, apply};
+use crate::apply::{ApplyInput, Progress, apply};
 use crate::cli::{ApplyArgs, PlanFormat};
-use crate::model::{Address, DesiredCredentials, ObservedNumber, RecordedResource};
+use crate::model::Address;
+use crate::plan::Plan;
 use crate::plan::stale::{Current, stale_causes};
-use crate::plan::{Plan, PriorState};
-use crate::remote::Client;
 use crate::render::apply_report::{self, render_apply_report};
 use crate::render::render_plan;
-use crate::state::{StateDocument, Store, parse_duration};
+use crate::state::{Store, parse_duration};
 
 pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
     let saved = match &args.plan_file {
@@ -163,9 +163,10 @@ async fn locked(
         expected: doc.as_ref().map(|d| d.serial),
         doc: doc.unwrap_or_default(),
     };
-    let live = Live {
+    let graph = Graph {
         client: &client,
         tokens: &prepared.tokens,
+        secrets: &prepared.secrets,
     };
     let err_tty = std::io::stderr().is_terminal();
     let err_color = use_color(no_color, err_tty);
@@ -182,7 +183,7 @@ async fn locked(
             interrupted: interrupted.clone(),
         },
         writer,
-        &live,
+        &graph,
         &|event| reporter.event(event),
     )
     .await;
@@ -297,60 +298,4 @@ fn confirm() -> Result<bool, CommandError> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim_end_matches(['\n', '\r']) == "yes")
-}
-
-/// Writes each step as the next serial, compare-and-swap on the serial it last wrote.
-struct StoreWriter<'a> {
-    store: &'a Store,
-    doc: StateDocument,
-    /// `None` until the first write when there was no state.
-    expected: Option<u64>,
-}
-
-impl StateWriter for StoreWriter<'_> {
-    async fn write(
-        &mut self,
-        resources: &BTreeMap<Address, RecordedResource>,
-    ) -> Result<PriorState, String> {
-        let mut next = self.doc.clone();
-        next.resources = resources
-            .iter()
-            .map(|(a, r)| (a.to_string(), r.clone()))
-            .collect();
-        let written = self
-            .store
-            .write(&next, self.expected)
-            .await
-            .map_err(|e| format!("cannot write the state: {e}"))?;
-        let state = PriorState {
-            lineage: written.lineage.to_string(),
-            serial: written.serial,
-        };
-        self.expected = Some(written.serial);
-        self.doc = written;
-        Ok(state)
-    }
-}
-
-/// Live reads with the token of the credentials that own the number.
-struct Live<'a> {
-    client: &'a Client,
-    tokens: &'a BTreeMap<String, crate::remote::Token>,
-}
-
-impl LiveReads for Live<'_> {
-    async fn number(
-        &self,
-        creds: &DesiredCredentials,
-        phone_number_id: &str,
-    ) -> Result<ObservedNumber, String> {
-        let token = self
-            .tokens
-            .get(&creds.name)
-            .ok_or_else(|| format!("no token for credentials `{}`", creds.name))?;
-        self.client
-            .read_number(token, phone_number_id)
-            .await
-            .map_err(|e| e.to_string())
-    }
 }

@@ -10,7 +10,8 @@ use super::{CommandError, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
 use crate::diag::Diagnostic;
-use crate::model::{Address, Desired, Observed, RecordedResource, StateSettings, TokenFingerprint};
+use crate::kinds::{Desired, RecordedResource};
+use crate::model::{Address, Observed, StateSettings, TokenFingerprint};
 use crate::plan::{Plan, PlanInput, PriorState, plan};
 use crate::remote::{Client, ClientConfig, Token, TokenReads};
 use crate::render::diagnostics;
@@ -22,7 +23,11 @@ pub struct Prepared {
     pub desired: Desired,
     /// Warnings from validation, carried into the plan's diagnostics.
     pub warnings: Vec<Diagnostic>,
+    /// Each credentials entry's token, by credentials name.
     pub tokens: BTreeMap<String, Token>,
+    /// Other secrets sent to Meta (a webhook's verify token), by secret key.
+    pub secrets: BTreeMap<String, Token>,
+    /// Fingerprint of every token and secret above, by secret key.
     pub fingerprints: BTreeMap<String, TokenFingerprint>,
 }
 
@@ -78,7 +83,8 @@ pub fn print_diagnostics(
     Ok(())
 }
 
-/// Read every credentials entry's token (plan time, never validate time).
+/// Read every credentials entry's token and every webhook's verify token (plan time, never
+/// validate time).
 pub fn resolve_tokens(
     desired: Desired,
     warnings: Vec<Diagnostic>,
@@ -93,6 +99,15 @@ pub fn resolve_tokens(
             Err(e) => problems.push(format!("credentials `{name}`: {e}")),
         }
     }
+    let mut secrets = BTreeMap::new();
+    for (name, webhook) in &desired.webhooks {
+        match webhook.verify_token.resolve() {
+            Ok(value) => {
+                secrets.insert(crate::kinds::webhook::secret_key(name), Token::new(value));
+            }
+            Err(e) => problems.push(format!("the verify token of webhook `{name}`: {e}")),
+        }
+    }
     if !problems.is_empty() {
         return Err(CommandError::new(format!(
             "cannot read the tokens the configuration names:\n  {}",
@@ -101,12 +116,14 @@ pub fn resolve_tokens(
     }
     let fingerprints = tokens
         .iter()
-        .map(|(k, t)| (k.clone(), t.fingerprint()))
+        .map(|(k, t)| (crate::kinds::credentials::secret_key(k), t.fingerprint()))
+        .chain(secrets.iter().map(|(k, t)| (k.clone(), t.fingerprint())))
         .collect();
     Ok(Prepared {
         desired,
         warnings,
         tokens,
+        secrets,
         fingerprints,
     })
 }

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use super::{CommandResult, Outcome, use_color};
 use crate::cli::{DiagFormat, ValidateArgs};
 use crate::config::read_sources;
-use crate::model::Desired;
+use crate::kinds::Desired;
 use crate::render::diagnostics::{counts, github, human, json};
 use crate::validate::validate_path;
 

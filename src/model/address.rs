@@ -1,25 +1,39 @@
-//! Resource addresses: `credentials.<name>` and `channel_configuration.<name>`.
+//! Resource addresses: `<kind>.<name>`, e.g. `credentials.acme_fr`,
+//! `webhook.acme_fr_inbound`, `channel_configuration.Marketing_FR`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The two kinds of resource wacfg manages. The order is the dependency order: credentials are
-/// applied before the channel configurations that use them.
+/// The address namespace of each kind wacfg manages (its behaviour is in `kinds/`). The order
+/// is the dependency order, so maps of addresses iterate in it: credentials, then the webhook
+/// that uses them, then the channel configurations that use both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     Credentials,
+    Webhook,
     ChannelConfiguration,
 }
 
 impl ResourceKind {
+    /// Every kind with its address prefix, in dependency order: the one table to extend.
+    pub const ALL: &[(ResourceKind, &str)] = &[
+        (ResourceKind::Credentials, "credentials"),
+        (ResourceKind::Webhook, "webhook"),
+        (ResourceKind::ChannelConfiguration, "channel_configuration"),
+    ];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceKind::Credentials => "credentials",
-            ResourceKind::ChannelConfiguration => "channel_configuration",
-        }
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("unknown", |(_, s)| s)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, s)| *s == text).map(|(k, _)| *k)
     }
 }
 
@@ -35,6 +49,13 @@ impl Address {
     pub fn credentials(name: impl Into<String>) -> Self {
         Self {
             kind: ResourceKind::Credentials,
+            name: name.into(),
+        }
+    }
+
+    pub fn webhook(name: impl Into<String>) -> Self {
+        Self {
+            kind: ResourceKind::Webhook,
             name: name.into(),
         }
     }
@@ -55,7 +76,9 @@ impl fmt::Display for Address {
 
 /// Why a string is not an address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a resource address: use credentials.<name> or channel_configuration.<name>")]
+#[error(
+    "`{0}` is not a resource address: use credentials.<name>, webhook.<name> or channel_configuration.<name>"
+)]
 pub struct AddressParseError(pub String);
 
 impl FromStr for Address {
@@ -65,11 +88,7 @@ impl FromStr for Address {
         let (kind, name) = s
             .split_once('.')
             .ok_or_else(|| AddressParseError(s.to_string()))?;
-        let kind = match kind {
-            "credentials" => ResourceKind::Credentials,
-            "channel_configuration" => ResourceKind::ChannelConfiguration,
-            _ => return Err(AddressParseError(s.to_string())),
-        };
+        let kind = ResourceKind::parse(kind).ok_or_else(|| AddressParseError(s.to_string()))?;
         if name.is_empty() {
             return Err(AddressParseError(s.to_string()));
         }

@@ -1,22 +1,27 @@
-//! The domain model as plain data: addresses, the Desired configuration (from the file), the
-//! Observed facts (from Meta) and the Recorded resources (from state). No I/O, no printing;
-//! every other layer speaks in these types.
+//! The domain model every kind shares, as plain data: addresses, the configuration-wide
+//! settings, the Observed facts (from Meta), checks, planned changes and their outcomes. No
+//! I/O, no printing. Each kind's own Desired and Recorded types live in `kinds/<kind>/`.
 
 pub mod address;
+pub mod change;
+pub mod check;
 pub mod desired;
 pub mod observed;
-pub mod recorded;
+pub mod outcome;
 pub mod secret;
 
 pub use address::{Address, ResourceKind};
-pub use desired::{
-    Desired, DesiredChannel, DesiredCredentials, DesiredStatus, MetaSettings, Safety, StateSettings,
+pub use change::{
+    Action, Attributes, Drift, Expectation, KNOWN_AFTER_APPLY, PlannedCheck, ResourceChange,
+    SENSITIVE,
 };
-pub use observed::{Observed, ObservedBusiness, ObservedNumber, ObservedToken, ObservedWaba};
-pub use recorded::{
-    ChannelSpec, ChannelStatus, CheckResult, CheckStatus, FailedUpdate, RecordedChannel,
-    RecordedCredentials, RecordedResource,
+pub use check::{CheckResult, CheckStatus};
+pub use desired::{MetaSettings, Safety, SourceLocation, StateSettings};
+pub use observed::{
+    Observed, ObservedBusiness, ObservedNumber, ObservedSubscription, ObservedToken, ObservedWaba,
+    ObservedWebhookConfig,
 };
+pub use outcome::{ChangeOutcome, ChangeResult, ErrorClass};
 pub use secret::{SecretRef, TokenFingerprint};
 
 /// The platform's core marketing actions; a configuration may also declare its own.

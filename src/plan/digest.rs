@@ -2,7 +2,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::planner::PlanInput;
+use super::input::PlanInput;
 use super::types::{Digests, Plan};
 use crate::model::Observed;
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::kinds::*;
 use crate::model::observed::{ObservedError, WabaOwnership};
 use crate::model::*;
 
@@ -106,8 +107,11 @@ pub fn desired(channels: Vec<DesiredChannel>) -> Desired {
         },
         safety: Safety::default(),
         marketing_actions: vec![],
-        credentials: BTreeMap::from([("acme_fr".to_string(), credentials("acme_fr"))]),
-        channel_configurations: channels.into_iter().map(|c| (c.name.clone(), c)).collect(),
+        resources: DesiredResources {
+            credentials: BTreeMap::from([("acme_fr".to_string(), credentials("acme_fr"))]),
+            channel_configurations: channels.into_iter().map(|c| (c.name.clone(), c)).collect(),
+            ..DesiredResources::default()
+        },
         config_digest: "sha256:config".into(),
     }
 }
@@ -122,7 +126,7 @@ pub fn recorded_channel(name: &str, status: ChannelStatus) -> RecordedChannel {
         name: name.into(),
         status,
         version: 1,
-        spec: crate::plan::attrs::desired_spec(&d),
+        spec: crate::kinds::channel_configuration::attrs::desired_spec(&d),
         phone_number_id: Some("106540352242922".into()),
         checks: vec![],
         failure_reasons: vec![],
@@ -133,7 +137,7 @@ pub fn recorded_channel(name: &str, status: ChannelStatus) -> RecordedChannel {
 
 /// The credentials record a successful apply of `credentials(name)` leaves.
 pub fn recorded_credentials(name: &str) -> RecordedCredentials {
-    crate::plan::checks::verify_credentials(
+    crate::kinds::credentials::verify_credentials(
         &credentials(name),
         &TokenFingerprint::of(TOKEN),
         &observed(),

@@ -1,20 +1,19 @@
 //! The planner: Desired + Observed + Recorded -> Plan. Pure: no I/O, no printing.
 //!
-//! `lifecycle` decides each channel configuration, `checks` says what the checks will find,
+//! Each resource's change is decided by its kind (`kinds/`); the planner walks the addresses,
 //! `drift` compares Meta with state, `safety` refuses what must not run, `digest` and `stale`
 //! pin a saved plan to what it relied on.
 
-pub mod attrs;
-pub mod checks;
 pub mod digest;
 pub mod drift;
-pub mod lifecycle;
+pub mod input;
 pub mod planner;
 pub mod safety;
 pub mod stale;
 pub mod types;
 
-pub use planner::{PlanInput, plan};
+pub use input::PlanInput;
+pub use planner::plan;
 pub use types::*;
 
 #[cfg(test)]

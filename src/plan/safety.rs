@@ -2,10 +2,10 @@
 //! threshold (deletes + deactivations vs managed resources, overridable with
 //! `--allow-destructive`). Returns whether the plan is refused.
 
-use super::planner::PlanInput;
+use super::input::PlanInput;
 use super::types::ResourceChange;
 use crate::diag::Diagnostic;
-use crate::model::RecordedResource;
+use crate::kinds::kind_of;
 
 pub fn check(
     diags: &mut Vec<Diagnostic>,
@@ -14,17 +14,12 @@ pub fn check(
 ) -> bool {
     let mut refused = false;
     for c in changes.iter().filter(|c| c.action.is_destructive()) {
-        let recorded_guard = matches!(
+        let guarded = kind_of(&c.address).prevent_destroy(
+            input.desired,
             input.recorded.get(&c.address),
-            Some(RecordedResource::ChannelConfiguration(r)) if r.prevent_destroy
+            &c.address.name,
         );
-        let desired_guard = input
-            .desired
-            .channel_configurations
-            .get(&c.address.name)
-            .is_some_and(|d| d.prevent_destroy)
-            && c.address.kind == crate::model::ResourceKind::ChannelConfiguration;
-        if recorded_guard || desired_guard {
+        if guarded {
             refused = true;
             diags.push(
                 Diagnostic::error(

@@ -51,8 +51,12 @@ pub fn stale_causes(plan: &Plan, now: &Current<'_>) -> Vec<String> {
     let mut replaced = Vec::new();
     for (name, fp) in &plan.digests.tokens {
         if now_tokens.get(name) != Some(fp) {
+            let what = match name.strip_prefix("webhook:") {
+                Some(webhook) => format!("the verify token of webhook `{webhook}`"),
+                None => format!("the token of credentials `{name}`"),
+            };
             out.push(format!(
-                "stale plan: the token of credentials `{name}` changed since the plan was made"
+                "stale plan: {what} changed since the plan was made"
             ));
             replaced.push(format!("token:{}", TokenFingerprint(fp.clone()).short()));
         }

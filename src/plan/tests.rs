@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::fixtures::*;
 use super::*;
+use crate::kinds::*;
 use crate::model::*;
 
 fn run(d: &Desired, o: &Observed, r: &BTreeMap<Address, RecordedResource>) -> Plan {

@@ -5,105 +5,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::diag::Diagnostic;
 use crate::model::Address;
+pub use crate::model::change::*;
 
 /// Bumped in its minor part when fields are added; in its major part when they change.
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
-
-/// What a change does. The order of the variants is the order of the summary line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    Create,
-    Update,
-    Reactivate,
-    Deactivate,
-    Delete,
-    /// Delete then create (the identity of the remote object changes).
-    Replace,
-    NoOp,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Reactivate => "reactivate",
-            Action::Deactivate => "deactivate",
-            Action::Delete => "delete",
-            Action::Replace => "replace",
-            Action::NoOp => "no-op",
-        }
-    }
-
-    /// Deletes and deactivations count against the safety threshold.
-    pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Delete | Action::Deactivate | Action::Replace)
-    }
-}
-
-/// What the planner expects of a check, from the facts read at plan time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expectation {
-    Pass,
-    /// Expected to fail: the change will leave the configuration Failed (or the previous
-    /// version Active). Shown as a warning.
-    Fail,
-    /// Expected to pass with a warning (RED quality rating).
-    Warn,
-    /// Cannot be known before apply (e.g. credentials created in the same apply).
-    Unknown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlannedCheck {
-    /// Stable id, e.g. `sender_connected`.
-    pub id: String,
-    pub expectation: Expectation,
-    pub message: String,
-}
-
-/// Attributes of a resource as shown in a plan: ordered, plain JSON values. Sensitive values
-/// are never here in clear: they appear as the string `(sensitive)`.
-pub type Attributes = BTreeMap<String, Value>;
-
-/// Marker for an attribute whose value is only known once apply has run.
-pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
-/// Marker for a sensitive attribute's value.
-pub const SENSITIVE: &str = "(sensitive)";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceChange {
-    pub address: Address,
-    pub action: Action,
-    /// Why, in a few words a reviewer reads: "not in state", "sender_number changed", …
-    pub reason: String,
-    pub before: Option<Attributes>,
-    pub after: Option<Attributes>,
-    /// Attribute names whose values are sensitive (changes shown as "(sensitive value changed)").
-    pub sensitive: Vec<String>,
-    /// Attribute names whose value is known only after apply.
-    pub unknown_after: Vec<String>,
-    /// Checks this change will run at apply time.
-    pub checks: Vec<PlannedCheck>,
-    /// Addresses this change waits for.
-    pub depends_on: Vec<Address>,
-}
-
-/// One fact that changed at Meta since the last apply (Observed vs Recorded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Drift {
-    pub address: Address,
-    pub attribute: String,
-    pub recorded: Value,
-    pub observed: Value,
-    pub message: String,
-}
 
 /// Lineage and serial of the state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,7 +75,7 @@ fn finished_line(result: &ChangeResult, elapsed: Option<Duration>, p: &Painter) 
             p.red("Checks failed"),
             reasons.join("; ")
         ),
-        ChangeOutcome::Error { message } => format!("{address}: {} {message}", p.red("Error:")),
+        ChangeOutcome::Error { message, .. } => format!("{address}: {} {message}", p.red("Error:")),
         ChangeOutcome::Skipped { why } => format!("{address}: {} {why}", p.yellow("Skipped:")),
     }
 }
@@ -214,7 +214,7 @@ fn outcome_text(r: &ChangeResult) -> String {
             r.action.as_str(),
             reasons.join("; ")
         ),
-        ChangeOutcome::Error { message } => format!("{}: error: {message}", r.action.as_str()),
+        ChangeOutcome::Error { message, .. } => format!("{}: error: {message}", r.action.as_str()),
         ChangeOutcome::Skipped { why } => format!("{}: not attempted: {why}", r.action.as_str()),
     }
 }

@@ -3,15 +3,15 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Address, RecordedResource};
+use crate::kinds::RecordedResource;
+use crate::model::Address;
 use crate::state::{HistoryEntry, StateDocument, canonical};
 
-/// The status and version columns of a resource (credentials have neither).
-fn status_version(resource: &RecordedResource) -> (Option<&'static str>, Option<u32>) {
-    match resource {
-        RecordedResource::Credentials(_) => (None, None),
-        RecordedResource::ChannelConfiguration(c) => (Some(c.status.as_str()), Some(c.version)),
-    }
+/// The status and version columns of a resource, as its kind lists it (kinds without a
+/// lifecycle have neither).
+fn status_version(resource: &RecordedResource) -> (Option<&str>, Option<u32>) {
+    let listing = crate::kinds::of(resource.kind()).listing(resource);
+    (listing.status, listing.version)
 }
 
 /// `state list`: one line per resource, in dependency order.
@@ -158,7 +158,7 @@ fn pretty(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChannelSpec, ChannelStatus, RecordedChannel};
+    use crate::kinds::{ChannelSpec, ChannelStatus, RecordedChannel};
 
     fn doc() -> StateDocument {
         let mut doc = StateDocument::new();

@@ -88,7 +88,7 @@ struct Body<'a> {
     serial: u64,
     tool_version: &'a str,
     written_at: &'a str,
-    resources: &'a std::collections::BTreeMap<String, crate::model::RecordedResource>,
+    resources: &'a std::collections::BTreeMap<String, crate::kinds::RecordedResource>,
 }
 
 /// The hashed bytes: the compact JSON of everything but the checksum.

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{Address, RecordedResource};
+use crate::kinds::RecordedResource;
+use crate::model::Address;
 
 /// The format this wacfg writes. Older formats are upgraded on read (see `upgrade`).
 pub const FORMAT_VERSION: u32 = 2;

@@ -1,27 +1,21 @@
-//! Validation: JSON Schema, naming rules, references and secrets, collecting every problem in
-//! one run; only a configuration with no errors becomes a `model::Desired`. Offline: reads no
-//! secret, no environment variable, no network.
+//! Validation: JSON Schema, the configuration-wide rules, and every registered kind's own
+//! rules (`kinds/<kind>/rules.rs`), collecting every problem in one run; only a configuration
+//! with no errors becomes a `kinds::Desired`. Offline: reads no secret, no environment
+//! variable, no network.
 
 mod build;
-mod fields;
-mod names;
-mod refs;
 mod schema;
 mod schema_tree;
-mod suggest;
-mod util;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::rules::{check_name, check_phone, check_secret};
 pub use build::digest;
-pub use fields::{check_phone, check_secret};
-pub use names::check_name;
 pub use schema::{SCHEMA_TEXT, allowed_keys, is_valid_both_ways};
 
 use crate::config::{self, Loaded, SourceFile};
 use crate::diag::{Diagnostic, Related};
-use crate::model::Desired;
-use util::entries;
+use crate::kinds::{Desired, KINDS};
 
 /// The outcome of validating a configuration.
 #[derive(Debug, Clone)]
@@ -79,7 +73,7 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     let code_rules = |diagnostics: &mut Vec<Diagnostic>| {
         for file in files {
             if let Some(state) = file.tree.as_ref().and_then(|t| t.get("state")) {
-                fields::check_state(&file.path, state, diagnostics);
+                crate::rules::check_state(&file.path, state, diagnostics);
             }
         }
         check_single_blocks(files, diagnostics);
@@ -114,24 +108,11 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     }
 }
 
+/// Every registered kind's rules, in registry order.
 fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
-    let credentials = entries(files, "credentials");
-    let channels = entries(files, "channel_configurations");
-    names::check_names(&credentials, out);
-    names::check_names(&channels, out);
-    names::check_unique(&credentials, "credentials", out);
-    names::check_unique(&channels, "channel configuration", out);
-    for entry in &credentials {
-        fields::check_token(entry, out);
-        fields::check_phone_field(entry, "phone_number", out);
+    for kind in KINDS {
+        kind.check(files, out);
     }
-    for entry in &channels {
-        fields::check_phone_field(entry, "sender_number", out);
-        fields::check_draft_requirements(entry, out);
-    }
-    refs::check_credentials_refs(&channels, &credentials, out);
-    refs::check_marketing_actions(&channels, &refs::declared_actions(files), out);
-    refs::warn_unused_credentials(&channels, &credentials, out);
 }
 
 /// `meta`, `state` and `safety` may be declared in one file only (every file says `version`).

@@ -9,10 +9,10 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 
 use super::schema_tree::Tree;
-use super::suggest::did_you_mean;
-use super::util::{at_node, field_label};
 use crate::config::Node;
 use crate::diag::Diagnostic;
+use crate::rules::did_you_mean;
+use crate::rules::{at_node, field_label};
 
 /// The configuration schema, as shipped.
 pub const SCHEMA_TEXT: &str = include_str!("../../schemas/wacfg.schema.json");

@@ -86,6 +86,7 @@ fn failures() -> ApplyReport {
                 ChangeOutcome::Error {
                     message: "Graph error 190 (OAuthException): the token is invalid or expired"
                         .to_string(),
+                    class: wacfg::model::ErrorClass::Graph,
                 },
             ),
             fr,

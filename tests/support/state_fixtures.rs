@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use wacfg::model::{
-    ChannelSpec, ChannelStatus, CheckResult, CheckStatus, RecordedChannel, RecordedCredentials,
-    RecordedResource, SecretRef, StateSettings, TokenFingerprint,
+use wacfg::kinds::{
+    ChannelSpec, ChannelStatus, RecordedChannel, RecordedCredentials, RecordedResource,
 };
+use wacfg::model::{CheckResult, CheckStatus, SecretRef, StateSettings, TokenFingerprint};
 use wacfg::state::StateDocument;
 
 pub const PG_DEFAULT: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";

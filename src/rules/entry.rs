@@ -1,4 +1,4 @@
-//! Small helpers shared by the validation rules: placing a diagnostic on a node, naming a
+//! Small helpers shared by the validation rules of every kind: placing a diagnostic on a node, naming a
 //! place in messages, and walking the entries of every loaded file.
 
 use std::path::Path;
@@ -30,7 +30,8 @@ pub fn field_label(pointer: &str) -> String {
     format!("`{out}`")
 }
 
-/// One entry of `credentials` or `channel_configurations`, wherever it was declared.
+/// One entry of a kind's top-level list (`credentials`, `webhooks`, …), wherever it was
+/// declared.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
     pub file: &'a Path,
@@ -38,6 +39,8 @@ pub struct Entry<'a> {
     /// `/credentials/3`: the entry's pointer inside its file.
     pub index: usize,
     pub list: &'static str,
+    /// How messages name the entry's kind: `channel configuration`.
+    pub kind: &'static str,
 }
 
 impl<'a> Entry<'a> {
@@ -62,18 +65,9 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// `credentials` or `channel configuration`.
-    pub fn kind(&self) -> &'static str {
-        if self.list == "credentials" {
-            "credentials"
-        } else {
-            "channel configuration"
-        }
-    }
-
     /// How messages name this entry: `channel configuration `Marketing_FR``.
     pub fn label(&self) -> String {
-        let kind = self.kind();
+        let kind = self.kind;
         match self.name() {
             Some(name) => format!("{kind} `{name}`"),
             None => format!("{kind} #{}", self.index + 1),
@@ -81,8 +75,13 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Every mapping entry of a top-level list, across files in load order.
-pub fn entries<'a>(files: &'a [SourceFile], list: &'static str) -> Vec<Entry<'a>> {
+/// Every mapping entry of a top-level list, across files in load order; `kind` names the
+/// entries' kind in messages.
+pub fn entries<'a>(
+    files: &'a [SourceFile],
+    list: &'static str,
+    kind: &'static str,
+) -> Vec<Entry<'a>> {
     let mut out = Vec::new();
     for file in files {
         let Some(items) = file
@@ -100,6 +99,7 @@ pub fn entries<'a>(files: &'a [SourceFile], list: &'static str) -> Vec<Entry<'a>
                     node,
                     index,
                     list,
+                    kind,
                 });
             }
         }

@@ -1,9 +1,9 @@
 //! Field rules the schema cannot say well: phone numbers (with the corrected value), secret
-//! references (a literal is never echoed), draft vs active requirements, the state backend.
+//! references (a literal is never echoed), the state backend.
 
 use std::path::Path;
 
-use super::util::{Entry, at_node};
+use super::entry::{Entry, at_node};
 use crate::config::Node;
 use crate::diag::Diagnostic;
 
@@ -97,46 +97,13 @@ fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
     Some(Diagnostic::error(code, message).with_help(help))
 }
 
-/// `token` of a credentials entry.
-pub fn check_token(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(value) = entry.node.get_str("token") else {
+/// A secret reference in field `key` of an entry; `what` names it in messages ("the token").
+pub fn check_secret_field(entry: &Entry<'_>, key: &str, what: &str, out: &mut Vec<Diagnostic>) {
+    let Some(value) = entry.node.get_str(key) else {
         return;
     };
-    if let Some(diag) = secret_diag(&format!("the token of {}", entry.label()), value) {
-        out.push(entry.at_field(diag, "token"));
-    }
-}
-
-/// A channel configuration that is not a draft needs credentials, a sender and actions.
-pub fn check_draft_requirements(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
-    let status = entry.node.get_str("status").unwrap_or("active");
-    if status == "draft" || !matches!(status, "active" | "deactivated") {
-        return;
-    }
-    for key in ["credentials", "sender_number", "marketing_actions"] {
-        let missing = match entry.node.get(key) {
-            None => true,
-            Some(v) => v.as_seq().is_some_and(<[Node]>::is_empty),
-        };
-        if missing {
-            let what = if key == "marketing_actions" {
-                "marketing actions".to_string()
-            } else {
-                format!("`{key}`")
-            };
-            out.push(
-                entry.at_field(
-                    Diagnostic::error(
-                        "wacfg::channel::missing_for_active",
-                        format!("{} is {status} but has no {what}", entry.label()),
-                    )
-                    .with_help(format!(
-                        "add `{key}`, or set `status: draft` to save it without checks"
-                    )),
-                    key,
-                ),
-            );
-        }
+    if let Some(diag) = secret_diag(&format!("{what} of {}", entry.label()), value) {
+        out.push(entry.at_field(diag, key));
     }
 }
 

@@ -1,10 +1,13 @@
-//! The channel configuration lifecycle as one decision table: from what the file asks
-//! (Desired) and what state holds (Recorded) to an action, whether checks run, and the status
-//! the change leads to. Everything else in the planner is bookkeeping around this.
+//! The channel configuration lifecycle, in one place: the decision table from what the file
+//! asks (Desired) and what state holds (Recorded) to an action, whether checks run and the
+//! status it leads to; and the records each outcome leaves (`record_*`), so the engine only
+//! executes. The planner and apply both decide here.
 
 use super::attrs::{desired_spec, spec_changes};
-use super::types::Action;
-use crate::model::{ChannelStatus, DesiredChannel, DesiredStatus, RecordedChannel};
+use super::model::{
+    ChannelSpec, ChannelStatus, DesiredChannel, DesiredStatus, FailedUpdate, RecordedChannel,
+};
+use crate::model::{Action, CheckResult};
 
 /// What to do with one channel configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +218,7 @@ fn change(d: &DesiredChannel, r: &RecordedChannel) -> Result<Decision, Refusal> 
     }
 }
 
-fn active_edit(r: &RecordedChannel, diff: &[&str], spec: &crate::model::ChannelSpec) -> Decision {
+fn active_edit(r: &RecordedChannel, diff: &[&str], spec: &ChannelSpec) -> Decision {
     if diff.is_empty() {
         return match &r.failed_update {
             // Say what the failed version had changed, since nothing else in the plan does.
@@ -284,4 +287,112 @@ fn removal(r: &RecordedChannel) -> Decision {
             None,
         ),
     }
+}
+
+/// A new configuration's record before its first version is saved or submitted.
+pub fn new_record(d: &DesiredChannel) -> RecordedChannel {
+    RecordedChannel {
+        name: d.name.clone(),
+        status: ChannelStatus::Draft,
+        version: 0,
+        spec: desired_spec(d),
+        phone_number_id: None,
+        checks: Vec::new(),
+        failure_reasons: Vec::new(),
+        failed_update: None,
+        prevent_destroy: d.prevent_destroy,
+    }
+}
+
+/// The version a submission gets: one past the last one recorded, failed updates included.
+pub fn next_version(r: &RecordedChannel) -> u32 {
+    r.version
+        .max(r.failed_update.as_ref().map_or(0, |f| f.version))
+        + 1
+}
+
+/// The record of a change that runs no checks (a draft saved, a description edited, a failed
+/// update's record discarded): the file's spec with `status`.
+pub fn record_unchecked(
+    d: &DesiredChannel,
+    recorded: Option<&RecordedChannel>,
+    status: ChannelStatus,
+) -> RecordedChannel {
+    let mut next = recorded.cloned().unwrap_or_else(|| new_record(d));
+    next.status = status;
+    next.spec = desired_spec(d);
+    next.prevent_destroy = d.prevent_destroy;
+    next.failed_update = None;
+    if recorded.is_none() {
+        next.version = 1;
+    }
+    next
+}
+
+/// The record while a submission's checks run (only for a configuration that is not Active:
+/// an Active one stays Active meanwhile).
+pub fn record_processing(d: &DesiredChannel, base: &RecordedChannel) -> RecordedChannel {
+    let mut processing = base.clone();
+    processing.status = ChannelStatus::Processing;
+    processing.spec = desired_spec(d);
+    processing.version = next_version(base);
+    processing
+}
+
+/// The record a submission leaves once its checks ran: Active with the new version; Failed;
+/// or, for an update of an Active configuration, the previous version kept Active with the
+/// failed update recorded beside it.
+pub fn record_checked(
+    d: &DesiredChannel,
+    recorded: Option<&RecordedChannel>,
+    checks: Vec<CheckResult>,
+    reasons: Vec<String>,
+    phone_number_id: Option<String>,
+) -> RecordedChannel {
+    let was_active = recorded.is_some_and(|r| r.status == ChannelStatus::Active);
+    let base = recorded.cloned().unwrap_or_else(|| new_record(d));
+    let version = next_version(&base);
+    let spec = desired_spec(d);
+    let mut next = base;
+    next.prevent_destroy = d.prevent_destroy;
+    if reasons.is_empty() {
+        next.status = ChannelStatus::Active;
+        next.version = version;
+        next.spec = spec;
+        next.phone_number_id = phone_number_id;
+        next.checks = checks;
+        next.failure_reasons = Vec::new();
+        next.failed_update = None;
+    } else if was_active {
+        next.failed_update = Some(FailedUpdate {
+            version,
+            spec,
+            checks,
+            reasons,
+        });
+    } else {
+        next.status = ChannelStatus::Failed;
+        next.version = version;
+        next.spec = spec;
+        next.phone_number_id = phone_number_id;
+        next.checks = checks;
+        next.failure_reasons = reasons;
+    }
+    next
+}
+
+/// The record a deactivation leaves. One asked by `status: deactivated` (`asked` = the file's
+/// entry) also records the file's spec: the plan shows the edits made in the same change, and
+/// recording only the status would leave them pending on a configuration that cannot be
+/// edited, every later plan refused. Reactivation runs the checks again, so an unchecked
+/// sender is never used.
+pub fn record_deactivated(r: &RecordedChannel, asked: Option<&DesiredChannel>) -> RecordedChannel {
+    let mut next = r.clone();
+    next.status = ChannelStatus::Deactivated;
+    if let Some(d) = asked {
+        next.spec = desired_spec(d);
+        next.prevent_destroy = d.prevent_destroy;
+        next.failed_update = None;
+    }
+    next
 }

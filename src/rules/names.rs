@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::util::Entry;
+use super::entry::Entry;
 use crate::diag::{Diagnostic, Related};
 
 pub const MAX_NAME_LEN: usize = 255;
@@ -75,7 +75,7 @@ pub fn check_names(entries: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
     for entry in entries {
         let Some(name) = entry.name() else { continue };
         if let Some((code, message, help)) = check_name(name) {
-            let message = format!("{} {message}", entry.kind());
+            let message = format!("{} {message}", entry.kind);
             out.push(entry.at_field(Diagnostic::error(code, message).with_help(help), "name"));
         }
     }

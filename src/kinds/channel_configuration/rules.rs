@@ -1,14 +1,15 @@
-//! References between declarations: a channel configuration's `credentials` must name a
-//! declared entry, and each marketing action must be a core one or declared by the file.
-//! Unknown names get a "did you mean".
+//! Channel configuration rules beyond the schema: names and their uniqueness, the sender
+//! number, what an active configuration needs, and references — `credentials` names a declared
+//! entry, each marketing action is a core one or declared by the file ("did you mean").
 
 use std::collections::BTreeSet;
 
-use super::suggest::did_you_mean;
-use super::util::{Entry, at_node};
 use crate::config::{Node, SourceFile};
 use crate::diag::Diagnostic;
 use crate::model::CORE_MARKETING_ACTIONS;
+use crate::rules::{
+    Entry, at_node, check_names, check_phone_field, check_unique, did_you_mean, entries,
+};
 
 /// The custom marketing actions declared under top-level `marketing_actions`, in every file.
 pub fn declared_actions(files: &[SourceFile]) -> BTreeSet<String> {
@@ -18,45 +19,6 @@ pub fn declared_actions(files: &[SourceFile]) -> BTreeSet<String> {
         .flatten()
         .filter_map(|n| n.as_str().map(str::to_string))
         .collect()
-}
-
-/// `credentials:` of each channel configuration names a declared credentials entry.
-pub fn check_credentials_refs(
-    channels: &[Entry<'_>],
-    credentials: &[Entry<'_>],
-    out: &mut Vec<Diagnostic>,
-) {
-    let names: BTreeSet<&str> = credentials.iter().filter_map(Entry::name).collect();
-    for channel in channels {
-        let Some(target) = channel.node.get_str("credentials") else {
-            continue;
-        };
-        if names.contains(target) {
-            continue;
-        }
-        let hint = did_you_mean(target, names.iter().copied());
-        let help = if names.is_empty() {
-            "declare it under `credentials:` (no credentials are declared)".to_string()
-        } else {
-            format!(
-                "{hint}declared credentials: {}",
-                names.iter().copied().collect::<Vec<_>>().join(", ")
-            )
-        };
-        out.push(
-            channel.at_field(
-                Diagnostic::error(
-                    "wacfg::reference::unknown_credentials",
-                    format!(
-                        "{} uses credentials `{target}`, which are not declared",
-                        channel.label()
-                    ),
-                )
-                .with_help(help),
-                "credentials",
-            ),
-        );
-    }
 }
 
 /// Credentials that no channel configuration uses: allowed, but worth a look.
@@ -142,4 +104,56 @@ pub fn check_marketing_actions(
             ));
         }
     }
+}
+
+/// A channel configuration that is not a draft needs credentials, a sender and actions.
+pub fn check_draft_requirements(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
+    let status = entry.node.get_str("status").unwrap_or("active");
+    if status == "draft" || !matches!(status, "active" | "deactivated") {
+        return;
+    }
+    for key in ["credentials", "sender_number", "marketing_actions"] {
+        let missing = match entry.node.get(key) {
+            None => true,
+            Some(v) => v.as_seq().is_some_and(<[Node]>::is_empty),
+        };
+        if missing {
+            let what = if key == "marketing_actions" {
+                "marketing actions".to_string()
+            } else {
+                format!("`{key}`")
+            };
+            out.push(
+                entry.at_field(
+                    Diagnostic::error(
+                        "wacfg::channel::missing_for_active",
+                        format!("{} is {status} but has no {what}", entry.label()),
+                    )
+                    .with_help(format!(
+                        "add `{key}`, or set `status: draft` to save it without checks"
+                    )),
+                    key,
+                ),
+            );
+        }
+    }
+}
+
+pub fn entries_of(files: &[SourceFile]) -> Vec<Entry<'_>> {
+    entries(files, "channel_configurations", "channel configuration")
+}
+
+/// Every channel configuration rule beyond the schema.
+pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
+    let channels = entries_of(files);
+    let credentials = crate::kinds::credentials::rules_entries(files);
+    check_names(&channels, out);
+    check_unique(&channels, "channel configuration", out);
+    for entry in &channels {
+        check_phone_field(entry, "sender_number", out);
+        check_draft_requirements(entry, out);
+    }
+    crate::kinds::credentials::check_references(&channels, &credentials, out);
+    check_marketing_actions(&channels, &declared_actions(files), out);
+    warn_unused_credentials(&channels, &credentials, out);
 }

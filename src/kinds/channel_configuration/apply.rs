@@ -1,0 +1,178 @@
+//! Carrying out a channel configuration change: decide again with the lifecycle on the
+//! record as it stands now, run the checks on fresh facts (a live read of the sender), and
+//! commit the record the lifecycle says the outcome leaves.
+
+use super::attrs::desired_spec;
+use super::checks::{CredentialsFacts, channel_checks, failure_reasons};
+use super::lifecycle::{
+    decide, new_record, record_checked, record_deactivated, record_processing, record_unchecked,
+};
+use super::model::{ChannelStatus, DesiredChannel, RecordedChannel};
+use crate::kinds::outcome::{applied, checks_failed, failed, port_error};
+use crate::kinds::{ExecCtx, RecordedResource};
+use crate::model::{
+    Action, Address, ChangeResult, CheckResult, CheckStatus, ErrorClass, ResourceChange,
+};
+
+pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
+    let addr = &change.address;
+    let recorded = current(cx, addr).await;
+    let Some(d) = cx.desired.channel_configurations.get(&addr.name) else {
+        return remove(change, cx, recorded.as_ref(), None).await;
+    };
+    let decision = match decide(Some(d), recorded.as_ref()) {
+        Ok(x) => x,
+        Err(refusal) => return failed(change, ErrorClass::Lifecycle, refusal.message),
+    };
+    if change.action == Action::Deactivate {
+        return remove(change, cx, recorded.as_ref(), Some(d)).await;
+    }
+    if !decision.submits {
+        let status = decision.status_after.unwrap_or(ChannelStatus::Draft);
+        let next = record_unchecked(d, recorded.as_ref(), status);
+        return commit(change, cx, next, Some(status.as_str())).await;
+    }
+    submit(change, d, recorded, cx).await
+}
+
+async fn current(cx: &ExecCtx<'_>, addr: &Address) -> Option<RecordedChannel> {
+    match cx.records.get(addr).await {
+        Some(RecordedResource::ChannelConfiguration(c)) => Some(c),
+        _ => None,
+    }
+}
+
+async fn commit(
+    change: &ResourceChange,
+    cx: &ExecCtx<'_>,
+    next: RecordedChannel,
+    status: Option<&str>,
+) -> ChangeResult {
+    let record = Some(RecordedResource::ChannelConfiguration(next));
+    match cx.records.commit(change.address.clone(), record).await {
+        Ok(()) => applied(change, status),
+        Err(e) => port_error(change, &e),
+    }
+}
+
+/// Delete, or deactivate (see `lifecycle::record_deactivated`).
+async fn remove(
+    change: &ResourceChange,
+    cx: &ExecCtx<'_>,
+    recorded: Option<&RecordedChannel>,
+    asked: Option<&DesiredChannel>,
+) -> ChangeResult {
+    if change.action != Action::Deactivate {
+        return match cx.records.commit(change.address.clone(), None).await {
+            Ok(()) => applied(change, None),
+            Err(e) => port_error(change, &e),
+        };
+    }
+    match recorded {
+        Some(r) => {
+            commit(
+                change,
+                cx,
+                record_deactivated(r, asked),
+                Some("deactivated"),
+            )
+            .await
+        }
+        None => applied(change, Some("deactivated")),
+    }
+}
+
+/// Submit a version: Processing while the checks run (so an interrupted apply is seen and
+/// resubmitted), then what `lifecycle::record_checked` says.
+async fn submit(
+    change: &ResourceChange,
+    d: &DesiredChannel,
+    recorded: Option<RecordedChannel>,
+    cx: &ExecCtx<'_>,
+) -> ChangeResult {
+    let addr = &change.address;
+    let was_active = recorded
+        .as_ref()
+        .is_some_and(|r| r.status == ChannelStatus::Active);
+    if !was_active {
+        let base = recorded.clone().unwrap_or_else(|| new_record(d));
+        // Kept in memory, written with whatever write comes next. Losing it in a crash changes
+        // nothing: the next plan submits again.
+        let processing = RecordedResource::ChannelConfiguration(record_processing(d, &base));
+        cx.records.note(addr.clone(), Some(processing)).await;
+    }
+    let (checks, phone_number_id) = run_checks(d, cx).await;
+    let reasons = failure_reasons(&checks);
+    let next = record_checked(
+        d,
+        recorded.as_ref(),
+        checks.clone(),
+        reasons.clone(),
+        phone_number_id,
+    );
+    let status = next.status;
+    let record = Some(RecordedResource::ChannelConfiguration(next));
+    match cx.records.commit(addr.clone(), record).await {
+        Ok(()) if reasons.is_empty() => ChangeResult {
+            checks,
+            ..applied(change, Some(status.as_str()))
+        },
+        Ok(()) => checks_failed(change, status.as_str(), reasons, checks),
+        Err(e) => port_error(change, &e),
+    }
+}
+
+/// The checks on fresh facts: the credentials as recorded now (applied earlier in this run or
+/// before), the observed WABA, and a live read of the sender number.
+async fn run_checks(d: &DesiredChannel, cx: &ExecCtx<'_>) -> (Vec<CheckResult>, Option<String>) {
+    let spec = desired_spec(d);
+    let creds_name = d.credentials.clone().unwrap_or_default();
+    let desired_creds = cx.desired.credentials.get(&creds_name);
+    let recorded_creds = match cx.records.get(&Address::credentials(&creds_name)).await {
+        Some(RecordedResource::Credentials(c)) => Some(c),
+        _ => None,
+    };
+    let mut waba = desired_creds
+        .and_then(|c| cx.observed.waba(&c.business_id, &c.waba_id))
+        .cloned();
+    // Refresh the sender's live facts: status and name status can change between plan and apply.
+    if let (Some(c), Some(w)) = (desired_creds, waba.as_mut())
+        && let Some(n) = w
+            .number_by_digits(spec.sender_number.as_deref().unwrap_or(""))
+            .cloned()
+    {
+        match cx.graph.read_number(&c.name, &n.id).await {
+            Ok(fresh) => {
+                w.phone_numbers.insert(n.id.clone(), fresh);
+            }
+            Err(e) => {
+                let check = CheckResult {
+                    id: "sender_connected".into(),
+                    status: CheckStatus::Failed,
+                    message: format!("the sender could not be read from Meta: {e}"),
+                };
+                return (vec![check], None);
+            }
+        }
+    }
+    let fp = cx
+        .fingerprints
+        .get(&crate::kinds::credentials::secret_key(&creds_name));
+    let verified = match (&recorded_creds, fp) {
+        (Some(r), Some(fp)) if &r.token_fingerprint == fp => Ok(()),
+        (Some(_), _) => Err(
+            "the recorded token differs from the configured one: apply the credentials first"
+                .to_string(),
+        ),
+        (None, _) => Err("not applied".to_string()),
+    };
+    let facts = desired_creds.map(|c| CredentialsFacts {
+        name: &c.name,
+        verified,
+        waba: waba.as_ref(),
+        waba_id: &c.waba_id,
+    });
+    channel_checks(&spec, facts.as_ref(), &|a| {
+        cx.desired.knows_marketing_action(a)
+    })
+}

@@ -1,0 +1,163 @@
+//! The channel configuration checks, as pure functions of the facts. The planner uses them
+//! to say what will happen; apply runs them again on fresh facts to decide what happens.
+
+use super::model::ChannelSpec;
+use crate::model::{CheckResult, CheckStatus, ObservedNumber, ObservedWaba};
+
+/// Stable check ids, in the order they run.
+pub const CHECK_IDS: &[&str] = &[
+    "credentials_valid",
+    "sender_in_waba",
+    "sender_connected",
+    "display_name_approved",
+    "waba_approved",
+    "marketing_actions_known",
+    "quality_rating",
+];
+
+fn pass(id: &str, message: String) -> CheckResult {
+    CheckResult {
+        id: id.to_string(),
+        status: CheckStatus::Passed,
+        message,
+    }
+}
+
+fn fail(id: &str, message: String) -> CheckResult {
+    CheckResult {
+        id: id.to_string(),
+        status: CheckStatus::Failed,
+        message,
+    }
+}
+
+/// What a channel configuration's checks know about its credentials.
+pub struct CredentialsFacts<'a> {
+    pub name: &'a str,
+    /// `Ok` when the credentials are (or will be, earlier in this apply) verified.
+    pub verified: Result<(), String>,
+    pub waba: Option<&'a ObservedWaba>,
+    pub waba_id: &'a str,
+}
+
+/// Run the channel configuration checks. Returns every check's result (in CHECK_IDS order)
+/// and the sender's phone number ID when it was found.
+pub fn channel_checks(
+    spec: &ChannelSpec,
+    creds: Option<&CredentialsFacts<'_>>,
+    knows_action: &dyn Fn(&str) -> bool,
+) -> (Vec<CheckResult>, Option<String>) {
+    let mut out = Vec::with_capacity(CHECK_IDS.len());
+    let sender = spec.sender_number.as_deref().unwrap_or("");
+    match creds {
+        None => out.push(fail(
+            "credentials_valid",
+            format!(
+                "credentials `{}` are not applied; declare them and apply",
+                spec.credentials.as_deref().unwrap_or("")
+            ),
+        )),
+        Some(c) => out.push(match &c.verified {
+            Ok(()) => pass(
+                "credentials_valid",
+                format!("credentials `{}` are applied and valid", c.name),
+            ),
+            Err(why) => fail(
+                "credentials_valid",
+                format!("credentials `{}` are not valid: {why}", c.name),
+            ),
+        }),
+    }
+    let number: Option<&ObservedNumber> = creds
+        .and_then(|c| c.waba)
+        .and_then(|w| w.number_by_digits(sender));
+    let waba_id = creds.map(|c| c.waba_id).unwrap_or("");
+    out.push(match number {
+        Some(_) => pass(
+            "sender_in_waba",
+            format!("sender {sender} is a number of WABA {waba_id}"),
+        ),
+        None => fail(
+            "sender_in_waba",
+            format!("sender {sender} is not a phone number of WABA {waba_id}"),
+        ),
+    });
+    out.push(number_field_check(
+        "sender_connected",
+        number.map(|n| n.status.as_deref()),
+        &["CONNECTED"],
+        &format!("sender {sender} status"),
+    ));
+    out.push(number_field_check(
+        "display_name_approved",
+        number.map(|n| n.name_status.as_deref()),
+        &["APPROVED", "AVAILABLE_WITHOUT_REVIEW"],
+        "display name status",
+    ));
+    out.push(number_field_check(
+        "waba_approved",
+        creds
+            .and_then(|c| c.waba)
+            .map(|w| w.account_review_status.as_deref()),
+        &["APPROVED"],
+        &format!("WABA {waba_id} review status"),
+    ));
+    let unknown: Vec<&str> = spec
+        .marketing_actions
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !knows_action(a))
+        .collect();
+    out.push(if unknown.is_empty() {
+        pass(
+            "marketing_actions_known",
+            "every marketing action is known".into(),
+        )
+    } else {
+        fail(
+            "marketing_actions_known",
+            format!("unknown marketing action(s): {}", unknown.join(", ")),
+        )
+    });
+    out.push(quality_check(number));
+    (out, number.map(|n| n.id.clone()))
+}
+
+fn number_field_check(
+    id: &str,
+    value: Option<Option<&str>>,
+    accepted: &[&str],
+    what: &str,
+) -> CheckResult {
+    match value {
+        None => fail(id, format!("{what} unknown: the sender was not found")),
+        Some(Some(v)) if accepted.contains(&v) => pass(id, format!("{what} is {v}")),
+        Some(Some(v)) => fail(
+            id,
+            format!("{what} is {v}, expected {}", accepted.join(" or ")),
+        ),
+        Some(None) => fail(id, format!("{what} is not reported by Meta")),
+    }
+}
+
+fn quality_check(number: Option<&ObservedNumber>) -> CheckResult {
+    match number.and_then(|n| n.quality_rating.as_deref()) {
+        Some("RED") => CheckResult {
+            id: "quality_rating".into(),
+            status: CheckStatus::Warning,
+            message: "quality rating is RED: messages may be limited; review recent feedback"
+                .into(),
+        },
+        Some(q) => pass("quality_rating", format!("quality rating is {q}")),
+        None => pass("quality_rating", "quality rating not reported".into()),
+    }
+}
+
+/// The reasons a set of check results failed, in check order.
+pub fn failure_reasons(checks: &[CheckResult]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Failed)
+        .map(|c| format!("{}: {}", c.id, c.message))
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! Planning a channel configuration: the lifecycle decides the action, the checks say what
+//! they will find on the facts read, and the attributes show before and after.
+
+use serde_json::json;
+
+use super::attrs::{after_channel_attrs, desired_spec, recorded_channel_attrs};
+use super::checks::{CredentialsFacts, channel_checks};
+use super::lifecycle::{Decision, decide, next_version};
+use super::model::{DesiredChannel, RecordedChannel};
+use crate::diag::Diagnostic;
+use crate::kinds::RecordedResource;
+use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
+use crate::model::{
+    Action, Address, Attributes, CheckStatus, Expectation, KNOWN_AFTER_APPLY, PlannedCheck,
+    ResourceChange,
+};
+
+pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
+    let desired = cx.desired.channel_configurations.get(&addr.name);
+    let recorded = match cx.recorded(addr) {
+        Some(RecordedResource::ChannelConfiguration(r)) => Some(r),
+        _ => None,
+    };
+    let decision = match decide(desired, recorded) {
+        Ok(d) => d,
+        Err(refusal) => {
+            let mut diag = Diagnostic::error(refusal.code, refusal.message).with_help(refusal.help);
+            if let Some(d) = desired {
+                diag = at_source(diag, &d.source);
+            }
+            cx.diagnostics.push(diag);
+            return None;
+        }
+    };
+    if decision.action == Action::NoOp {
+        return Some(no_op(addr, decision.reason));
+    }
+    let (checks, phone_number_id) = match (desired, decision.submits) {
+        (Some(d), true) => planned_checks(cx, d),
+        _ => (Vec::new(), None),
+    };
+    let before = recorded.map(recorded_channel_attrs);
+    let after = desired
+        .map(|d| after_attrs(d, recorded, &decision, phone_number_id.as_deref()))
+        .or_else(|| removal_after(recorded, &decision));
+    let depends_on = desired
+        .and_then(|d| d.credentials.clone())
+        .map(|c| vec![Address::credentials(c)])
+        .unwrap_or_default();
+    let unknown_after = known_after_apply(after.as_ref());
+    Some(ResourceChange {
+        address: addr.clone(),
+        action: decision.action,
+        reason: decision.reason,
+        before,
+        after,
+        sensitive: Vec::new(),
+        unknown_after,
+        checks,
+        depends_on,
+    })
+}
+
+fn after_attrs(
+    d: &DesiredChannel,
+    recorded: Option<&RecordedChannel>,
+    decision: &Decision,
+    resolved_id: Option<&str>,
+) -> Attributes {
+    let status = decision
+        .status_after
+        .map_or(KNOWN_AFTER_APPLY, |s| s.as_str());
+    let version = match recorded {
+        Some(r) if !decision.submits => r.version,
+        Some(r) => next_version(r),
+        None => 1,
+    };
+    let id = if decision.submits {
+        resolved_id
+    } else {
+        recorded.and_then(|r| r.phone_number_id.as_deref())
+    };
+    after_channel_attrs(d, status, id, Some(version))
+}
+
+fn removal_after(recorded: Option<&RecordedChannel>, decision: &Decision) -> Option<Attributes> {
+    let r = recorded?;
+    match decision.action {
+        Action::Deactivate => {
+            let mut a = recorded_channel_attrs(r);
+            a.insert("status".into(), json!("deactivated"));
+            Some(a)
+        }
+        _ => None,
+    }
+}
+
+fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, Option<String>) {
+    let spec = desired_spec(d);
+    let creds = d
+        .credentials
+        .as_ref()
+        .and_then(|c| cx.desired.credentials.get(c));
+    let facts = creds.map(|c| CredentialsFacts {
+        name: &c.name,
+        verified: match cx.verified.get(&c.name) {
+            Some(Ok(_)) => Ok(()),
+            Some(Err((_, m))) => Err(m.clone()),
+            None => Err("the token could not be read".into()),
+        },
+        waba: cx.observed.waba(&c.business_id, &c.waba_id),
+        waba_id: &c.waba_id,
+    });
+    let desired = cx.desired;
+    let (results, id) = channel_checks(&spec, facts.as_ref(), &|a| {
+        desired.knows_marketing_action(a)
+    });
+    let planned = results
+        .into_iter()
+        .map(|r| PlannedCheck {
+            id: r.id,
+            expectation: match r.status {
+                CheckStatus::Passed => Expectation::Pass,
+                CheckStatus::Failed => Expectation::Fail,
+                CheckStatus::Warning => Expectation::Warn,
+            },
+            message: r.message,
+        })
+        .collect();
+    (planned, id)
+}

@@ -1,0 +1,98 @@
+//! Resource kinds, behind one seam. Each kind lives in its own folder — its Desired and
+//! Recorded model, its validation rules, its lifecycle (the decision *and* the record it leads
+//! to), its Graph reads and writes, its tests — and implements [`Kind`]. `registry.rs` lists
+//! them, one line each, in dependency order; the validator, planner, apply engine, drift,
+//! safety, state listing and renderers loop over that list and never name a kind.
+//!
+//! This layer sits above `model`, `diag`, `config`, `rules` and `remote`, and below `validate`,
+//! `plan`, `state`, `apply` and `render`. It does no I/O of its own: a kind's execution talks
+//! to Meta and to state through the ports in `ports.rs`.
+
+pub mod channel_configuration;
+pub mod credentials;
+mod desired;
+pub mod diff;
+pub mod outcome;
+pub mod phases;
+pub mod plan_ctx;
+pub mod ports;
+mod registry;
+pub mod webhook;
+
+use std::path::Path;
+
+use futures::future::BoxFuture;
+
+pub use desired::Desired;
+pub use plan_ctx::PlanCtx;
+pub use ports::{ExecCtx, GraphPort, GraphRequest, PortError, Records};
+pub use registry::{DesiredResources, KINDS, RecordedResource, of};
+
+use crate::config::SourceFile;
+use crate::diag::Diagnostic;
+use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
+
+/// How a state listing shows one recorded resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Listing<'a> {
+    pub status: Option<&'a str>,
+    pub version: Option<u32>,
+}
+
+/// One kind of resource. Implementations are unit structs registered in `registry.rs`.
+pub trait Kind: Sync {
+    fn kind(&self) -> ResourceKind;
+    /// The top-level list of the configuration file holding its entries (`webhooks`).
+    fn list_key(&self) -> &'static str;
+    /// How messages name one entry and several: `("webhook", "webhooks")`.
+    fn noun(&self) -> (&'static str, &'static str);
+
+    /// The kind's code rules beyond the JSON Schema, over every loaded file (names and their
+    /// uniqueness included). Offline: no secret, no network.
+    fn check(&self, files: &[SourceFile], out: &mut Vec<Diagnostic>);
+    /// Add the entries of a configuration with no errors to `desired`.
+    fn build(&self, files: &[SourceFile], base_dir: &Path, desired: &mut Desired);
+    /// Names the file declares, in order.
+    fn declared<'a>(&self, desired: &'a Desired) -> Vec<&'a str>;
+
+    /// Facts the kind derives once per plan for itself and the kinds after it.
+    fn prepare(&self, _cx: &mut PlanCtx<'_>) {}
+    /// Decide one address declared or recorded. A refusal is pushed on `cx.diagnostics`.
+    fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange>;
+    /// `prevent_destroy` as the file or the state sets it.
+    fn prevent_destroy(
+        &self,
+        desired: &Desired,
+        recorded: Option<&RecordedResource>,
+        name: &str,
+    ) -> bool;
+    /// What changed at Meta since the last apply, for one recorded resource of this kind.
+    fn drift(
+        &self,
+        recorded: &RecordedResource,
+        all: &std::collections::BTreeMap<Address, RecordedResource>,
+        observed: &Observed,
+        out: &mut Vec<Drift>,
+    );
+    /// Carry one planned change out: decide again on fresh facts, write to Meta, record.
+    fn execute<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+        cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, ChangeResult>;
+    /// Status and version for state listings (kinds without a lifecycle have neither).
+    fn listing<'a>(&self, _recorded: &'a RecordedResource) -> Listing<'a> {
+        Listing::default()
+    }
+}
+
+/// The registered kind for an address.
+pub fn kind_of(addr: &Address) -> &'static dyn Kind {
+    of(addr.kind)
+}
+
+pub use channel_configuration::{
+    ChannelSpec, ChannelStatus, DesiredChannel, DesiredStatus, FailedUpdate, RecordedChannel,
+};
+pub use credentials::{DesiredCredentials, RecordedCredentials};
+pub use webhook::{DesiredWebhook, RecordedWebhook};
