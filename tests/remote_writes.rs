@@ -382,13 +382,14 @@ async fn a_not_idempotent_write_is_not_repeated_after_a_timeout() {
 #[tokio::test]
 async fn a_not_idempotent_write_is_retried_after_a_throttling_refusal() {
     let mut too_many = Reply::text(429, "slow down");
-    too_many.headers.push(("retry-after", "0".into()));
+    too_many.headers.push(("retry-after", "1".into()));
     let replies = vec![
         too_many,
         Reply::graph(400, 4, "Application request limit reached"),
         Reply::json(200, json!({"id": "T1", "status": "PENDING"})),
     ];
     let server = Server::start(replies).await;
+    let started = std::time::Instant::now();
     let value = server
         .client()
         .post_form(
@@ -401,6 +402,10 @@ async fn a_not_idempotent_write_is_retried_after_a_throttling_refusal() {
         .unwrap();
     assert_eq!(value["id"], "T1");
     assert_eq!(server.seen().len(), 3);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
 }
 
 #[tokio::test]

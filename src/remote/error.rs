@@ -113,6 +113,8 @@ pub enum RemoteError {
         status: u16,
         request: String,
         body: String,
+        /// The `Retry-After` header (a 429 without a Graph envelope may carry one).
+        retry_after: Option<Duration>,
     },
     #[error(
         "no answer within {} on {request}; hint: check the network and the Graph API URL \
@@ -191,10 +193,12 @@ impl RemoteError {
                 status,
                 request,
                 body,
+                retry_after,
             } => Http {
                 status,
                 request: f(&request),
                 body: f(&body),
+                retry_after,
             },
             Timeout { request, after } => Timeout {
                 request: f(&request),

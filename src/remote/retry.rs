@@ -68,6 +68,9 @@ pub fn may_have_applied(err: &RemoteError) -> bool {
 
 /// How long Meta asked us to wait, if it did.
 pub fn server_wait(err: &RemoteError) -> Option<Duration> {
+    if let RemoteError::Http { retry_after, .. } = err {
+        return *retry_after;
+    }
     let g = err.graph()?;
     match (g.retry_after, g.regain_access_after) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -265,8 +268,10 @@ mod tests {
             status: 429,
             request: "POST /x".into(),
             body: String::new(),
+            retry_after: Some(Duration::from_secs(2)),
         };
         assert!(refused_before_acting(&too_many) && !may_have_applied(&too_many));
+        assert_eq!(server_wait(&too_many), Some(Duration::from_secs(2)));
     }
 
     #[test]

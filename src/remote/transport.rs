@@ -239,6 +239,7 @@ fn interpret(
             status,
             request: request.to_string(),
             body: snippet,
+            retry_after: header("retry-after").and_then(|h| parse_retry_after(&h)),
         });
     }
     parsed.ok_or_else(|| RemoteError::Decode {

@@ -255,6 +255,7 @@ mod tests {
                 status: 502,
                 request: "POST /x".into(),
                 body: String::new(),
+                retry_after: None,
             }),
         };
         let lifted = lift_unknown(RemoteError::GaveUp {
