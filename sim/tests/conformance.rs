@@ -371,7 +371,9 @@ async fn write_error_envelopes_conform() {
     let route = format!("post {SUBSCRIBED_APPS}");
     let own = format!("/v23.0/{WABA_FR}/subscribed_apps");
     let hook = callback_server(Hook::Fixed(404, "no".into())).await;
-    let cases: Vec<(String, Vec<(&str, &str)>, u16, u32)> = vec![
+    // (url, form, HTTP status, Graph code)
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, u32);
+    let cases: Vec<Case> = vec![
         (own.clone(), vec![("verify_token", "t")], 400, 100),
         (
             own.clone(),
