@@ -36,7 +36,11 @@ fn world() -> World {
         extra.label = Some(format!("bench-{t}"));
         tokens.push(extra);
     }
-    World { tokens, businesses }
+    World {
+        tokens,
+        businesses,
+        ..World::default()
+    }
 }
 
 fn business(b: usize) -> Business {
@@ -63,6 +67,8 @@ fn waba(b: usize, w: usize) -> Waba {
         ownership_type: None,
         status: None,
         phone_numbers: (0..NUMBERS).map(|n| number(b, w, n)).collect(),
+        subscribed: false,
+        webhook_override: None,
     }
 }
 

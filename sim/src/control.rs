@@ -1,6 +1,7 @@
 //! The `/__sim/` control endpoints (a path Meta never uses): read counters and the request
 //! log, set faults, reset, and change the world while a test runs. Bodies and answers are
-//! JSON; a token is named by its value in a request body but never echoed back.
+//! JSON; a token is named by its value in a request body but never echoed back, and a
+//! webhook verify token only as its `sha256:` digest (see `control_webhooks`).
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::control_webhooks;
 use crate::faults::{Faults, FaultsBody};
 use crate::state::{Shared, lock};
 use crate::world::{PhoneNumber, Waba, World};
@@ -33,6 +35,13 @@ pub fn handle(sh: &Shared, method: &Method, path: &str, body: &[u8]) -> Response
         ("POST", ["numbers", id, "remove"]) => remove_number(sh, id),
         ("POST", ["wabas", id]) => patch_waba(sh, id, body),
         ("POST", ["wabas", id, "numbers"]) => add_number(sh, id, body),
+        ("GET", ["webhooks"]) => control_webhooks::state(sh),
+        ("POST", ["wabas", id, "subscription"]) => {
+            parse(body).and_then(|b| control_webhooks::set_subscription(sh, id, b))
+        }
+        ("POST", ["numbers", id, "webhook"]) => {
+            parse(body).and_then(|b| control_webhooks::set_number_override(sh, id, b))
+        }
         ("POST", ["tokens", action @ ("expire" | "revoke" | "restore")]) => {
             token_action(sh, action, body)
         }
@@ -42,7 +51,8 @@ pub fn handle(sh: &Shared, method: &Method, path: &str, body: &[u8]) -> Response
         )),
     };
     match answer {
-        Ok(v) => reply(StatusCode::OK, v),
+        // Verify tokens never leave the simulator, not even here.
+        Ok(v) => reply(StatusCode::OK, control_webhooks::scrub(v)),
         Err((status, message)) => reply(status, json!({ "error": message })),
     }
 }

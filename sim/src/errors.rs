@@ -129,6 +129,22 @@ impl GraphError {
         )
     }
 
+    /// Meta could not verify a webhook callback URL (code 2200); `details` says why.
+    pub fn callback_verification(details: &str) -> GraphError {
+        GraphError::new(
+            2200,
+            "OAuthException",
+            format!("(#2200) Callback verification failed with the following errors: {details}"),
+        )
+    }
+
+    /// A number-level callback override asked for before the WABA's subscription exists.
+    pub fn not_subscribed(waba: &str) -> GraphError {
+        GraphError::bad_param(format!(
+            "The WhatsApp Business Account {waba} must be subscribed to the app first (POST /{waba}/subscribed_apps) before a phone number's webhook_configuration can be overridden"
+        ))
+    }
+
     pub fn service_unavailable() -> GraphError {
         GraphError::new(
             2,

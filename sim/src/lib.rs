@@ -5,7 +5,9 @@
 //! limits, plus `Faults` a test can switch on and `/__sim/` control endpoints. The library
 //! owns no policy of wacfg's: it only imitates Meta.
 
+pub mod callback;
 pub mod control;
+pub mod control_webhooks;
 pub mod errors;
 pub mod faults;
 pub mod fields;
@@ -24,7 +26,7 @@ use std::sync::Arc;
 pub use errors::GraphError;
 pub use faults::{Faults, FaultsBody, InjectedError};
 pub use stats::{LoggedRequest, Stats};
-pub use world::{Business, PhoneNumber, Token, Waba, World, WorldError};
+pub use world::{App, Business, CallbackOverride, PhoneNumber, Token, Waba, World, WorldError};
 
 use state::{Shared, lock};
 

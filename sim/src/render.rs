@@ -1,6 +1,8 @@
 //! Turns world nodes into Graph JSON for a field selection: default field sets, known fields
 //! the world does not hold (omitted, as Meta omits empty fields), unknown fields (code 100),
-//! and edges embedded as `{data, paging}` with `next` links to the edge URL.
+//! and edges embedded as `{data, paging}` with `next` links to the edge URL, the
+//! `subscribed_apps` edge (`{data}` only, as Meta sends it) and a number's
+//! `webhook_configuration`.
 
 use serde_json::{Map, Value, json};
 
@@ -8,11 +10,12 @@ use crate::errors::GraphError;
 use crate::fields::{self, Field};
 use crate::paging::PageArgs;
 use crate::urlenc::encode_query;
-use crate::world::{Business, PhoneNumber, Waba};
+use crate::world::{App, Business, PhoneNumber, Waba};
 
-/// Where links point: `http://127.0.0.1:PORT/v23.0`.
+/// Where links point (`http://127.0.0.1:PORT/v23.0`) and the app webhooks belong to.
 pub struct Ctx<'a> {
     pub versioned_base: &'a str,
+    pub app: &'a App,
 }
 
 pub const BUSINESS_DEFAULT: &[&str] = &["id", "name"];
@@ -29,6 +32,9 @@ pub const NUMBER_DEFAULT: &[&str] = &[
     "verified_name",
     "quality_rating",
 ];
+pub const SUBSCRIBED_APP_DEFAULT: &[&str] =
+    &["whatsapp_business_api_data", "override_callback_uri"];
+pub const APP_DATA_DEFAULT: &[&str] = &["id", "link", "name"];
 pub const NUMBER_ROW_DEFAULT: &[&str] = &[
     "id",
     "display_phone_number",
@@ -70,7 +76,6 @@ const WABA_OTHER: &[&str] = &[
     "template_auto_archival_enabled",
     "whatsapp_business_manager_messaging_limit",
     "message_templates",
-    "subscribed_apps",
     "assigned_users",
 ];
 const NUMBER_OTHER: &[&str] = &[
@@ -81,7 +86,6 @@ const NUMBER_OTHER: &[&str] = &[
     "is_preverified_number",
     "eligibility_for_api_business_global_search",
     "health_status",
-    "webhook_configuration",
     "conversational_automation",
     "country_code",
     "country_dial_code",
@@ -159,9 +163,13 @@ pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<
             "phone_numbers" => {
                 let path = format!("{}/phone_numbers", w.id);
                 let v = embedded(ctx, &path, &w.phone_numbers, &f, |n, sub| {
-                    number(n, sub, NUMBER_ROW_DEFAULT)
+                    number(ctx, w, n, sub, NUMBER_ROW_DEFAULT)
                 })?;
                 out.insert("phone_numbers".into(), v);
+            }
+            "subscribed_apps" => {
+                let sub = f.sub.clone().unwrap_or_default();
+                out.insert("subscribed_apps".into(), subscribed_apps(ctx, w, &sub)?);
             }
             other if WABA_OTHER.contains(&other) => {}
             other => return Err(GraphError::unknown_field(other, "WhatsAppBusinessAccount")),
@@ -170,7 +178,67 @@ pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<
     Ok(Value::Object(out))
 }
 
-pub fn number(n: &PhoneNumber, fields: &[Field], defaults: &[&str]) -> Result<Value, GraphError> {
+/// `{"data": [the world's app]}` when the WABA is subscribed, else `{"data": []}`.
+pub fn subscribed_apps(ctx: &Ctx, w: &Waba, fields: &[Field]) -> Result<Value, GraphError> {
+    let mut rows = Vec::new();
+    if w.subscribed {
+        let mut row = Map::new();
+        for f in selection(fields, SUBSCRIBED_APP_DEFAULT) {
+            match f.name.as_str() {
+                "whatsapp_business_api_data" => {
+                    let sub = f.sub.clone().unwrap_or_default();
+                    row.insert(f.name.clone(), app_data(ctx.app, &sub)?);
+                }
+                "override_callback_uri" => {
+                    let uri = w
+                        .webhook_override
+                        .as_ref()
+                        .map(|o| o.override_callback_uri.clone());
+                    put(&mut row, "override_callback_uri", &uri);
+                }
+                other => return Err(GraphError::unknown_field(other, "SubscribedApp")),
+            }
+        }
+        rows.push(Value::Object(row));
+    }
+    Ok(json!({ "data": rows }))
+}
+
+fn app_data(app: &App, fields: &[Field]) -> Result<Value, GraphError> {
+    let mut out = Map::new();
+    for f in selection(fields, APP_DATA_DEFAULT) {
+        let v = match f.name.as_str() {
+            "id" => app.id.clone(),
+            "link" => format!("https://www.facebook.com/games/?app_id={}", app.id),
+            "name" => app.name.clone(),
+            other => return Err(GraphError::unknown_field(other, "Application")),
+        };
+        out.insert(f.name.clone(), json!(v));
+    }
+    Ok(Value::Object(out))
+}
+
+/// Where a number's webhooks go, each level present only when set; None when none is.
+fn webhook_configuration(app: &App, w: &Waba, n: &PhoneNumber) -> Option<Value> {
+    let mut out = Map::new();
+    put(&mut out, "application", &app.callback_url);
+    let waba = w.webhook_override.as_ref().filter(|_| w.subscribed);
+    for (key, o) in [
+        ("whatsapp_business_account", waba),
+        ("phone_number", n.webhook_override.as_ref()),
+    ] {
+        put(&mut out, key, &o.map(|o| o.override_callback_uri.clone()));
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+pub fn number(
+    ctx: &Ctx,
+    w: &Waba,
+    n: &PhoneNumber,
+    fields: &[Field],
+    defaults: &[&str],
+) -> Result<Value, GraphError> {
     let mut out = Map::new();
     for f in selection(fields, defaults) {
         let name = f.name.as_str();
@@ -195,6 +263,7 @@ pub fn number(n: &PhoneNumber, fields: &[Field], defaults: &[&str]) -> Result<Va
             "is_pin_enabled" => n.is_pin_enabled.map(|v| json!(v)),
             "search_visibility" => n.search_visibility.as_ref().map(|v| json!(v)),
             "last_onboarded_time" => n.last_onboarded_time.as_ref().map(|v| json!(v)),
+            "webhook_configuration" => webhook_configuration(ctx.app, w, n),
             other if NUMBER_OTHER.contains(&other) => None,
             other => {
                 return Err(GraphError::unknown_field(

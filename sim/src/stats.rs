@@ -44,7 +44,8 @@ impl Stats {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoggedRequest {
     pub method: String,
-    /// Path and query, with `access_token` and `input_token` values replaced by `REDACTED`.
+    /// Path and query, with `access_token`, `input_token` and `verify_token` values replaced
+    /// by `REDACTED`.
     pub path: String,
     pub status: u16,
     /// true for a sub-request of a batch.
@@ -76,7 +77,8 @@ impl Log {
     }
 }
 
-/// Replaces the values of token-carrying query parameters.
+/// Replaces the values of token-carrying query parameters (access, input and webhook verify
+/// tokens).
 pub fn redact(path_and_query: &str) -> String {
     let Some((path, query)) = path_and_query.split_once('?') else {
         return path_and_query.to_string();
@@ -84,7 +86,9 @@ pub fn redact(path_and_query: &str) -> String {
     let parts: Vec<String> = query
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k == "access_token" || k == "input_token" => format!("{k}=REDACTED"),
+            Some((k, _)) if matches!(k, "access_token" | "input_token" | "verify_token") => {
+                format!("{k}=REDACTED")
+            }
             _ => kv.to_string(),
         })
         .collect();

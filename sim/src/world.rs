@@ -1,4 +1,5 @@
-//! The simulated world: tokens, business portfolios, their WABAs and phone numbers.
+//! The simulated world: tokens, business portfolios, their WABAs and phone numbers, the app
+//! whose webhooks they feed and the callback overrides set on them.
 //!
 //! Owns the YAML shape (documented in sim/README.md), its validation and the id index the
 //! server uses to find a node in O(1). It does no I/O beyond `from_path` and knows nothing of
@@ -33,6 +34,39 @@ pub struct World {
     pub tokens: Vec<Token>,
     #[serde(default)]
     pub businesses: Vec<Business>,
+    /// The app every token calls as: what `subscribed_apps` lists.
+    #[serde(default)]
+    pub app: App,
+}
+
+/// The Meta app the tokens belong to (one per world).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    /// The app-level callback URL (`webhook_configuration.application`); absent = not set.
+    pub callback_url: Option<String>,
+}
+
+impl Default for App {
+    fn default() -> App {
+        App {
+            id: "1000000000000001".into(),
+            name: "wacfg-sim".into(),
+            callback_url: None,
+        }
+    }
+}
+
+/// A callback override set on a WABA or a phone number. The verify token is write-only:
+/// no Graph route returns it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackOverride {
+    pub override_callback_uri: String,
+    #[serde(default)]
+    pub verify_token: Option<String>,
 }
 
 /// An access token a client may send. Its `value` is a secret: never logged or counted by it.
@@ -111,6 +145,12 @@ pub struct Waba {
     pub status: Option<String>,
     #[serde(default)]
     pub phone_numbers: Vec<PhoneNumber>,
+    /// The world's app receives this WABA's webhooks (`POST /{waba-id}/subscribed_apps`).
+    #[serde(default)]
+    pub subscribed: bool,
+    /// The WABA-level callback override; needs `subscribed: true`.
+    #[serde(default)]
+    pub webhook_override: Option<CallbackOverride>,
 }
 
 /// A business phone number. Every field but `id` is optional: absent fields are not sent,
@@ -152,6 +192,9 @@ pub struct PhoneNumber {
     pub search_visibility: Option<String>,
     #[serde(default)]
     pub last_onboarded_time: Option<String>,
+    /// The number-level callback override; needs its WABA `subscribed: true`.
+    #[serde(default)]
+    pub webhook_override: Option<CallbackOverride>,
 }
 
 impl World {
@@ -180,8 +223,10 @@ impl World {
             unique(&mut ids, &b.id)?;
             for w in b.wabas() {
                 unique(&mut ids, &w.id)?;
+                check_override(&w.id, w.subscribed, &w.webhook_override)?;
                 for n in &w.phone_numbers {
                     unique(&mut ids, &n.id)?;
+                    check_override(&n.id, w.subscribed, &n.webhook_override)?;
                 }
             }
         }
@@ -244,6 +289,17 @@ impl World {
         removed
     }
 
+    /// The WABA a phone number belongs to.
+    pub fn waba_with_number_mut(&mut self, number: &str) -> Option<&mut Waba> {
+        self.wabas_mut()
+            .find(|w| w.phone_numbers.iter().any(|n| n.id == number))
+    }
+
+    /// Every WABA of the world, in file order.
+    pub fn wabas(&self) -> impl Iterator<Item = &Waba> {
+        self.businesses.iter().flat_map(Business::wabas)
+    }
+
     pub fn token_mut(&mut self, value: &str) -> Option<&mut Token> {
         self.tokens.iter_mut().find(|t| t.value == value)
     }
@@ -280,6 +336,26 @@ impl Token {
             .and_then(|s| parse_time(s).ok())
             .map_or(1_735_689_600, |t| t.unix_timestamp())
     }
+}
+
+/// An override needs a callback URL and the WABA's subscription, as Meta refuses it otherwise.
+fn check_override(
+    id: &str,
+    subscribed: bool,
+    o: &Option<CallbackOverride>,
+) -> Result<(), WorldError> {
+    let Some(o) = o else { return Ok(()) };
+    if o.override_callback_uri.is_empty() {
+        return Err(WorldError::Invalid(format!(
+            "{id}: webhook_override.override_callback_uri is empty (leave webhook_override out instead)"
+        )));
+    }
+    if !subscribed {
+        return Err(WorldError::Invalid(format!(
+            "{id}: a webhook_override needs the WABA to be subscribed (subscribed: true)"
+        )));
+    }
+    Ok(())
 }
 
 fn unique<'a>(ids: &mut BTreeSet<&'a str>, id: &'a str) -> Result<(), WorldError> {

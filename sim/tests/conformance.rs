@@ -1,7 +1,9 @@
 //! Conformance: the simulator's answers validate against the response schemas of Meta's
 //! official OpenAPI document (business-messaging-api_v23.0.yaml), for every route it serves
-//! that the document covers. Where the document contradicts the fact sheet, the enums listed
-//! in `DEVIATIONS` (and in sim/README.md) are widened before validating; nothing else is.
+//! that the document covers, writes included. Where the document contradicts the fact sheet,
+//! the enums listed in `DEVIATIONS` (and in sim/README.md) are widened before validating; where
+//! it contradicts its own example (`subscribed_apps` rows), `SHAPE_FIXES` point its schema at
+//! the nested form the example shows. Nothing else is changed.
 
 mod common;
 
@@ -60,6 +62,23 @@ const DEVIATIONS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Schema replacements, by JSON pointer, where the document contradicts itself: its
+/// `SubscribedAppsResponse` rows are the flat `SubscribedApp {id, name}`, yet its own example
+/// (and Meta, per the fact sheet) nests the app as `{whatsapp_business_api_data: {id, link,
+/// name}, override_callback_uri?}`. The simulator emulates the nested form, so the rows are
+/// validated as the document's `SubscribedApp_1` whose app data is `WhatsAppBusinessApiData_1`
+/// (required `id`, `name`; `link`). Each pointer is listed in sim/README.md too.
+const SHAPE_FIXES: &[(&str, &str)] = &[
+    (
+        "/components/schemas/SubscribedAppsResponse/properties/data/items",
+        "#/components/schemas/SubscribedApp_1",
+    ),
+    (
+        "/components/schemas/SubscribedApp_1/properties/whatsapp_business_api_data",
+        "#/components/schemas/WhatsAppBusinessApiData_1",
+    ),
+];
+
 /// `shared/` sits beside the repository (CI, the main checkout); a worktree under
 /// `wt/NAME/` has it one level further up.
 fn openapi_path() -> PathBuf {
@@ -96,20 +115,36 @@ fn openapi(patched: bool) -> &'static Value {
                 .unwrap_or_else(|| panic!("deviation {pointer} names an enum of the document"));
             list.extend(extra.iter().map(|v| json!(v)));
         }
+        for (pointer, target) in SHAPE_FIXES {
+            let slot = doc
+                .pointer_mut(pointer)
+                .unwrap_or_else(|| panic!("shape fix {pointer} names a schema of the document"));
+            *slot = json!({ "$ref": target });
+        }
         doc
     })
 }
 
-/// The 200 (or error) schema of a route, as a root schema that can resolve `#/components`.
-fn route_schema(doc: &Value, path: &str, status: &str) -> Value {
+/// The 200 (or error) schema of an operation (`"get /{Version}/…"`), as a root schema that
+/// can resolve `#/components`; a bare path means GET.
+fn route_schema(doc: &Value, route: &str, status: &str) -> Value {
+    let (method, path) = split_route(route);
     let key = path.replace('~', "~0").replace('/', "~1");
-    let pointer = format!("/paths/{key}/get/responses/{status}/content/application~1json/schema");
+    let pointer =
+        format!("/paths/{key}/{method}/responses/{status}/content/application~1json/schema");
     let schema = doc
         .pointer(&pointer)
-        .unwrap_or_else(|| panic!("the document has a {status} schema for GET {path}"));
+        .unwrap_or_else(|| panic!("the document has a {status} schema for {route}"));
     let mut root = schema.clone();
     root["components"] = doc["components"].clone();
     root
+}
+
+fn split_route(route: &str) -> (&str, &str) {
+    match route.split_once(' ') {
+        Some((method, path)) => (method, path),
+        None => ("get", route),
+    }
 }
 
 fn errors_of(doc: &Value, path: &str, status: &str, instance: &Value) -> Vec<String> {
@@ -138,7 +173,7 @@ fn assert_conforms(path: &str, status: &str, instance: &Value) {
     let errors = errors_of(openapi(true), path, status, instance);
     assert!(
         errors.is_empty(),
-        "GET {path} ({status}) does not match Meta's schema: {errors:#?}\n{instance:#}"
+        "{path} ({status}) does not match Meta's schema: {errors:#?}\n{instance:#}"
     );
 }
 
@@ -275,5 +310,116 @@ fn each_deviation_is_needed_and_documented() {
                 "{pointer} already allows {v}: the patch is not needed"
             );
         }
+    }
+}
+
+const SUBSCRIBED_APPS: &str = "/{Version}/{WABA-ID}/subscribed_apps";
+
+/// A form-encoded write; the answer must be `want`.
+async fn wrote(sim: &Sim, method: &str, url: &str, form: &[(&str, &str)], want: u16) -> Value {
+    let (status, _, body) = write(sim, method, url, form, TOKEN).await;
+    assert_eq!(status, want, "{method} {url}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn subscribed_apps_answers_conform_in_the_nested_form() {
+    let sim = start().await;
+    let url = format!("/v23.0/{WABA_FR}/subscribed_apps");
+    let empty = ok(&sim, &url).await;
+    assert_conforms(SUBSCRIBED_APPS, "200", &empty);
+    let post = format!("post {SUBSCRIBED_APPS}");
+    let form = [
+        ("override_callback_uri", "https://hooks.example.com/wa"),
+        ("verify_token", "t"),
+    ];
+    assert_conforms(&post, "200", &wrote(&sim, "POST", &url, &form, 200).await);
+    let listed = ok(&sim, &url).await;
+    assert!(listed["data"][0]["whatsapp_business_api_data"]["link"].is_string());
+    assert_conforms(SUBSCRIBED_APPS, "200", &listed);
+    let delete = format!("delete {SUBSCRIBED_APPS}");
+    assert_conforms(&delete, "200", &wrote(&sim, "DELETE", &url, &[], 200).await);
+}
+
+#[tokio::test]
+async fn phone_number_webhook_configuration_post_conforms() {
+    let sim = start().await;
+    wrote(
+        &sim,
+        "POST",
+        &format!("/v23.0/{WABA_FR}/subscribed_apps"),
+        &[],
+        200,
+    )
+    .await;
+    let cfg = json!({"override_callback_uri": "https://hooks.example.com/n", "verify_token": "t"})
+        .to_string();
+    let body = wrote(
+        &sim,
+        "POST",
+        &format!("/v23.0/{NUMBER_1}"),
+        &[("webhook_configuration", &cfg)],
+        200,
+    )
+    .await;
+    assert_conforms("post /{Version}/{Phone-Number-ID}", "200", &body);
+}
+
+#[tokio::test]
+async fn write_error_envelopes_conform() {
+    let sim = start().await;
+    let route = format!("post {SUBSCRIBED_APPS}");
+    let own = format!("/v23.0/{WABA_FR}/subscribed_apps");
+    let hook = callback_server(Hook::Fixed(404, "no".into())).await;
+    // (url, form, HTTP status, Graph code)
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, u32);
+    let cases: Vec<Case> = vec![
+        (own.clone(), vec![("verify_token", "t")], 400, 100),
+        (
+            own.clone(),
+            vec![("override_callback_uri", &hook.url), ("verify_token", "t")],
+            400,
+            2200,
+        ),
+        (
+            "/v23.0/203390129340398/subscribed_apps".into(),
+            vec![],
+            403,
+            200,
+        ),
+    ];
+    for (url, form, status, code) in cases {
+        let body = wrote(&sim, "POST", &url, &form, status).await;
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert_conforms(&route, &status.to_string(), &body);
+    }
+}
+
+#[test]
+fn the_shape_fixes_are_needed_and_match_the_documents_own_example() {
+    let raw = openapi(false);
+    assert!(
+        raw.pointer("/components/schemas/SubscribedApp/properties/whatsapp_business_api_data")
+            .is_none(),
+        "the document's row schema is still flat"
+    );
+    let example = raw
+        .pointer(&format!(
+            "/paths/{}/get/responses/200/content/application~1json/examples/multiple_subscriptions/value",
+            SUBSCRIBED_APPS.replace('/', "~1")
+        ))
+        .expect("the document's nested example");
+    let doc = openapi(true);
+    assert!(errors_of(doc, SUBSCRIBED_APPS, "200", example).is_empty());
+    let flat = json!({ "data": [{ "id": "1", "name": "app" }] });
+    assert!(
+        !errors_of(doc, SUBSCRIBED_APPS, "200", &flat).is_empty(),
+        "with the fix, a flat row is refused"
+    );
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("sim/README.md exists");
+    for (pointer, _) in SHAPE_FIXES {
+        assert!(readme.contains(pointer), "sim/README.md lists {pointer}");
     }
 }

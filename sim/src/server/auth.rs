@@ -167,9 +167,9 @@ fn describe(live: &Live, t: &Token, is_valid: bool, error: Option<Value>) -> Val
         })
         .collect();
     let mut d = json!({
-        "app_id": t.app_id.clone().unwrap_or_else(|| "1000000000000001".into()),
+        "app_id": t.app_id.clone().unwrap_or_else(|| live.world.app.id.clone()),
         "type": "SYSTEM_USER",
-        "application": t.application.clone().unwrap_or_else(|| "wacfg-sim".into()),
+        "application": t.application.clone().unwrap_or_else(|| live.world.app.name.clone()),
         "data_access_expires_at": 0,
         "expires_at": t.expires_unix().unwrap_or(0),
         "is_valid": is_valid,

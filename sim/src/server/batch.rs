@@ -1,5 +1,5 @@
-//! `POST /{version}/` batch requests: up to 50 sub-requests, each answered by the same routes
-//! as a plain request (and charged to the same budgets), returned as
+//! `POST /{version}/` batch requests: up to 50 sub-requests (reads and writes, in order), each
+//! answered by the same routes as a plain request (and charged to the same budgets), returned as
 //! `[{code, headers, body: "<JSON string>"}]`.
 
 use serde_json::{Value, json};
@@ -20,14 +20,14 @@ struct Item {
     body: Option<String>,
 }
 
-pub fn run(sh: &Shared, req: &GraphRequest, version: &str) -> Reply {
-    match answer(sh, req, version) {
+pub async fn run(sh: &Shared, req: &GraphRequest, version: &str) -> Reply {
+    match answer(sh, req, version).await {
         Ok(v) => Reply::json(v),
         Err(e) => Reply::error(e),
     }
 }
 
-fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value, GraphError> {
+async fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value, GraphError> {
     // The top-level token, when sent, must be usable: it is the fallback of every item.
     if req.token().is_some() {
         auth::classify(&sh.read(), req.token()).require()?;
@@ -39,7 +39,7 @@ fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value, Graph
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let sub = sub_request(req, &item, version);
-        let reply = routes::handle(sh, &sub, true);
+        let reply = routes::answer(sh, &sub).await;
         let trace = lock(&sh.dice).trace_id();
         let (status, mut headers, body) = reply.finish(&trace);
         headers.push(("x-fb-trace-id".into(), trace));

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod batch;
 pub mod reply;
 pub mod routes;
+pub mod webhooks;
+pub mod writes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,7 +70,7 @@ async fn graph(
     let req = graph_request(&method, &uri, &headers, &body);
     let reply = match injected {
         Some(i) => injected_reply(&sh, &req, &i),
-        None => routes::handle(&sh, &req, false),
+        None => routes::handle(&sh, &req).await,
     };
     let trace = lock(&sh.dice).trace_id();
     let (status, hdrs, text) = reply.finish(&trace);
@@ -155,6 +157,8 @@ fn graph_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) 
                 }
             }
             req.json = Some(v);
+        } else if !text.trim().is_empty() {
+            req.bad_body = true;
         }
     } else if !text.is_empty() {
         req.params.extend(parse_query(&text));

@@ -17,6 +17,8 @@ pub struct GraphRequest {
     pub bearer: Option<String>,
     /// A JSON body (`{"batch": [...]}`) when one was sent.
     pub json: Option<Value>,
+    /// A body was sent as JSON but does not parse.
+    pub bad_body: bool,
 }
 
 impl GraphRequest {

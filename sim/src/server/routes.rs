@@ -1,6 +1,7 @@
 //! The Graph routes: version prefix, authentication, node lookup with permissions (200 for
-//! a node the token cannot see, 100 for an unknown id), scopes, the per-WABA budget, and the
-//! node and edge answers. Pure over the shared state: no sleeping, no sockets.
+//! a node the token cannot see, 100 for an unknown id), scopes, the per-WABA budget, the
+//! node and edge answers, and counting. Reads are pure over the shared state; writes go to
+//! `writes`, which shares the permission and budget steps.
 
 use std::time::Instant;
 
@@ -9,8 +10,8 @@ use crate::fields::{self, Field};
 use crate::paging::PageArgs;
 use crate::render::{self, Ctx};
 use crate::server::auth::{self, TokenState};
-use crate::server::batch;
 use crate::server::reply::{Body, GraphRequest, Reply};
+use crate::server::{batch, writes};
 use crate::state::{Live, Shared, lock};
 use crate::usage::Charge;
 use crate::world::{Loc, Token};
@@ -26,51 +27,68 @@ pub fn is_version(s: &str) -> bool {
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
-/// Answers one Graph request (an HTTP request or a batch sub-request) and counts it.
-pub fn handle(sh: &Shared, req: &GraphRequest, in_batch: bool) -> Reply {
+/// Answers one HTTP request to the Graph routes: a batch (`POST /vNN.N/`) or a single call.
+pub async fn handle(sh: &Shared, req: &GraphRequest) -> Reply {
     let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
     let version = segs.first().copied().filter(|v| is_version(v));
-    let rest: &[&str] = if version.is_some() { &segs[1..] } else { &segs };
-    let version = version.unwrap_or("v23.0").to_string();
-
-    if rest.is_empty() && req.method == "POST" && !in_batch {
-        let reply = batch::run(sh, req, &version);
-        count(
-            sh,
-            "batch",
-            &auth::classify(&sh.read(), req.token()).label(),
-            &reply,
-        );
+    let rest = if version.is_some() {
+        &segs[1..]
+    } else {
+        &segs[..]
+    };
+    if rest.is_empty() && req.method == "POST" {
+        let version = version.unwrap_or("v23.0");
+        let reply = batch::run(sh, req, version).await;
+        let label = auth::classify(&sh.read(), req.token()).label();
+        count(sh, "batch", &label, &reply);
         return reply;
     }
-    let live = sh.read();
-    let caller = auth::classify(&live, req.token());
-    let (kind, result) = if segs.first().is_some_and(|v| !is_version(v)) || segs.is_empty() {
-        (
-            "other",
-            Err(GraphError::bad_param(format!(
+    answer(sh, req).await
+}
+
+/// Answers one logical Graph request (an HTTP request or a batch sub-request), reads and
+/// writes alike, and counts it.
+pub async fn answer(sh: &Shared, req: &GraphRequest) -> Reply {
+    let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let version = segs.first().copied().filter(|v| is_version(v));
+    let (kind, label, result) = match version {
+        None => {
+            let label = auth::classify(&sh.read(), req.token()).label();
+            let e = GraphError::bad_param(format!(
                 "Unsupported version or path: {}; use /vNN.N/... e.g. /v23.0/me",
                 req.path
-            ))),
-        )
-    } else {
-        let call = Call {
-            sh,
-            live: &live,
-            req,
-            caller: &caller,
-            version: &version,
-        };
-        route(&call, rest)
+            ));
+            ("other", label, Err(e))
+        }
+        Some(_) if writes::is_write(&req.method) => writes::run(sh, req, &segs[1..]).await,
+        Some(v) => read(sh, req, &segs[1..], v),
     };
+    let version = version.unwrap_or("v23.0").to_string();
     let echo = lock(&sh.faults).echo_token_in_errors;
     let mut reply = result.unwrap_or_else(Reply::error);
     if let (true, Body::Error(e)) = (echo, &mut reply.body) {
         *e = e.clone().echoing(req.token());
     }
     let reply = reply.header("facebook-api-version", version);
-    count(sh, kind, &caller.label(), &reply);
+    count(sh, kind, &label, &reply);
     reply
+}
+
+/// What a route answered, for counting: route kind, token label, answer.
+pub(crate) type Answered = (&'static str, String, Result<Reply, GraphError>);
+
+fn read(sh: &Shared, req: &GraphRequest, rest: &[&str], version: &str) -> Answered {
+    let live = sh.read();
+    let caller = auth::classify(&live, req.token());
+    let call = Call {
+        sh,
+        live: &live,
+        req,
+        caller: &caller,
+        version,
+    };
+    let (kind, result) = route(&call, rest);
+    (kind, caller.label(), result)
 }
 
 fn count(sh: &Shared, kind: &str, label: &str, reply: &Reply) {
@@ -117,6 +135,7 @@ fn kind_of(loc: Loc, edge: Option<&str>) -> &'static str {
         (Loc::Business(_), Some("client_whatsapp_business_accounts")) => "client_wabas",
         (Loc::Waba(..), None) => "waba",
         (Loc::Waba(..), Some("phone_numbers")) => "phone_numbers",
+        (Loc::Waba(..), Some("subscribed_apps")) => "subscribed_apps",
         (Loc::Number(..), None) => "phone_number",
         _ => "other",
     }
@@ -142,6 +161,27 @@ fn serve_node(
     edge: Option<&str>,
 ) -> Result<Reply, GraphError> {
     let (sh, live, req) = (call.sh, call.live, call.req);
+    permit(live, token, id, loc)?;
+    let fields = fields::parse(req.param("fields").unwrap_or("")).map_err(GraphError::bad_param)?;
+    let charge = charge(sh, live, loc);
+    if let Some(c) = charge.as_ref().filter(|c| c.refused) {
+        return Ok(with_usage(Reply::error(GraphError::rate_limited()), c));
+    }
+    let base = format!("{}/{}", sh.base_url(), call.version);
+    let ctx = Ctx {
+        versioned_base: &base,
+        app: &live.world.app,
+    };
+    let body = render_node(&ctx, live, req, loc, edge, &fields)?;
+    let mut reply = Reply::json(body);
+    if let Some(c) = charge {
+        reply = with_usage(reply, &c);
+    }
+    Ok(reply)
+}
+
+/// The token's businesses must see the node (else 200), with the scope its kind needs.
+pub(crate) fn permit(live: &Live, token: &Token, id: &str, loc: Loc) -> Result<(), GraphError> {
     let visible = live
         .index
         .visible_to
@@ -156,30 +196,20 @@ fn serve_node(
         Loc::Business(_) => "business_management",
         _ => "whatsapp_business_management",
     };
-    auth::require_scope(token, scope)?;
-    let fields = fields::parse(req.param("fields").unwrap_or("")).map_err(GraphError::bad_param)?;
-    let charge = waba_of(live, loc).map(|w| {
+    auth::require_scope(token, scope)
+}
+
+/// Charges the call to the WABA the node belongs to (none for business-level nodes).
+pub(crate) fn charge(sh: &Shared, live: &Live, loc: Loc) -> Option<Charge> {
+    waba_of(live, loc).map(|w| {
         let budget = lock(&sh.faults).rate_limit_budget;
         let c = lock(&sh.usage).charge(&w, budget, Instant::now());
         *lock(&sh.stats).by_waba.entry(w).or_default() += 1;
         c
-    });
-    if let Some(c) = charge.as_ref().filter(|c| c.refused) {
-        return Ok(with_usage(Reply::error(GraphError::rate_limited()), c));
-    }
-    let base = format!("{}/{}", sh.base_url(), call.version);
-    let ctx = Ctx {
-        versioned_base: &base,
-    };
-    let body = render_node(&ctx, live, req, loc, edge, &fields)?;
-    let mut reply = Reply::json(body);
-    if let Some(c) = charge {
-        reply = with_usage(reply, &c);
-    }
-    Ok(reply)
+    })
 }
 
-fn with_usage(reply: Reply, c: &Charge) -> Reply {
+pub(crate) fn with_usage(reply: Reply, c: &Charge) -> Reply {
     reply.header("x-business-use-case-usage", c.header())
 }
 
@@ -257,7 +287,7 @@ fn render_node(
                 &waba.phone_numbers,
                 &page_args(req)?,
                 &keep,
-                |n| render::number(n, fields, render::NUMBER_ROW_DEFAULT),
+                |n| render::number(ctx, waba, n, fields, render::NUMBER_ROW_DEFAULT),
             )?;
             if req
                 .param("summary")
@@ -267,16 +297,24 @@ fn render_node(
             }
             Ok(v)
         }
-        (Loc::Number(b, c, i, n), None) => render::number(
-            &w.waba_at(b, c, i).phone_numbers[n],
-            fields,
-            render::NUMBER_DEFAULT,
-        ),
+        (Loc::Waba(b, c, i), Some("subscribed_apps")) => {
+            render::subscribed_apps(ctx, w.waba_at(b, c, i), fields)
+        }
+        (Loc::Number(b, c, i, n), None) => {
+            let waba = w.waba_at(b, c, i);
+            render::number(
+                ctx,
+                waba,
+                &waba.phone_numbers[n],
+                fields,
+                render::NUMBER_DEFAULT,
+            )
+        }
         (_, Some(e)) => Err(GraphError::unknown_field(e, node_type(loc))),
     }
 }
 
-fn node_type(loc: Loc) -> &'static str {
+pub(crate) fn node_type(loc: Loc) -> &'static str {
     match loc {
         Loc::Business(_) => "Business",
         Loc::Waba(..) => "WhatsAppBusinessAccount",
