@@ -1,5 +1,7 @@
 //! Validation tests: the invalid corpus against golden diagnostics, the examples, the typed
-//! model built from a valid file, and the JSON Schema itself.
+//! model built from a valid file, and the JSON Schema itself. Each corpus case under
+//! `tests/fixtures/invalid/` (a `.yaml` file or a folder) has its diagnostics in
+//! `tests/snapshots/validate__invalid__<case>.snap`, one line per diagnostic.
 
 use std::path::{Path, PathBuf};
 
@@ -116,32 +118,6 @@ fn every_corpus_snapshot_has_its_fixture() {
         orphans.is_empty(),
         "snapshots without a fixture: {orphans:?}"
     );
-}
-
-/// Migration check (removed with the `.expected` files): each snapshot holds exactly the
-/// text of the `.expected` file it replaces. insta trims trailing whitespace from snapshot
-/// bodies, so the `.expected` text must differ from the body only by its final newline.
-#[test]
-fn snapshots_equal_the_expected_files_they_replace() {
-    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    for case in corpus() {
-        let expected = std::fs::read_to_string(case.with_extension("expected")).unwrap();
-        let snap_path = snapshots.join(format!("validate__{}.snap", snapshot_name(&case)));
-        let snap = std::fs::read_to_string(&snap_path).unwrap();
-        let body = snap.splitn(3, "---\n").nth(2).unwrap();
-        assert_eq!(
-            format!("{}\n", body.trim_end_matches('\n')),
-            expected,
-            "{}",
-            case.display()
-        );
-        assert_eq!(
-            expected.trim_end(),
-            expected.trim_end_matches('\n'),
-            "{}",
-            case.display()
-        );
-    }
 }
 
 #[test]
