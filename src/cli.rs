@@ -86,6 +86,18 @@ pub enum PlanFormat {
     Github,
 }
 
+/// `cli` may depend on `render`, never the other way round: the renderers take their own enum.
+impl From<PlanFormat> for crate::render::Format {
+    fn from(format: PlanFormat) -> Self {
+        match format {
+            PlanFormat::Human => Self::Human,
+            PlanFormat::Json => Self::Json,
+            PlanFormat::Markdown => Self::Markdown,
+            PlanFormat::Github => Self::Github,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DataFormat {
     Human,

@@ -1,9 +1,15 @@
 //! The module dependency table of ARCHITECTURE.md, checked: every `crate::<module>` a layer
-//! names must be an arrow of this table, so the picture stays true. `render` also reads the
-//! CLI's format enums and the apply report (both plain data), which the table records.
+//! names must be an arrow of this table, so the picture stays true. `render` reads the apply
+//! report (plain data) but not `cli`: it has its own output format enum, and `cli` converts
+//! its flag into it.
+//!
+//! The scan reads text, not syntax trees: `crate::a` anywhere in a path, and every first
+//! segment of a grouped `use crate::{a, b::{c, d}}`, however it is laid out over lines.
+//! A `crate::` path written in a comment or a string counts too, which errs on the strict
+//! side; comments between the items of a group are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, &[&str])] = &[
     ("model", &[]),
@@ -16,13 +22,86 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("state", &["model", "kinds"]),
     ("plan", &["model", "diag", "kinds"]),
     ("apply", &["plan", "model", "remote", "state", "kinds"]),
-    (
-        "render",
-        &["plan", "model", "diag", "state", "apply", "kinds", "cli"],
-    ),
+    ("render", &["plan", "model", "diag", "state", "apply", "kinds"]),
 ];
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `text` without its leading whitespace and comments (`// …` lines and `/* … */` blocks).
+fn skip_trivia(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("//") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            text = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
+}
+
+/// The identifier at the start of `text`, after whitespace and comments (empty if none).
+fn leading_ident(text: &str) -> &str {
+    let text = skip_trivia(text);
+    let end = text.find(|c| !is_ident_char(c)).unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The first segment of each item of a `{ … }` group; `text` starts just after the `{`.
+/// Nested groups belong to their item (`b::{c, d}` gives `b`); `self` names the crate itself.
+fn group_heads(text: &str) -> Vec<&str> {
+    let mut heads = Vec::new();
+    let mut depth = 1;
+    let mut item_start = Some(0);
+    for (i, c) in text.char_indices() {
+        if let Some(start) = item_start.take() {
+            heads.push(leading_ident(&text[start..]));
+        }
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 1 => break,
+            '}' => depth -= 1,
+            ',' if depth == 1 => item_start = Some(i + 1),
+            _ => {}
+        }
+    }
+    heads.retain(|h| !h.is_empty() && *h != "self");
+    heads
+}
+
+/// Every module a text names through `crate::`: plain paths (`crate::a::b`, in a `use` or
+/// anywhere else) and grouped imports (`use crate::{a, b::c}`, nested or over several lines).
+/// `pub(crate)`, `$crate` in macros and identifiers merely ending in `crate` are not paths into
+/// this crate's modules and are skipped.
+fn crate_modules(text: &str) -> BTreeSet<String> {
+    let mut modules = BTreeSet::new();
+    for (i, _) in text.match_indices("crate::") {
+        if text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| is_ident_char(c) || c == '$')
+        {
+            continue;
+        }
+        let rest = skip_trivia(&text[i + "crate::".len()..]);
+        let heads = match rest.strip_prefix('{') {
+            Some(group) => group_heads(group),
+            None => vec![leading_ident(rest)],
+        };
+        modules.extend(
+            heads
+                .into_iter()
+                .filter(|h| !h.is_empty())
+                .map(String::from),
+        );
+    }
+    modules
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
@@ -33,48 +112,49 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// The `crate::<module>` names used in a layer's files (tests included: they must not reach
-/// around the layering either, except through `#[cfg(test)]` fixtures of the same layers).
+/// The `crate::<module>` names used in a layer's files, each with the first file (in path
+/// order) that uses it. Tests are included: they must not reach around the layering either,
+/// except through `#[cfg(test)]` fixtures of the same layers.
 fn used_modules(layer: &str) -> BTreeMap<String, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    rust_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("src")
-            .join(layer),
-        &mut files,
-    );
+    rust_files(&root.join("src").join(layer), &mut files);
+    files.sort();
     let mut used = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for (i, _) in text.match_indices("crate::") {
-            let name: String = text[i + 7..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() && name != layer {
-                used.entry(name)
-                    .or_insert_with(|| file.display().to_string());
-            }
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for module in crate_modules(&text) {
+            used.entry(module).or_insert_with(|| shown.clone());
         }
     }
+    used.remove(layer);
     used
+}
+
+/// The arrows a layer uses that its row of the table does not allow.
+fn violations(layer: &str, allowed: &[&str], used: &BTreeMap<String, String>) -> Vec<String> {
+    let allowed: BTreeSet<&str> = allowed.iter().copied().collect();
+    used.iter()
+        .filter(|(module, _)| !allowed.contains(module.as_str()))
+        .map(|(module, file)| format!("{layer} -> {module} (in {file})"))
+        .collect()
 }
 
 #[test]
 fn every_layer_depends_only_on_the_layers_the_table_allows() {
-    let mut violations = Vec::new();
-    for (layer, allowed) in LAYERS {
-        let allowed: BTreeSet<&str> = allowed.iter().copied().collect();
-        for (module, file) in used_modules(layer) {
-            if !allowed.contains(module.as_str()) {
-                violations.push(format!("{layer} -> {module} (in {file})"));
-            }
-        }
-    }
+    let found: Vec<String> = LAYERS
+        .iter()
+        .flat_map(|(layer, allowed)| violations(layer, allowed, &used_modules(layer)))
+        .collect();
     assert!(
-        violations.is_empty(),
+        found.is_empty(),
         "arrows not in the table:\n{}",
-        violations.join("\n")
+        found.join("\n")
     );
 }
 
@@ -83,4 +163,56 @@ fn the_check_sees_real_dependencies() {
     // Guards the test itself: if the scan found nothing, the check above would pass vacuously.
     assert!(used_modules("validate").contains_key("config"));
     assert!(used_modules("render").contains_key("plan"));
+}
+
+#[test]
+fn the_scanner_reads_plain_paths() {
+    let text =
+        "use crate::a::B;\nfn f() -> crate::b::C { crate::c::d() }\nimpl X for crate::d {}\n";
+    assert_eq!(crate_modules(text), names(&["a", "b", "c", "d"]));
+}
+
+#[test]
+fn the_scanner_reads_grouped_use_forms() {
+    let text = "\
+use crate::{a, b::c};
+use crate::{
+    d,
+    e::{f, g},
+};
+use crate::{h::{i::{j, k}}, l as m, self};
+use crate::{ n::O };
+use crate::{
+    // a comment before an item
+    o::P, /* and one between items */ q,
+};
+";
+    assert_eq!(
+        crate_modules(text),
+        names(&["a", "b", "d", "e", "h", "l", "n", "o", "q"])
+    );
+}
+
+#[test]
+fn the_scanner_skips_what_is_not_a_path_into_the_crate() {
+    let text = "pub(crate) fn f() {}\nmacro_rules! m { () => { $crate::x() } }\nmy_crate::y();\n";
+    assert!(crate_modules(text).is_empty(), "{:?}", crate_modules(text));
+}
+
+#[test]
+fn a_grouped_import_of_a_forbidden_layer_is_a_violation() {
+    let used: BTreeMap<String, String> =
+        crate_modules("use crate::{\n    cli::PlanFormat,\n    plan::Plan,\n};\n")
+            .into_iter()
+            .map(|m| (m, "src/render/example.rs".to_string()))
+            .collect();
+    let render = LAYERS.iter().find(|(l, _)| *l == "render").unwrap().1;
+    assert_eq!(
+        violations("render", render, &used),
+        ["render -> cli (in src/render/example.rs)"]
+    );
+}
+
+fn names(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }

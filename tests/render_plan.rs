@@ -7,16 +7,16 @@ mod reports;
 #[path = "render_plan/scenarios.rs"]
 mod scenarios;
 
-use wacfg::cli::PlanFormat;
 use wacfg::plan::{Action, Plan};
+use wacfg::render::Format;
 use wacfg::render::plan_markdown::{MAX_CHARS, PLAN_MARKER};
 use wacfg::render::render_plan;
 
-const FORMATS: [(PlanFormat, &str); 4] = [
-    (PlanFormat::Human, "human"),
-    (PlanFormat::Json, "json"),
-    (PlanFormat::Markdown, "markdown"),
-    (PlanFormat::Github, "github"),
+const FORMATS: [(Format, &str); 4] = [
+    (Format::Human, "human"),
+    (Format::Json, "json"),
+    (Format::Markdown, "markdown"),
+    (Format::Github, "github"),
 ];
 
 /// Snapshot every format of one scenario.
@@ -92,7 +92,7 @@ fn json_of_every_golden_plan_validates_against_the_schema() {
     let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
     for (name, plan) in scenarios::all() {
         let doc: serde_json::Value =
-            serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+            serde_json::from_str(&render_plan(&plan, Format::Json, false)).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&doc)
             .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -108,11 +108,11 @@ fn schema_rejects_an_undocumented_field_and_a_bad_action() {
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let plan = scenarios::sender_change_failing();
     let mut doc: serde_json::Value =
-        serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+        serde_json::from_str(&render_plan(&plan, Format::Json, false)).unwrap();
     doc["resource_changes"][0]["action"] = "mutate".into();
     assert!(!validator.is_valid(&doc));
     let mut doc: serde_json::Value =
-        serde_json::from_str(&render_plan(&plan, PlanFormat::Json, false)).unwrap();
+        serde_json::from_str(&render_plan(&plan, Format::Json, false)).unwrap();
     doc["surprise"] = true.into();
     assert!(!validator.is_valid(&doc));
 }
@@ -146,7 +146,7 @@ fn walk_properties(node: &serde_json::Value, path: &str, missing: &mut Vec<Strin
 #[test]
 fn json_round_trips_to_the_same_plan() {
     for (name, plan) in scenarios::all() {
-        let text = render_plan(&plan, PlanFormat::Json, false);
+        let text = render_plan(&plan, Format::Json, false);
         let back: Plan = serde_json::from_str(&text).unwrap();
         assert_eq!(back, plan, "{name}");
     }
@@ -155,7 +155,7 @@ fn json_round_trips_to_the_same_plan() {
 #[test]
 fn no_human_format_shows_a_sensitive_value() {
     let plan = scenarios::token_rotation();
-    for format in [PlanFormat::Human, PlanFormat::Markdown, PlanFormat::Github] {
+    for format in [Format::Human, Format::Markdown, Format::Github] {
         let text = render_plan(&plan, format, false);
         assert!(!text.contains(scenarios::OLD_TOKEN_MARK), "{format:?}");
         assert!(!text.contains(scenarios::NEW_TOKEN_MARK), "{format:?}");
@@ -171,7 +171,7 @@ fn no_op_changes_are_hidden() {
             .iter()
             .any(|c| c.action == Action::NoOp)
     );
-    for format in [PlanFormat::Human, PlanFormat::Markdown, PlanFormat::Github] {
+    for format in [Format::Human, Format::Markdown, Format::Github] {
         let text = render_plan(&plan, format, false);
         assert!(!text.contains("Marketing_DE"), "{format:?}");
         assert!(text.contains("Marketing_FR"), "{format:?}");
@@ -188,15 +188,15 @@ fn colour_only_when_asked() {
                 "{name} {format:?} has escape codes"
             );
         }
-        for format in [PlanFormat::Json, PlanFormat::Markdown] {
+        for format in [Format::Json, Format::Markdown] {
             let text = render_plan(&plan, format, true);
             assert!(!text.contains('\u{1b}'), "{name} {format:?} coloured");
         }
-        let coloured = render_plan(&plan, PlanFormat::Human, true);
+        let coloured = render_plan(&plan, Format::Human, true);
         assert!(coloured.contains('\u{1b}'), "{name}: no colour when asked");
         assert_eq!(
             strip_ansi(&coloured),
-            render_plan(&plan, PlanFormat::Human, false)
+            render_plan(&plan, Format::Human, false)
         );
     }
 }
@@ -221,33 +221,29 @@ fn strip_ansi(text: &str) -> String {
 
 #[test]
 fn summary_line_names_reactivate_and_replace_only_when_present() {
-    let human = render_plan(
-        &scenarios::deactivate_and_delete(),
-        PlanFormat::Human,
-        false,
-    );
+    let human = render_plan(&scenarios::deactivate_and_delete(), Format::Human, false);
     assert!(human.contains("Plan: 0 to create, 0 to update, 1 to deactivate, 1 to delete.\n"));
-    let human = render_plan(&scenarios::reactivate(), PlanFormat::Human, false);
+    let human = render_plan(&scenarios::reactivate(), Format::Human, false);
     assert!(human.contains("Plan: 0 to create, 0 to update, 1 to reactivate, 0 to deactivate"));
-    let human = render_plan(&scenarios::empty(), PlanFormat::Human, false);
+    let human = render_plan(&scenarios::empty(), Format::Human, false);
     assert!(human.contains("No changes. Your WhatsApp configuration matches the file."));
     assert!(!human.contains("Plan:"));
     // A plan that failed does not claim the configuration matches.
-    let human = render_plan(&scenarios::token_expired(), PlanFormat::Human, false);
+    let human = render_plan(&scenarios::token_expired(), Format::Human, false);
     assert!(!human.contains("No changes"));
     assert!(human.contains("Error: the token of credentials.acme expired"));
 }
 
 #[test]
 fn warnings_come_after_the_summary_and_errors_last() {
-    let human = render_plan(&scenarios::warnings(), PlanFormat::Human, false);
+    let human = render_plan(&scenarios::warnings(), Format::Human, false);
     let summary = human.find("Plan: ").unwrap();
     let warning = human.find("Warning: the token").unwrap();
     let check = human
         .find("Warning: channel_configuration.Marketing_FR: check quality_rating")
         .unwrap();
     assert!(summary < check && check < warning);
-    let human = render_plan(&scenarios::refused(), PlanFormat::Human, false);
+    let human = render_plan(&scenarios::refused(), Format::Human, false);
     assert!(human.find("Plan: ").unwrap() < human.find("Error: ").unwrap());
 }
 
@@ -260,7 +256,7 @@ fn huge_markdown_plan_is_cut_to_whole_blocks_and_says_so() {
         changes.push(c);
     }
     let plan = scenarios::plan(changes);
-    let text = render_plan(&plan, PlanFormat::Markdown, false);
+    let text = render_plan(&plan, Format::Markdown, false);
     assert!(
         text.chars().count() <= MAX_CHARS,
         "{} chars",
@@ -281,7 +277,7 @@ fn huge_markdown_plan_is_cut_to_whole_blocks_and_says_so() {
 
 #[test]
 fn small_markdown_plan_is_not_cut() {
-    let text = render_plan(&scenarios::create_from_empty(), PlanFormat::Markdown, false);
+    let text = render_plan(&scenarios::create_from_empty(), Format::Markdown, false);
     assert!(!text.contains("not shown"));
     assert_eq!(text.matches("<details>").count(), 3);
 }

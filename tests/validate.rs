@@ -1,5 +1,7 @@
 //! Validation tests: the invalid corpus against golden diagnostics, the examples, the typed
-//! model built from a valid file, and the JSON Schema itself.
+//! model built from a valid file, and the JSON Schema itself. Each corpus case under
+//! `tests/fixtures/invalid/` (a `.yaml` file or a folder) has its diagnostics in
+//! `tests/snapshots/validate__invalid__<case>.snap`, one line per diagnostic.
 
 use std::path::{Path, PathBuf};
 
@@ -50,42 +52,72 @@ fn corpus() -> Vec<PathBuf> {
     cases
 }
 
+/// The snapshot name of a corpus case: `invalid__<file stem or folder name>`, stored as
+/// `tests/snapshots/validate__invalid__<case>.snap`.
+fn snapshot_name(case: &Path) -> String {
+    let stem = case.file_stem().unwrap().to_string_lossy();
+    format!("invalid__{stem}")
+}
+
+/// One corpus case: it must be refused with at least one error, and its diagnostics must
+/// match the case's snapshot (a mismatch panics with insta's diff).
+fn assert_case_matches_snapshot(case: &Path) {
+    let validation = validate_path(case);
+    assert!(
+        validation.desired.is_none(),
+        "{} must be invalid",
+        case.display()
+    );
+    assert!(
+        validation.diagnostics.iter().any(Diagnostic::is_error),
+        "{} has no error",
+        case.display()
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_input_file(case);
+    settings.set_omit_expression(true);
+    let _bound = settings.bind_to_scope();
+    insta::assert_snapshot!(snapshot_name(case), golden(&validation.diagnostics));
+}
+
+/// Every case is checked even after a mismatch, so one run shows (and, with
+/// `INSTA_UPDATE=always` or `cargo insta review`, updates) every changed diagnostic.
 #[test]
 fn invalid_corpus_matches_golden_diagnostics() {
     let cases = corpus();
     assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
-    let update = std::env::var_os("UPDATE_EXPECTED").is_some();
-    let mut failures = Vec::new();
-    for case in &cases {
-        let validation = validate_path(case);
-        assert!(
-            validation.desired.is_none(),
-            "{} must be invalid",
-            case.display()
-        );
-        assert!(
-            validation.diagnostics.iter().any(Diagnostic::is_error),
-            "{} has no error",
-            case.display()
-        );
-        let actual = golden(&validation.diagnostics);
-        let expected_path = case.with_extension("expected");
-        if update {
-            std::fs::write(&expected_path, &actual).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != actual {
-            failures.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                case.display()
-            ));
-        }
-    }
+    let failed: Vec<String> = cases
+        .iter()
+        .filter(|case| std::panic::catch_unwind(|| assert_case_matches_snapshot(case)).is_err())
+        .map(|case| case.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert!(
-        failures.is_empty(),
-        "golden mismatches (UPDATE_EXPECTED=1 rewrites):\n{}",
-        failures.join("\n")
+        failed.is_empty(),
+        "{} of {} corpus cases differ from their snapshots (diffs above):\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+}
+
+/// A snapshot whose fixture was renamed or deleted would otherwise linger unchecked.
+#[test]
+fn every_corpus_snapshot_has_its_fixture() {
+    let expected: Vec<String> = corpus()
+        .iter()
+        .map(|case| format!("validate__{}.snap", snapshot_name(case)))
+        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut orphans: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("validate__invalid__") && name.ends_with(".snap"))
+        .filter(|name| !expected.contains(name))
+        .collect();
+    orphans.sort();
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a fixture: {orphans:?}"
     );
 }
 

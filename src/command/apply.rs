@@ -139,7 +139,7 @@ async fn locked(
             // change). A person confirming at a terminal always sees the plan first.
             let report_follows = plan.has_changes() && !plan.refused;
             if !(args.format == PlanFormat::Json && args.auto_approve && report_follows) {
-                print!("{}", render_plan(&plan, args.format, out_color));
+                print!("{}", render_plan(&plan, args.format.into(), out_color));
             }
             if plan.refused {
                 return Ok(Outcome::Failed);
@@ -196,7 +196,7 @@ async fn locked(
     } else {
         args.format
     };
-    print!("{}", render_apply_report(&report, format, out_color));
+    print!("{}", render_apply_report(&report, format.into(), out_color));
     Ok(if report.interrupted {
         Outcome::Interrupted
     } else if report.failed() {

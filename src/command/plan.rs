@@ -21,7 +21,7 @@ pub fn run(args: PlanArgs, no_color: bool) -> CommandResult {
     let prepared = pipeline::resolve_tokens(desired, warnings)?;
     let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
-    print!("{}", render_plan(&plan, args.format, color));
+    print!("{}", render_plan(&plan, args.format.into(), color));
     if plan.refused {
         return Ok(Outcome::Failed);
     }

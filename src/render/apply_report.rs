@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::Format;
 use super::painter::Painter;
 use super::plan_github::annotation;
 use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
 use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
-use crate::cli::PlanFormat;
 use crate::model::{Address, CheckStatus};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, PriorState};
 
@@ -155,12 +155,12 @@ fn plural(n: usize) -> String {
 }
 
 /// The final report in the format the user asked for.
-pub fn render_apply_report(report: &ApplyReport, format: PlanFormat, color: bool) -> String {
+pub fn render_apply_report(report: &ApplyReport, format: Format, color: bool) -> String {
     match format {
-        PlanFormat::Human => human(report, &Painter::new(color)),
-        PlanFormat::Json => json(report),
-        PlanFormat::Markdown => markdown(report),
-        PlanFormat::Github => {
+        Format::Human => human(report, &Painter::new(color)),
+        Format::Json => json(report),
+        Format::Markdown => markdown(report),
+        Format::Github => {
             let mut out: String = problems(report)
                 .map(|r| {
                     let title = format!("wacfg apply: {}", r.address);

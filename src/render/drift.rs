@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
+use super::Format;
 use super::painter::Painter;
 use super::plan_attrs::show;
 use super::plan_github::annotation;
 use super::plan_markdown::{escape_cell, inline_code};
-use crate::cli::PlanFormat;
 use crate::plan::{Drift, PLAN_FORMAT_VERSION};
 
 /// The line `wacfg drift` prints when there is none.
@@ -17,12 +17,12 @@ pub const NO_DRIFT: &str = "No drift: Meta matches the state.";
 pub const DRIFT_MARKER: &str = "<!-- wacfg-drift -->";
 
 /// The output of `wacfg drift`.
-pub fn render_drift(drift: &[Drift], format: PlanFormat, color: bool) -> String {
+pub fn render_drift(drift: &[Drift], format: Format, color: bool) -> String {
     match format {
-        PlanFormat::Human => human(drift, &Painter::new(color)),
-        PlanFormat::Json => json(drift),
-        PlanFormat::Markdown => markdown(drift),
-        PlanFormat::Github => {
+        Format::Human => human(drift, &Painter::new(color)),
+        Format::Json => json(drift),
+        Format::Markdown => markdown(drift),
+        Format::Github => {
             let mut out: String = drift
                 .iter()
                 .map(|d| {

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use wacfg::apply::{ApplyReport, ChangeOutcome, ChangeResult};
-use wacfg::cli::PlanFormat;
 use wacfg::model::{Address, CheckResult, CheckStatus};
 use wacfg::plan::{Action, PriorState};
+use wacfg::render::Format;
 use wacfg::render::apply_report::{Progress, progress_line, render_apply_report};
 use wacfg::render::drift::render_drift;
 
@@ -146,15 +146,15 @@ fn golden_apply_reports() {
 
 #[test]
 fn apply_summary_lines() {
-    let human = render_apply_report(&success(), PlanFormat::Human, false);
+    let human = render_apply_report(&success(), Format::Human, false);
     assert!(human.starts_with(
         "Apply complete! Resources: 2 created, 1 updated, 0 deactivated, 0 destroyed.\n"
     ));
-    let human = render_apply_report(&failures(), PlanFormat::Human, false);
+    let human = render_apply_report(&failures(), Format::Human, false);
     assert!(human.starts_with("Apply failed: "));
     assert!(human.contains("15550100009 is not a number of WABA 2000000001"));
     assert!(human.contains("credentials.globex failed"));
-    let human = render_apply_report(&interrupted(), PlanFormat::Human, false);
+    let human = render_apply_report(&interrupted(), Format::Human, false);
     assert!(human.starts_with("Apply interrupted: "));
 }
 
@@ -210,7 +210,7 @@ fn golden_drift_reports() {
             render_drift(&[], format, false)
         );
     }
-    let human = render_drift(&[], PlanFormat::Human, false);
+    let human = render_drift(&[], Format::Human, false);
     assert_eq!(human, "No drift: Meta matches the state.\n");
 }
 
@@ -229,7 +229,7 @@ fn huge_markdown_apply_report_stays_under_the_comment_limit() {
         interrupted: false,
         state: state(),
     };
-    let text = render_apply_report(&report, PlanFormat::Markdown, false);
+    let text = render_apply_report(&report, Format::Markdown, false);
     let max = wacfg::render::plan_markdown::MAX_CHARS;
     assert!(text.chars().count() <= max);
     let shown = text.matches("| `channel_configuration.").count();
