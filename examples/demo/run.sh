@@ -45,6 +45,7 @@ echo "==> simulator listening on $url"
 
 export WACFG_GRAPH_URL="$url"
 export WHATSAPP_TOKEN_ACME_FR="test-token-acme" # a fake token the simulator knows
+export WEBHOOK_VERIFY_TOKEN_ACME="demo-verify-token" # a fake verify token for the webhook
 cd "$work"
 
 step() { printf '\n==> %s\n' "$*"; }

@@ -48,19 +48,21 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
     })
 }
 
-/// "2 credentials, 14 channel configurations: valid" (plus the warning count, if any).
+/// "2 credentials, 1 webhook, 14 channel configurations: valid" (plus the warning count, if
+/// any): every registered kind the file declares, in registry order.
 pub fn summary(desired: &Desired, counts: &str) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut line = format!(
-        "{}, {}: valid",
-        plural(desired.credentials.len(), "credentials", "credentials"),
-        plural(
-            desired.channel_configurations.len(),
-            "channel configuration",
-            "channel configurations"
-        ),
-    );
+    let parts: Vec<String> = crate::kinds::KINDS
+        .iter()
+        .map(|kind| (kind.declared(desired).len(), kind.noun()))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, (one, many))| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+    let what = if parts.is_empty() {
+        "no resources".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let mut line = format!("{what}: valid");
     if !counts.is_empty() {
         line.push_str(&format!(" ({counts})"));
     }

@@ -48,7 +48,12 @@ pub fn observed() -> Observed {
         ownership: WabaOwnership::Owned,
         account_review_status: Some("APPROVED".into()),
         phone_numbers: numbers,
-        subscribed_apps: None,
+        // An app is subscribed (set outside wacfg), so `webhook_registered` passes.
+        subscribed_apps: Some(vec![ObservedSubscription {
+            app_id: "1000000000000001".into(),
+            app_name: Some("wacfg-sim".into()),
+            override_callback_uri: None,
+        }]),
     };
     let business = ObservedBusiness {
         id: BUSINESS.into(),

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::fixtures::*;
 use super::*;
+use crate::kinds::channel_configuration::checks::CHECK_IDS;
 use crate::kinds::*;
 use crate::model::*;
 
@@ -74,7 +75,7 @@ fn create_from_empty_orders_credentials_first_and_expects_checks_to_pass() {
         ]
     );
     let m = change(&p, "channel_configuration.Marketing_FR");
-    assert_eq!(m.checks.len(), 7);
+    assert_eq!(m.checks.len(), CHECK_IDS.len());
     assert!(
         m.checks.iter().all(|c| c.expectation == Expectation::Pass),
         "{:?}",
@@ -122,7 +123,7 @@ fn sender_change_runs_checks_and_new_version() {
     let p = run(&desired(vec![c]), &observed(), &applied_world());
     let m = change(&p, "channel_configuration.Marketing_FR");
     assert_eq!(m.action, Action::Update);
-    assert_eq!(m.checks.len(), 7);
+    assert_eq!(m.checks.len(), CHECK_IDS.len());
     assert_eq!(m.after.as_ref().unwrap()["version"], 2);
     assert_eq!(m.after.as_ref().unwrap()["status"], "active");
 }
@@ -317,7 +318,7 @@ fn failed_configuration_is_submitted_again_while_the_file_asks_active() {
     );
     let m = change(&p, "channel_configuration.Marketing_FR");
     assert_eq!(m.action, Action::Update);
-    assert_eq!(m.checks.len(), 7);
+    assert_eq!(m.checks.len(), CHECK_IDS.len());
 }
 
 #[test]

@@ -143,19 +143,28 @@ impl<'de> serde::de::Visitor<'de> for ResourcesVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
         while let Some(key) = map.next_key::<String>()? {
-            let resource = match key.split_once('.').map(|(kind, _)| kind) {
-                Some("credentials") => RecordedResource::Credentials(map.next_value()?),
-                Some("channel_configuration") => {
-                    RecordedResource::ChannelConfiguration(map.next_value()?)
-                }
-                _ => {
-                    return Err(serde::de::Error::custom(format!(
-                        "`{key}` is not a resource address"
-                    )));
-                }
+            let kind = key
+                .split_once('.')
+                .and_then(|(kind, _)| crate::model::ResourceKind::parse(kind));
+            let Some(kind) = kind else {
+                return Err(serde::de::Error::custom(format!(
+                    "`{key}` is not a resource address"
+                )));
             };
+            let resource = map.next_value_seed(KindSeed(kind))?;
             out.insert(key, resource);
         }
         Ok(out)
+    }
+}
+
+/// Reads one resource as the kind its key names.
+struct KindSeed(crate::model::ResourceKind);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KindSeed {
+    type Value = RecordedResource;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        RecordedResource::deserialize_as(self.0, d)
     }
 }

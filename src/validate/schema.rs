@@ -196,42 +196,42 @@ fn unknown_keys(file: &Path, node: &Node, pointer: &str, unexpected: &[String]) 
         .collect()
 }
 
-/// The keys allowed where an unknown key was found, for "did you mean".
-pub fn allowed_keys(pointer: &str) -> &'static [&'static str] {
-    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
-    match parts.as_slice() {
-        [] => &[
-            "version",
-            "meta",
-            "state",
-            "safety",
-            "marketing_actions",
-            "credentials",
-            "channel_configurations",
-        ],
-        ["meta"] => &["graph_url", "api_version"],
-        ["state"] => &["backend", "path", "url", "workspace"],
-        ["safety"] => &["max_destructive_percent", "min_managed"],
-        ["credentials", _] => &[
-            "name",
-            "token",
-            "business_id",
-            "whatsapp_business_account",
-            "phone_number",
-        ],
-        ["channel_configurations", _] => &[
-            "name",
-            "description",
-            "channel",
-            "marketing_actions",
-            "credentials",
-            "sender_number",
-            "execution_field",
-            "status",
-            "prevent_destroy",
-        ],
-        _ => &[],
+static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    serde_json::from_str(SCHEMA_TEXT).expect("schemas/wacfg.schema.json is valid JSON")
+});
+
+/// The keys allowed where an unknown key was found, for "did you mean": read from the JSON
+/// Schema itself (in its order), so every kind's keys are known without a list here.
+pub fn allowed_keys(pointer: &str) -> Vec<&'static str> {
+    let root: &'static serde_json::Value = &SCHEMA;
+    let resolve = |mut node: &'static serde_json::Value| {
+        while let Some(target) = node.get("$ref").and_then(|r| r.as_str()) {
+            match target
+                .strip_prefix("#/")
+                .map(|p| root.pointer(&format!("/{p}")))
+            {
+                Some(Some(next)) => node = next,
+                _ => break,
+            }
+        }
+        node
+    };
+    let mut node = resolve(root);
+    for part in pointer.split('/').skip(1) {
+        let next = if part.bytes().all(|b| b.is_ascii_digit()) {
+            node.get("items")
+        } else {
+            node.get("properties").and_then(|p| p.get(part))
+        };
+        match next {
+            Some(n) => node = resolve(n),
+            None => return Vec::new(),
+        }
     }
+    node.get("properties")
+        .and_then(|p| p.as_object())
+        .map(|props| props.keys().map(String::as_str).collect())
+        .unwrap_or_default()
 }
 
 fn type_word(json_type: &str) -> String {

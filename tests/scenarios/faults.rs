@@ -149,7 +149,7 @@ fn apply_on_a_terminal_shows_a_spinner_and_durations() {
 #[test]
 fn second_ctrl_c_stops_at_once_even_when_meta_hangs() {
     let env = slow_env();
-    let mut child = env.spawn(SLOW_APPLY);
+    let mut child = env.spawn_piped(SLOW_APPLY);
     let state = env.state_path();
     wait_until(LIMIT, "the first configurations to be recorded", || {
         recorded_channels(&state) >= 2

@@ -107,7 +107,21 @@ impl Env {
         r
     }
 
+    /// Start `wacfg` in the background. Its output is drained as it comes (a long plan would
+    /// otherwise fill the pipe and block the run); `finish` returns it.
     pub fn spawn(&self, args: &[&str]) -> Child {
+        let mut child = self.spawn_piped(args);
+        let out = drain(child.stdout.take().expect("piped stdout"));
+        let err = drain(child.stderr.take().expect("piped stderr"));
+        DRAINED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(child.id(), (out, err));
+        child
+    }
+
+    /// Start `wacfg` with its output pipes left to the caller, who must read both.
+    pub fn spawn_piped(&self, args: &[&str]) -> Child {
         self.cmd(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -246,12 +260,37 @@ pub fn signal(child: &Child, sig: &str) {
     assert!(ok, "kill {sig} failed");
 }
 
+type Drained = std::thread::JoinHandle<Vec<u8>>;
+
+/// The output readers of children started by `Env::spawn`, by process id.
+static DRAINED: std::sync::Mutex<std::collections::BTreeMap<u32, (Drained, Drained)>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn drain(mut stream: impl Read + Send + 'static) -> Drained {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
 /// Wait for a child and collect its output.
 pub fn finish(child: Child) -> Run {
+    let drained = DRAINED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&child.id());
     let out = child.wait_with_output().expect("wait for wacfg");
+    let (stdout, stderr) = match drained {
+        Some((o, e)) => (
+            o.join().expect("stdout reader"),
+            e.join().expect("stderr reader"),
+        ),
+        None => (out.stdout, out.stderr),
+    };
     Run {
         code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }

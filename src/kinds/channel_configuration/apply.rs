@@ -3,7 +3,10 @@
 //! commit the record the lifecycle says the outcome leaves.
 
 use super::attrs::desired_spec;
-use super::checks::{CredentialsFacts, channel_checks, failure_reasons};
+use super::checks::{
+    CredentialsFacts, WebhookFact, channel_checks, declared_webhook, failure_reasons,
+    observed_webhook, webhook_check,
+};
 use super::lifecycle::{
     decide, new_record, record_checked, record_deactivated, record_processing, record_unchecked,
 };
@@ -172,7 +175,34 @@ async fn run_checks(d: &DesiredChannel, cx: &ExecCtx<'_>) -> (Vec<CheckResult>, 
         waba: waba.as_ref(),
         waba_id: &c.waba_id,
     });
-    channel_checks(&spec, facts.as_ref(), &|a| {
+    let (mut checks, id) = channel_checks(&spec, facts.as_ref(), &|a| {
         cx.desired.knows_marketing_action(a)
-    })
+    });
+    if let Some(c) = desired_creds {
+        checks.push(webhook_check(
+            &webhook_fact(cx, &c.waba_id, waba.as_ref()).await,
+            &c.waba_id,
+            &c.name,
+        ));
+    }
+    (checks, id)
+}
+
+/// The webhook of the WABA as it stands now: declared and recorded (applied earlier in this
+/// run or before), or reported by Meta.
+async fn webhook_fact(
+    cx: &ExecCtx<'_>,
+    waba_id: &str,
+    waba: Option<&crate::model::ObservedWaba>,
+) -> WebhookFact {
+    if let Some(name) = declared_webhook(cx.desired, waba_id)
+        && cx.records.get(&Address::webhook(name)).await.is_some()
+    {
+        return WebhookFact::Managed(name.to_string());
+    }
+    if observed_webhook(waba) {
+        WebhookFact::Observed
+    } else {
+        WebhookFact::Missing
+    }
 }

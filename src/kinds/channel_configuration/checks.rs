@@ -13,6 +13,7 @@ pub const CHECK_IDS: &[&str] = &[
     "waba_approved",
     "marketing_actions_known",
     "quality_rating",
+    "webhook_registered",
 ];
 
 fn pass(id: &str, message: String) -> CheckResult {
@@ -160,4 +161,51 @@ pub fn failure_reasons(checks: &[CheckResult]) -> Vec<String> {
         .filter(|c| c.status == CheckStatus::Failed)
         .map(|c| format!("{}: {}", c.id, c.message))
         .collect()
+}
+
+/// What is known about the webhook of a configuration's WABA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookFact {
+    /// A webhook the file declares for this WABA (and, at apply, recorded).
+    Managed(String),
+    /// Meta reports an app subscribed to the WABA's webhooks (set outside wacfg).
+    Observed,
+    /// Neither.
+    Missing,
+}
+
+/// `webhook_registered`: a warning, never a failure, when nothing receives the WABA's inbound
+/// messages, since opt-out keywords (STOP) then go unanswered.
+pub fn webhook_check(fact: &WebhookFact, waba_id: &str, credentials: &str) -> CheckResult {
+    match fact {
+        WebhookFact::Managed(name) => pass(
+            "webhook_registered",
+            format!("webhook `{name}` receives inbound messages for WABA {waba_id}"),
+        ),
+        WebhookFact::Observed => pass(
+            "webhook_registered",
+            format!("an app is subscribed to the webhooks of WABA {waba_id}"),
+        ),
+        WebhookFact::Missing => CheckResult {
+            id: "webhook_registered".into(),
+            status: CheckStatus::Warning,
+            message: format!(
+                "no webhook receives inbound messages for WABA {waba_id}: opt-out keywords go unanswered; declare a `webhooks:` entry for credentials `{credentials}`"
+            ),
+        },
+    }
+}
+
+/// The webhook the file declares for `waba_id`, if any.
+pub fn declared_webhook<'a>(desired: &'a crate::kinds::Desired, waba_id: &str) -> Option<&'a str> {
+    desired.webhooks.values().find_map(|w| {
+        let creds = desired.credentials.get(&w.credentials)?;
+        (creds.waba_id == waba_id).then_some(w.name.as_str())
+    })
+}
+
+/// Whether Meta reports an app subscribed to the WABA's webhooks.
+pub fn observed_webhook(waba: Option<&ObservedWaba>) -> bool {
+    waba.and_then(|w| w.subscribed_apps.as_ref())
+        .is_some_and(|apps| !apps.is_empty())
 }

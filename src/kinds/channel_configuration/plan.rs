@@ -4,7 +4,10 @@
 use serde_json::json;
 
 use super::attrs::{after_channel_attrs, desired_spec, recorded_channel_attrs};
-use super::checks::{CredentialsFacts, channel_checks};
+use super::checks::{
+    CredentialsFacts, WebhookFact, channel_checks, declared_webhook, observed_webhook,
+    webhook_check,
+};
 use super::lifecycle::{Decision, decide, next_version};
 use super::model::{DesiredChannel, RecordedChannel};
 use crate::diag::Diagnostic;
@@ -112,9 +115,19 @@ fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, O
         waba_id: &c.waba_id,
     });
     let desired = cx.desired;
-    let (results, id) = channel_checks(&spec, facts.as_ref(), &|a| {
+    let (mut results, id) = channel_checks(&spec, facts.as_ref(), &|a| {
         desired.knows_marketing_action(a)
     });
+    if let Some(c) = creds {
+        let fact = match declared_webhook(desired, &c.waba_id) {
+            Some(name) => WebhookFact::Managed(name.to_string()),
+            None if observed_webhook(cx.observed.waba(&c.business_id, &c.waba_id)) => {
+                WebhookFact::Observed
+            }
+            None => WebhookFact::Missing,
+        };
+        results.push(webhook_check(&fact, &c.waba_id, &c.name));
+    }
     let planned = results
         .into_iter()
         .map(|r| PlannedCheck {

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::model::{DesiredWebhook, RecordedWebhook, WebhookScope};
+use super::model::{DesiredWebhook, Keywords, RecordedWebhook, WebhookScope};
 use crate::kinds::RecordedResource;
 use crate::kinds::diff;
 use crate::kinds::plan_ctx::{PlanCtx, known_after_apply, no_op};
@@ -21,7 +21,6 @@ const DIFFED: &[&str] = &[
     "phone_number_id",
     "callback_url",
     "verify_token",
-    "keywords",
     "prevent_destroy",
 ];
 
@@ -60,7 +59,10 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
             if fp.is_none() {
                 after.insert("verify_token".into(), json!(r.verify_token_fingerprint.0));
             }
-            let changed = diff::changed(before, &after, DIFFED);
+            let mut changed = diff::changed(before, &after, DIFFED);
+            if keyword_attrs_differ(before, &after) {
+                changed.push("keywords");
+            }
             let writes = changed.iter().any(|c| WRITTEN_TO_META.contains(c));
             if changed.is_empty() {
                 return Some(no_op(addr, "unchanged"));
@@ -193,9 +195,32 @@ fn desired_attrs(
         "verify_token".into(),
         fp.map_or(json!(SENSITIVE), |fp| json!(fp.0)),
     );
-    a.insert("keywords".into(), json!(d.keywords));
+    insert_keywords(&mut a, &d.keywords);
     a.insert("prevent_destroy".into(), json!(d.prevent_destroy));
     a
+}
+
+/// Keywords as one attribute per category field (`keywords.opt_out.reply`), so a plan shows
+/// which reply or word list changed, line by line.
+fn insert_keywords(a: &mut Attributes, keywords: &Keywords) {
+    for (category, c) in keywords {
+        if !c.keywords.is_empty() {
+            a.insert(format!("keywords.{category}.keywords"), json!(c.keywords));
+        }
+        if let Some(reply) = &c.reply {
+            a.insert(format!("keywords.{category}.reply"), json!(reply));
+        }
+    }
+}
+
+fn keyword_attrs_differ(before: &Attributes, after: &Attributes) -> bool {
+    let of = |a: &Attributes| -> Vec<(String, Value)> {
+        a.iter()
+            .filter(|(k, _)| k.starts_with("keywords."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    of(before) != of(after)
 }
 
 pub fn recorded_attrs(r: &RecordedWebhook) -> Attributes {
@@ -207,7 +232,7 @@ pub fn recorded_attrs(r: &RecordedWebhook) -> Attributes {
     a.insert("phone_number_id".into(), json!(r.phone_number_id));
     a.insert("callback_url".into(), json!(r.callback_url));
     a.insert("verify_token".into(), json!(r.verify_token_fingerprint.0));
-    a.insert("keywords".into(), json!(r.keywords));
+    insert_keywords(&mut a, &r.keywords);
     a.insert("prevent_destroy".into(), json!(r.prevent_destroy));
     a
 }
