@@ -22,7 +22,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("state", &["model", "kinds"]),
     ("plan", &["model", "diag", "kinds"]),
     ("apply", &["plan", "model", "remote", "state", "kinds"]),
-    ("render", &["plan", "model", "diag", "state", "apply", "kinds"]),
+    (
+        "render",
+        &["plan", "model", "diag", "state", "apply", "kinds"],
+    ),
 ];
 
 fn is_ident_char(c: char) -> bool {
