@@ -63,7 +63,8 @@ fn redact(diags: &[Diagnostic], sources: &Sources) -> Sources {
     out
 }
 
-/// Mask `token: <literal>` and `url: <literal>` values line by line (same byte length).
+/// Mask `token: <literal>`, `verify_token: <literal>` and `url: <literal>` values line by line
+/// (same byte length).
 fn mask_literal_values(text: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| {
@@ -72,7 +73,7 @@ fn mask_literal_values(text: &str) -> String {
                 return line.to_string();
             };
             let value = value.trim().trim_matches(['"', '\'']);
-            let secret_key = matches!(key.trim(), "token" | "url");
+            let secret_key = matches!(key.trim(), "token" | "verify_token" | "url");
             if !secret_key
                 || value.is_empty()
                 || value.starts_with("env:")

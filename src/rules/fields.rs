@@ -80,7 +80,7 @@ pub fn check_secret(value: &str) -> Option<(&'static str, &'static str)> {
     ))
 }
 
-fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
+fn secret_diag(what: &str, value: &str, example: &str) -> Option<Diagnostic> {
     let (code, help) = check_secret(value)?;
     let message = if code == "wacfg::secret::literal" {
         format!("{what} is a literal value; it must be a reference (env:NAME or file:PATH)")
@@ -89,7 +89,7 @@ fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
     };
     let help = if code == "wacfg::secret::literal" {
         format!(
-            "{help}: e.g. `env:WHATSAPP_TOKEN`, then export WHATSAPP_TOKEN=… where plan and apply run (the value is not shown here)"
+            "{help}: e.g. `env:{example}`, then export {example}=… where plan and apply run (the value is not shown here)"
         )
     } else {
         help.to_string()
@@ -97,12 +97,19 @@ fn secret_diag(what: &str, value: &str) -> Option<Diagnostic> {
     Some(Diagnostic::error(code, message).with_help(help))
 }
 
-/// A secret reference in field `key` of an entry; `what` names it in messages ("the token").
-pub fn check_secret_field(entry: &Entry<'_>, key: &str, what: &str, out: &mut Vec<Diagnostic>) {
+/// A secret reference in field `key` of an entry; `what` names it in messages ("the token"),
+/// `example` is the variable name the help suggests.
+pub fn check_secret_field(
+    entry: &Entry<'_>,
+    key: &str,
+    what: &str,
+    example: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(value) = entry.node.get_str(key) else {
         return;
     };
-    if let Some(diag) = secret_diag(&format!("{what} of {}", entry.label()), value) {
+    if let Some(diag) = secret_diag(&format!("{what} of {}", entry.label()), value, example) {
         out.push(entry.at_field(diag, key));
     }
 }
@@ -140,7 +147,9 @@ pub fn check_state(file: &Path, state: &Node, out: &mut Vec<Diagnostic>) {
         let url = (key.name == "url" && backend == "postgres")
             .then(|| value.as_str())
             .flatten();
-        if let Some(diag) = url.and_then(|v| secret_diag("the postgres state `url`", v)) {
+        if let Some(diag) =
+            url.and_then(|v| secret_diag("the postgres state `url`", v, "WACFG_DATABASE_URL"))
+        {
             out.push(at_node(diag, file, value, "/state/url"));
         }
     }

@@ -48,6 +48,7 @@ pub fn is_valid_both_ways(tree: &Node) -> (bool, bool) {
 const CODE_OWNED_FORMATS: &[&str] = &[
     "name",
     "token",
+    "verify_token",
     "phone_number",
     "sender_number",
     "credentials",
@@ -151,6 +152,8 @@ fn map_error(file: &Path, tree: &Node, err: &ValidationError<'_>) -> Option<Vec<
             format!("{label} must not be empty"),
             "write a value, or remove the key".to_string(),
         ),
+        // A webhook reply's length is a code rule that counts and names the category.
+        ValidationErrorKind::MaxLength { .. } if last == "reply" => return None,
         ValidationErrorKind::MaxLength { limit } => d(
             "wacfg::schema::too_long",
             format!("{label} is longer than {limit} characters"),

@@ -21,31 +21,6 @@ pub fn declared_actions(files: &[SourceFile]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Credentials that no channel configuration uses: allowed, but worth a look.
-pub fn warn_unused_credentials(
-    channels: &[Entry<'_>],
-    credentials: &[Entry<'_>],
-    out: &mut Vec<Diagnostic>,
-) {
-    let used: BTreeSet<&str> = channels
-        .iter()
-        .filter_map(|c| c.node.get_str("credentials"))
-        .collect();
-    for cred in credentials {
-        let Some(name) = cred.name() else { continue };
-        if !used.contains(name) {
-            out.push(cred.at_field(
-                Diagnostic::warning(
-                    "wacfg::credentials::unused",
-                    format!("credentials `{name}` are not used by any channel configuration"),
-                )
-                .with_help("this is allowed (they are still verified on apply); remove them if they are left over"),
-                "name",
-            ));
-        }
-    }
-}
-
 /// Each marketing action of each channel configuration is known; repeats are warnings.
 pub fn check_marketing_actions(
     channels: &[Entry<'_>],
@@ -155,5 +130,4 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     }
     crate::kinds::credentials::check_references(&channels, &credentials, out);
     check_marketing_actions(&channels, &declared_actions(files), out);
-    warn_unused_credentials(&channels, &credentials, out);
 }

@@ -18,8 +18,33 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     check_names(&credentials, out);
     check_unique(&credentials, "credentials", out);
     for entry in &credentials {
-        check_secret_field(entry, "token", "the token", out);
+        check_secret_field(entry, "token", "the token", "WHATSAPP_TOKEN", out);
         check_phone_field(entry, "phone_number", out);
+    }
+    warn_unused(files, &credentials, out);
+}
+
+/// Credentials that nothing uses (no entry of any kind names them): allowed, but worth a
+/// look.
+fn warn_unused(files: &[SourceFile], credentials: &[Entry<'_>], out: &mut Vec<Diagnostic>) {
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    for kind in crate::kinds::KINDS {
+        for entry in entries(files, kind.list_key(), "") {
+            used.extend(entry.node.get_str("credentials"));
+        }
+    }
+    for cred in credentials {
+        let Some(name) = cred.name() else { continue };
+        if !used.contains(name) {
+            out.push(cred.at_field(
+                Diagnostic::warning(
+                    "wacfg::credentials::unused",
+                    format!("credentials `{name}` are not used by any channel configuration"),
+                )
+                .with_help("this is allowed (they are still verified on apply); remove them if they are left over"),
+                "name",
+            ));
+        }
     }
 }
 

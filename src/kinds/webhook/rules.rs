@@ -26,7 +26,13 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     check_unique(&webhooks, "webhook", out);
     crate::kinds::credentials::check_references(&webhooks, &credentials, out);
     for entry in &webhooks {
-        check_secret_field(entry, "verify_token", "the verify token", out);
+        check_secret_field(
+            entry,
+            "verify_token",
+            "the verify token",
+            "WEBHOOK_VERIFY_TOKEN",
+            out,
+        );
         check_callback(entry, out);
         check_keywords(entry, out);
     }
