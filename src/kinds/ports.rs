@@ -125,3 +125,132 @@ pub struct ExecCtx<'a> {
     pub records: &'a dyn Records,
     pub graph: &'a dyn GraphPort,
 }
+
+/// Send `request`; when Meta may or may not have done it (the transport never repeats an
+/// `Unsafe` write after a timeout or a 5xx), ask `happened` — a read — instead of guessing or
+/// sending it again. `Ok(true)` from the read counts as done; `Ok(false)` as not done, with
+/// the original error.
+pub async fn write_checked<'a, F>(
+    graph: &'a dyn GraphPort,
+    credentials: &'a str,
+    request: GraphRequest,
+    happened: F,
+) -> Result<(), PortError>
+where
+    F: FnOnce() -> BoxFuture<'a, Result<bool, PortError>>,
+{
+    match graph.write(credentials, request).await {
+        Err(PortError::Graph {
+            outcome_unknown: true,
+            code,
+            message,
+        }) => match happened().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(PortError::Graph {
+                code,
+                message: format!("{message} (a read afterwards shows it did not happen)"),
+                outcome_unknown: false,
+            }),
+            Err(read) => Err(PortError::Graph {
+                code,
+                message: format!(
+                    "{message}; reading whether it happened failed too ({read}): check at Meta before applying again"
+                ),
+                outcome_unknown: true,
+            }),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ObservedSubscription;
+    use std::sync::Mutex;
+
+    /// A Graph whose writes all end with an unknown outcome, counting them.
+    struct Unclear(Mutex<u32>);
+
+    impl GraphPort for Unclear {
+        fn read_number<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
+            Box::pin(async { Err(PortError::Missing("no reads".into())) })
+        }
+        fn read_subscriptions<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn write<'a>(
+            &'a self,
+            _: &'a str,
+            _: GraphRequest,
+        ) -> BoxFuture<'a, Result<(), PortError>> {
+            *self.0.lock().unwrap() += 1;
+            Box::pin(async {
+                Err(PortError::Graph {
+                    code: None,
+                    message: "timed out after sending".into(),
+                    outcome_unknown: true,
+                })
+            })
+        }
+    }
+
+    fn create() -> GraphRequest {
+        GraphRequest {
+            method: "POST",
+            path: "111/message_templates".into(),
+            form: vec![],
+            repeat: Repeat::Unsafe,
+        }
+    }
+
+    fn run(read: Result<bool, PortError>) -> (Result<(), PortError>, u32) {
+        let graph = Unclear(Mutex::new(0));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let out = rt.block_on(write_checked(&graph, "acme_fr", create(), || {
+            Box::pin(async move { read })
+        }));
+        let sent = *graph.0.lock().unwrap();
+        (out, sent)
+    }
+
+    #[test]
+    fn an_unclear_write_is_read_back_not_sent_again() {
+        let (out, sent) = run(Ok(true));
+        assert_eq!(out, Ok(()));
+        assert_eq!(sent, 1);
+        let (out, sent) = run(Ok(false));
+        assert!(
+            matches!(
+                out,
+                Err(PortError::Graph {
+                    outcome_unknown: false,
+                    ..
+                })
+            ),
+            "{out:?}"
+        );
+        assert_eq!(sent, 1);
+        let (out, _) = run(Err(PortError::Missing("down".into())));
+        assert!(
+            matches!(
+                out,
+                Err(PortError::Graph {
+                    outcome_unknown: true,
+                    ..
+                })
+            ),
+            "{out:?}"
+        );
+    }
+}
