@@ -1,6 +1,8 @@
 //! The state-store contract, run against both stores: the local file store in a temp directory
 //! and PostgreSQL on 127.0.0.1:5432 (a fresh workspace per test, so tests run in parallel).
-//! No mock and no skip: when PostgreSQL is down, the postgres half fails.
+//! No mock and no skip: when PostgreSQL is down, the postgres half fails. At the end, the
+//! PostgreSQL views for the inbound service (`wacfg.webhooks`, `wacfg.webhook_keywords`) and
+//! the schema migration that adds them.
 
 #[path = "support/state_fixtures.rs"]
 mod fixtures;
@@ -8,7 +10,10 @@ mod fixtures;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use wacfg::model::StateSettings;
+use wacfg::kinds::RecordedResource;
+use wacfg::kinds::webhook::{KeywordCategory, RecordedWebhook, WebhookScope};
+use wacfg::model::{StateSettings, TokenFingerprint};
+use wacfg::state::postgres::PgStore;
 use wacfg::state::{StateError, Store, open_store};
 
 /// One store under test, plus what is needed to open a second, independent handle on it (a
@@ -343,4 +348,398 @@ fn assert_every_property_described(node: &serde_json::Value) {
         serde_json::Value::Array(items) => items.iter().for_each(assert_every_property_described),
         _ => {}
     }
+}
+
+// The PostgreSQL views the inbound service reads: `wacfg.webhooks` and
+// `wacfg.webhook_keywords` (schema migration v3).
+
+type KeywordRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn category(keywords: &[&str], reply: Option<&str>) -> KeywordCategory {
+    KeywordCategory {
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        reply: reply.map(str::to_string),
+    }
+}
+
+/// A recorded webhook; `phone_number_id` set means scope `phone_number`.
+fn webhook(
+    name: &str,
+    waba_id: &str,
+    phone_number_id: Option<&str>,
+    keywords: &[(&str, KeywordCategory)],
+    prevent_destroy: bool,
+) -> RecordedResource {
+    RecordedResource::Webhook(RecordedWebhook {
+        name: name.to_string(),
+        credentials: "acme".into(),
+        waba_id: waba_id.into(),
+        phone_number_id: phone_number_id.map(str::to_string),
+        scope: if phone_number_id.is_some() {
+            WebhookScope::PhoneNumber
+        } else {
+            WebhookScope::Waba
+        },
+        callback_url: format!("https://inbound.example/{name}"),
+        verify_token_fingerprint: TokenFingerprint::of(&format!("verify-{name}")),
+        keywords: keywords
+            .iter()
+            .map(|(c, k)| (c.to_string(), k.clone()))
+            .collect(),
+        prevent_destroy,
+    })
+}
+
+/// Credentials, one channel configuration and two webhooks: `inbound` on a number with all
+/// four categories, `regional` on a WABA with none.
+fn webhook_doc() -> wacfg::state::StateDocument {
+    let mut doc = fixtures::sample_doc(1);
+    doc.upsert(webhook(
+        "inbound",
+        "200300400",
+        Some("300400500"),
+        &[
+            ("opt_in", category(&["START", "Yes"], Some("Welcome back."))),
+            (
+                "opt_out",
+                category(
+                    &["STOP", "unsubscribe"],
+                    Some("You will get no more messages."),
+                ),
+            ),
+            ("help", category(&["HELP"], Some("Reply STOP to opt out."))),
+            (
+                "default",
+                category(&[], Some("Sorry, we did not understand.")),
+            ),
+        ],
+        false,
+    ));
+    doc.upsert(webhook("regional", "200300999", None, &[], true));
+    doc
+}
+
+fn keyword_row(
+    webhook: &str,
+    phone: Option<&str>,
+    category: &str,
+    keyword: Option<&str>,
+    reply: Option<&str>,
+) -> KeywordRow {
+    (
+        webhook.into(),
+        phone.map(str::to_string),
+        Some("200300400".into()),
+        category.into(),
+        keyword.map(str::to_string),
+        reply.map(str::to_string),
+    )
+}
+
+async fn keyword_rows(client: &tokio_postgres::Client, workspace: &str) -> Vec<KeywordRow> {
+    client
+        .query(
+            "SELECT webhook, phone_number_id, waba_id, category, keyword, reply
+             FROM wacfg.webhook_keywords WHERE workspace = $1
+             ORDER BY webhook, category, keyword NULLS FIRST",
+            &[&workspace],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_views_list_webhooks_and_their_keywords() {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), "webhook-views");
+    let StateSettings::Postgres { workspace, .. } = &settings else {
+        unreachable!()
+    };
+    let store = open_store(&settings).await.unwrap();
+    let written = store.write(&webhook_doc(), None).await.unwrap();
+    let client = pg_client(&fixtures::pg_conn()).await;
+
+    let rows = client
+        .query(
+            "SELECT name, credentials, waba_id, phone_number_id, scope, callback_url,
+                    prevent_destroy, keywords::text
+             FROM wacfg.webhooks WHERE workspace = $1 ORDER BY name",
+            &[workspace],
+        )
+        .await
+        .unwrap();
+    type WebhookRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        bool,
+        serde_json::Value,
+    );
+    let got: Vec<WebhookRow> = rows
+        .iter()
+        .map(|r| {
+            let keywords: String = r.get(7);
+            (
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+                serde_json::from_str(&keywords).unwrap(),
+            )
+        })
+        .collect();
+    let inbound_keywords = serde_json::json!({
+        "default": {"reply": "Sorry, we did not understand."},
+        "help": {"keywords": ["HELP"], "reply": "Reply STOP to opt out."},
+        "opt_in": {"keywords": ["START", "Yes"], "reply": "Welcome back."},
+        "opt_out": {"keywords": ["STOP", "unsubscribe"], "reply": "You will get no more messages."},
+    });
+    assert_eq!(
+        got,
+        vec![
+            (
+                "inbound".into(),
+                "acme".into(),
+                "200300400".into(),
+                Some("300400500".into()),
+                "phone_number".into(),
+                "https://inbound.example/inbound".into(),
+                false,
+                inbound_keywords,
+            ),
+            (
+                "regional".into(),
+                "acme".into(),
+                "200300999".into(),
+                None,
+                "waba".into(),
+                "https://inbound.example/regional".into(),
+                true,
+                serde_json::json!({}),
+            ),
+        ]
+    );
+
+    let phone = Some("300400500");
+    let row = |category, keyword, reply| keyword_row("inbound", phone, category, keyword, reply);
+    let stop = "You will get no more messages.";
+    assert_eq!(
+        keyword_rows(&client, workspace).await,
+        vec![
+            row("default", None, Some("Sorry, we did not understand.")),
+            row("help", Some("HELP"), Some("Reply STOP to opt out.")),
+            row("opt_in", Some("START"), Some("Welcome back.")),
+            row("opt_in", Some("Yes"), Some("Welcome back.")),
+            row("opt_out", Some("STOP"), Some(stop)),
+            row("opt_out", Some("unsubscribe"), Some(stop)),
+        ],
+        "a webhook without keywords (regional) has no row"
+    );
+
+    // The README's lookup: the category of an inbound word for a WABA, ignoring case, then
+    // the default reply.
+    let lookup = |word: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .query(
+                    "SELECT webhook, category, reply
+                     FROM wacfg.webhook_keywords
+                     WHERE workspace = $1 AND waba_id = '200300400'
+                       AND (lower(keyword) = lower($2) OR (keyword IS NULL AND category = 'default'))
+                     ORDER BY keyword IS NULL",
+                    &[workspace, &word],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect::<Vec<(String, String, String)>>()
+        }
+    };
+    let hit = |category: &str, reply: &str| {
+        (
+            "inbound".to_string(),
+            category.to_string(),
+            reply.to_string(),
+        )
+    };
+    let fallback = hit("default", "Sorry, we did not understand.");
+    assert_eq!(
+        lookup("Stop").await,
+        vec![hit("opt_out", stop), fallback.clone()]
+    );
+    assert_eq!(lookup("hello").await, vec![fallback]);
+
+    // Neither view exposes the verify token's fingerprint.
+    for view in ["webhooks", "webhook_keywords"] {
+        let columns: Vec<String> = client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns
+                 WHERE table_schema = 'wacfg' AND table_name = $1",
+                &[&view],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!columns.is_empty(), "{view} has no columns");
+        assert!(
+            columns.iter().all(|c| !c.contains("verify")),
+            "{view}: {columns:?}"
+        );
+        let sql = format!("SELECT v::text FROM wacfg.{view} v WHERE workspace = $1");
+        for r in client.query(&sql, &[workspace]).await.unwrap() {
+            let text: String = r.get(0);
+            assert!(
+                !text.contains("sha256:"),
+                "{view} shows a fingerprint: {text}"
+            );
+        }
+    }
+
+    // The views follow the current serial: the keywords written last are the ones shown.
+    let mut next = written.clone();
+    next.upsert(webhook(
+        "inbound",
+        "200300400",
+        Some("300400500"),
+        &[("opt_out", category(&["STOP"], Some("Bye.")))],
+        false,
+    ));
+    next.remove(&wacfg::model::Address {
+        kind: wacfg::model::ResourceKind::Webhook,
+        name: "regional".into(),
+    });
+    store.write(&next, Some(written.serial)).await.unwrap();
+    assert_eq!(
+        keyword_rows(&client, workspace).await,
+        vec![keyword_row(
+            "inbound",
+            phone,
+            "opt_out",
+            Some("STOP"),
+            Some("Bye.")
+        )]
+    );
+    let names: Vec<String> = client
+        .query(
+            "SELECT name FROM wacfg.webhooks WHERE workspace = $1",
+            &[workspace],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["inbound"]);
+}
+
+/// A database at schema version 2 (before the webhook views) is moved to version 3 by the
+/// next connection, and the views then show the state already written. The database is a
+/// fresh one, so rewinding it to version 2 disturbs no other test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
+    let admin = pg_client(&fixtures::pg_conn()).await;
+    let db = format!("wacfg_v3_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    let conn = format!(
+        "{} dbname={db}",
+        fixtures::pg_conn().replace("dbname=test", "")
+    );
+    let workspace = "migrated";
+    let store = PgStore::connect(&conn, workspace).await.unwrap();
+    store.write(&webhook_doc(), None).await.unwrap();
+    drop(store);
+
+    // Rewind to version 2: v3 only added the two views.
+    let client = pg_client(&conn).await;
+    client
+        .batch_execute(
+            "DROP VIEW wacfg.webhook_keywords;
+             DROP VIEW wacfg.webhooks;
+             DELETE FROM wacfg.schema_migrations WHERE version = 3;",
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied_versions(&client).await, [1, 2]);
+    assert_eq!(view_comments(&client).await, [None, None]);
+
+    let store = PgStore::connect(&conn, workspace).await.unwrap();
+    assert_eq!(applied_versions(&client).await, [1, 2, 3]);
+    let comments = view_comments(&client).await;
+    assert!(comments.iter().all(Option::is_some), "{comments:?}");
+    let count: i64 = client
+        .query_one(
+            "SELECT count(*) FROM wacfg.webhooks WHERE workspace = $1",
+            &[&workspace],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2);
+    assert_eq!(keyword_rows(&client, workspace).await.len(), 6);
+
+    drop((store, client));
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+async fn applied_versions(client: &tokio_postgres::Client) -> Vec<i32> {
+    client
+        .query(
+            "SELECT version FROM wacfg.schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// The `COMMENT ON VIEW` of `wacfg.webhooks` and `wacfg.webhook_keywords` (None when absent).
+async fn view_comments(client: &tokio_postgres::Client) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for view in ["wacfg.webhooks", "wacfg.webhook_keywords"] {
+        let row = client
+            .query_one(
+                "SELECT obj_description(to_regclass($1), 'pg_class')",
+                &[&view],
+            )
+            .await
+            .unwrap();
+        out.push(row.get(0));
+    }
+    out
+}
+
+async fn pg_client(conn: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(conn, tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL must be running on 127.0.0.1:5432");
+    tokio::spawn(connection);
+    client
 }

@@ -12,7 +12,7 @@ fn migration_key() -> i64 {
 }
 
 /// (version, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// v1: current pointer per workspace, every serial's document, lock holders, and the view for
 /// services that send messages.
@@ -86,6 +86,46 @@ CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS r(key, value)
 WHERE r.value->>'kind' = 'channel_configuration';
 COMMENT ON VIEW wacfg.channel_configurations IS
     'Each workspace''s channel configurations in its current state, for services that send messages.';
+"#;
+
+/// v3: the webhooks and their keyword categories, for the inbound service. Both views parse the
+/// current document on their own (neither depends on the other, so a later migration can
+/// replace one alone); the verify token's fingerprint is left out: readers do not need it.
+const V3: &str = r#"
+CREATE VIEW wacfg.webhooks AS
+SELECT s.workspace,
+       r.value->>'name'                                      AS name,
+       r.value->>'credentials'                               AS credentials,
+       r.value->>'waba_id'                                   AS waba_id,
+       r.value->>'phone_number_id'                           AS phone_number_id,
+       r.value->>'scope'                                     AS scope,
+       r.value->>'callback_url'                              AS callback_url,
+       COALESCE((r.value->>'prevent_destroy')::boolean, false) AS prevent_destroy,
+       COALESCE(r.value->'keywords', '{}'::jsonb)            AS keywords
+FROM wacfg.state s
+JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
+CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS r(key, value)
+WHERE r.value->>'kind' = 'webhook';
+COMMENT ON VIEW wacfg.webhooks IS
+    'Each workspace''s webhooks in its current state (keywords as {category: {keywords, reply}}), for the inbound service.';
+
+CREATE VIEW wacfg.webhook_keywords AS
+SELECT s.workspace,
+       r.value->>'name'            AS webhook,
+       r.value->>'waba_id'         AS waba_id,
+       r.value->>'phone_number_id' AS phone_number_id,
+       c.key                       AS category,
+       k.keyword,
+       c.value->>'reply'           AS reply
+FROM wacfg.state s
+JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
+CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS r(key, value)
+CROSS JOIN LATERAL jsonb_each(COALESCE(r.value->'keywords', '{}'::jsonb)) AS c(key, value)
+LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(c.value->'keywords', '[]'::jsonb)) AS k(keyword)
+       ON true
+WHERE r.value->>'kind' = 'webhook';
+COMMENT ON VIEW wacfg.webhook_keywords IS
+    'One row per keyword of each webhook category in each workspace''s current state, with the category''s reply; a category without keywords (default) has one row with a null keyword.';
 "#;
 
 /// Bring the schema up to date.
