@@ -8,6 +8,8 @@ mod drift;
 pub mod model;
 mod plan;
 mod rules;
+#[cfg(test)]
+mod tests;
 pub mod verify;
 
 use std::collections::BTreeMap;
