@@ -23,7 +23,7 @@ pub struct Prepared {
     pub desired: Desired,
     /// Warnings from validation, carried into the plan's diagnostics.
     pub warnings: Vec<Diagnostic>,
-    /// Each credentials entry's token, by credentials name.
+    /// Each access token, by secret key (a credentials entry's name).
     pub tokens: BTreeMap<String, Token>,
     /// Other secrets sent to Meta (a webhook's verify token), by secret key.
     pub secrets: BTreeMap<String, Token>,
@@ -83,29 +83,30 @@ pub fn print_diagnostics(
     Ok(())
 }
 
-/// Read every credentials entry's token and every webhook's verify token (plan time, never
-/// validate time).
+/// Read every secret the registered kinds' entries reference: access tokens and values sent
+/// to Meta (plan time, never validate time).
 pub fn resolve_tokens(
     desired: Desired,
     warnings: Vec<Diagnostic>,
 ) -> Result<Prepared, CommandError> {
     let mut tokens = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (name, creds) in &desired.credentials {
-        match creds.token.resolve() {
-            Ok(value) => {
-                tokens.insert(name.clone(), Token::new(value));
-            }
-            Err(e) => problems.push(format!("credentials `{name}`: {e}")),
-        }
-    }
     let mut secrets = BTreeMap::new();
-    for (name, webhook) in &desired.webhooks {
-        match webhook.verify_token.resolve() {
-            Ok(value) => {
-                secrets.insert(crate::kinds::webhook::secret_key(name), Token::new(value));
+    let mut fingerprints = BTreeMap::new();
+    let mut problems = Vec::new();
+    for kind in crate::kinds::KINDS {
+        for need in kind.secrets(&desired) {
+            match need.reference.resolve() {
+                Ok(value) => {
+                    let value = Token::new(value);
+                    fingerprints.insert(need.key.clone(), value.fingerprint());
+                    if need.is_access_token {
+                        tokens.insert(need.key, value);
+                    } else {
+                        secrets.insert(need.key, value);
+                    }
+                }
+                Err(e) => problems.push(format!("{}: {e}", need.owner)),
             }
-            Err(e) => problems.push(format!("the verify token of webhook `{name}`: {e}")),
         }
     }
     if !problems.is_empty() {
@@ -114,11 +115,6 @@ pub fn resolve_tokens(
             problems.join("\n  ")
         )));
     }
-    let fingerprints = tokens
-        .iter()
-        .map(|(k, t)| (crate::kinds::credentials::secret_key(k), t.fingerprint()))
-        .chain(secrets.iter().map(|(k, t)| (k.clone(), t.fingerprint())))
-        .collect();
     Ok(Prepared {
         desired,
         warnings,

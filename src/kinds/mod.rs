@@ -39,6 +39,17 @@ pub struct Listing<'a> {
     pub version: Option<u32>,
 }
 
+/// A secret an entry references, to read at plan time (never at validate time).
+pub struct SecretNeed<'a> {
+    /// Its key among the resolved secrets and fingerprints.
+    pub key: String,
+    pub reference: &'a crate::model::SecretRef,
+    /// How messages name it: "credentials `acme_fr`".
+    pub owner: String,
+    /// A Graph access token (reads and writes are made with it), rather than a value sent.
+    pub is_access_token: bool,
+}
+
 /// One kind of resource. Implementations are unit structs registered in `registry.rs`.
 pub trait Kind: Sync {
     fn kind(&self) -> ResourceKind;
@@ -54,6 +65,10 @@ pub trait Kind: Sync {
     fn build(&self, files: &[SourceFile], base_dir: &Path, desired: &mut Desired);
     /// Names the file declares, in order.
     fn declared<'a>(&self, desired: &'a Desired) -> Vec<&'a str>;
+    /// The secrets its entries reference.
+    fn secrets<'a>(&self, _desired: &'a Desired) -> Vec<SecretNeed<'a>> {
+        Vec::new()
+    }
 
     /// Facts the kind derives once per plan for itself and the kinds after it.
     fn prepare(&self, _cx: &mut PlanCtx<'_>) {}

@@ -23,7 +23,7 @@ pub use verify::{
     EXPIRY_WARNING_SECS, REQUIRED_SCOPES, Verification, VerifyStep, verify_credentials,
 };
 
-use super::{Desired, ExecCtx, Kind, PlanCtx, RecordedResource};
+use super::{Desired, ExecCtx, Kind, PlanCtx, RecordedResource, SecretNeed};
 use crate::config::SourceFile;
 use crate::diag::Diagnostic;
 use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
@@ -58,6 +58,19 @@ impl Kind for Credentials {
 
     fn declared<'a>(&self, desired: &'a Desired) -> Vec<&'a str> {
         desired.credentials.keys().map(String::as_str).collect()
+    }
+
+    fn secrets<'a>(&self, desired: &'a Desired) -> Vec<SecretNeed<'a>> {
+        desired
+            .credentials
+            .values()
+            .map(|c| SecretNeed {
+                key: secret_key(&c.name),
+                reference: &c.token,
+                owner: format!("credentials `{}`", c.name),
+                is_access_token: true,
+            })
+            .collect()
     }
 
     fn prepare(&self, cx: &mut PlanCtx<'_>) {

@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 
 pub use model::{DesiredWebhook, KeywordCategory, Keywords, RecordedWebhook, WebhookScope};
 
-use super::{Desired, ExecCtx, Kind, PlanCtx, RecordedResource};
+use super::{Desired, ExecCtx, Kind, PlanCtx, RecordedResource, SecretNeed};
 use crate::config::SourceFile;
 use crate::diag::Diagnostic;
 use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
@@ -57,6 +57,19 @@ impl Kind for Webhooks {
 
     fn declared<'a>(&self, desired: &'a Desired) -> Vec<&'a str> {
         desired.webhooks.keys().map(String::as_str).collect()
+    }
+
+    fn secrets<'a>(&self, desired: &'a Desired) -> Vec<SecretNeed<'a>> {
+        desired
+            .webhooks
+            .values()
+            .map(|w| SecretNeed {
+                key: secret_key(&w.name),
+                reference: &w.verify_token,
+                owner: format!("the verify token of webhook `{}`", w.name),
+                is_access_token: false,
+            })
+            .collect()
     }
 
     fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
