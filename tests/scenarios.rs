@@ -2,6 +2,8 @@
 //! in-process simulator as Meta. Each test is one story an admin lives through (issue 5);
 //! deterministic output is compared in full with the golden files in tests/snapshots/.
 
+#[path = "scenarios/callback.rs"]
+mod callback;
 #[path = "scenarios/config.rs"]
 mod config;
 #[path = "scenarios/faults.rs"]
@@ -20,6 +22,8 @@ mod secrets;
 mod stale;
 #[path = "scenarios/statuses.rs"]
 mod statuses;
+#[path = "scenarios/webhook.rs"]
+mod webhook;
 
 /// Compare with tests/snapshots/scenarios__NAME.snap (one place, so every golden file lives
 /// in the same folder whatever module the test is in).
