@@ -551,6 +551,8 @@ fn webhook_changed_at_meta_is_drift() {
     let items = webhook_drift(&s);
     assert_eq!(items.len(), 1, "{items:#?}");
     assert_eq!(items[0]["attribute"], "subscribed", "{items:#?}");
+    assert_eq!(items[0]["recorded"], true, "{items:#?}");
+    assert_eq!(items[0]["observed"], false, "{items:#?}");
     assert_eq!(
         s.hook.calls().len(),
         1,
@@ -978,8 +980,6 @@ fn webhook_number_override_changed_or_removed_at_meta_is_drift() {
 }
 
 #[test]
-#[ignore = "bug: a number override removed at Meta is not drift when the app has no callback \
-            (Meta then leaves webhook_configuration out and src/kinds/webhook/drift.rs returns early)"]
 fn webhook_number_override_removed_at_meta_is_drift_without_an_app_callback() {
     number_override_drift(None);
 }

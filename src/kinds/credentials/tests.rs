@@ -78,17 +78,56 @@ fn token(o: &mut Observed) -> &mut ObservedToken {
 fn each_fact_stops_verification_at_its_step() {
     let rows: [(&str, Edit, Option<VerifyStep>); 8] = [
         ("all good", |_, _| {}, None),
-        ("token invalid", |o, _| token(o).valid = false, Some(VerifyStep::Token)),
-        ("token expired", |o, _| token(o).expires_at = Some(NOW), Some(VerifyStep::Token)),
-        ("scope missing", |o, _| { token(o).scopes.pop(); }, Some(VerifyStep::Token)),
-        ("token unreadable", |o, _| {
-            *o.tokens.values_mut().next().unwrap() = Err(ObservedError { code: Some(190), message: "x".into() });
-        }, Some(VerifyStep::Token)),
-        ("WABA of another portfolio", |_, c| c.waba_id = "99".into(), Some(VerifyStep::WabaInBusiness)),
-        ("portfolio unreadable", |o, _| {
-            o.businesses.insert("1".into(), Err(ObservedError { code: Some(200), message: "x".into() }));
-        }, Some(VerifyStep::WabaInBusiness)),
-        ("number of another WABA", |_, c| c.phone_number = "15550100009".into(), Some(VerifyStep::NumberInWaba)),
+        (
+            "token invalid",
+            |o, _| token(o).valid = false,
+            Some(VerifyStep::Token),
+        ),
+        (
+            "token expired",
+            |o, _| token(o).expires_at = Some(NOW),
+            Some(VerifyStep::Token),
+        ),
+        (
+            "scope missing",
+            |o, _| {
+                token(o).scopes.pop();
+            },
+            Some(VerifyStep::Token),
+        ),
+        (
+            "token unreadable",
+            |o, _| {
+                *o.tokens.values_mut().next().unwrap() = Err(ObservedError {
+                    code: Some(190),
+                    message: "x".into(),
+                });
+            },
+            Some(VerifyStep::Token),
+        ),
+        (
+            "WABA of another portfolio",
+            |_, c| c.waba_id = "99".into(),
+            Some(VerifyStep::WabaInBusiness),
+        ),
+        (
+            "portfolio unreadable",
+            |o, _| {
+                o.businesses.insert(
+                    "1".into(),
+                    Err(ObservedError {
+                        code: Some(200),
+                        message: "x".into(),
+                    }),
+                );
+            },
+            Some(VerifyStep::WabaInBusiness),
+        ),
+        (
+            "number of another WABA",
+            |_, c| c.phone_number = "15550100009".into(),
+            Some(VerifyStep::NumberInWaba),
+        ),
     ];
     for (what, edit, want) in rows {
         let (mut o, mut c) = (world(), creds());

@@ -21,11 +21,11 @@ pub fn detect(
     let Some(waba) = observed.waba(&creds.business_id, &r.waba_id) else {
         return;
     };
-    let mut push = |attribute: &str, observed: Value, message: String| {
+    let mut push = |attribute: &str, recorded: Value, observed: Value, message: String| {
         out.push(Drift {
             address: Address::webhook(&r.name),
             attribute: attribute.into(),
-            recorded: json!(r.callback_url),
+            recorded,
             observed,
             message,
         });
@@ -37,7 +37,8 @@ pub fn detect(
     if apps.is_empty() {
         push(
             "subscribed",
-            Value::Null,
+            json!(true),
+            json!(false),
             format!(
                 "no app is subscribed to WABA {} any more: inbound messages are not delivered",
                 r.waba_id
@@ -54,6 +55,7 @@ pub fn detect(
                 let now = apps.iter().find_map(|a| a.override_callback_uri.clone());
                 push(
                     "callback_url",
+                    json!(r.callback_url),
                     json!(now),
                     format!(
                         "the callback override of WABA {} was changed outside wacfg",
@@ -64,17 +66,21 @@ pub fn detect(
         }
         WebhookScope::PhoneNumber => {
             let Some(id) = &r.phone_number_id else { return };
-            let Some(config) = waba
-                .phone_numbers
-                .get(id)
-                .and_then(|n| n.webhook_configuration.as_ref())
-            else {
+            // The number left the WABA: the credentials report that.
+            let Some(number) = waba.phone_numbers.get(id) else {
                 return;
             };
-            if config.phone_number.as_deref() != Some(&r.callback_url) {
+            // The read always asks for `webhook_configuration`; Meta leaves it out when no
+            // level has a callback, so its absence means no override.
+            let now = number
+                .webhook_configuration
+                .as_ref()
+                .and_then(|c| c.phone_number.clone());
+            if now.as_deref() != Some(&r.callback_url) {
                 push(
                     "callback_url",
-                    json!(config.phone_number),
+                    json!(r.callback_url),
+                    json!(now),
                     format!("the callback override of number {id} was changed outside wacfg"),
                 );
             }
