@@ -180,17 +180,17 @@ pub fn webhook_check(fact: &WebhookFact, waba_id: &str, credentials: &str) -> Ch
     match fact {
         WebhookFact::Managed(name) => pass(
             "webhook_registered",
-            format!("webhook `{name}` receives inbound messages for WABA {waba_id}"),
+            format!("webhook `{name}` receives WABA {waba_id}'s messages"),
         ),
         WebhookFact::Observed => pass(
             "webhook_registered",
-            format!("an app is subscribed to the webhooks of WABA {waba_id}"),
+            format!("an app receives WABA {waba_id}'s messages"),
         ),
         WebhookFact::Missing => CheckResult {
             id: "webhook_registered".into(),
             status: CheckStatus::Warning,
             message: format!(
-                "no webhook receives inbound messages for WABA {waba_id}: opt-out keywords go unanswered; declare a `webhooks:` entry for credentials `{credentials}`"
+                "no webhook for WABA {waba_id}: STOP goes unanswered; add one for `{credentials}` under `webhooks:`"
             ),
         },
     }
