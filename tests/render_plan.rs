@@ -51,6 +51,11 @@ fn golden_token_rotation() {
 }
 
 #[test]
+fn golden_webhook_changes() {
+    golden("webhook_changes", &scenarios::webhook_changes());
+}
+
+#[test]
 fn golden_deactivate_and_delete() {
     golden("deactivate_and_delete", &scenarios::deactivate_and_delete());
 }
@@ -160,6 +165,18 @@ fn no_human_format_shows_a_sensitive_value() {
         assert!(!text.contains(scenarios::OLD_TOKEN_MARK), "{format:?}");
         assert!(!text.contains(scenarios::NEW_TOKEN_MARK), "{format:?}");
         assert!(text.contains("token") && text.contains("(sensitive value changed)"));
+    }
+}
+
+#[test]
+fn no_human_format_shows_a_verify_token_fingerprint() {
+    let plan = scenarios::webhook_changes();
+    for format in [Format::Human, Format::Markdown, Format::Github] {
+        let text = render_plan(&plan, format, false);
+        assert!(!text.contains(scenarios::OLD_TOKEN_MARK), "{format:?}");
+        assert!(!text.contains(scenarios::NEW_TOKEN_MARK), "{format:?}");
+        assert!(text.contains("verify_token"), "{format:?}");
+        assert!(text.contains("(sensitive value changed)"), "{format:?}");
     }
 }
 

@@ -222,6 +222,66 @@ pub fn token_rotation() -> Plan {
     plan(vec![creds])
 }
 
+/// A webhook whose verify token rotates and whose opt-out reply changes, plus a webhook
+/// removed from the file (an unsubscribe: destructive).
+pub fn webhook_changes() -> Plan {
+    let base = || {
+        attrs(&[
+            ("name", json!("acme_inbound")),
+            ("credentials", json!("acme")),
+            ("whatsapp_business_account", json!("2000000001")),
+            ("scope", json!("waba")),
+            (
+                "callback_url",
+                json!("https://hooks.example.com/whatsapp/acme"),
+            ),
+            ("keywords.opt_out.keywords", json!(["STOP"])),
+            ("prevent_destroy", json!(true)),
+        ])
+    };
+    let mut rotate = change(
+        Address::webhook("acme_inbound"),
+        Action::Update,
+        "verify_token, keywords changed: sent to Meta, which verifies the callback again",
+    );
+    let mut before = base();
+    before.insert("verify_token".to_string(), json!(OLD_TOKEN_MARK));
+    before.insert("keywords.opt_out.reply".to_string(), json!("Bye."));
+    let mut after = base();
+    after.insert("verify_token".to_string(), json!(NEW_TOKEN_MARK));
+    after.insert(
+        "keywords.opt_out.reply".to_string(),
+        json!("You will no longer receive messages."),
+    );
+    rotate.before = Some(before);
+    rotate.after = Some(after);
+    rotate.sensitive = vec!["verify_token".to_string()];
+    rotate.depends_on = vec![Address::credentials("acme")];
+    rotate.checks = vec![
+        check(
+            "credentials_valid",
+            Expectation::Pass,
+            "credentials `acme` are valid",
+        ),
+        check(
+            "callback_verified",
+            Expectation::Unknown,
+            "Meta calls https://hooks.example.com/whatsapp/acme with hub.mode=subscribe and the verify token; it must answer 200 with hub.challenge",
+        ),
+    ];
+    let mut gone = change(
+        Address::webhook("old_inbound"),
+        Action::Delete,
+        "removed from the file: unsubscribes from WABA 2000000002 (inbound messages stop)",
+    );
+    let mut old = base();
+    old.insert("name".to_string(), json!("old_inbound"));
+    old.insert("verify_token".to_string(), json!(OLD_TOKEN_MARK));
+    gone.before = Some(old);
+    gone.sensitive = vec!["verify_token".to_string()];
+    plan(vec![rotate, gone])
+}
+
 pub fn deactivate_and_delete() -> Plan {
     let mut fr = change(
         Address::channel("Marketing_FR"),
@@ -392,6 +452,7 @@ pub fn all() -> Vec<(&'static str, Plan)> {
         ("description_only_update", description_only_update()),
         ("sender_change_failing", sender_change_failing()),
         ("token_rotation", token_rotation()),
+        ("webhook_changes", webhook_changes()),
         ("deactivate_and_delete", deactivate_and_delete()),
         ("reactivate", reactivate()),
         ("drift_present", drift_present()),
