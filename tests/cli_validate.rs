@@ -23,7 +23,7 @@ fn valid_file_exits_0_with_summary_on_stdout() {
         .arg(path("examples/full.yaml"))
         .assert()
         .code(0)
-        .stdout("2 credentials, 4 channel configurations: valid\n")
+        .stdout("2 credentials, 2 webhooks, 4 channel configurations: valid\n")
         .stderr("");
 }
 

@@ -232,7 +232,20 @@ fn full_example_fills_the_model_completely() {
     );
     assert!(fr.prevent_destroy);
     assert_eq!(fr.execution_field.as_deref(), Some("mobilePhone.number"));
-    assert_eq!((fr.source.line, fr.source.column), (34, 5));
+    assert_eq!((fr.source.line, fr.source.column), (55, 5));
+    let hook = &desired.webhooks["acme_de_inbound"];
+    assert_eq!(hook.scope, wacfg::kinds::WebhookScope::PhoneNumber);
+    assert_eq!(
+        hook.verify_token,
+        SecretRef::File(examples().join("secrets/webhook-de.token"))
+    );
+    let fr_hook = &desired.webhooks["acme_fr_inbound"];
+    assert!(fr_hook.prevent_destroy);
+    assert_eq!(
+        fr_hook.keywords["opt_out"].keywords,
+        vec!["STOP".to_string(), "ARRET".to_string()]
+    );
+    assert_eq!(fr_hook.keywords["default"].keywords, Vec::<String>::new());
     let draft = &desired.channel_configurations["Winter_Sale_DE"];
     assert_eq!(draft.status, DesiredStatus::Draft);
     assert_eq!(draft.credentials, None);

@@ -110,4 +110,4 @@ pub use channel_configuration::{
     ChannelSpec, ChannelStatus, DesiredChannel, DesiredStatus, FailedUpdate, RecordedChannel,
 };
 pub use credentials::{DesiredCredentials, RecordedCredentials};
-pub use webhook::{DesiredWebhook, RecordedWebhook};
+pub use webhook::{DesiredWebhook, RecordedWebhook, WebhookScope};
