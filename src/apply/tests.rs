@@ -42,8 +42,9 @@ impl StateWriter for MemoryWriter {
     }
 }
 
-/// Meta from fixtures: live number reads; no writes are expected from these kinds.
-struct FixtureGraph(Observed);
+/// Meta from fixtures: live number reads (failing for the numbers in the second field, as a
+/// 5xx would after its retries); no writes are expected from these kinds.
+struct FixtureGraph(Observed, Vec<String>);
 
 impl GraphPort for FixtureGraph {
     fn read_number<'a>(
@@ -52,6 +53,14 @@ impl GraphPort for FixtureGraph {
         id: &'a str,
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
         Box::pin(async move {
+            if self.1.iter().any(|failing| failing == id) {
+                return Err(PortError::Graph {
+                    code: Some(2),
+                    message: "Graph error 2 (OAuthException): service temporarily unavailable"
+                        .into(),
+                    outcome_unknown: false,
+                });
+            }
             let c = crate::plan::fixtures::credentials(credentials);
             self.0
                 .waba(&c.business_id, &c.waba_id)
@@ -93,6 +102,18 @@ fn run(
     writer: MemoryWriter,
     interrupted: bool,
 ) -> ApplyReport {
+    run_reading(d, o, r, writer, interrupted, vec![])
+}
+
+/// `run`, with the live reads of `failing` numbers answering a Graph error.
+fn run_reading(
+    d: &Desired,
+    o: &Observed,
+    r: BTreeMap<Address, RecordedResource>,
+    writer: MemoryWriter,
+    interrupted: bool,
+    failing: Vec<String>,
+) -> ApplyReport {
     let fps = fingerprints();
     let p = plan(&PlanInput {
         desired: d,
@@ -115,7 +136,13 @@ fn run(
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(apply(&p, input, writer, &FixtureGraph(o.clone()), &|_| {}))
+    rt.block_on(apply(
+        &p,
+        input,
+        writer,
+        &FixtureGraph(o.clone(), failing),
+        &|_| {},
+    ))
 }
 
 fn channel_in(w: &BTreeMap<Address, RecordedResource>, name: &str) -> RecordedChannel {
@@ -147,6 +174,54 @@ fn create_from_empty_records_credentials_then_active_channel() {
         last.get(&Address::credentials("acme_fr")),
         Some(RecordedResource::Credentials(_))
     ));
+}
+
+#[test]
+fn a_failed_live_read_is_an_api_error_and_leaves_the_configuration_as_it_was() {
+    // A Failed configuration submitted again, and a new one: Meta cannot be read for the
+    // first's sender. Only a real check failure makes a configuration Failed.
+    let mut failed = recorded_channel("Marketing_FR", ChannelStatus::Failed);
+    failed.failure_reasons = vec!["sender_connected: was DISCONNECTED".into()];
+    let r = recorded(vec![
+        RecordedResource::Credentials(recorded_credentials("acme_fr")),
+        RecordedResource::ChannelConfiguration(failed.clone()),
+    ]);
+    let mut other = channel("Support_FR", DesiredStatus::Active);
+    other.sender_number = Some(NUMBER_2.into());
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active), other]);
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run_reading(
+        &d,
+        &observed(),
+        r,
+        writer,
+        false,
+        vec!["106540352242922".into()],
+    );
+    let outcome = |name: &str| {
+        report
+            .results
+            .iter()
+            .find(|x| x.address == Address::channel(name))
+            .map(|x| x.outcome.clone())
+            .unwrap()
+    };
+    assert!(
+        matches!(
+            outcome("Marketing_FR"),
+            ChangeOutcome::Error { class: ErrorClass::Graph, ref message }
+                if message.contains("could not be read") && message.contains("temporarily unavailable")
+        ),
+        "{report:#?}"
+    );
+    assert_eq!(outcome("Support_FR"), ChangeOutcome::Applied);
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(channel_in(&last, "Marketing_FR"), failed, "left as it was");
+    assert_eq!(
+        channel_in(&last, "Support_FR").status,
+        ChannelStatus::Active
+    );
 }
 
 #[test]

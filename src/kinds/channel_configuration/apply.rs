@@ -1,6 +1,8 @@
 //! Carrying out a channel configuration change: decide again with the lifecycle on the
-//! record as it stands now, run the checks on fresh facts (a live read of the sender), and
-//! commit the record the lifecycle says the outcome leaves.
+//! record as it stands now, read fresh facts (a live read of the sender), run the checks on
+//! them, and commit the record the lifecycle says the outcome leaves. A failure to read Meta
+//! is an API error that changes nothing; only a check that fails on facts makes a
+//! configuration Failed.
 
 use super::attrs::desired_spec;
 use super::checks::{
@@ -12,10 +14,8 @@ use super::lifecycle::{
 };
 use super::model::{ChannelStatus, DesiredChannel, RecordedChannel};
 use crate::kinds::outcome::{applied, checks_failed, failed, port_error};
-use crate::kinds::{ExecCtx, RecordedResource};
-use crate::model::{
-    Action, Address, ChangeResult, CheckResult, CheckStatus, ErrorClass, ResourceChange,
-};
+use crate::kinds::{ExecCtx, PortError, RecordedResource};
+use crate::model::{Action, Address, ChangeResult, CheckResult, ErrorClass, ResourceChange};
 
 pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
     let addr = &change.address;
@@ -85,8 +85,10 @@ async fn remove(
     }
 }
 
-/// Submit a version: Processing while the checks run (so an interrupted apply is seen and
-/// resubmitted), then what `lifecycle::record_checked` says.
+/// Submit a version: read the facts the checks need first (a failure to read Meta is an API
+/// error that leaves the configuration as it was, never a failed check), then Processing while
+/// the checks run (so an interrupted apply is seen and resubmitted), then what
+/// `lifecycle::record_checked` says.
 async fn submit(
     change: &ResourceChange,
     d: &DesiredChannel,
@@ -94,6 +96,10 @@ async fn submit(
     cx: &ExecCtx<'_>,
 ) -> ChangeResult {
     let addr = &change.address;
+    let facts = match gather(d, cx).await {
+        Ok(facts) => facts,
+        Err(e) => return port_error(change, &e),
+    };
     let was_active = recorded
         .as_ref()
         .is_some_and(|r| r.status == ChannelStatus::Active);
@@ -104,7 +110,7 @@ async fn submit(
         let processing = RecordedResource::ChannelConfiguration(record_processing(d, &base));
         cx.records.note(addr.clone(), Some(processing)).await;
     }
-    let (checks, phone_number_id) = run_checks(d, cx).await;
+    let (checks, phone_number_id) = run_checks(d, cx, &facts);
     let reasons = failure_reasons(&checks);
     let next = record_checked(
         d,
@@ -125,43 +131,84 @@ async fn submit(
     }
 }
 
-/// The checks on fresh facts: the credentials as recorded now (applied earlier in this run or
-/// before), the observed WABA, and a live read of the sender number.
-async fn run_checks(d: &DesiredChannel, cx: &ExecCtx<'_>) -> (Vec<CheckResult>, Option<String>) {
-    let spec = desired_spec(d);
+/// What the checks read, as it stands now.
+struct Facts {
+    /// The credentials as recorded now (applied earlier in this run or before).
+    recorded_creds: Option<crate::kinds::RecordedCredentials>,
+    /// The credentials' WABA as observed, with the sender's facts read live.
+    waba: Option<crate::model::ObservedWaba>,
+    webhook: WebhookFact,
+}
+
+/// Read the facts the checks need: the recorded credentials, the observed WABA, a live read
+/// of the sender (status and name status can change between plan and apply) and the webhook.
+/// Meta not answering is an error, not a fact.
+async fn gather(d: &DesiredChannel, cx: &ExecCtx<'_>) -> Result<Facts, PortError> {
     let creds_name = d.credentials.clone().unwrap_or_default();
     let desired_creds = cx.desired.credentials.get(&creds_name);
     let recorded_creds = match cx.records.get(&Address::credentials(&creds_name)).await {
         Some(RecordedResource::Credentials(c)) => Some(c),
         _ => None,
     };
+    if let Some(c) = desired_creds
+        && let Some(Err(e)) = cx.observed.businesses.get(&c.business_id)
+    {
+        return Err(PortError::Graph {
+            code: e.code,
+            message: format!(
+                "business portfolio {} could not be read from Meta, so the checks could not run: {}",
+                c.business_id, e.message
+            ),
+            outcome_unknown: false,
+        });
+    }
     let mut waba = desired_creds
         .and_then(|c| cx.observed.waba(&c.business_id, &c.waba_id))
         .cloned();
-    // Refresh the sender's live facts: status and name status can change between plan and apply.
+    let sender = d.sender_number.as_deref().unwrap_or("");
     if let (Some(c), Some(w)) = (desired_creds, waba.as_mut())
-        && let Some(n) = w
-            .number_by_digits(spec.sender_number.as_deref().unwrap_or(""))
-            .cloned()
+        && let Some(n) = w.number_by_digits(sender).cloned()
     {
-        match cx.graph.read_number(&c.name, &n.id).await {
-            Ok(fresh) => {
-                w.phone_numbers.insert(n.id.clone(), fresh);
-            }
-            Err(e) => {
-                let check = CheckResult {
-                    id: "sender_connected".into(),
-                    status: CheckStatus::Failed,
-                    message: format!("the sender could not be read from Meta: {e}"),
-                };
-                return (vec![check], None);
-            }
-        }
+        let fresh = cx.graph.read_number(&c.name, &n.id).await.map_err(|e| match e {
+            PortError::Graph {
+                code,
+                message,
+                outcome_unknown,
+            } => PortError::Graph {
+                code,
+                message: format!(
+                    "the sender {sender} could not be read from Meta, so the checks could not run: {message}"
+                ),
+                outcome_unknown,
+            },
+            other => other,
+        })?;
+        w.phone_numbers.insert(n.id.clone(), fresh);
     }
+    let webhook = match desired_creds {
+        Some(c) => webhook_fact(cx, &c.waba_id, waba.as_ref()).await,
+        None => WebhookFact::Missing,
+    };
+    Ok(Facts {
+        recorded_creds,
+        waba,
+        webhook,
+    })
+}
+
+/// The checks, pure over the facts gathered.
+fn run_checks(
+    d: &DesiredChannel,
+    cx: &ExecCtx<'_>,
+    facts: &Facts,
+) -> (Vec<CheckResult>, Option<String>) {
+    let spec = desired_spec(d);
+    let creds_name = d.credentials.clone().unwrap_or_default();
+    let desired_creds = cx.desired.credentials.get(&creds_name);
     let fp = cx
         .fingerprints
         .get(&crate::kinds::credentials::secret_key(&creds_name));
-    let verified = match (&recorded_creds, fp) {
+    let verified = match (&facts.recorded_creds, fp) {
         (Some(r), Some(fp)) if &r.token_fingerprint == fp => Ok(()),
         (Some(_), _) => Err(
             "the recorded token differs from the configured one: apply the credentials first"
@@ -169,21 +216,17 @@ async fn run_checks(d: &DesiredChannel, cx: &ExecCtx<'_>) -> (Vec<CheckResult>, 
         ),
         (None, _) => Err("not applied".to_string()),
     };
-    let facts = desired_creds.map(|c| CredentialsFacts {
+    let credentials = desired_creds.map(|c| CredentialsFacts {
         name: &c.name,
         verified,
-        waba: waba.as_ref(),
+        waba: facts.waba.as_ref(),
         waba_id: &c.waba_id,
     });
-    let (mut checks, id) = channel_checks(&spec, facts.as_ref(), &|a| {
+    let (mut checks, id) = channel_checks(&spec, credentials.as_ref(), &|a| {
         cx.desired.knows_marketing_action(a)
     });
     if let Some(c) = desired_creds {
-        checks.push(webhook_check(
-            &webhook_fact(cx, &c.waba_id, waba.as_ref()).await,
-            &c.waba_id,
-            &c.name,
-        ));
+        checks.push(webhook_check(&facts.webhook, &c.waba_id, &c.name));
     }
     (checks, id)
 }
