@@ -49,9 +49,11 @@ pub fn number(n: WireNumber) -> ObservedNumber {
         name_status: n.name_status,
         quality_rating: n.quality_rating,
         throughput_level: n.throughput.and_then(|t| t.level),
+        // `messaging_limit_tier` is deprecated: Meta now sets the limit per business portfolio
+        // and reports it as `whatsapp_business_manager_messaging_limit`.
         messaging_limit: n
-            .messaging_limit_tier
-            .or(n.whatsapp_business_manager_messaging_limit),
+            .whatsapp_business_manager_messaging_limit
+            .or(n.messaging_limit_tier),
         code_verification_status: n.code_verification_status,
         platform_type: n.platform_type,
         webhook_configuration: n.webhook_configuration.map(webhook_config),
@@ -165,12 +167,27 @@ mod tests {
                 level: Some("HIGH".into()),
             }),
             whatsapp_business_manager_messaging_limit: Some("TIER_2K".into()),
+            messaging_limit_tier: Some("TIER_1K".into()),
             ..Default::default()
         });
         assert_eq!(n.digits, "33612345678");
         assert_eq!(n.quality_rating.as_deref(), Some("MAUVE"));
         assert_eq!(n.throughput_level.as_deref(), Some("HIGH"));
-        assert_eq!(n.messaging_limit.as_deref(), Some("TIER_2K"));
+        assert_eq!(
+            n.messaging_limit.as_deref(),
+            Some("TIER_2K"),
+            "the current field wins"
+        );
+        let old = number(WireNumber {
+            id: "8".into(),
+            messaging_limit_tier: Some("TIER_1K".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            old.messaging_limit.as_deref(),
+            Some("TIER_1K"),
+            "the deprecated one alone"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 /// The fields read for each phone number.
 pub const NUMBER_FIELDS: &str = "id,display_phone_number,verified_name,status,name_status,\
-quality_rating,throughput,messaging_limit_tier,code_verification_status,platform_type,\
-webhook_configuration";
+quality_rating,throughput,whatsapp_business_manager_messaging_limit,messaging_limit_tier,\
+code_verification_status,platform_type,webhook_configuration";
 
 /// The `subscribed_apps` edge as embedded in a WABA read.
 pub const SUBSCRIBED_APPS_FIELDS: &str =

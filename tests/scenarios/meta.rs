@@ -66,3 +66,12 @@ fn number_removed_from_its_waba_is_drift() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("drift JSON");
     assert!(v.to_string().contains("106540352242923"), "{v:#}");
 }
+
+#[test]
+fn the_messaging_limit_is_read_from_the_current_field_not_the_deprecated_tier() {
+    // The examples world gives number 15550100001 `messaging_limit_tier: TIER_1K` (deprecated)
+    // and `whatsapp_business_manager_messaging_limit: TIER_2K` (current).
+    let env = applied();
+    let creds = &env.state()["resources"]["credentials.acme_fr"];
+    assert_eq!(creds["messaging_limit"], "TIER_2K", "{creds:#}");
+}
