@@ -207,17 +207,7 @@ impl Client {
     /// A `paging.next` URL pointed at our base URL, so the token is only ever sent to the host
     /// the configuration names.
     fn reroot(&self, next: &str) -> String {
-        let base = &self.config().base_url;
-        if next.starts_with(&format!("{base}/")) {
-            return next.to_string();
-        }
-        match url::Url::parse(next) {
-            Ok(u) => {
-                let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
-                format!("{}{}{}", origin(base), u.path(), query)
-            }
-            Err(_) => format!("{}/{}", base, next.trim_start_matches('/')),
-        }
+        reroot(&self.config().base_url, next)
     }
 
     pub(super) fn decode<T: DeserializeOwned>(
@@ -229,6 +219,31 @@ impl Client {
             request: redact::request_label("GET", what),
             message: e.to_string(),
         })
+    }
+}
+
+/// `next` pointed at `base`: its path and query kept, below the base URL's own path prefix
+/// (a proxy at `https://proxy.example/graph` must not lose `/graph` when Meta's `next`
+/// names `https://graph.facebook.com/v23.0/…`).
+fn reroot(base: &str, next: &str) -> String {
+    if next.starts_with(&format!("{base}/")) {
+        return next.to_string();
+    }
+    let prefix = url::Url::parse(base)
+        .map(|b| b.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    match url::Url::parse(next) {
+        Ok(u) => {
+            let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let path = u.path();
+            let path = if !prefix.is_empty() && path.starts_with(&format!("{prefix}/")) {
+                path.to_string()
+            } else {
+                format!("{prefix}{path}")
+            };
+            format!("{}{}{}", origin(base), path, query)
+        }
+        Err(_) => format!("{}/{}", base, next.trim_start_matches('/')),
     }
 }
 
@@ -290,6 +305,29 @@ mod tests {
         assert_eq!(plan[0].1, ["1", "2", "4"]);
         assert_eq!(plan[1].0, b);
         assert_eq!(plan[1].1, ["3"]);
+    }
+
+    #[test]
+    fn paging_next_keeps_the_base_urls_path_prefix() {
+        let next = "https://graph.facebook.com/v23.0/1/phone_numbers?after=abc&limit=25";
+        assert_eq!(
+            reroot("https://proxy.example/graph", next),
+            "https://proxy.example/graph/v23.0/1/phone_numbers?after=abc&limit=25"
+        );
+        assert_eq!(
+            reroot("http://127.0.0.1:9000", next),
+            "http://127.0.0.1:9000/v23.0/1/phone_numbers?after=abc&limit=25"
+        );
+        // Already below the prefix (a proxy that rewrites `next`), or already ours.
+        assert_eq!(
+            reroot(
+                "https://proxy.example/graph",
+                "https://other.example/graph/v23.0/1?after=x"
+            ),
+            "https://proxy.example/graph/v23.0/1?after=x"
+        );
+        let ours = "https://proxy.example/graph/v23.0/1?after=y";
+        assert_eq!(reroot("https://proxy.example/graph", ours), ours);
     }
 
     #[test]
