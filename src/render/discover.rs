@@ -128,7 +128,13 @@ pub fn config_yaml(business: &ObservedBusiness, token_ref: &str) -> String {
         "# Keep the credentials you need, then add channel_configurations that use them."
     );
     out.push_str("version: 1\n");
-    if numbers == 0 {
+    let usable = business
+        .wabas
+        .values()
+        .flat_map(|w| w.phone_numbers.values())
+        .filter(|n| usable_number(n))
+        .count();
+    if numbers == 0 || usable == 0 {
         out.push_str("credentials: []\n");
     } else {
         out.push_str("credentials:\n");
@@ -136,12 +142,29 @@ pub fn config_yaml(business: &ObservedBusiness, token_ref: &str) -> String {
     let mut taken = BTreeSet::new();
     for waba in ordered_wabas(business) {
         for number in waba.phone_numbers.values() {
+            if !usable_number(number) {
+                // The file names a sender by its digits: a number Meta shows without a
+                // display number cannot be written down yet (an empty one fails validate).
+                let _ = writeln!(
+                    out,
+                    "  # number ID {} in WABA \"{}\" has no usable display number at Meta ({:?}); add it once it has one",
+                    comment_safe(&number.id),
+                    comment_safe(&waba.name),
+                    comment_safe(&number.display_phone_number),
+                );
+                continue;
+            }
             let name = unique_name(&credentials_name(waba, number), &mut taken);
             push_credentials(&mut out, business, waba, number, &name, token_ref);
         }
     }
     out.push_str("channel_configurations: []\n");
     out
+}
+
+/// Whether a number's digits can be a `phone_number` (8 to 15 digits, as validate requires).
+fn usable_number(number: &ObservedNumber) -> bool {
+    (8..=15).contains(&number.digits.len()) && number.digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn push_credentials(
@@ -313,6 +336,30 @@ mod tests {
             credentials_name(w, &number("5", "+33 1", "GREEN")),
             "waba_42_t_331"
         );
+    }
+
+    #[test]
+    fn a_number_without_a_display_number_is_left_out_of_the_yaml_with_a_note() {
+        let mut b = business();
+        let w = b.wabas.get_mut("3").unwrap();
+        w.phone_numbers
+            .insert("31".into(), number("31", "", "GREEN"));
+        let yaml = config_yaml(&b, "env:WA_TOKEN");
+        assert!(!yaml.contains("phone_number: \"\""), "{yaml}");
+        assert!(
+            yaml.contains("# number ID 31 in WABA \"42 Été\" has no usable display number"),
+            "{yaml}"
+        );
+        assert_eq!(yaml.matches("  - name:").count(), 2, "{yaml}");
+        // Only such numbers: an empty list, still a valid file.
+        let mut only = business();
+        only.wabas.retain(|id, _| id == "3");
+        only.wabas
+            .get_mut("3")
+            .unwrap()
+            .phone_numbers
+            .insert("31".into(), number("31", "", "GREEN"));
+        assert!(config_yaml(&only, "env:WA_TOKEN").contains("credentials: []\n"));
     }
 
     #[test]
