@@ -17,6 +17,9 @@ pub struct ObservedToken {
     pub scopes: Vec<String>,
     /// Business portfolios the token reaches, when Meta says (granular scopes).
     pub business_ids: Vec<String>,
+    /// Why Meta says the token is invalid (`debug_token`'s own `error`), scrubbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -71,6 +71,7 @@ pub fn observed() -> Observed {
             "business_management".into(),
         ],
         business_ids: vec![BUSINESS.into()],
+        error: None,
     };
     Observed {
         tokens: BTreeMap::from([(fp, Ok::<_, ObservedError>(token))]),

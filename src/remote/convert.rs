@@ -29,12 +29,21 @@ pub fn token(token: &Token, data: DebugTokenData) -> ObservedToken {
     let mut scopes = data.scopes;
     scopes.sort();
     scopes.dedup();
+    let error = data.error.as_ref().and_then(|e| {
+        let message = e.message.as_deref()?.trim();
+        let text = match e.error_subcode.or(e.code) {
+            Some(code) => format!("{message} (code {code})"),
+            None => message.to_string(),
+        };
+        Some(super::redact::scrub(&text, token.expose()))
+    });
     ObservedToken {
         fingerprint: token.fingerprint(),
         valid: data.is_valid,
         expires_at: data.expires_at.filter(|t| *t > 0),
         scopes,
         business_ids,
+        error: error.filter(|_| !data.is_valid),
     }
 }
 
@@ -155,6 +164,20 @@ mod tests {
         assert_eq!(t.expires_at, None);
         assert_eq!(t.scopes, ["a", "b"]);
         assert_eq!(t.business_ids, ["1", "2"]);
+    }
+
+    #[test]
+    fn an_invalid_tokens_own_error_is_kept_scrubbed() {
+        let secret = Token::new("test-token-gone");
+        let data: DebugTokenData = serde_json::from_str(
+            r#"{"is_valid":false,"scopes":[],"error":{"code":190,"subcode":460,"error_subcode":460,"message":"The session was invalidated for test-token-gone because the user changed their password."}}"#,
+        )
+        .unwrap();
+        let t = token(&secret, data);
+        let why = t.error.as_deref().unwrap();
+        assert!(why.contains("changed their password"), "{why}");
+        assert!(why.contains("(code 460)"), "{why}");
+        assert!(!why.contains("test-token-gone"), "{why}");
     }
 
     #[test]

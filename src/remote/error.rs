@@ -24,13 +24,51 @@ pub struct GraphError {
     pub retry_after: Option<Duration>,
     /// `GET /v23.0/…`, redacted.
     pub request: String,
+    /// What Meta tells a person: `error_user_title`, `error_user_msg` and
+    /// `error_data.details`, scrubbed like the message.
+    pub user_facing: UserFacing,
+}
+
+/// The parts of Meta's error meant for a person, when it sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserFacing {
+    pub title: Option<String>,
+    pub message: Option<String>,
+    pub details: Option<String>,
 }
 
 impl GraphError {
-    /// What to do about it, by code.
+    /// What to do about it: by code, then subcode and what the request was about.
     pub fn hint(&self) -> String {
-        hint_for_code(self.code, self.regain_access_after.or(self.retry_after))
+        let wait = self.regain_access_after.or(self.retry_after);
+        match (self.code, self.error_subcode) {
+            // 100/33: an object that does not exist or that this token cannot see.
+            (100, Some(33)) | (803, _) => missing_object_hint(&self.request),
+            // Any other 100 is Meta refusing a parameter or a field of the request.
+            (100, _) => "Meta refused a parameter or field of this request (see its message \
+                         and details): check the value it names"
+                .to_string(),
+            (10, _) => "the token lacks a permission this call needs: give the system user's \
+                        token whatsapp_business_management and whatsapp_business_messaging, \
+                        and check the app's access to the asset"
+                .to_string(),
+            _ => hint_for_code(self.code, wait),
+        }
     }
+}
+
+/// Which ID to check, from what the request was reading.
+fn missing_object_hint(request: &str) -> String {
+    let what = if request.contains("whatsapp_business_accounts") {
+        "the business portfolio ID (not a WABA ID)"
+    } else if request.contains("subscribed_apps") || request.contains("phone_numbers") {
+        "the WABA ID (whatsapp_business_account)"
+    } else {
+        "the ID in the request (a WABA or phone number ID)"
+    };
+    format!(
+        "the ID does not exist or is not visible to this token: check {what} and that the token belongs to that business"
+    )
 }
 
 impl fmt::Display for GraphError {
@@ -44,6 +82,15 @@ impl fmt::Display for GraphError {
             " ({}, HTTP {}) on {}: {}",
             self.error_type, self.http_status, self.request, self.message
         )?;
+        let u = &self.user_facing;
+        match (&u.title, &u.message) {
+            (Some(t), Some(m)) => write!(f, "; Meta says: {t}: {m}")?,
+            (Some(x), None) | (None, Some(x)) => write!(f, "; Meta says: {x}")?,
+            (None, None) => {}
+        }
+        if let Some(details) = &u.details {
+            write!(f, " ({details})")?;
+        }
         if let Some(trace) = &self.fbtrace_id {
             write!(f, " [fbtrace_id {trace}]")?;
         }
@@ -251,7 +298,39 @@ mod tests {
             regain_access_after: None,
             retry_after: None,
             request: "GET /v23.0/123".into(),
+            user_facing: UserFacing::default(),
         }
+    }
+
+    #[test]
+    fn hints_follow_code_subcode_and_request() {
+        let mut e = graph(100);
+        e.error_subcode = Some(33);
+        e.request = "GET /v23.0/1?fields=owned_whatsapp_business_accounts{id}".into();
+        assert!(e.hint().contains("business portfolio ID"), "{}", e.hint());
+        e.request = "POST /v23.0/2/subscribed_apps".into();
+        assert!(e.hint().contains("WABA ID"), "{}", e.hint());
+        e.error_subcode = None;
+        assert!(e.hint().contains("refused a parameter"), "{}", e.hint());
+        assert!(!e.hint().contains("business portfolio"), "{}", e.hint());
+        let ten = graph(10);
+        assert!(ten.hint().contains("permission"), "{}", ten.hint());
+        assert!(!ten.hint().contains("Assign assets"), "{}", ten.hint());
+    }
+
+    #[test]
+    fn display_shows_what_meta_tells_a_person() {
+        let mut e = graph(100);
+        e.user_facing = UserFacing {
+            title: Some("Invalid parameter".into()),
+            message: Some("The phone number is not registered.".into()),
+            details: Some("phone_number_id 123".into()),
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("Meta says: Invalid parameter: The phone number is not registered. (phone_number_id 123)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod wire;
 pub mod write;
 
 pub use config::{ClientConfig, GRAPH_URL_ENV, RetryPolicy};
-pub use error::{GraphError, RemoteError};
+pub use error::{GraphError, RemoteError, UserFacing};
 pub use observe::TokenReads;
 pub use token::Token;
 pub use webhook::CallbackOverride;

@@ -211,6 +211,7 @@ mod tests {
             regain_access_after: None,
             retry_after: None,
             request: "GET /x".into(),
+            user_facing: Default::default(),
         }))
     }
 

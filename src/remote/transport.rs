@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::config::ClientConfig;
-use super::error::{GraphError, RemoteError};
+use super::error::{GraphError, RemoteError, UserFacing};
 use super::redact::{request_label, scrub};
 use super::retry::{Decision, decide, final_error, pace_delay, parse_retry_after, parse_usage};
 use super::token::Token;
@@ -274,6 +274,27 @@ fn graph_error(
         regain_access_after: regain,
         retry_after: header("retry-after").and_then(|h| parse_retry_after(&h)),
         request: request.to_string(),
+        user_facing: user_facing(&e.rest, secret),
+    }
+}
+
+/// `error_user_title`, `error_user_msg` and `error_data.details` (which Meta sends as an
+/// object or as a JSON string), scrubbed of the token.
+fn user_facing(rest: &serde_json::Map<String, Value>, secret: &str) -> UserFacing {
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| scrub(s, secret))
+    };
+    let data = match rest.get("error_data") {
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok(),
+        other => other.cloned(),
+    };
+    UserFacing {
+        title: text(rest.get("error_user_title")),
+        message: text(rest.get("error_user_msg")),
+        details: text(data.as_ref().and_then(|d| d.get("details"))),
     }
 }
 
@@ -294,6 +315,28 @@ mod tests {
         assert!(!text.contains("test-token-acme"), "{text}");
         assert_eq!(err.code(), Some(190));
         assert!(text.contains("renew"), "{text}");
+    }
+
+    #[test]
+    fn what_meta_tells_a_person_is_kept_and_scrubbed() {
+        let token = Token::new("test-token-acme");
+        let body = br#"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_user_title":"Number not registered","error_user_msg":"Register test-token-acme's number first.","error_data":"{\"messaging_product\":\"whatsapp\",\"details\":\"phone_number_id 123 is not registered\"}"}}"#;
+        let err = interpret(400, &no_headers, body, &token, "POST /v23.0/123").unwrap_err();
+        let g = err.graph().unwrap();
+        assert_eq!(
+            g.user_facing.title.as_deref(),
+            Some("Number not registered")
+        );
+        assert_eq!(
+            g.user_facing.details.as_deref(),
+            Some("phone_number_id 123 is not registered")
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("Meta says: Number not registered: Register"),
+            "{text}"
+        );
+        assert!(!text.contains("test-token-acme"), "{text}");
     }
 
     #[test]

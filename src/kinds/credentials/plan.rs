@@ -43,7 +43,13 @@ fn token_diagnostics(
     match observed.tokens.get(fp) {
         Some(Ok(t)) if !t.valid => out.push(at(Diagnostic::error(
             "wacfg::token::invalid",
-            format!("the token of credentials `{}` is invalid", creds.name),
+            match &t.error {
+                Some(why) => format!(
+                    "the token of credentials `{}` is invalid: Meta says {why}",
+                    creds.name
+                ),
+                None => format!("the token of credentials `{}` is invalid", creds.name),
+            },
         )
         .with_help(format!(
             "create a new system-user token and put it where {} points",

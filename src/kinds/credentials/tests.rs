@@ -60,6 +60,7 @@ fn world() -> Observed {
             "whatsapp_business_messaging".into(),
         ],
         business_ids: vec![],
+        error: None,
     };
     Observed {
         tokens: BTreeMap::from([(TokenFingerprint::of("t"), Ok(token))]),

@@ -67,10 +67,16 @@ pub fn verify_credentials(
         }
     };
     if !token.valid {
+        let why = token
+            .error
+            .as_ref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
         return Err((
             Token,
-            "token check failed: Meta says the token is invalid; create a new system-user token"
-                .into(),
+            format!(
+                "token check failed: Meta says the token is invalid{why}; create a new system-user token"
+            ),
         ));
     }
     if let Some(exp) = token.expires_at
