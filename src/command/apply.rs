@@ -1,8 +1,9 @@
-//! `wacfg apply [PLANFILE]`: lock the state, re-read it and Meta, refuse a stale saved plan,
+//! `wacfg apply [PLANFILE]`: lock the state, re-read it and Meta, re-derive the changes and
+//! refuse a saved plan that is stale or whose changes differ (then apply the re-derived ones),
 //! confirm, carry the changes out with progress on stderr, write state after each one, and
 //! report. Ctrl-C finishes what is in flight, saves, unlocks and exits 130.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,7 @@ use crate::apply::{ApplyInput, Progress, apply};
 use crate::cli::{ApplyArgs, PlanFormat};
 use crate::model::Address;
 use crate::plan::Plan;
-use crate::plan::stale::{Current, stale_causes};
+use crate::plan::stale::{Current, differences, meta_moved, stale_causes};
 use crate::render::apply_report::{self, render_apply_report};
 use crate::render::render_plan;
 use crate::state::{Store, parse_duration};
@@ -100,30 +101,13 @@ async fn locked(
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
-        Some(plan) => {
-            let now = Current {
-                prior: prior.clone(),
-                config_digest: &prepared.desired.config_digest,
-                fingerprints: &prepared.fingerprints,
-                observed: &observed,
-            };
-            let causes = stale_causes(&plan, &now);
-            if !causes.is_empty() {
-                return Err(CommandError::new(format!(
-                    "refusing to apply {}: the saved plan is stale:\n  {}\nMake a new plan with `wacfg plan -o`, review it, and apply that.",
-                    args.plan_file
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    causes.join("\n  ")
-                )));
-            }
-            if plan.refused {
-                return Err(CommandError::new(
-                    "the saved plan was refused when it was made (see its diagnostics); it cannot be applied",
-                ));
-            }
-            plan
+        Some(saved) => {
+            let file = args
+                .plan_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            rederived(args, prepared, &observed, prior, &recorded, saved, &file)?
         }
         None => {
             let plan = pipeline::make_plan(
@@ -204,6 +188,132 @@ async fn locked(
     } else {
         Outcome::Success
     })
+}
+
+const MAKE_A_NEW_PLAN: &str = "Make a new plan with `wacfg plan -o`, review it, and apply that.";
+
+/// The changes to apply for a saved plan: never the file's, always the ones the planner
+/// derives now from the configuration, the state and Meta (the call `wacfg plan` makes), and
+/// only when they equal the file's. Refuses, naming why, a plan that is stale (state, config
+/// or tokens moved), whose changes differ (edited, or Meta moved under a fact it used), or
+/// that is refused now (`prevent_destroy`, the safety threshold, errors) whatever its
+/// `refused` flag and diagnostics say.
+///
+/// Targets: the plan's own, re-derived; `--target` at apply must name the same set (it can
+/// only repeat them). An edited target list changes the re-derived changes, so it is refused
+/// unless the changes were edited to match, and then they are what `wacfg plan --target`
+/// would have planned, safety checks included. `--allow-destructive` is never read from the
+/// file: only the operator's flag at apply counts, so a plan made with it must be applied
+/// with it.
+fn rederived(
+    args: &ApplyArgs,
+    prepared: &Prepared,
+    observed: &crate::model::Observed,
+    prior: Option<crate::plan::PriorState>,
+    recorded: &BTreeMap<Address, crate::kinds::RecordedResource>,
+    saved: Plan,
+    file: &str,
+) -> Result<Plan, CommandError> {
+    let now = Current {
+        prior: prior.clone(),
+        config_digest: &prepared.desired.config_digest,
+        fingerprints: &prepared.fingerprints,
+    };
+    let causes = stale_causes(&saved, &now);
+    if !causes.is_empty() {
+        return Err(CommandError::new(format!(
+            "refusing to apply {file}: the saved plan is stale:\n  {}\n{MAKE_A_NEW_PLAN}",
+            causes.join("\n  ")
+        )));
+    }
+    if !args.targets.is_empty() {
+        let passed: BTreeSet<Address> = pipeline::parse_targets(&args.targets)?
+            .into_iter()
+            .collect();
+        let recorded_targets: BTreeSet<Address> = saved.targets.iter().cloned().collect();
+        if passed != recorded_targets {
+            let list = |t: &BTreeSet<Address>| {
+                if t.is_empty() {
+                    "no --target (every address)".to_string()
+                } else {
+                    t.iter()
+                        .map(|a| format!("--target {a}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+            };
+            return Err(CommandError::new(format!(
+                "refusing to apply {file}: it was made for {}, and this apply passes {}: pass the plan's targets again, or none to apply the plan's",
+                list(&recorded_targets),
+                list(&passed)
+            )));
+        }
+    }
+    let targets: Vec<String> = saved.targets.iter().map(ToString::to_string).collect();
+    let plan = pipeline::make_plan(
+        prepared,
+        observed,
+        prior,
+        recorded,
+        &targets,
+        args.allow_destructive,
+    )?;
+    let diffs = differences(&saved.resource_changes, &plan.resource_changes);
+    if !diffs.is_empty() {
+        let moved = meta_moved(&saved, observed);
+        let (head, indent) = if moved.is_empty() {
+            (
+                format!(
+                    "refusing to apply {file}: its changes are not the ones the configuration, the state and Meta imply now (the file was edited after it was saved, or made by another wacfg version):"
+                ),
+                "  ",
+            )
+        } else {
+            (
+                format!(
+                    "refusing to apply {file}: the saved plan is stale:\n  stale plan: Meta's facts for {} changed since the plan was made, and the changes derived from them now differ from the plan's:",
+                    moved.join(", ")
+                ),
+                "    ",
+            )
+        };
+        let sep = format!("\n{indent}");
+        return Err(CommandError::new(format!(
+            "{head}{sep}{}\n{MAKE_A_NEW_PLAN}",
+            diffs.join(&sep)
+        )));
+    }
+    if saved.refused {
+        return Err(CommandError::new(
+            "the saved plan was refused when it was made (see its diagnostics); it cannot be applied",
+        ));
+    }
+    if plan.refused {
+        let mut lines: Vec<String> = plan
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| match &d.help {
+                Some(help) => format!("error[{}]: {}\n    help: {help}", d.code, d.message),
+                None => format!("error[{}]: {}", d.code, d.message),
+            })
+            .collect();
+        let made_with_allow = saved
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "wacfg::plan::destructive_allowed");
+        if made_with_allow && !args.allow_destructive {
+            lines.push(
+                "the plan was made with --allow-destructive: pass --allow-destructive again to apply it"
+                    .into(),
+            );
+        }
+        return Err(CommandError::new(format!(
+            "refusing to apply {file}: re-derived from the configuration, the state and Meta, the plan is refused (whatever the file's `refused` flag and diagnostics say):\n  {}",
+            lines.join("\n  ")
+        )));
+    }
+    Ok(plan)
 }
 
 /// Progress on stderr. Off a terminal: one plain line per change started or finished

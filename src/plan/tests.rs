@@ -428,7 +428,6 @@ fn stale_plan_names_each_cause() {
         prior: p.prior_state.clone(),
         config_digest: "sha256:config",
         fingerprints: &fps,
-        observed: &o,
     };
     assert!(stale::stale_causes(&p, &fresh).is_empty());
     let moved = stale::Current {
@@ -449,19 +448,92 @@ fn stale_plan_names_each_cause() {
         prior: p.prior_state.clone(),
         config_digest: "sha256:other",
         fingerprints: &fps,
-        observed: &o2,
     };
+    // Meta's facts are compared through the re-derived changes, not by digest.
     let causes = stale::stale_causes(&p, &changed);
-    assert_eq!(causes.len(), 2, "{causes:?}");
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert!(causes[0].contains("configuration files changed"));
+    assert_eq!(
+        stale::meta_moved(&p, &o2),
+        vec![format!("business:{BUSINESS}")]
+    );
+    assert!(stale::meta_moved(&p, &o).is_empty());
     let mut tampered = p.clone();
     tampered.summary.create = 99;
     let again = stale::Current {
         prior: p.prior_state.clone(),
         config_digest: "sha256:config",
         fingerprints: &fps,
-        observed: &o,
     };
     assert!(stale::stale_causes(&tampered, &again)[0].contains("modified"));
+}
+
+#[test]
+fn saved_changes_are_compared_with_the_rederived_ones() {
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    let now = run(&d, &observed(), &BTreeMap::new());
+    let same = now.clone();
+    assert!(stale::differences(&same.resource_changes, &now.resource_changes).is_empty());
+    // A fact no change relied on: the business's name. The re-derived changes are the same.
+    let mut o2 = observed();
+    if let Some(Ok(b)) = o2.businesses.get_mut(BUSINESS) {
+        b.name = "Renamed".into();
+    }
+    let renamed = run(&d, &o2, &BTreeMap::new());
+    assert!(stale::differences(&now.resource_changes, &renamed.resource_changes).is_empty());
+
+    let mut edited = now.clone();
+    let ch = edited
+        .resource_changes
+        .iter_mut()
+        .find(|c| c.address == Address::channel("Marketing_FR"))
+        .unwrap();
+    ch.action = Action::Deactivate;
+    let diffs = stale::differences(&edited.resource_changes, &now.resource_changes);
+    assert_eq!(
+        diffs,
+        vec![
+            "channel_configuration.Marketing_FR: the saved plan would deactivate it; re-derived now: create"
+        ]
+    );
+
+    let mut edited = now.clone();
+    let ch = edited
+        .resource_changes
+        .iter_mut()
+        .find(|c| c.address == Address::channel("Marketing_FR"))
+        .unwrap();
+    ch.after
+        .as_mut()
+        .unwrap()
+        .insert("description".into(), "edited".into());
+    ch.checks.pop();
+    let diffs = stale::differences(&edited.resource_changes, &now.resource_changes);
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert!(
+        diffs[0].starts_with("channel_configuration.Marketing_FR (create): the saved plan differs in after.description, checks ("),
+        "{diffs:?}"
+    );
+
+    let mut edited = now.clone();
+    edited
+        .resource_changes
+        .retain(|c| c.address != Address::credentials("acme_fr"));
+    let diffs = stale::differences(&edited.resource_changes, &now.resource_changes);
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert!(
+        diffs[0].starts_with("credentials.acme_fr: now planned to "),
+        "{diffs:?}"
+    );
+
+    let mut reordered = now.clone();
+    reordered.resource_changes.reverse();
+    if now.resource_changes.len() > 1 {
+        assert_eq!(
+            stale::differences(&reordered.resource_changes, &now.resource_changes),
+            vec!["the saved plan lists the same changes in another order"]
+        );
+    }
 }
 
 #[test]

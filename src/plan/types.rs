@@ -50,14 +50,16 @@ impl Summary {
     }
 }
 
-/// What a saved plan relied on, so `apply FILE` can refuse a stale plan and say why.
+/// What a saved plan relied on, so `apply FILE` can refuse a stale plan and say why. The
+/// plan digest is a plain SHA-256: it detects an accidental edit, not a deliberate one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Digests {
     /// `Desired::config_digest`.
     pub config: String,
     /// Fingerprint of each credentials entry's token, by credentials name.
     pub tokens: BTreeMap<String, String>,
-    /// Digest of the Meta facts each business contributed, by business ID.
+    /// Digest of the Meta facts each business (and token) contributed. Not compared on its
+    /// own at apply: Meta counts only through the re-derived changes (`stale::differences`).
     pub observed: BTreeMap<String, String>,
     /// Digest of the plan itself (everything but this field); printed for `--expect-digest`.
     pub plan: String,

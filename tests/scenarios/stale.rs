@@ -1,7 +1,11 @@
 //! Saved plans: every cause of staleness is refused and named, a tampered file is refused,
 //! `--expect-digest` pins the reviewed plan, and apply never runs unconfirmed without a TTY.
 
-use crate::config::{base, config, replacing};
+use wacfg::model::Address;
+use wacfg::plan::digest::seal;
+use wacfg::plan::{Action, Plan, ResourceChange, Summary};
+
+use crate::config::{active, base, base_channels, config, replacing};
 use crate::golden;
 use crate::harness::{Env, ROTATED_TOKEN};
 
@@ -86,11 +90,29 @@ fn stale_when_the_token_changed() {
 }
 
 #[test]
-fn stale_when_meta_facts_changed() {
-    let (env, serial) = saved_plan();
+fn stale_when_meta_facts_the_plan_used_changed() {
+    let env = Env::new(&base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    // A new configuration on the support number: its checks read the number's quality.
+    let mut channels = base_channels();
+    channels.push(active("Support_Promo", "Offers", "15550100002"));
+    env.write_config(&config(&channels, None));
+    env.expect(&["plan", "-o", "plan.json"], 0);
+    let serial = env.serial();
     env.control("numbers/106540352242923", r#"{"quality_rating":"RED"}"#);
     let text = refused(&env, serial, "stale plan: Meta's facts for business:");
+    assert!(text.contains("checks (quality_rating)"), "{text}");
     golden("stale__meta_facts", &text);
+}
+
+#[test]
+fn meta_facts_the_plan_did_not_use_do_not_make_it_stale() {
+    // The saved plan changes Support_FR's description: that applies without checks, so the
+    // number's quality rating is not a fact it relied on.
+    let (env, serial) = saved_plan();
+    env.control("numbers/106540352242923", r#"{"quality_rating":"RED"}"#);
+    env.expect(&["apply", "plan.json"], 0);
+    assert!(env.serial() > serial);
 }
 
 #[test]
@@ -170,4 +192,190 @@ fn on_a_terminal_only_yes_applies() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("Apply complete!"), "{text}");
     assert_eq!(env.channel("Support_FR")["status"], "active");
+}
+
+// Issue 11, item 2: the plan digest is a plain SHA-256 anyone can recompute, so an edited
+// plan re-sealed with the right digest passes the tamper check. Apply re-derives the changes
+// from the file, the state and Meta and refuses a plan whose changes differ.
+
+/// Read plan.json, let `edit` change it, and seal it again with a recomputed digest, as
+/// anyone who can write the file can.
+fn reseal(env: &Env, edit: impl FnOnce(&mut Plan)) {
+    let path = env.path("plan.json");
+    let mut plan: Plan = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut plan);
+    plan.summary = Summary::default();
+    for c in &plan.resource_changes {
+        plan.summary.count(c.action);
+    }
+    seal(&mut plan);
+    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+}
+
+fn change<'a>(plan: &'a mut Plan, address: &Address) -> &'a mut ResourceChange {
+    plan.resource_changes
+        .iter_mut()
+        .find(|c| &c.address == address)
+        .unwrap_or_else(|| panic!("{address} in the plan"))
+}
+
+#[test]
+fn resealed_plan_deactivating_a_prevent_destroy_configuration_is_refused() {
+    let guarded = replacing("Marketing_FR", |c| c.guarded());
+    let env = Env::new(&config(&guarded, None));
+    env.expect(&["apply", "--auto-approve"], 0);
+    let edited: Vec<_> = guarded
+        .into_iter()
+        .map(|c| {
+            if c.name == "Support_FR" {
+                c.description("Service and order updates")
+            } else {
+                c
+            }
+        })
+        .collect();
+    env.write_config(&config(&edited, None));
+    env.expect(&["plan", "-o", "plan.json"], 0);
+    let serial = env.serial();
+    reseal(&env, |plan| {
+        let c = change(plan, &Address::channel("Marketing_FR"));
+        assert_eq!(c.action, Action::NoOp);
+        c.action = Action::Deactivate;
+        c.reason = "status changed".into();
+        if let Some(after) = &mut c.after {
+            after.insert("status".into(), "deactivated".into());
+        }
+    });
+    let text = refused(
+        &env,
+        serial,
+        "channel_configuration.Marketing_FR: the saved plan would deactivate it",
+    );
+    assert_eq!(env.channel("Marketing_FR")["status"], "active");
+    golden("stale__resealed_prevent_destroy", &text);
+}
+
+#[test]
+fn resealed_plan_deleting_credentials_is_refused() {
+    let (env, serial) = saved_plan();
+    reseal(&env, |plan| {
+        let c = change(plan, &Address::credentials("acme_fr"));
+        c.action = Action::Delete;
+        c.reason = "not in the configuration".into();
+        c.after = None;
+    });
+    let text = refused(
+        &env,
+        serial,
+        "credentials.acme_fr: the saved plan would delete it",
+    );
+    assert!(!env.state()["resources"]["credentials.acme_fr"].is_null());
+    golden("stale__resealed_delete_credentials", &text);
+}
+
+/// Enforced from 3 managed resources, at most 30% destructive.
+const SAFETY: Option<(u32, u32)> = Some((30, 3));
+
+#[test]
+fn resealed_plan_unrefused_over_a_safety_refusal_is_refused() {
+    let env = Env::new(&config(&base_channels(), SAFETY));
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.write_config(&config(&[], SAFETY));
+    let serial = env.serial();
+    // A refused plan is not saved, but its JSON is printed: flip `refused`, strip the
+    // diagnostics, seal it again.
+    let printed = env.expect(&["plan", "--format", "json"], 1);
+    std::fs::write(env.path("plan.json"), &printed.stdout).unwrap();
+    reseal(&env, |plan| {
+        assert!(plan.refused);
+        plan.refused = false;
+        plan.diagnostics.clear();
+    });
+    let text = refused(&env, serial, "wacfg::plan::too_destructive");
+    assert_eq!(env.channel("Marketing_FR")["status"], "active");
+    golden("stale__resealed_unrefused", &text);
+}
+
+#[test]
+fn allow_destructive_must_be_passed_again_at_apply() {
+    let env = Env::new(&config(&base_channels(), SAFETY));
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.write_config(&config(&[], SAFETY));
+    env.expect(&["plan", "--allow-destructive", "-o", "plan.json"], 0);
+    let serial = env.serial();
+    let text = refused(&env, serial, "pass --allow-destructive again");
+    golden("stale__allow_destructive_not_passed", &text);
+    env.expect(&["apply", "plan.json", "--allow-destructive"], 0);
+    assert_eq!(env.channel("Marketing_FR")["status"], "deactivated");
+}
+
+#[test]
+fn targets_come_from_the_plan_and_must_match_when_passed() {
+    let env = Env::new(&base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    let edited = base_channels()
+        .into_iter()
+        .map(|c| c.description("Edited"))
+        .collect::<Vec<_>>();
+    env.write_config(&config(&edited, None));
+    env.expect(
+        &[
+            "plan",
+            "--target",
+            "channel_configuration.Support_FR",
+            "-o",
+            "plan.json",
+        ],
+        0,
+    );
+    let serial = env.serial();
+    let r = env.expect(
+        &[
+            "apply",
+            "plan.json",
+            "--target",
+            "channel_configuration.Marketing_FR",
+        ],
+        1,
+    );
+    assert!(r.stderr.contains("was made for --target"), "{r:#?}");
+    assert_eq!(env.serial(), serial);
+    golden("stale__other_targets", &env.golden(&r));
+    // Widening the plan's targets by hand: the re-derived (untargeted) changes differ.
+    let original = std::fs::read_to_string(env.path("plan.json")).unwrap();
+    reseal(&env, |plan| plan.targets.clear());
+    refused(
+        &env,
+        serial,
+        "channel_configuration.Marketing_FR: now planned",
+    );
+    std::fs::write(env.path("plan.json"), original).unwrap();
+    // Without --target, the plan's own targets are re-derived: only Support_FR changes.
+    env.expect(&["apply", "plan.json"], 0);
+    assert_eq!(env.channel("Support_FR")["spec"]["description"], "Edited");
+    assert_ne!(env.channel("Marketing_FR")["spec"]["description"], "Edited");
+}
+
+#[test]
+fn unrelated_meta_change_does_not_make_the_plan_stale() {
+    let (env, serial) = saved_plan();
+    // Acme DE: in the same business portfolio, but no credentials point at it.
+    env.control("wabas/102290129340399", r#"{"name":"Acme Germany"}"#);
+    let r = env.expect(&["apply", "plan.json"], 0);
+    assert!(r.stdout.contains("Apply complete"), "{r:#?}");
+    assert!(env.serial() > serial);
+}
+
+#[test]
+fn resealed_plan_is_refused_by_expect_digest_first() {
+    let (env, serial) = saved_plan();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("plan.json")).unwrap()).unwrap();
+    let reviewed = saved["digests"]["plan"].as_str().unwrap().to_string();
+    reseal(&env, |plan| {
+        change(plan, &Address::channel("Support_FR")).reason = "edited".into();
+    });
+    let r = env.expect(&["apply", "plan.json", "--expect-digest", &reviewed], 1);
+    assert!(r.stderr.contains("not the expected"), "{r:#?}");
+    assert_eq!(env.serial(), serial);
 }
