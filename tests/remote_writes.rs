@@ -76,6 +76,7 @@ struct Seen {
     authorization: Option<String>,
     content_type: Option<String>,
     body: String,
+    at: std::time::Instant,
 }
 
 impl Seen {
@@ -141,6 +142,7 @@ async fn answer(
         authorization: header("authorization"),
         content_type: header("content-type"),
         body,
+        at: std::time::Instant::now(),
     });
     let reply = script.replies.lock().unwrap().pop_front();
     let reply = reply.unwrap_or_else(Reply::success);
@@ -577,5 +579,60 @@ async fn the_batched_read_brings_subscriptions_and_webhook_levels() {
     assert!(
         batch_param.contains("webhook_configuration"),
         "{batch_param}"
+    );
+}
+
+/// A batch whose business item Meta rate-limited, with the item's own wait.
+fn throttled_batch(item_headers: Value, regain_minutes: Option<u64>) -> Value {
+    let debug = json!({"data": {"is_valid": true, "scopes": ["business_management"]}});
+    let mut error = json!({"message": "(#80008) too many calls", "type": "OAuthException",
+        "code": 80008, "is_transient": true});
+    if let Some(m) = regain_minutes {
+        error["error_data"] = json!({"estimated_time_to_regain_access": m});
+    }
+    json!([
+        {"code": 200, "headers": [], "body": debug.to_string()},
+        {"code": 400, "headers": item_headers, "body": json!({"error": error}).to_string()},
+    ])
+}
+
+#[tokio::test]
+async fn a_throttled_batch_item_waits_its_retry_after_before_it_is_read_again() {
+    let batch = throttled_batch(json!([{"name": "Retry-After", "value": "1"}]), None);
+    let server = Server::start(vec![
+        Reply::json(200, batch),
+        Reply::json(200, business_answer()),
+    ])
+    .await;
+    let reads = [TokenReads {
+        token: token(),
+        business_ids: vec![BUSINESS.into()],
+    }];
+    let observed = server.client().observe(&reads).await;
+    assert!(observed.businesses[BUSINESS].is_ok(), "{observed:?}");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let waited = seen[1].at - seen[0].at;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "read again after {waited:?}, before the item's Retry-After of 1 s"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_item_told_to_wait_an_hour_is_not_sent_again() {
+    let batch = throttled_batch(json!([]), Some(60));
+    let server = Server::start(vec![Reply::json(200, batch)]).await;
+    let reads = [TokenReads {
+        token: token(),
+        business_ids: vec![BUSINESS.into()],
+    }];
+    let observed = server.client().observe(&reads).await;
+    let err = observed.businesses[BUSINESS].as_ref().unwrap_err();
+    assert_eq!(err.code, Some(80008), "{err:?}");
+    assert_eq!(
+        server.seen().len(),
+        1,
+        "nothing sent after Meta said to wait an hour"
     );
 }

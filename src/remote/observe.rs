@@ -105,10 +105,19 @@ impl Client {
         let singles = chunk.iter().zip(&urls).enumerate().map(|(i, (read, url))| {
             let answer = answers.get(i).cloned().flatten();
             async move {
-                let first = answer.map(|item| self.transport.batch_item(token, url, &item));
+                let first = answer.map(|item| {
+                    self.transport.note_item_usage(&item);
+                    self.transport.batch_item(token, url, &item)
+                });
                 let result = match first {
-                    Some(r) if r.as_ref().is_err_and(is_transient) => {
-                        self.get_path(token, url).await
+                    // Honour the item's own wait before reading it again, as the plain path
+                    // does; a wait beyond the deadline ends it.
+                    Some(Err(err)) if is_transient(&err) => {
+                        if self.transport.wait_after_item(&err).await {
+                            self.get_path(token, url).await
+                        } else {
+                            Err(err)
+                        }
                     }
                     Some(r) => r,
                     None => self.get_path(token, url).await,

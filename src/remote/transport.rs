@@ -193,16 +193,49 @@ impl Transport {
     /// at the backoff cap: a longer wait is Meta's to ask for with 80008, which `decide` then
     /// weighs against the deadline.
     fn note_usage(&self, headers: &reqwest::header::HeaderMap) {
+        self.note_usage_from(&|name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        });
+    }
+
+    /// Pace on the usage headers of a batch item, as on a plain answer's.
+    pub fn note_item_usage(&self, item: &BatchItem) {
+        self.note_usage_from(&|name| {
+            item.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| h.value.clone())
+        });
+    }
+
+    fn note_usage_from(&self, header: &dyn Fn(&str) -> Option<String>) {
         for name in ["x-business-use-case-usage", "x-app-usage"] {
-            let Some(text) = headers.get(name).and_then(|v| v.to_str().ok()) else {
+            let Some(text) = header(name) else {
                 continue;
             };
+            let text = text.as_str();
             let delay = pace_delay(&parse_usage(text), self.cfg.retry.base_delay);
             if delay > Duration::ZERO {
                 let until = Instant::now() + delay.min(self.cfg.retry.max_delay);
                 let mut slot = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
                 *slot = Some(slot.map_or(until, |t| t.max(until)));
             }
+        }
+    }
+
+    /// After a batch item failed transiently: wait what Meta asked (its `Retry-After`, its
+    /// `estimated_time_to_regain_access`) or the first backoff, as the plain path does before
+    /// its second attempt. `false` when the wait is beyond the deadline: do not send it again.
+    pub async fn wait_after_item(&self, err: &RemoteError) -> bool {
+        match decide(&self.cfg.retry, err, 1, Duration::ZERO, rand::random()) {
+            Decision::Retry(wait) => {
+                tokio::time::sleep(wait).await;
+                true
+            }
+            Decision::Stop => false,
         }
     }
 
