@@ -140,7 +140,20 @@ fn init_writes_a_valid_file_and_gitignore_and_refuses_to_overwrite() {
     assert!(text.starts_with("# yaml-language-server: $schema="));
     let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
     assert!(ignore.starts_with("target/\n"), "{ignore}");
-    assert!(ignore.lines().any(|l| l == "wacfg.state.json"));
+    for line in [
+        "wacfg.state.json",
+        "wacfg.state.json.backup",
+        "wacfg.state.json.lock",
+        "wacfg.state.json.lock.info",
+        ".wacfg.state.json.tmp-*",
+        "wacfg.state.json.backup.tmp-*",
+        "wacfg.state.json.lock.info.tmp-*",
+    ] {
+        assert!(
+            ignore.lines().any(|l| l == line),
+            "{line} missing: {ignore}"
+        );
+    }
     wacfg()
         .args(["validate", "-c"])
         .arg(dir.path().join("wacfg.yaml"))
@@ -250,4 +263,69 @@ fn large_file_parsed_in_pieces_reports_exact_places() {
     assert_eq!(place("wacfg::name::invalid_start"), (bad_name_line, 11));
     assert_eq!(place("wacfg::schema::unknown_key"), (unknown_key_line, 5));
     assert_eq!(diags.len(), 2, "{diags:#?}");
+}
+
+#[test]
+fn init_adds_only_the_missing_lines_to_an_older_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    // What an older wacfg init wrote.
+    let older = "# wacfg local state (never commit it)\nwacfg.state.json\nwacfg.state.json.backup\nwacfg.state.json.lock\n";
+    std::fs::write(dir.path().join(".gitignore"), older).unwrap();
+    wacfg()
+        .args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let ignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    let added = ignore.strip_prefix(older).expect("older lines kept");
+    assert_eq!(
+        added,
+        "# wacfg local state (never commit it)\nwacfg.state.json.lock.info\n\
+         .wacfg.state.json.tmp-*\nwacfg.state.json.backup.tmp-*\nwacfg.state.json.lock.info.tmp-*\n"
+    );
+}
+
+#[test]
+fn validate_of_a_directory_with_a_broken_entry_exits_1_quickly_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.yaml"), "version: 1\n").unwrap();
+    std::os::unix::fs::symlink(d.join("moved-away.yaml"), d.join("b.yaml")).unwrap();
+    std::os::unix::fs::symlink(d.join("c.yaml"), d.join("c.yaml")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(d.join("d.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for format in ["human", "json", "github"] {
+        let started = std::time::Instant::now();
+        let out = wacfg()
+            .args(["validate", "--no-color", "--format", format, "-c"])
+            .arg(d)
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (code, entry) in [
+            ("wacfg::load::dangling_symlink", "b.yaml"),
+            ("wacfg::load::symlink_loop", "c.yaml"),
+            ("wacfg::load::not_a_file", "d.yaml"),
+        ] {
+            // GitHub's title escapes `:`.
+            let code = if format == "github" {
+                code.replace(':', "%3A")
+            } else {
+                code.to_string()
+            };
+            assert!(text.contains(&code), "{format}: {code} missing: {text}");
+            assert!(text.contains(entry), "{format}: {entry} missing: {text}");
+        }
+    }
 }

@@ -307,3 +307,51 @@ fn a_postgres_password_never_reaches_the_output() {
     assert!(all.contains("PostgreSQL (w): connect"), "{all}");
     assert!(!all.contains("hunter2"), "{all}");
 }
+
+/// `state push` through a state file that is a symbolic link writes the link's target: the
+/// link stays a link to the new state, and the backup and lock files live beside the target.
+#[test]
+fn push_through_a_symlinked_state_file_updates_the_target_and_keeps_the_link() {
+    let (dir, _config, _doc) = seeded();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::rename(
+        dir.path().join("wacfg.state.json"),
+        real.join("wacfg.state.json"),
+    )
+    .unwrap();
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir(&config_dir).unwrap();
+    let config = config_dir.join("wacfg.yaml");
+    std::fs::write(&config, "version: 1\n").unwrap();
+    let link = config_dir.join("wacfg.state.json");
+    std::os::unix::fs::symlink("../real/wacfg.state.json", &link).unwrap();
+
+    let pulled = wacfg(&["pull"], &config)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let saved = dir.path().join("saved.json");
+    std::fs::write(&saved, &pulled).unwrap();
+    wacfg(&["push", saved.to_str().unwrap()], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the state is now serial 2"));
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    let target = LocalStore::new(real.join("wacfg.state.json"))
+        .read()
+        .unwrap()
+        .unwrap();
+    assert_eq!(target.serial, 2);
+    assert!(real.join("wacfg.state.json.backup").exists());
+    let beside_link: Vec<String> = std::fs::read_dir(&config_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(beside_link, ["wacfg.state.json", "wacfg.yaml"]);
+}

@@ -41,10 +41,10 @@ async fn child_process_entry() {
     drop(guard);
 }
 
-/// Start a child holding the lock, SIGKILL it, and check the next run gets the lock.
-async fn killed_holder_frees_the_lock(settings: StateSettings, dir: &Path) {
+/// Start a child process holding the lock of `settings`; returns it and its lock id.
+async fn spawn_lock_holder(settings: &StateSettings, dir: &Path) -> (std::process::Child, String) {
     let marker = dir.join("child-locked");
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "child_process_entry",
             "--exact",
@@ -66,6 +66,12 @@ async fn killed_holder_frees_the_lock(settings: StateSettings, dir: &Path) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let child_lock = std::fs::read_to_string(&marker).unwrap();
+    (child, child_lock)
+}
+
+/// Start a child holding the lock, SIGKILL it, and check the next run gets the lock.
+async fn killed_holder_frees_the_lock(settings: StateSettings, dir: &Path) {
+    let (mut child, child_lock) = spawn_lock_holder(&settings, dir).await;
     let store = open_store(&settings).await.unwrap();
     match store.lock("apply", Duration::ZERO).await.unwrap_err() {
         StateError::Locked(info) => {
@@ -112,9 +118,13 @@ async fn a_write_interrupted_before_the_rename_leaves_the_previous_state() {
     assert!(temp.exists(), "the crash leaves its temp file");
     assert_eq!(std::fs::read(store.path()).unwrap(), before);
     assert_eq!(store.read().unwrap().unwrap(), first);
-    // The leftover temp file does not get in the way of the next write.
+    // The leftover temp file does not get in the way of the next write, which removes it.
     let second = store.write(&next, Some(1)).unwrap();
     assert_eq!(store.read().unwrap().unwrap(), second);
+    assert!(
+        !temp.exists(),
+        "the next write removes the crash's temp file"
+    );
     let backup = LocalStore::new(store.backup_path())
         .read()
         .unwrap()
@@ -403,4 +413,156 @@ async fn connect(conn: &str) -> tokio_postgres::Client {
         .expect("PostgreSQL must be running on 127.0.0.1:5432");
     tokio::spawn(connection);
     client
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .file_type()
+        .is_symlink()
+}
+
+/// A state file that is a symbolic link is written through to its target (the link keeps
+/// pointing at the current state) and locked as its target: a second process locking through
+/// the link and one locking through the target see the same lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlinked_state_file_is_written_and_locked_through_its_target() {
+    let dir = TempDir::new().unwrap();
+    let real = dir.path().join("real");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::create_dir_all(&config).unwrap();
+    let target = real.join("wacfg.state.json");
+    let link = config.join("wacfg.state.json");
+    std::os::unix::fs::symlink("../real/wacfg.state.json", &link).unwrap();
+
+    // The first write creates the target through the (dangling) link; later ones update it.
+    let through_link = LocalStore::new(&link);
+    let first = through_link.write(&fixtures::sample_doc(1), None).unwrap();
+    let mut next = first.clone();
+    next.upsert(fixtures::credentials("second"));
+    let second = through_link.write(&next, Some(first.serial)).unwrap();
+    assert!(is_symlink(&link), "the link is still a link");
+    assert_eq!(LocalStore::new(&target).read().unwrap().unwrap(), second);
+    assert_eq!(through_link.read().unwrap().unwrap(), second);
+    let backup = LocalStore::new(real.join("wacfg.state.json.backup"));
+    assert_eq!(
+        backup.read().unwrap().unwrap(),
+        first,
+        "the backup is beside the target"
+    );
+    let beside_link: Vec<String> = std::fs::read_dir(&config)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        beside_link,
+        ["wacfg.state.json"],
+        "nothing is written beside the link"
+    );
+
+    // A second process holds the lock through the link: both paths see its lock.
+    let link_settings = StateSettings::Local { path: link.clone() };
+    let target_settings = StateSettings::Local {
+        path: target.clone(),
+    };
+    let (mut child, child_lock) = spawn_lock_holder(&link_settings, dir.path()).await;
+    for settings in [&target_settings, &link_settings] {
+        let store = open_store(settings).await.unwrap();
+        match store.lock("apply", Duration::ZERO).await.unwrap_err() {
+            StateError::Locked(info) => assert_eq!(info.id, child_lock),
+            other => panic!("expected the child's lock: {other}"),
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // And the other way round: a lock through the target is the link's lock.
+    let store = open_store(&target_settings).await.unwrap();
+    let guard = store.lock("apply", Duration::from_secs(10)).await.unwrap();
+    match open_store(&link_settings)
+        .await
+        .unwrap()
+        .lock("apply", Duration::ZERO)
+        .await
+        .unwrap_err()
+    {
+        StateError::Locked(info) => assert_eq!(info.id, guard.info.id),
+        other => panic!("expected the target's lock: {other}"),
+    }
+    guard.release().await.unwrap();
+    assert!(is_symlink(&link));
+}
+
+/// What killed writes leave (state temp files, a backup's temp file, a lock info's temp file)
+/// is removed by the next write or lock, never a temp file a live writer still owns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leftover_temp_files_are_removed_by_the_next_write_but_never_a_live_one() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let store = LocalStore::new(d.join("wacfg.state.json"));
+    let first = store.write(&fixtures::sample_doc(1), None).unwrap();
+    let mut next = first.clone();
+    next.upsert(fixtures::credentials("next"));
+    // A write of this process killed before its rename, and files left by killed processes.
+    let staged = store.stage(&next).unwrap();
+    let killed = staged.temp_path().to_path_buf();
+    staged.abandon();
+    let leftovers = [
+        killed,
+        d.join(".wacfg.state.json.tmp-999999-0123456789abcdef0123456789abcdef"),
+        d.join("wacfg.state.json.backup.tmp-999999"),
+        d.join("wacfg.state.json.lock.info.tmp-999999"),
+    ];
+    for path in &leftovers[1..] {
+        std::fs::write(path, b"{\"half\": ").unwrap();
+    }
+    // Files that are not this store's temp files stay.
+    let unrelated = [
+        d.join(".other.json.tmp-999999-0123"),
+        d.join("wacfg.state.json.tmp-999999-not-hidden"),
+        d.join("notes.txt"),
+    ];
+    for path in &unrelated {
+        std::fs::write(path, b"keep").unwrap();
+    }
+
+    let second = store.write(&next, Some(first.serial)).unwrap();
+    let settings = StateSettings::Local {
+        path: store.path().to_path_buf(),
+    };
+    let guard = open_store(&settings)
+        .await
+        .unwrap()
+        .lock("apply", Duration::ZERO)
+        .await
+        .unwrap();
+    guard.release().await.unwrap();
+    for path in &leftovers {
+        assert!(!path.exists(), "{} was left behind", path.display());
+    }
+    for path in &unrelated {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+
+    // A live staged write is never removed: a write that starts meanwhile waits for it.
+    let mut third = second.clone();
+    third.upsert(fixtures::credentials("third"));
+    third.serial = second.serial + 1;
+    wacfg::state::canonical::seal(&mut third);
+    let live = store.stage(&third).unwrap();
+    let live_temp = live.temp_path().to_path_buf();
+    let writer = {
+        let store = store.clone();
+        let fourth = second.clone();
+        std::thread::spawn(move || store.write(&fourth, Some(second.serial)))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(live_temp.exists(), "a live writer's temp file was removed");
+    live.commit().unwrap();
+    // The live write is committed, so the waiting one finds a newer serial.
+    match writer.join().unwrap() {
+        Err(StateError::Conflict { .. }) => {}
+        other => panic!("expected a conflict after the live write: {other:?}"),
+    }
+    assert!(store.read().unwrap().unwrap().resources.len() > second.resources.len());
 }

@@ -424,3 +424,126 @@ fn large_directory_parsed_in_parallel_loads_like_file_by_file() {
             .is_some_and(|f| f.ends_with("part_17.yaml"))
     );
 }
+
+/// Load `path` on a thread and give up after 20 s: a load that opens a FIFO would block for
+/// ever, and the test must fail rather than hang.
+fn validate_quickly(path: &Path) -> Vec<Diagnostic> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(validate_path(&path).diagnostics);
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the load hung (did it open a FIFO?)")
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+const ONE_CONFIGURATION: &str = "version: 1\nchannel_configurations:\n  - name: Draft_1\n    channel: whatsapp\n    status: draft\n";
+
+#[test]
+fn directory_entries_that_cannot_be_read_are_errors_never_skipped() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a_good.yaml"), ONE_CONFIGURATION).unwrap();
+    symlink(d.join("gone.yaml.orig"), d.join("b_dangling.yaml")).unwrap();
+    symlink(d.join("c_loop.yml"), d.join("c_loop.yml")).unwrap();
+    mkfifo(&d.join("d_pipe.yaml"));
+    std::fs::create_dir(d.join("e_folder.yaml")).unwrap();
+    // Not named as configuration: ignored whatever they are, and never opened.
+    mkfifo(&d.join("notes.txt"));
+    symlink(d.join("nowhere"), d.join("old.bak")).unwrap();
+    std::fs::create_dir(d.join("secrets")).unwrap();
+    std::fs::write(d.join("secrets/x.yaml"), "not: [loaded").unwrap();
+    // A link to a readable file is loaded like the file.
+    std::fs::write(
+        d.join("target.txt"),
+        ONE_CONFIGURATION.replace("Draft_1", "Draft_2"),
+    )
+    .unwrap();
+    symlink(d.join("target.txt"), d.join("f_link.yaml")).unwrap();
+
+    let started = std::time::Instant::now();
+    let diags = validate_quickly(d);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let found: Vec<(String, String)> = diags
+        .iter()
+        .map(|d| {
+            let file = d.file.as_ref().expect("located");
+            (
+                d.code.clone(),
+                file.file_name().unwrap().to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "wacfg::load::dangling_symlink".to_string(),
+                "b_dangling.yaml".to_string()
+            ),
+            (
+                "wacfg::load::symlink_loop".to_string(),
+                "c_loop.yml".to_string()
+            ),
+            (
+                "wacfg::load::not_a_file".to_string(),
+                "d_pipe.yaml".to_string()
+            ),
+            (
+                "wacfg::load::not_a_file".to_string(),
+                "e_folder.yaml".to_string()
+            ),
+        ],
+        "{diags:#?}"
+    );
+    for diag in &diags {
+        assert!(diag.help.is_some(), "{diag:?}");
+    }
+    assert!(
+        diags[0].message.contains("gone.yaml.orig"),
+        "{}",
+        diags[0].message
+    );
+    assert!(diags[2].message.contains("FIFO"), "{}", diags[2].message);
+    assert!(
+        diags[3].message.contains("directory"),
+        "{}",
+        diags[3].message
+    );
+
+    // Without the broken entries, both configurations (the file and the link) load.
+    for name in ["b_dangling.yaml", "c_loop.yml", "d_pipe.yaml"] {
+        std::fs::remove_file(d.join(name)).unwrap();
+    }
+    std::fs::remove_dir(d.join("e_folder.yaml")).unwrap();
+    let validation = validate_path(d);
+    assert!(
+        validation.diagnostics.is_empty(),
+        "{:?}",
+        validation.diagnostics
+    );
+    assert_eq!(validation.desired.unwrap().channel_configurations.len(), 2);
+}
+
+#[test]
+fn a_fifo_or_a_dangling_link_given_as_the_file_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("wacfg.yaml");
+    mkfifo(&pipe);
+    let diags = validate_quickly(&pipe);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].code, "wacfg::load::not_a_file");
+    let link = dir.path().join("link.yaml");
+    std::os::unix::fs::symlink(dir.path().join("missing.yaml"), &link).unwrap();
+    let diags = validate_quickly(&link);
+    assert_eq!(diags[0].code, "wacfg::load::dangling_symlink");
+}

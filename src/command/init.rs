@@ -1,5 +1,6 @@
 //! `wacfg init`: write a starter `wacfg.yaml` (schema modeline, commented example that
-//! validates) and add the local state files to `.gitignore`. Never overwrites a file.
+//! validates) and add the local state files (and their lock and temp files) to `.gitignore`.
+//! Never overwrites a file.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,11 +11,16 @@ use crate::cli::InitArgs;
 /// The starter configuration: valid as written, with the options explained in comments.
 pub const TEMPLATE: &str = include_str!("init_template.yaml");
 
-/// Lines `.gitignore` must contain: the local state, its backup and its lock.
+/// Lines `.gitignore` must contain: the local state, its backup, its lock and lock info, and
+/// the temp files a killed write can leave (removed by the next write or lock).
 pub const GITIGNORE_LINES: &[&str] = &[
     "wacfg.state.json",
     "wacfg.state.json.backup",
     "wacfg.state.json.lock",
+    "wacfg.state.json.lock.info",
+    ".wacfg.state.json.tmp-*",
+    "wacfg.state.json.backup.tmp-*",
+    "wacfg.state.json.lock.info.tmp-*",
 ];
 
 pub fn run(args: InitArgs) -> CommandResult {

@@ -32,7 +32,13 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Load a file, or every `*.yaml`/`*.yml` file of a directory in name order.
+/// Load a file, or every `*.yaml`/`*.yml` entry of a directory in name order.
+///
+/// In a directory, the name decides: every entry ending in `.yaml` or `.yml` is configuration
+/// and must be a readable regular file (or a symbolic link to one); a dangling link, a loop of
+/// links, a FIFO, a socket, a device or a subdirectory under such a name is an error, never
+/// skipped (skipping it would deactivate its configurations at the next apply). Entries with
+/// any other name are ignored whatever they are, and never opened. Subdirectories are not read.
 pub fn load_path(path: &Path) -> Loaded {
     let mut loaded = Loaded::default();
     if path.is_dir() {
@@ -46,7 +52,10 @@ pub fn load_path(path: &Path) -> Loaded {
                 .with_help("put the configuration in a .yaml file, or pass the file with -c"),
             ),
             Ok(paths) => {
-                let files: Vec<ReadFile> = paths.into_iter().map(ReadFile::read).collect();
+                let files: Vec<ReadFile> = paths
+                    .into_iter()
+                    .map(|p| ReadFile::read(p, Origin::DirectoryEntry))
+                    .collect();
                 for (parsed, file) in parse_all(&files).into_iter().zip(files) {
                     file.record(parsed, &mut loaded);
                 }
@@ -67,6 +76,8 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// The entries named `*.yaml`/`*.yml`, whatever their type: `ReadFile::read` says why one that
+/// is not a readable regular file cannot be used. Nothing is opened or followed here.
 fn list_yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -75,12 +86,31 @@ fn list_yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         );
-        if is_yaml && path.is_file() {
+        if is_yaml {
             files.push(path);
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// Read a file checked to be regular, checking again on the open handle (it may have been
+/// replaced since), and never more than the size limit and one byte.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("it is no longer a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(
+            "it grew over the 16 MiB limit while being read",
+        ));
+    }
+    Ok(bytes)
 }
 
 fn io_diag(path: &Path, err: &std::io::Error) -> Diagnostic {
@@ -92,13 +122,155 @@ fn io_diag(path: &Path, err: &std::io::Error) -> Diagnostic {
 }
 
 fn load_file(path: &Path, loaded: &mut Loaded) {
-    let read = ReadFile::read(path.to_path_buf());
+    let read = ReadFile::read(path.to_path_buf(), Origin::Given);
     let parsed = read.parse();
     read.record(parsed, loaded);
 }
 
+/// Where a path to read came from: given with `-c`, or listed from a directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Given,
+    DirectoryEntry,
+}
+
+/// What following a symbolic link's chain found.
+enum Chain {
+    /// The last link points at this path, which does not exist.
+    Dangling(PathBuf),
+    /// The links never reach anything but links.
+    Loop,
+    /// The chain ends somewhere that exists (the error is about something else).
+    Ends,
+}
+
+/// Links followed before a chain counts as a loop (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// Follow `path`'s chain of symbolic links without opening anything.
+fn follow_chain(path: &Path) -> Chain {
+    let mut current = path.to_path_buf();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..MAX_LINKS {
+        let Ok(target) = std::fs::read_link(&current) else {
+            return if std::fs::symlink_metadata(&current).is_ok() {
+                Chain::Ends
+            } else {
+                Chain::Dangling(current)
+            };
+        };
+        current = match current.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+        if !seen.insert(current.clone()) {
+            return Chain::Loop;
+        }
+    }
+    Chain::Loop
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Why `path` (whose metadata could not be read through its links) cannot be used.
+fn unreadable(path: &Path, err: &std::io::Error, origin: Origin) -> Diagnostic {
+    let shown = path.display();
+    if is_symlink(path) {
+        match follow_chain(path) {
+            Chain::Dangling(missing) => {
+                return Diagnostic::error(
+                    "wacfg::load::dangling_symlink",
+                    format!(
+                        "{shown} is a symbolic link to {}, which does not exist",
+                        missing.display()
+                    ),
+                )
+                .with_help(format!(
+                    "restore {} or point the link at the right file; if its configurations are \
+                     meant to go, remove the link (an entry that cannot be read is never skipped: \
+                     that would deactivate its configurations at the next apply)",
+                    missing.display()
+                ))
+                .at(path, Span::default());
+            }
+            Chain::Loop => {
+                return Diagnostic::error(
+                    "wacfg::load::symlink_loop",
+                    format!(
+                        "{shown} is a symbolic link that never reaches a file: its links form a loop"
+                    ),
+                )
+                .with_help(
+                    "point the link at a configuration file, or remove it (an entry that cannot \
+                     be read is never skipped: that would deactivate its configurations at the \
+                     next apply)",
+                )
+                .at(path, Span::default());
+            }
+            Chain::Ends => {}
+        }
+    }
+    match origin {
+        Origin::Given => io_diag(path, err),
+        Origin::DirectoryEntry => Diagnostic::error(
+            "wacfg::load::io",
+            format!("cannot read {shown}: {err}"),
+        )
+        .with_help(
+            "make it readable, or move it out of the directory (every *.yaml/*.yml entry of a \
+             configuration directory is loaded; one that cannot be read is never skipped)",
+        )
+        .at(path, Span::default()),
+    }
+}
+
+/// `path` exists but is not a regular file: it is never opened (a FIFO would block the load).
+fn not_a_file(path: &Path, file_type: std::fs::FileType, origin: Origin) -> Diagnostic {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    let link = if is_symlink(path) {
+        "a symbolic link to "
+    } else {
+        ""
+    };
+    let shown = path.display();
+    let (message, help) = match origin {
+        Origin::DirectoryEntry if file_type.is_dir() => (
+            format!("{shown} is {link}{what}: configuration directories are not read recursively"),
+            "move its files up into the configuration directory, or rename it so that its name \
+             does not end in .yaml or .yml"
+                .to_string(),
+        ),
+        Origin::DirectoryEntry => (
+            format!("{shown} is {link}{what}, not a regular file"),
+            "replace it with a regular file (or a link to one), or rename it so that its name \
+             does not end in .yaml or .yml"
+                .to_string(),
+        ),
+        Origin::Given => (
+            format!("{shown} is {link}{what}, not a regular file"),
+            "pass a configuration file or a directory with -c/--config".to_string(),
+        ),
+    };
+    Diagnostic::error("wacfg::load::not_a_file", message)
+        .with_help(help)
+        .at(path, Span::default())
+}
+
 /// A file as read from disk: its bytes, or why they cannot be used (missing, unreadable,
-/// too large).
+/// not a regular file, too large).
 struct ReadFile {
     path: PathBuf,
     bytes: Result<Vec<u8>, Box<Diagnostic>>,
@@ -108,14 +280,20 @@ struct ReadFile {
 type Parsed = (Option<Node>, Option<Diagnostic>);
 
 impl ReadFile {
-    fn read(path: PathBuf) -> ReadFile {
-        let bytes = Self::bytes(&path);
+    fn read(path: PathBuf, origin: Origin) -> ReadFile {
+        let bytes = Self::bytes(&path, origin);
         ReadFile { path, bytes }
     }
 
-    fn bytes(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
-        let io = |err: std::io::Error| Box::new(io_diag(path, &err));
-        let size = std::fs::metadata(path).map_err(io)?.len();
+    /// The file type is checked before the file is opened: only a regular file (or a link to
+    /// one) is read, so a FIFO or a device cannot block or flood the load.
+    fn bytes(path: &Path, origin: Origin) -> Result<Vec<u8>, Box<Diagnostic>> {
+        let metadata =
+            std::fs::metadata(path).map_err(|err| Box::new(unreadable(path, &err, origin)))?;
+        if !metadata.is_file() {
+            return Err(Box::new(not_a_file(path, metadata.file_type(), origin)));
+        }
+        let size = metadata.len();
         if size > MAX_FILE_BYTES {
             return Err(Box::new(
                 Diagnostic::error(
@@ -129,7 +307,7 @@ impl ReadFile {
                 .at(path, Span::default()),
             ));
         }
-        std::fs::read(path).map_err(io)
+        read_regular(path).map_err(|err| Box::new(unreadable(path, &err, origin)))
     }
 
     fn size(&self) -> usize {

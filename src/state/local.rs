@@ -9,6 +9,15 @@
 //!   `<path>.lock.info` (JSON [`LockInfo`]) saying who holds it. The OS frees the lock when its
 //!   process dies; an info file whose OS lock is free was left by a crashed run and is replaced.
 //! - History is what the directory holds: the current serial and the backup's.
+//! - A state path that is a symbolic link is resolved once, when the store is made: the temp
+//!   file, the rename, the backup and both locks are beside the link's target, so the link keeps
+//!   pointing at the current state and a run through the link and a run through the target share
+//!   one lock.
+//! - Temp files left by killed or failed writes (`.<name>.tmp-*`, `<name>.backup.tmp-*`) are
+//!   removed by the next write, under the directory lock that every write holds from staging to
+//!   rename, so none of them can belong to a live writer. Lock info temp files
+//!   (`<name>.lock.info.tmp-*`) are removed by the next run that takes the operation lock, the
+//!   only lock under which they are written.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
@@ -23,6 +32,10 @@ use super::lock::LockInfo;
 
 /// How often a waiting `lock` retries.
 const POLL: Duration = Duration::from_millis(50);
+
+/// Symbolic links followed before giving up (Linux's own limit); the first read or write then
+/// reports the loop.
+const MAX_LINKS: usize = 40;
 
 /// Bytes this handle verified, and their serial.
 type Verified = (Vec<u8>, u64);
@@ -51,9 +64,11 @@ pub struct LocalLock {
 }
 
 impl LocalStore {
+    /// The store of the state file `path`, or of its target when `path` is a symbolic link
+    /// (resolved here, once).
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
-            path: path.into(),
+            path: resolve_links(path.into()),
             verified: Arc::default(),
         }
     }
@@ -121,7 +136,7 @@ impl LocalStore {
         doc: &StateDocument,
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
-        let _dir_lock = self.lock_dir()?;
+        let dir_lock = self.lock_dir()?;
         // The current file is verified: a corrupt state is refused, never overwritten.
         let found = match fs::read(&self.path) {
             Ok(bytes) => Some(self.verified_serial(&bytes)?),
@@ -132,7 +147,7 @@ impl LocalStore {
             return Err(StateError::Conflict { expected, found });
         }
         let (next, bytes) = super::store::prepare(doc, found);
-        self.stage_bytes(&bytes)?.commit()?;
+        self.stage_locked(&bytes, dir_lock)?.commit()?;
         self.remember(bytes, next.serial);
         Ok(next)
     }
@@ -168,16 +183,28 @@ impl LocalStore {
     }
 
     /// First half of an atomic write: the new content in a synced temp file beside the state.
+    /// The staged write holds the directory lock until it is committed or dropped.
     pub fn stage(&self, doc: &StateDocument) -> Result<StagedWrite, StateError> {
-        self.stage_bytes(&canonical::encode(doc))
+        let dir_lock = self.lock_dir()?;
+        self.stage_locked(&canonical::encode(doc), dir_lock)
     }
 
-    fn stage_bytes(&self, bytes: &[u8]) -> Result<StagedWrite, StateError> {
-        let name = self
-            .path
+    fn file_name(&self) -> String {
+        self.path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "wacfg.state.json".into());
+            .unwrap_or_else(|| "wacfg.state.json".into())
+    }
+
+    /// Stage under `dir_lock`, first removing what killed or failed writes left.
+    fn stage_locked(&self, bytes: &[u8], dir_lock: File) -> Result<StagedWrite, StateError> {
+        let name = self.file_name();
+        // Every write holds the directory lock from staging to rename, so a temp file found
+        // while holding it belongs to no live writer.
+        remove_matching(
+            &self.dir(),
+            &[&format!(".{name}.tmp-"), &format!("{name}.backup.tmp-")],
+        );
         let temp = self.dir().join(format!(
             ".{name}.tmp-{}-{}",
             std::process::id(),
@@ -188,6 +215,7 @@ impl LocalStore {
             temp,
             store: self.clone(),
             done: false,
+            _dir_lock: dir_lock,
         })
     }
 
@@ -223,8 +251,13 @@ impl LocalStore {
             }
             tokio::time::sleep(POLL.min(deadline - now)).await;
         }
-        // We hold the OS lock, so any info file left is from a run that died holding it.
+        // We hold the OS lock, so any info file left is from a run that died holding it, and
+        // any temp file of an info file too (they are only written under this lock).
         let stale = self.read_lock_info();
+        remove_matching(
+            &self.dir(),
+            &[&format!("{}.lock.info.tmp-", self.file_name())],
+        );
         let info = LockInfo::for_this_process(operation);
         let json = serde_json::to_vec_pretty(&info).unwrap_or_default();
         write_replacing(&self.lock_info_path(), &json)?;
@@ -292,12 +325,14 @@ impl LocalStore {
 }
 
 /// A new state version written to a synced temp file, not yet in place. Dropping it without
-/// `commit` removes the temp file; the state is untouched either way until `commit`.
+/// `commit` removes the temp file; the state is untouched either way until `commit`. It holds
+/// the directory lock until it is dropped.
 #[derive(Debug)]
 pub struct StagedWrite {
     temp: PathBuf,
     store: LocalStore,
     done: bool,
+    _dir_lock: File,
 }
 
 impl StagedWrite {
@@ -317,7 +352,8 @@ impl StagedWrite {
         sync_dir(&self.store.dir())
     }
 
-    /// What a crash before the rename leaves behind: the temp file, and the state untouched.
+    /// What a crash before the rename leaves behind: the temp file, and the state untouched
+    /// (the directory lock is freed, as the OS frees a dead process's locks).
     pub fn abandon(mut self) {
         self.done = true;
     }
@@ -353,6 +389,39 @@ impl Drop for LocalLock {
         }
         // Dropping the file releases the OS lock.
         self.file.take();
+    }
+}
+
+/// The file a state path names: symbolic links followed (a relative target against the link's
+/// directory), whether or not the final target exists yet. A path that is not a link is
+/// returned as it is.
+fn resolve_links(path: PathBuf) -> PathBuf {
+    let mut current = path;
+    for _ in 0..MAX_LINKS {
+        let Ok(target) = fs::read_link(&current) else {
+            break;
+        };
+        current = match current.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    current
+}
+
+/// Remove the regular files of `dir` whose names start with one of `prefixes`, best effort
+/// (a file that cannot be removed now is removed by a later run).
+fn remove_matching(dir: &Path, prefixes: &[&str]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && prefixes.iter().any(|p| name.starts_with(p)) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

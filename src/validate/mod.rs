@@ -156,7 +156,8 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Sort by file (load order), line, column, then code: stable, deterministic output.
+/// Sort by file (load order; files that could not be loaded last, by name), line, column,
+/// then code: stable, deterministic output.
 fn sort(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
     let rank = |d: &Diagnostic| {
         d.file.as_ref().map_or(0, |f| {
@@ -170,6 +171,7 @@ fn sort(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
         let key = |d: &Diagnostic| {
             (
                 rank(d),
+                d.file.clone(),
                 d.span.as_ref().map(|s| (s.line, s.column)),
                 d.code.clone(),
             )
