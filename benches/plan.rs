@@ -112,17 +112,25 @@ fn child(config: &Path) {
     let prefetch = pipeline::prefetch_state(config);
     let validation = wacfg::validate::validate_path(config);
     let desired = validation.desired.expect("valid config");
-    let prepared = pipeline::resolve_tokens(desired, Vec::new()).expect("tokens");
+    // The parent sets WACFG_GRAPH_URL (the operator's allowance), as a CI job would.
+    let prepared = pipeline::resolve_tokens(
+        desired,
+        Vec::new(),
+        config,
+        &wacfg::command::Operator::default(),
+        8,
+    )
+    .expect("tokens");
     let rt = pipeline::runtime().unwrap();
     let t_validate = start.elapsed();
     let plan = rt.block_on(async {
-        let store = pipeline::open(&prepared.desired).await.unwrap();
+        let store = pipeline::open(&prepared).await.unwrap();
         let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch))
             .await
             .unwrap();
         let (prior, recorded) = pipeline::recorded_of(doc);
         let t_state = start.elapsed();
-        let client = pipeline::client(&prepared.desired, 8).unwrap();
+        let client = pipeline::client(&prepared).unwrap();
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
         let t_observe = start.elapsed();
         let plan = pipeline::make_plan(&prepared, &observed, prior, &recorded, &[], false).unwrap();
@@ -152,6 +160,8 @@ fn record_everything(config: &Path, url: &str) {
         .desired
         .expect("valid config");
     desired.meta.graph_url = url.to_string();
+    let client_config =
+        wacfg::remote::ClientConfig::from_parts(url, None, &desired.meta.api_version, 8);
     let tokens: BTreeMap<String, Token> = desired
         .credentials
         .iter()
@@ -171,10 +181,12 @@ fn record_everything(config: &Path, url: &str) {
         tokens,
         secrets: BTreeMap::new(),
         fingerprints,
+        client_config,
+        access: wacfg::model::SecretAccess::anywhere(),
     };
     let rt = pipeline::runtime().unwrap();
     let observed = rt.block_on(async {
-        let client = pipeline::client(&prepared.desired, 8).unwrap();
+        let client = pipeline::client(&prepared).unwrap();
         pipeline::observe(&client, &prepared, &BTreeMap::new()).await
     });
     let d = &prepared.desired;

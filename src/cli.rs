@@ -13,6 +13,20 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Send Graph API requests, and so the tokens, to this base URL instead of Meta's
+    /// (https://graph.facebook.com), e.g. a simulator. Beats WACFG_GRAPH_URL, which beats the
+    /// file's meta.graph_url. A configuration file alone may name only Meta's host: any other
+    /// meta.graph_url is refused unless this flag or WACFG_GRAPH_URL is set.
+    #[arg(long, global = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+
+    /// Also allow `file:` secrets (tokens, verify tokens, the PostgreSQL URL) under DIR
+    /// (repeatable; WACFG_SECRET_DIRS adds a colon-separated list). Without it, a `file:`
+    /// reference must resolve, symlinks and `..` followed, inside the configuration's
+    /// directory. Secret files are regular files of at most 64 KiB.
+    #[arg(long = "secret-dir", global = true, value_name = "DIR")]
+    pub secret_dirs: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -202,12 +216,10 @@ pub struct DiscoverArgs {
     /// The Meta business portfolio (Business Manager) ID — not a WABA ID.
     #[arg(long, value_name = "ID")]
     pub business_id: String,
-    /// Where the token is: env:VAR or file:PATH.
+    /// Where the token is: env:VAR or file:PATH (any path: the operator typed it). The Graph
+    /// API URL is Meta's unless --graph-url or WACFG_GRAPH_URL names another.
     #[arg(long, value_name = "REF")]
     pub token: String,
-    /// Graph API base URL (WACFG_GRAPH_URL overrides it).
-    #[arg(long, value_name = "URL", default_value = "https://graph.facebook.com")]
-    pub graph_url: String,
     /// Graph API version.
     #[arg(long, value_name = "VERSION", default_value = "v23.0")]
     pub api_version: String,

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::adapters::{Graph, StoreWriter};
 use super::pipeline::{self, Prepared};
-use super::{CommandError, CommandResult, Outcome, use_color};
+use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::apply::{ApplyInput, Progress, apply};
 use crate::cli::{ApplyArgs, PlanFormat};
 use crate::model::Address;
@@ -21,7 +21,7 @@ use crate::render::apply_report::{self, render_apply_report};
 use crate::render::render_plan;
 use crate::state::{Store, parse_duration};
 
-pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
+pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let saved = match &args.plan_file {
         Some(path) => Some(super::plan::load(path)?),
         None => None,
@@ -44,12 +44,18 @@ pub fn run(args: ApplyArgs, no_color: bool) -> CommandResult {
     else {
         return Ok(Outcome::Failed);
     };
-    let prepared = pipeline::resolve_tokens(desired, warnings)?;
+    let prepared = pipeline::resolve_tokens(
+        desired,
+        warnings,
+        &args.config.config,
+        operator,
+        args.remote.parallelism,
+    )?;
     let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
     let interrupted = Arc::new(AtomicBool::new(false));
     let rt = pipeline::runtime()?;
     rt.block_on(async {
-        let store = pipeline::open(&prepared.desired).await?;
+        let store = pipeline::open(&prepared).await?;
         let lock = store.lock("apply", timeout).await?;
         if let Some(stale) = &lock.replaced_stale {
             eprintln!(
@@ -97,7 +103,7 @@ async fn locked(
 ) -> CommandResult {
     let doc = store.read().await?;
     let (prior, recorded) = pipeline::recorded_of(doc.clone());
-    let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
+    let client = pipeline::client(prepared)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {

@@ -6,21 +6,28 @@
 use std::io::IsTerminal;
 
 use crate::cli::{DiscoverArgs, DiscoverFormat};
-use crate::model::{MetaSettings, SecretRef};
-use crate::remote::{self, Client, ClientConfig, Token};
+use crate::model::{MetaSettings, SecretAccess, SecretRef};
+use crate::remote::{self, Client, ClientConfig, META_GRAPH_URL, Token};
 use crate::render::discover as render;
 
-use super::{CommandError, CommandResult, Outcome, use_color};
+use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 
-pub fn run(args: DiscoverArgs, no_color: bool) -> CommandResult {
+pub fn run(args: DiscoverArgs, no_color: bool, operator: &Operator) -> CommandResult {
     check_business_id(&args.business_id)?;
     let secret = parse_secret_ref(&args.token)?;
-    let token = Token::new(secret.resolve()?);
+    // Meta's host unless the operator names another (--graph-url, WACFG_GRAPH_URL).
     let meta = MetaSettings {
-        graph_url: args.graph_url.clone(),
+        graph_url: META_GRAPH_URL.to_string(),
         api_version: args.api_version.clone(),
     };
-    let client = Client::new(ClientConfig::from_meta(&meta, args.remote.parallelism))?;
+    let config = ClientConfig::from_meta(
+        &meta,
+        operator.graph_url.as_deref(),
+        args.remote.parallelism,
+    )?;
+    // The operator typed the reference: any path, still a small regular file.
+    let token = Token::new(secret.resolve(&SecretAccess::anywhere())?);
+    let client = Client::new(config)?;
     let business =
         remote::block_on(client.read_business(&token, &args.business_id))?.map_err(|e| {
             CommandError::new(format!("cannot read business {}: {e}", args.business_id))

@@ -4,23 +4,29 @@
 use std::io::IsTerminal;
 
 use super::pipeline;
-use super::{CommandResult, Outcome, use_color};
+use super::{CommandResult, Operator, Outcome, use_color};
 use crate::cli::DriftArgs;
 use crate::render::drift::render_drift;
 
-pub fn run(args: DriftArgs, no_color: bool) -> CommandResult {
+pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let prefetch = pipeline::prefetch_state(&args.config.config);
     let Some((desired, warnings)) =
         pipeline::load_valid(&args.config.config, args.format, no_color)?
     else {
         return Ok(Outcome::Failed);
     };
-    let prepared = pipeline::resolve_tokens(desired, warnings)?;
+    let prepared = pipeline::resolve_tokens(
+        desired,
+        warnings,
+        &args.config.config,
+        operator,
+        args.remote.parallelism,
+    )?;
     let drift = pipeline::runtime()?.block_on(async {
-        let store = pipeline::open(&prepared.desired).await?;
+        let store = pipeline::open(&prepared).await?;
         let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
         let (_, recorded) = pipeline::recorded_of(doc);
-        let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
+        let client = pipeline::client(&prepared)?;
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;

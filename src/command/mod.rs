@@ -16,9 +16,56 @@ pub mod state;
 pub mod validate;
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::model::SecretAccess;
+
+/// The environment variable listing more directories `file:` secrets may be read from
+/// (colon-separated, like PATH), besides the configuration's own.
+pub const SECRET_DIRS_ENV: &str = "WACFG_SECRET_DIRS";
+
+/// What the operator (flags and environment, never the configuration file) allows: another
+/// Graph endpoint, more secret directories.
+#[derive(Debug, Clone, Default)]
+pub struct Operator {
+    /// `--graph-url`; `WACFG_GRAPH_URL` is read where the client is configured.
+    pub graph_url: Option<String>,
+    /// `--secret-dir` (repeatable), then `WACFG_SECRET_DIRS`.
+    pub secret_dirs: Vec<PathBuf>,
+}
+
+impl Operator {
+    fn from_cli(cli: &Cli) -> Self {
+        let mut secret_dirs = cli.secret_dirs.clone();
+        if let Some(list) = std::env::var_os(SECRET_DIRS_ENV) {
+            secret_dirs.extend(std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()));
+        }
+        Self {
+            graph_url: cli.graph_url.clone(),
+            secret_dirs,
+        }
+    }
+
+    /// Where the configuration at `config` (a file or a directory) may read `file:` secrets:
+    /// its own directory tree and the operator's directories.
+    pub fn secret_access(&self, config: &Path) -> SecretAccess {
+        SecretAccess::within(&config_dir(config), &self.secret_dirs)
+    }
+}
+
+/// The directory a configuration path names: itself when a directory, else its parent.
+pub fn config_dir(config: &Path) -> PathBuf {
+    if config.is_dir() {
+        config.to_path_buf()
+    } else {
+        match config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
 
 /// How a command ended, when it ran to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,15 +145,16 @@ pub fn use_color(no_color_flag: bool, is_tty: bool) -> bool {
 
 pub fn dispatch(cli: Cli) -> Finished {
     let no_color = cli.no_color;
+    let operator = Operator::from_cli(&cli);
     Finished(match cli.command {
         Command::Init(args) => init::run(args),
         Command::Validate(args) => validate::run(args, no_color),
-        Command::Plan(args) => plan::run(args, no_color),
-        Command::Apply(args) => apply::run(args, no_color),
-        Command::Drift(args) => drift::run(args, no_color),
-        Command::Show(args) => show::run(args, no_color),
-        Command::Discover(args) => discover::run(args, no_color),
-        Command::State(cmd) => state::run(cmd, no_color),
+        Command::Plan(args) => plan::run(args, no_color, &operator),
+        Command::Apply(args) => apply::run(args, no_color, &operator),
+        Command::Drift(args) => drift::run(args, no_color, &operator),
+        Command::Show(args) => show::run(args, no_color, &operator),
+        Command::Discover(args) => discover::run(args, no_color, &operator),
+        Command::State(cmd) => state::run(cmd, no_color, &operator),
         Command::Schema(args) => schema::run(args),
         Command::Completions(args) => completions::run(args),
     })

@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use super::{CommandError, use_color};
+use super::{CommandError, Operator, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
 use crate::diag::Diagnostic;
 use crate::kinds::{Desired, RecordedResource};
-use crate::model::{Address, Observed, StateSettings, TokenFingerprint};
+use crate::model::{Address, Observed, SecretAccess, StateSettings, TokenFingerprint};
 use crate::plan::{Plan, PlanInput, PriorState, plan};
 use crate::remote::{Client, ClientConfig, Token, TokenReads};
 use crate::render::diagnostics;
 use crate::state::local::LocalStore;
-use crate::state::{StateDocument, StateError, Store, open_store};
+use crate::state::{StateDocument, StateError, Store, open_store_within};
 
 /// A valid configuration with its tokens read.
 pub struct Prepared {
@@ -29,6 +29,10 @@ pub struct Prepared {
     pub secrets: BTreeMap<String, Token>,
     /// Fingerprint of every token and secret above, by secret key.
     pub fingerprints: BTreeMap<String, TokenFingerprint>,
+    /// The Graph endpoint the operator allows (checked before any secret was read).
+    pub client_config: ClientConfig,
+    /// Where `file:` secrets may be read from (the state's URL too).
+    pub access: SecretAccess,
 }
 
 /// A tokio runtime for one command.
@@ -83,19 +87,28 @@ pub fn print_diagnostics(
     Ok(())
 }
 
-/// Read every secret the registered kinds' entries reference: access tokens and values sent
-/// to Meta (plan time, never validate time).
+/// Decide where tokens may go, then read every secret the registered kinds' entries
+/// reference: access tokens and values sent to Meta (plan time, never validate time). The
+/// Graph endpoint is checked first: a configuration naming an endpoint the operator did not
+/// allow reads no secret at all. `file:` secrets are read only inside the configuration's
+/// directory tree (`config`) and the operator's `--secret-dir`/`WACFG_SECRET_DIRS`.
 pub fn resolve_tokens(
     desired: Desired,
     warnings: Vec<Diagnostic>,
+    config: &Path,
+    operator: &Operator,
+    parallelism: u16,
 ) -> Result<Prepared, CommandError> {
+    let client_config =
+        ClientConfig::from_meta(&desired.meta, operator.graph_url.as_deref(), parallelism)?;
+    let access = operator.secret_access(config);
     let mut tokens = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     let mut fingerprints = BTreeMap::new();
     let mut problems = Vec::new();
     for kind in crate::kinds::KINDS {
         for need in kind.secrets(&desired) {
-            match need.reference.resolve() {
+            match need.reference.resolve(&access) {
                 Ok(value) => {
                     let value = Token::new(value);
                     fingerprints.insert(need.key.clone(), value.fingerprint());
@@ -121,6 +134,8 @@ pub fn resolve_tokens(
         tokens,
         secrets,
         fingerprints,
+        client_config,
+        access,
     })
 }
 
@@ -144,15 +159,13 @@ pub fn recorded_of(
     (Some(prior), resources)
 }
 
-pub async fn open(desired: &Desired) -> Result<Store, CommandError> {
-    Ok(open_store(&desired.state).await?)
+pub async fn open(prepared: &Prepared) -> Result<Store, CommandError> {
+    Ok(open_store_within(&prepared.desired.state, &prepared.access).await?)
 }
 
-pub fn client(desired: &Desired, parallelism: u16) -> Result<Client, CommandError> {
-    Ok(Client::new(ClientConfig::from_meta(
-        &desired.meta,
-        parallelism,
-    ))?)
+/// A client for the endpoint [`resolve_tokens`] allowed.
+pub fn client(prepared: &Prepared) -> Result<Client, CommandError> {
+    Ok(Client::new(prepared.client_config.clone())?)
 }
 
 /// One read per distinct token: its `debug_token` and every business its credentials (as
@@ -230,15 +243,7 @@ pub struct StatePrefetch {
 }
 
 pub fn prefetch_state(config: &Path) -> StatePrefetch {
-    let dir = if config.is_dir() {
-        config.to_path_buf()
-    } else {
-        match config.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    };
-    let path = dir.join("wacfg.state.json");
+    let path = super::config_dir(config).join("wacfg.state.json");
     let local = LocalStore::new(path.clone());
     StatePrefetch {
         path,

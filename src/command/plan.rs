@@ -6,19 +6,25 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::pipeline::{self, Prepared};
-use super::{CommandError, CommandResult, Outcome, use_color};
+use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::cli::PlanArgs;
 use crate::plan::Plan;
 use crate::render::render_plan;
 
-pub fn run(args: PlanArgs, no_color: bool) -> CommandResult {
+pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let prefetch = pipeline::prefetch_state(&args.config.config);
     let Some((desired, warnings)) =
         pipeline::load_valid(&args.config.config, args.format, no_color)?
     else {
         return Ok(Outcome::Failed);
     };
-    let prepared = pipeline::resolve_tokens(desired, warnings)?;
+    let prepared = pipeline::resolve_tokens(
+        desired,
+        warnings,
+        &args.config.config,
+        operator,
+        args.remote.parallelism,
+    )?;
     let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
     print!("{}", render_plan(&plan, args.format.into(), color));
@@ -47,10 +53,10 @@ async fn read_and_plan(
     args: &PlanArgs,
     prefetch: pipeline::StatePrefetch,
 ) -> Result<Plan, CommandError> {
-    let store = pipeline::open(&prepared.desired).await?;
+    let store = pipeline::open(prepared).await?;
     let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
     let (prior, recorded) = pipeline::recorded_of(doc);
-    let client = pipeline::client(&prepared.desired, args.remote.parallelism)?;
+    let client = pipeline::client(prepared)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     pipeline::make_plan(
         prepared,

@@ -3,11 +3,11 @@
 
 use std::io::IsTerminal;
 
-use super::{CommandResult, Outcome, use_color};
+use super::{CommandResult, Operator, Outcome, use_color};
 use crate::cli::{DataFormat, PlanFormat, ShowArgs, StateCommand, StateShowArgs};
 use crate::render::render_plan;
 
-pub fn run(args: ShowArgs, no_color: bool) -> CommandResult {
+pub fn run(args: ShowArgs, no_color: bool, operator: &Operator) -> CommandResult {
     match &args.plan_file {
         Some(path) => {
             let plan = super::plan::load(path)?;
@@ -27,6 +27,7 @@ pub fn run(args: ShowArgs, no_color: bool) -> CommandResult {
                     format,
                 }),
                 no_color,
+                operator,
             )
         }
     }

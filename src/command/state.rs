@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use super::{CommandError, CommandResult, Outcome};
+use super::{CommandError, CommandResult, Operator, Outcome};
 use crate::cli::{
     DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
     StateUnlockArgs,
@@ -13,29 +13,29 @@ use crate::cli::{
 use crate::model::{Address, StateSettings};
 use crate::render::state as render;
 use crate::state::canonical::{self, Origin};
-use crate::state::{LockGuard, StateDocument, Store, open_store, parse_duration};
+use crate::state::{LockGuard, StateDocument, Store, open_store_within, parse_duration};
 
-pub fn run(cmd: StateCommand, _no_color: bool) -> CommandResult {
+pub fn run(cmd: StateCommand, _no_color: bool, operator: &Operator) -> CommandResult {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CommandError::new(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         match cmd {
-            StateCommand::List(args) => list(args).await,
-            StateCommand::Show(args) => show(args).await,
-            StateCommand::Rm(args) => rm(args).await,
-            StateCommand::Pull(args) => pull(&args.config.config).await,
-            StateCommand::Push(args) => push(args).await,
-            StateCommand::History(args) => history(args).await,
-            StateCommand::ForceUnlock(args) => force_unlock(args).await,
+            StateCommand::List(args) => list(args, operator).await,
+            StateCommand::Show(args) => show(args, operator).await,
+            StateCommand::Rm(args) => rm(args, operator).await,
+            StateCommand::Pull(args) => pull(&args.config.config, operator).await,
+            StateCommand::Push(args) => push(args, operator).await,
+            StateCommand::History(args) => history(args, operator).await,
+            StateCommand::ForceUnlock(args) => force_unlock(args, operator).await,
         }
     })
 }
 
-async fn open(config: &Path) -> Result<Store, CommandError> {
+async fn open(config: &Path, operator: &Operator) -> Result<Store, CommandError> {
     let settings = state_settings(config)?;
-    Ok(open_store(&settings).await?)
+    Ok(open_store_within(&settings, &operator.secret_access(config)).await?)
 }
 
 fn print(text: &str) -> CommandResult {
@@ -55,8 +55,8 @@ async fn read_existing(store: &Store) -> Result<StateDocument, CommandError> {
     })
 }
 
-async fn list(args: StateReadArgs) -> CommandResult {
-    let store = open(&args.config.config).await?;
+async fn list(args: StateReadArgs, operator: &Operator) -> CommandResult {
+    let store = open(&args.config.config, operator).await?;
     let doc = store.read().await?;
     print(&match args.format {
         DataFormat::Human => render::list_human(doc.as_ref()),
@@ -64,8 +64,8 @@ async fn list(args: StateReadArgs) -> CommandResult {
     })
 }
 
-async fn show(args: StateShowArgs) -> CommandResult {
-    let store = open(&args.config.config).await?;
+async fn show(args: StateShowArgs, operator: &Operator) -> CommandResult {
+    let store = open(&args.config.config, operator).await?;
     let doc = read_existing(&store).await?;
     let Some(text) = &args.address else {
         return print(&match args.format {
@@ -99,9 +99,9 @@ async fn lock(store: &Store, operation: &str, timeout: &str) -> Result<LockGuard
     Ok(guard)
 }
 
-async fn rm(args: StateRmArgs) -> CommandResult {
+async fn rm(args: StateRmArgs, operator: &Operator) -> CommandResult {
     let address: Address = args.address.parse()?;
-    let store = open(&args.config.config).await?;
+    let store = open(&args.config.config, operator).await?;
     if read_existing(&store).await?.get(&address).is_none() {
         return Err(not_in_state(&address));
     }
@@ -153,13 +153,13 @@ fn confirm_rm(address: &Address) -> Result<(), CommandError> {
     Ok(())
 }
 
-async fn pull(config: &Path) -> CommandResult {
-    let store = open(config).await?;
+async fn pull(config: &Path, operator: &Operator) -> CommandResult {
+    let store = open(config, operator).await?;
     let doc = read_existing(&store).await?;
     print(&render::state_json(&doc))
 }
 
-async fn push(args: StatePushArgs) -> CommandResult {
+async fn push(args: StatePushArgs, operator: &Operator) -> CommandResult {
     let file = &args.file;
     let bytes = std::fs::read(file)
         .map_err(|e| CommandError::new(format!("cannot read {}: {e}", file.display())))?;
@@ -168,7 +168,7 @@ async fn push(args: StatePushArgs) -> CommandResult {
         restore: "Push a state written by wacfg, e.g. saved with `wacfg state pull`.".into(),
     };
     let pushed = canonical::decode(&bytes, &origin)?;
-    let store = open(&args.config.config).await?;
+    let store = open(&args.config.config, operator).await?;
     let guard = lock(&store, "state push", &args.lock.lock_timeout).await?;
     let result = push_locked(&store, &pushed, file, args.force).await;
     guard.release().await?;
@@ -226,8 +226,8 @@ fn check_push(
     Ok(())
 }
 
-async fn history(args: StateReadArgs) -> CommandResult {
-    let store = open(&args.config.config).await?;
+async fn history(args: StateReadArgs, operator: &Operator) -> CommandResult {
+    let store = open(&args.config.config, operator).await?;
     let entries = store.history().await?;
     print(&match args.format {
         DataFormat::Human => render::history_human(&entries),
@@ -235,8 +235,8 @@ async fn history(args: StateReadArgs) -> CommandResult {
     })
 }
 
-async fn force_unlock(args: StateUnlockArgs) -> CommandResult {
-    let store = open(&args.config.config).await?;
+async fn force_unlock(args: StateUnlockArgs, operator: &Operator) -> CommandResult {
+    let store = open(&args.config.config, operator).await?;
     let info = store.force_unlock(&args.lock_id).await?;
     print(&format!(
         "Released lock {} held by {} (pid {}) for `{}` since {}.\n",

@@ -22,7 +22,7 @@ pub use observed::{
     ObservedWebhookConfig,
 };
 pub use outcome::{ChangeOutcome, ChangeResult, ErrorClass};
-pub use secret::{SecretRef, TokenFingerprint};
+pub use secret::{MAX_SECRET_FILE_BYTES, SecretAccess, SecretError, SecretRef, TokenFingerprint};
 
 /// The platform's core marketing actions; a configuration may also declare its own.
 pub const CORE_MARKETING_ACTIONS: &[&str] = &[

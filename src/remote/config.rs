@@ -1,12 +1,45 @@
-//! How the client talks to Meta: base URL and version (from the configuration, overridden by
-//! `WACFG_GRAPH_URL`), timeouts, concurrency and the retry policy. Plain data, no I/O.
+//! How the client talks to Meta: base URL and version, timeouts, concurrency and the retry
+//! policy. Plain data, no I/O. The base URL tokens are sent to is Meta's own host unless the
+//! operator (the `--graph-url` flag, else `WACFG_GRAPH_URL`) names another: a configuration
+//! file alone cannot send tokens elsewhere (a pull request may edit it).
 
 use std::time::Duration;
 
 use crate::model::MetaSettings;
 
-/// The environment variable that overrides the Graph API base URL for every command.
+/// The environment variable that overrides the Graph API base URL for every command (the
+/// `--graph-url` flag wins over it).
 pub const GRAPH_URL_ENV: &str = "WACFG_GRAPH_URL";
+
+/// Meta's Graph API: the only endpoint a configuration file may name on its own.
+pub const META_GRAPH_URL: &str = "https://graph.facebook.com";
+
+/// The configuration names another Graph endpoint than Meta's and the operator did not allow
+/// one. Tokens are sent to that endpoint, so the file alone cannot choose it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "meta.graph_url in the configuration is `{0}`, not Meta's Graph API ({META_GRAPH_URL}): \
+     a configuration file alone cannot send tokens to another host, so nothing was read or sent. \
+     To use this endpoint, the operator allows it with --graph-url URL or WACFG_GRAPH_URL=URL; \
+     otherwise remove meta.graph_url"
+)]
+pub struct EndpointNotAllowed(pub String);
+
+/// Whether `url` is Meta's Graph API host: `https://graph.facebook.com` (port 443, no path,
+/// no credentials, no query), in any letter case, with or without a trailing slash.
+pub fn is_meta_graph_url(url: &str) -> bool {
+    let Ok(u) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    u.scheme() == "https"
+        && u.host_str() == Some("graph.facebook.com")
+        && u.port_or_known_default() == Some(443)
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.path() == "/"
+        && u.query().is_none()
+        && u.fragment().is_none()
+}
 
 /// When and how long to retry transient failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,18 +82,51 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// From the configuration file's `meta` settings; `WACFG_GRAPH_URL` wins over the file.
-    pub fn from_meta(meta: &MetaSettings, parallelism: u16) -> Self {
+    /// From the configuration file's `meta` settings and the operator's choice of endpoint:
+    /// `flag` (`--graph-url`), else `WACFG_GRAPH_URL`; without either, the file's
+    /// `meta.graph_url` must be Meta's own host.
+    pub fn from_meta(
+        meta: &MetaSettings,
+        flag: Option<&str>,
+        parallelism: u16,
+    ) -> Result<Self, EndpointNotAllowed> {
         let env_url = std::env::var(GRAPH_URL_ENV).ok();
-        Self::from_parts(
+        Self::checked(
             &meta.graph_url,
+            flag,
             env_url.as_deref(),
             &meta.api_version,
             parallelism,
         )
     }
 
-    /// Pure form of [`ClientConfig::from_meta`]: an empty override counts as absent.
+    /// Pure form of [`ClientConfig::from_meta`]: the operator's URL (the flag, else the
+    /// environment; empty counts as absent) wins; the file's URL alone must be Meta's.
+    pub fn checked(
+        graph_url: &str,
+        flag: Option<&str>,
+        env: Option<&str>,
+        api_version: &str,
+        parallelism: u16,
+    ) -> Result<Self, EndpointNotAllowed> {
+        let operator = [flag, env]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .find(|u| !u.is_empty());
+        if operator.is_none() && !is_meta_graph_url(graph_url) {
+            return Err(EndpointNotAllowed(graph_url.trim().to_string()));
+        }
+        Ok(Self::from_parts(
+            graph_url,
+            operator,
+            api_version,
+            parallelism,
+        ))
+    }
+
+    /// Unchecked: `env_override` (an operator's URL; empty counts as absent) or `graph_url`,
+    /// whatever host it names. Commands use [`ClientConfig::from_meta`].
     pub fn from_parts(
         graph_url: &str,
         env_override: Option<&str>,
@@ -116,6 +182,56 @@ mod tests {
         let cfg = ClientConfig::from_parts("https://graph.facebook.com", Some(" "), "v23.0", 0);
         assert_eq!(cfg.base_url, "https://graph.facebook.com");
         assert_eq!(cfg.parallelism, 1);
+    }
+
+    #[test]
+    fn only_the_operator_can_leave_metas_host() {
+        let meta = "https://graph.facebook.com";
+        for ok in [
+            meta,
+            "https://graph.facebook.com/",
+            "HTTPS://Graph.Facebook.com:443",
+        ] {
+            assert!(is_meta_graph_url(ok), "{ok}");
+            assert!(ClientConfig::checked(ok, None, None, "v23.0", 8).is_ok());
+        }
+        for bad in [
+            "https://attacker.example",
+            "http://graph.facebook.com",
+            "https://graph.facebook.com.attacker.example",
+            "https://graph.facebook.com:8443",
+            "https://user:pw@graph.facebook.com",
+            "https://graph.facebook.com/proxy",
+            "http://127.0.0.1:9",
+        ] {
+            let err = ClientConfig::checked(bad, None, Some(" "), "v23.0", 8).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("--graph-url") && text.contains("WACFG_GRAPH_URL"),
+                "{text}"
+            );
+        }
+        let by_env = ClientConfig::checked(
+            "https://attacker.example",
+            None,
+            Some("http://127.0.0.1:9"),
+            "v23.0",
+            8,
+        )
+        .unwrap();
+        assert_eq!(by_env.base_url, "http://127.0.0.1:9");
+        let by_flag = ClientConfig::checked(
+            meta,
+            Some("http://127.0.0.1:7/"),
+            Some("http://127.0.0.1:9"),
+            "v23.0",
+            8,
+        )
+        .unwrap();
+        assert_eq!(
+            by_flag.base_url, "http://127.0.0.1:7",
+            "the flag beats the environment"
+        );
     }
 
     #[test]

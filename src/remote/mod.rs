@@ -20,7 +20,7 @@ pub mod webhook;
 pub mod wire;
 pub mod write;
 
-pub use config::{ClientConfig, GRAPH_URL_ENV, RetryPolicy};
+pub use config::{ClientConfig, EndpointNotAllowed, GRAPH_URL_ENV, META_GRAPH_URL, RetryPolicy};
 pub use error::{GraphError, RemoteError, UserFacing};
 pub use observe::TokenReads;
 pub use token::Token;

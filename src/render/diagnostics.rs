@@ -25,6 +25,7 @@ pub fn human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100);
+    let diags = &masked(diags)[..];
     let sources = redact(diags, sources);
     let mut out = String::new();
     for diag in diags {
@@ -42,11 +43,12 @@ pub fn human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
 }
 
 /// Sources with every secret literal masked, so a snippet never shows one: the spans of
-/// `wacfg::secret::*` diagnostics, and any `token:`/`url:` value that is not a reference.
+/// `wacfg::secret::*` diagnostics, any `token:`/`url:` value that is not a reference, and any
+/// value shaped like a secret whatever its key (see [`mask_secret_shapes`]).
 fn redact(diags: &[Diagnostic], sources: &Sources) -> Sources {
     let mut out = Sources::new();
     for (path, text) in sources {
-        let mut bytes = mask_literal_values(text).into_bytes();
+        let mut bytes = mask_secret_shapes(&mask_literal_values(text)).into_bytes();
         for d in diags
             .iter()
             .filter(|d| d.code.starts_with("wacfg::secret::") && d.file.as_ref() == Some(path))
@@ -61,6 +63,45 @@ fn redact(diags: &[Diagnostic], sources: &Sources) -> Sources {
         out.insert(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
     }
     out
+}
+
+/// The diagnostics with secret-shaped words masked in their messages and help (a message may
+/// quote a value); copied only when something is masked.
+fn masked(diags: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
+    let mask = |text: &str| {
+        let masked = mask_secret_shapes(text);
+        (masked != text).then_some(masked)
+    };
+    let mut out: Option<Vec<Diagnostic>> = None;
+    for (i, d) in diags.iter().enumerate() {
+        let message = mask(&d.message);
+        let help = d.help.as_deref().and_then(mask);
+        let related: Vec<Option<String>> = d.related.iter().map(|r| mask(&r.message)).collect();
+        if message.is_none() && help.is_none() && related.iter().all(Option::is_none) {
+            if let Some(out) = &mut out {
+                out.push(d.clone());
+            }
+            continue;
+        }
+        let out = out.get_or_insert_with(|| diags[..i].to_vec());
+        let mut d = d.clone();
+        if let Some(m) = message {
+            d.message = m;
+        }
+        if help.is_some() {
+            d.help = help;
+        }
+        for (r, m) in d.related.iter_mut().zip(related) {
+            if let Some(m) = m {
+                r.message = m;
+            }
+        }
+        out.push(d);
+    }
+    match out {
+        Some(out) => std::borrow::Cow::Owned(out),
+        None => std::borrow::Cow::Borrowed(diags),
+    }
 }
 
 /// Mask `token: <literal>`, `verify_token: <literal>` and `url: <literal>` values line by line
@@ -96,6 +137,95 @@ fn mask_literal_values(text: &str) -> String {
             format!("{head}{masked}")
         })
         .collect()
+}
+
+/// Mask, in place and at the same byte length, every word (a run of non-blank characters)
+/// shaped like a secret wherever it stands, and the credentials of URLs
+/// (`postgres://user:pass@host` keeps only the scheme and what follows the `@`). A word is
+/// secret-shaped when it looks like a Meta access token (`EAA` and at least 20 letters and
+/// digits) or holds a long random-looking run of base64/hex characters (see
+/// [`random_looking`]). Names, IDs, phone numbers, plain URLs and prose stay as they are.
+pub fn mask_secret_shapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let blank = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..blank]);
+        rest = &rest[blank..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        if word_is_secret(word) {
+            stars(&mut out, word);
+        } else if let Some((head, creds, host)) = url_credentials(word) {
+            out.push_str(head);
+            stars(&mut out, creds);
+            out.push_str(host);
+        } else {
+            out.push_str(word);
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// As many `*` as `text` has bytes.
+fn stars(out: &mut String, text: &str) {
+    out.extend(std::iter::repeat_n('*', text.len()));
+}
+
+fn word_is_secret(word: &str) -> bool {
+    let core = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if core.len() >= 23
+        && core.starts_with("EAA")
+        && core.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return true;
+    }
+    // A URL's host and path are not secrets (its credentials are handled apart).
+    if word.contains("://") {
+        return false;
+    }
+    word.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '='))
+        .any(random_looking)
+}
+
+/// A run of base64/hex characters that is long (24 or more), mixes letters and digits, and
+/// switches between them often (at least 4 times and once per 10 characters), as random
+/// strings do: `a1B2…` tokens and hex digests, but not `Campaign2024` nor all-digit IDs.
+fn random_looking(run: &str) -> bool {
+    if run.len() < 24 {
+        return false;
+    }
+    let mut switches = 0;
+    let mut last_digit = None;
+    let (mut letters, mut digits) = (0, 0);
+    for b in run.bytes() {
+        let digit = b.is_ascii_digit();
+        if digit {
+            digits += 1;
+        } else if b.is_ascii_alphabetic() {
+            letters += 1;
+        }
+        if last_digit.is_some_and(|d| d != digit) {
+            switches += 1;
+        }
+        last_digit = Some(digit);
+    }
+    letters > 0 && digits > 0 && switches >= 4 && switches * 10 >= run.len()
+}
+
+/// `(scheme://, user:pass, @host…)` of a URL carrying credentials.
+fn url_credentials(word: &str) -> Option<(&str, &str, &str)> {
+    let start = word.find("://")? + 3;
+    let after = &word[start..];
+    let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let at = after[..authority_end].rfind('@')?;
+    if at == 0 {
+        return None;
+    }
+    Some((&word[..start], &after[..at], &after[at..]))
 }
 
 /// "2 errors, 1 warning" (or an empty string when there is nothing).
@@ -267,6 +397,7 @@ struct JsonRelated<'a> {
 
 /// JSON format: a pretty-printed array, one object per diagnostic, then a newline.
 pub fn json(diags: &[Diagnostic]) -> String {
+    let diags = &masked(diags)[..];
     let items: Vec<JsonDiag<'_>> = diags
         .iter()
         .map(|d| JsonDiag {
@@ -297,6 +428,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
 
 /// GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=CODE::message`.
 pub fn github(diags: &[Diagnostic]) -> String {
+    let diags = &masked(diags)[..];
     let mut out = String::new();
     for d in diags {
         let mut props = Vec::new();
@@ -374,6 +506,90 @@ mod tests {
         assert_eq!(value[0]["column"], 9);
         assert_eq!(value[0]["pointer"], "/credentials/0/name");
         assert_eq!(value[0]["severity"], "error");
+    }
+
+    #[test]
+    fn secret_shaped_values_are_masked_wherever_they_stand() {
+        let fake_meta = "EAAfaketokenZZ0123456789abcdefNOTREAL";
+        let b64 = "q8Zr3kP1xV7mN2bW9tY4hL6cJ0sD5fG";
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        for secret in [fake_meta, b64, hex] {
+            for line in [
+                format!("    tokn: {secret}\n"),
+                format!("  - \"{secret}\"\n"),
+                format!("    description: the key is {secret}, keep it\n"),
+            ] {
+                let masked = mask_secret_shapes(&line);
+                assert!(!masked.contains(secret), "{masked}");
+                assert_eq!(masked.len(), line.len());
+            }
+        }
+        let masked = mask_secret_shapes(
+            "url2: postgres://wacfg:s3cr3t-not-real@db.example.com:5432/x?a=b\n",
+        );
+        assert_eq!(
+            masked,
+            format!(
+                "url2: postgres://{}@db.example.com:5432/x?a=b\n",
+                "*".repeat("wacfg:s3cr3t-not-real".len())
+            )
+        );
+        assert_eq!(
+            mask_secret_shapes("https://someone@host.example.com/"),
+            "https://*******@host.example.com/"
+        );
+        for ordinary in [
+            "    - name: Marketing_FR_campaign_2024_spring_edition_v2\n",
+            "    business_id: \"1234567890123456\"\n",
+            "    whatsapp_business_account: \"102290129340398\"\n",
+            "    phone_number: \"+33 6 12 34 56 78\"\n",
+            "    callback_url: https://hooks.example.com/whatsapp/acme-2024/inbound\n",
+            "    description: Promotions for French customers, spring 2024 (v2)\n",
+            "    token: env:WHATSAPP_TOKEN_ACME_FR_15550100001\n",
+            "    name: CampaignSpring2024FranceEmailsV2\n",
+            "    pointer: /credentials/0/tokn\n",
+            "a@b user@example.com ftp://@x\n",
+        ] {
+            assert_eq!(mask_secret_shapes(ordinary), ordinary);
+        }
+    }
+
+    #[test]
+    fn secret_shaped_words_in_messages_are_masked_in_every_format() {
+        let diag = Diagnostic::error(
+            "wacfg::schema::type",
+            "`EAAfaketokenZZ0123456789NOTREAL` is not a number",
+        )
+        .with_help("postgres://u:notreal-pass@db.example.com/x");
+        for text in [
+            json(std::slice::from_ref(&diag)),
+            github(std::slice::from_ref(&diag)),
+            human(std::slice::from_ref(&diag), &Sources::new(), false),
+        ] {
+            assert!(!text.contains("EAAfake"), "{text}");
+            assert!(!text.contains("notreal-pass"), "{text}");
+            assert!(text.contains("is not a number"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_literal_under_a_misspelled_key_is_masked_in_the_snippet() {
+        let mut sources = Sources::new();
+        let text = "credentials:\n  - name: acme_fr\n    tokn: EAAfaketokenZZ0123456789NOTREAL\n";
+        sources.insert("w.yaml".into(), text.into());
+        let diag = Diagnostic::error("wacfg::schema::unknown_key", "unknown key `tokn`").at(
+            "w.yaml",
+            Span {
+                line: 3,
+                column: 5,
+                offset: 34,
+                len: 4,
+            },
+        );
+        let out = human(&[diag], &sources, false);
+        assert!(out.contains("tokn: ****"), "{out}");
+        assert!(!out.contains("EAAfake"), "{out}");
+        assert!(out.contains("name: acme_fr"), "{out}");
     }
 
     #[test]

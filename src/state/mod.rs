@@ -4,7 +4,7 @@
 //! - [`canonical`]: the canonical serialisation, the checksum, encoding and verified decoding;
 //! - [`upgrade`]: migrations of older `format_version`s;
 //! - [`lock`]: lock information and `--lock-timeout` parsing;
-//! - [`store`]: the one store interface ([`Store`], [`open_store`], [`LockGuard`]);
+//! - [`store`]: the one store interface ([`Store`], [`open_store_within`], [`LockGuard`]);
 //! - [`local`] and [`postgres`]: the two stores.
 
 pub mod canonical;
@@ -21,7 +21,7 @@ pub mod upgrade;
 pub use document::{FORMAT_VERSION, HistoryEntry, StateDocument, StateRef};
 pub use error::StateError;
 pub use lock::{LockInfo, parse_duration};
-pub use store::{LockGuard, Store, open_store};
+pub use store::{LockGuard, Store, open_store, open_store_within};
 
 /// `schemas/state.schema.json` (JSON Schema draft 2020-12), for `wacfg schema state`.
 pub const STATE_SCHEMA: &str = include_str!("../../schemas/state.schema.json");

@@ -10,7 +10,7 @@ use super::local::{LocalLock, LocalStore};
 use super::lock::LockInfo;
 use super::postgres::PgStore;
 use super::postgres_lock::PgLock;
-use crate::model::StateSettings;
+use crate::model::{SecretAccess, StateSettings};
 
 pub enum Store {
     Local(LocalStore),
@@ -18,13 +18,23 @@ pub enum Store {
     Postgres(Box<PgStore>),
 }
 
-/// Open the store the configuration names. For PostgreSQL this resolves the connection string,
-/// connects and runs pending migrations.
+/// [`open_store_within`] reading a `file:` connection string from any path: for settings the
+/// caller built itself (tests, benches). Commands, whose settings come from a configuration
+/// file, use [`open_store_within`] with the operator's [`SecretAccess`].
 pub async fn open_store(settings: &StateSettings) -> Result<Store, StateError> {
+    open_store_within(settings, &SecretAccess::anywhere()).await
+}
+
+/// Open the store the configuration names. For PostgreSQL this resolves the connection string
+/// (a `file:` reference only within `access`), connects and runs pending migrations.
+pub async fn open_store_within(
+    settings: &StateSettings,
+    access: &SecretAccess,
+) -> Result<Store, StateError> {
     match settings {
         StateSettings::Local { path } => Ok(Store::Local(LocalStore::new(path))),
         StateSettings::Postgres { url, workspace } => {
-            let conn = url.resolve()?;
+            let conn = url.resolve(access)?;
             Ok(Store::Postgres(Box::new(
                 PgStore::connect(&conn, workspace).await?,
             )))
