@@ -13,12 +13,12 @@
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::canonical::{self, Origin};
 use super::document::{HistoryEntry, StateDocument};
 use super::error::StateError;
-use super::postgres_schema;
+use super::{postgres_schema, postgres_tls};
 
 /// `to_char` format for RFC 3339 in UTC.
 pub(crate) const RFC3339: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#;
@@ -245,7 +245,20 @@ impl PgStore {
 }
 
 pub(crate) async fn open_connection(conn: &str, workspace: &str) -> Result<Client, StateError> {
-    let (client, connection) = tokio_postgres::connect(conn, NoTls)
+    let refuse = |message: String| StateError::Postgres {
+        workspace: workspace.to_string(),
+        action: "connect",
+        message: redact(&message, conn),
+    };
+    let (rest, tls) = postgres_tls::split(conn).map_err(refuse)?;
+    let (mode, tls_config) = postgres_tls::client_config(&tls).map_err(refuse)?;
+    let mut config: tokio_postgres::Config = rest
+        .parse()
+        .map_err(|e| pg_error(workspace, "connect", &e, conn))?;
+    config.ssl_mode(mode);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+    let (client, connection) = config
+        .connect(tls)
         .await
         .map_err(|e| pg_error(workspace, "connect", &e, conn))?;
     tokio::spawn(connection);
