@@ -918,3 +918,42 @@ fn pg_port() -> u16 {
         .and_then(|c| c.get_ports().first().copied())
         .unwrap_or(5432)
 }
+
+// ---- The serial never wraps (issue 11, item 9) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_serial_at_u64_max_is_never_wrapped_to_0() {
+    let f = local().await;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = u64::MAX - 1;
+    let top = f.store.write(&doc, None).await.unwrap();
+    assert_eq!(top.serial, u64::MAX);
+    let err = f.store.write(&top, Some(u64::MAX)).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert_eq!(f.store.read().await.unwrap().unwrap().serial, u64::MAX);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serial_stops_at_the_bigint_maximum() {
+    let f = postgres().await;
+    let max = i64::MAX as u64;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = max - 1;
+    let top = f.store.write(&doc, None).await.unwrap();
+    assert_eq!(top.serial, max);
+    let err = f.store.write(&top, Some(max)).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert_eq!(f.store.read().await.unwrap().unwrap().serial, max);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serial_above_bigint_is_refused_not_saturated() {
+    // A pushed document with a serial PostgreSQL's bigint cannot hold.
+    let f = postgres().await;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = u64::MAX - 10;
+    let err = f.store.write(&doc, None).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert!(f.store.read().await.unwrap().is_none());
+}

@@ -67,6 +67,19 @@ pub enum StateError {
     )]
     HeldByLiveProcess(LockInfo),
 
+    #[error(
+        "cannot write the state {location}: the next serial after {serial} would pass {max}, the \
+         highest this store can record; wacfg never wraps a serial around to 0 nor lets it go \
+         backwards, so this state cannot be written any more and was left as it is. Serials \
+         this high come from a hand-edited or pushed document (each write adds 1): keep this \
+         state for reference and start a new one (another state path or workspace)"
+    )]
+    SerialExhausted {
+        location: String,
+        serial: u64,
+        max: u64,
+    },
+
     #[error("invalid state document {location}: {reason}")]
     Invalid { location: String, reason: String },
 

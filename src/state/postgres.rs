@@ -21,6 +21,9 @@ use super::error::StateError;
 use super::{postgres_schema, postgres_tls};
 
 /// `to_char` format for RFC 3339 in UTC.
+/// The highest serial the `bigint` columns hold.
+pub(crate) const MAX_SERIAL: u64 = i64::MAX as u64;
+
 pub(crate) const RFC3339: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#;
 
 pub struct PgStore {
@@ -159,7 +162,9 @@ impl PgStore {
         doc: &StateDocument,
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
-        let (next, bytes) = super::store::prepare(doc, expected);
+        let location = format!("of postgres workspace {}", self.workspace);
+        // The serial columns are bigint: i64::MAX is the highest serial PostgreSQL can record.
+        let (next, bytes) = super::store::prepare(doc, expected, MAX_SERIAL, &location)?;
         let body = String::from_utf8(bytes).unwrap_or_default();
         let lineage = next.lineage.to_string();
         let serial = to_i64(next.serial);
