@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{CommandError, CommandResult, Outcome};
 use crate::cli::{
-    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
-    StateUnlockArgs,
+    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRecoverArgs,
+    StateRmArgs, StateShowArgs, StateUnlockArgs,
 };
 use crate::model::{Address, StateSettings};
 use crate::render::state as render;
@@ -29,6 +29,7 @@ pub fn run(cmd: StateCommand, _no_color: bool) -> CommandResult {
             StateCommand::Push(args) => push(args).await,
             StateCommand::History(args) => history(args).await,
             StateCommand::ForceUnlock(args) => force_unlock(args).await,
+            StateCommand::Recover(args) => recover(args).await,
         }
     })
 }
@@ -241,6 +242,22 @@ async fn force_unlock(args: StateUnlockArgs) -> CommandResult {
     print(&format!(
         "Released lock {} held by {} (pid {}) for `{}` since {}.\n",
         info.id, info.holder, info.pid, info.operation, info.started_at
+    ))
+}
+
+async fn recover(args: StateRecoverArgs) -> CommandResult {
+    let store = open(&args.config.config).await?;
+    let guard = lock(&store, "state recover", &args.lock.lock_timeout).await?;
+    let result = store.recover(args.to_serial).await;
+    guard.release().await?;
+    let (written, from) = result?;
+    print(&format!(
+        "Recovered {}: serial {} is now a copy of serial {from} (lineage {}), and the current \
+         state. Every past serial is kept. Nothing was changed at Meta: run `wacfg plan` to see \
+         what differs.\n",
+        store.describe(),
+        written.serial,
+        written.lineage
     ))
 }
 

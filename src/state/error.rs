@@ -80,6 +80,42 @@ pub enum StateError {
         max: u64,
     },
 
+    #[error(
+        "the state of postgres workspace {workspace} is inconsistent: {problem}. It was neither \
+         read nor written (it does not read as \"no state yet\", so nothing starts over). {fix}"
+    )]
+    Inconsistent {
+        workspace: String,
+        problem: String,
+        /// The `wacfg state recover` command to run.
+        fix: String,
+    },
+
+    #[error(
+        "{}; nothing was changed: `wacfg state history` lists the serials kept",
+        match .serial {
+            Some(s) => format!("serial {s} is not in the history of postgres workspace {}", .workspace),
+            None => format!("the history of postgres workspace {} is empty: there is no serial to recover", .workspace),
+        }
+    )]
+    NoSuchSerial {
+        workspace: String,
+        serial: Option<u64>,
+    },
+
+    #[error(
+        "serial {serial} is already the current state of postgres workspace {workspace}, which is \
+         consistent: nothing to recover"
+    )]
+    AlreadyCurrent { workspace: String, serial: u64 },
+
+    #[error(
+        "`wacfg state recover` is for PostgreSQL workspaces, which keep every serial; the local \
+         state {path} keeps only the previous version, in {backup}: to go back to it, stop every \
+         run and copy it over the state (cp {backup} {path})"
+    )]
+    LocalRecover { path: String, backup: String },
+
     #[error("invalid state document {location}: {reason}")]
     Invalid { location: String, reason: String },
 

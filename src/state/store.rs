@@ -156,6 +156,20 @@ impl Store {
         }
     }
 
+    /// Make a copy of a kept serial (`None`: the newest) the current state, as a new serial;
+    /// the way out of an inconsistent PostgreSQL workspace. The caller holds the lock. Returns
+    /// what was written and the serial it copies. The local store keeps no history to choose
+    /// from: refused, naming its backup file.
+    pub async fn recover(&self, to: Option<u64>) -> Result<(StateDocument, u64), StateError> {
+        match self {
+            Store::Local(s) => Err(StateError::LocalRecover {
+                path: s.path().display().to_string(),
+                backup: s.backup_path().display().to_string(),
+            }),
+            Store::Postgres(s) => s.recover(to).await,
+        }
+    }
+
     /// Past serials, newest first (local: the current one and the backup's).
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
         match self {
