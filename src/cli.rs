@@ -34,7 +34,7 @@ pub enum Command {
     /// List a business portfolio's WABAs and numbers, and print ready-to-paste credentials YAML.
     Discover(DiscoverArgs),
     /// Inspect and edit the state.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = STATE_HELP)]
     State(StateCommand),
     /// Print a JSON Schema: the configuration file (default), a plan or the state.
     Schema(SchemaArgs),
@@ -238,6 +238,16 @@ pub enum StateCommand {
     #[command(long_about = RECOVER_HELP)]
     Recover(StateRecoverArgs),
 }
+
+const STATE_HELP: &str = "\
+Inspect and edit the state.
+
+Where it lives is the configuration's `state:` block. On PostgreSQL the connection string (an \
+env: or file: secret) also sets TLS, with libpq's meanings: sslmode=disable, prefer (the \
+default: TLS when the server offers it, unverified), require (always encrypted, unverified), \
+verify-ca (the chain up to a trusted root) or verify-full (chain and host name), and \
+sslrootcert=PATH, the PEM roots to trust (default: the public Mozilla roots). A workspace whose \
+tables disagree is refused with the `wacfg state recover` command that fixes it.";
 
 const RECOVER_HELP: &str = "\
 Make a kept serial the current state again (PostgreSQL workspaces).

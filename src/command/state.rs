@@ -1,4 +1,4 @@
-//! `wacfg state list|show|rm|pull|push|history|force-unlock`: read the state settings from the
+//! `wacfg state list|show|rm|pull|push|history|force-unlock|recover`: read the state settings from the
 //! configuration, open the store, and print through `render::state`.
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -8,6 +8,9 @@
 //!   of SHA-256 of the workspace name: the server frees it when the process or its connection
 //!   dies. Who holds it is written to `wacfg.locks`, trusted only while that row's backend
 //!   still holds the advisory lock (checked in `pg_locks`).
+//! - Reads and writes check that `wacfg.state` and `wacfg.state_history` agree (see
+//!   [`PgStore::inspect`]); `recover` is the way out when they do not.
+//! - TLS and its verification come from the connection string (see `postgres_tls`).
 //! - The connection string may hold a password: it is never printed, and every error message
 //!   passes through [`redact`].
 
