@@ -395,7 +395,7 @@ impl PgStore {
             .map_err(self.err("read the history"))?
             .ok_or(StateError::NoSuchSerial {
                 workspace: self.workspace.clone(),
-                serial: Some(from as u64),
+                serial: Some(to.unwrap_or(from as u64)),
             })?
             .get(0);
         let doc = canonical::decode(text.as_bytes(), &self.origin(from))?;
