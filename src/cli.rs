@@ -48,7 +48,7 @@ pub enum Command {
     /// List a business portfolio's WABAs and numbers, and print ready-to-paste credentials YAML.
     Discover(DiscoverArgs),
     /// Inspect and edit the state.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = STATE_HELP)]
     State(StateCommand),
     /// Print a JSON Schema: the configuration file (default), a plan or the state.
     Schema(SchemaArgs),
@@ -245,6 +245,49 @@ pub enum StateCommand {
     History(StateReadArgs),
     /// Clear a lock left by a crashed run.
     ForceUnlock(StateUnlockArgs),
+    /// Make a kept serial the current state again (PostgreSQL), e.g. after the state was
+    /// found inconsistent.
+    #[command(long_about = RECOVER_HELP)]
+    Recover(StateRecoverArgs),
+}
+
+const STATE_HELP: &str = "\
+Inspect and edit the state.
+
+Where it lives is the configuration's `state:` block. On PostgreSQL the connection string (an \
+env: or file: secret) also sets TLS, with libpq's meanings: sslmode=disable, prefer (the \
+default: TLS when the server offers it, unverified), require (always encrypted, unverified), \
+verify-ca (the chain up to a trusted root) or verify-full (chain and host name), and \
+sslrootcert=PATH, the PEM roots to trust (default: the public Mozilla roots). A workspace whose \
+tables disagree is refused with the `wacfg state recover` command that fixes it.";
+
+const RECOVER_HELP: &str = "\
+Make a kept serial the current state again (PostgreSQL workspaces).
+
+wacfg refuses to read or write a workspace whose rows disagree (the current-state row missing \
+while history exists, a current serial missing from the history, history above the current \
+serial, lineages that differ) and names the command to run. `recover` copies the chosen \
+serial's document, verified, into a new serial above every one recorded and points the state \
+at it: the history stays insert-only and serials never go backwards. It also rolls a \
+consistent workspace back to an earlier serial. Nothing is changed at Meta; run `wacfg plan` \
+afterwards to see what differs.
+
+`wacfg state history` lists the serials kept. The local store keeps only its previous \
+version (`wacfg.state.json.backup`): restore that with cp.";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to_serial", "latest"])))]
+pub struct StateRecoverArgs {
+    /// Copy this serial (see `wacfg state history`).
+    #[arg(long, value_name = "N")]
+    pub to_serial: Option<u64>,
+    /// Copy the newest serial kept in the history.
+    #[arg(long)]
+    pub latest: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]

@@ -355,3 +355,130 @@ fn push_through_a_symlinked_state_file_updates_the_target_and_keeps_the_link() {
         .collect();
     assert_eq!(beside_link, ["wacfg.state.json", "wacfg.yaml"]);
 }
+
+/// A PostgreSQL config file and a runner with its connection string in the environment.
+fn pg_config(dir: &Path) -> (PathBuf, String) {
+    let workspace = format!("test-cli-recover-{}", uuid::Uuid::new_v4().simple());
+    let config = dir.join("wacfg.yaml");
+    let body = format!(
+        "version: 1\nstate:\n  backend: postgres\n  url: env:WACFG_TEST_PG_URL\n  workspace: {workspace}\n"
+    );
+    std::fs::write(&config, body).unwrap();
+    (config, workspace)
+}
+
+fn pg_run(args: &[&str], config: &Path) -> Command {
+    let mut cmd = wacfg(args, config);
+    cmd.env("WACFG_TEST_PG_URL", fixtures::pg_conn());
+    cmd
+}
+
+async fn pg_admin() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&fixtures::pg_conn(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The old advice (`UPDATE wacfg.state SET serial = N-1`) left a workspace that refused every
+/// write; now it is refused with the command to run, and `state recover` makes writes work
+/// again, keeping every serial in the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_recover_makes_a_kept_serial_current_again() {
+    let dir = TempDir::new().unwrap();
+    let (config, workspace) = pg_config(dir.path());
+    let store_settings = {
+        let secret = dir.path().join("pg-url");
+        std::fs::write(&secret, fixtures::pg_conn()).unwrap();
+        wacfg::model::StateSettings::Postgres {
+            url: wacfg::model::SecretRef::File(secret),
+            workspace: workspace.clone(),
+        }
+    };
+    let store = open_store(&store_settings).await.unwrap();
+    let mut doc = store.write(&fixtures::sample_doc(1), None).await.unwrap();
+    doc = store.write(&doc, Some(1)).await.unwrap();
+    let mut fewer = doc.clone();
+    fewer
+        .resources
+        .retain(|address, _| address.starts_with("credentials."));
+    store.write(&fewer, Some(2)).await.unwrap();
+    let admin = pg_admin().await;
+    admin
+        .execute(
+            "UPDATE wacfg.state SET serial = 2 WHERE workspace = $1",
+            &[&workspace],
+        )
+        .await
+        .unwrap();
+
+    pg_run(&["list"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "wacfg state recover --to-serial 2",
+        ));
+    // Which serial must be said (a usage error: its exit code is clap's).
+    pg_run(&["recover"], &config)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--to-serial"));
+
+    // Keep serial 2 (two resources) as the current state: written as serial 4.
+    pg_run(&["recover", "--to-serial", "2"], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "serial 4 is now a copy of serial 2",
+        ));
+    let json = json_of(&mut pg_run(&["list", "--format", "json"], &config));
+    assert_eq!(json["serial"], 4);
+    assert_eq!(json["resources"].as_array().unwrap().len(), 2);
+    let history = json_of(&mut pg_run(&["history", "--format", "json"], &config));
+    let serials: Vec<u64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["serial"].as_u64().unwrap())
+        .collect();
+    assert_eq!(serials, vec![4, 3, 2, 1], "nothing is lost or rewritten");
+    let current = store.read().await.unwrap().unwrap();
+    store.write(&current, Some(4)).await.unwrap();
+
+    // A deleted state row: --latest makes the newest kept serial current again.
+    admin
+        .execute(
+            "DELETE FROM wacfg.state WHERE workspace = $1",
+            &[&workspace],
+        )
+        .await
+        .unwrap();
+    pg_run(&["list"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("wacfg state recover --latest"))
+        .stdout(predicate::str::contains("No state yet").not());
+    pg_run(&["recover", "--latest"], &config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "serial 6 is now a copy of serial 5",
+        ));
+    assert_eq!(store.read().await.unwrap().unwrap().serial, 6);
+}
+
+#[test]
+fn recover_on_the_local_store_points_at_the_backup() {
+    let (_dir, config, _) = seeded();
+    wacfg(&["recover", "--latest"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("wacfg.state.json.backup"));
+    Command::cargo_bin("wacfg")
+        .unwrap()
+        .args(["state", "recover", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--to-serial").and(predicate::str::contains("--latest")));
+}

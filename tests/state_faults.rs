@@ -324,7 +324,9 @@ async fn postgres_corrupt_state_is_refused_with_the_serial_to_restore() {
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     let msg = err.to_string();
     assert!(
-        msg.contains(workspace.as_str()) && msg.contains("SET serial = 1"),
+        msg.contains(workspace.as_str())
+            && msg.contains("wacfg state recover --to-serial 1")
+            && !msg.contains("UPDATE"),
         "{msg}"
     );
 }
@@ -405,6 +407,126 @@ async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
         .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .await
         .unwrap();
+}
+
+/// A workspace at serial 3 (serials 1, 2, 3 in history), then `damage` run on it by hand.
+async fn damaged(label: &str, damage: &str) -> (TempDir, wacfg::state::Store, String) {
+    let dir = TempDir::new().unwrap();
+    let settings = fixtures::pg_settings(dir.path(), label);
+    let StateSettings::Postgres { workspace, .. } = &settings else {
+        unreachable!()
+    };
+    let workspace = workspace.clone();
+    let store = open_store(&settings).await.unwrap();
+    let mut doc = store.write(&fixtures::sample_doc(1), None).await.unwrap();
+    for serial in 1..3 {
+        doc = store.write(&doc, Some(serial)).await.unwrap();
+    }
+    if !damage.is_empty() {
+        let client = connect(&fixtures::pg_conn()).await;
+        client
+            .execute(damage, &[&workspace])
+            .await
+            .unwrap_or_else(|e| panic!("{damage}: {e}"));
+    }
+    (dir, store, workspace)
+}
+
+/// Every inconsistent combination of `wacfg.state` and `wacfg.state_history` is refused on
+/// read and on write, with the `wacfg state recover` command that fixes it; none reads as
+/// "no state yet".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_inconsistent_state_is_refused_with_the_recover_command() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "rolled-back",
+            // The advice wacfg used to print: a later write then failed on state_history_pkey.
+            "UPDATE wacfg.state SET serial = 2 WHERE workspace = $1",
+            &[
+                "history holds serials above the current serial 2 (up to 3)",
+                "wacfg state recover --to-serial 2",
+                "wacfg state recover --latest",
+            ],
+        ),
+        (
+            "row-deleted",
+            "DELETE FROM wacfg.state WHERE workspace = $1",
+            &[
+                "no current-state row",
+                "history holds serials up to 3",
+                "wacfg state recover --latest",
+            ],
+        ),
+        (
+            "serial-missing",
+            "UPDATE wacfg.state SET serial = 7 WHERE workspace = $1",
+            &[
+                "current serial 7 is not in the history",
+                "wacfg state recover --latest",
+            ],
+        ),
+        (
+            "history-row-deleted",
+            "DELETE FROM wacfg.state_history WHERE workspace = $1 AND serial = 3",
+            &[
+                "current serial 3 is not in the history",
+                "wacfg state recover --latest",
+            ],
+        ),
+        (
+            "lineage",
+            "UPDATE wacfg.state SET lineage = '00000000-0000-4000-8000-000000000000'
+             WHERE workspace = $1",
+            &[
+                "lineage 00000000-0000-4000-8000-000000000000",
+                "wacfg state recover --to-serial 3",
+            ],
+        ),
+        (
+            "copied-row",
+            // Serial 3's row given serial 2's (valid, checksummed) document.
+            "UPDATE wacfg.state_history SET document = (SELECT document FROM wacfg.state_history
+               WHERE workspace = $1 AND serial = 2)
+             WHERE workspace = $1 AND serial = 3",
+            &[
+                "serial 3 holds the document of serial 2",
+                "wacfg state recover --to-serial",
+            ],
+        ),
+    ];
+    for (label, damage, expected) in cases {
+        let (_dir, store, workspace) = damaged(label, damage).await;
+        let err = match store.read().await {
+            Ok(doc) => panic!("{label}: read as {:?}", doc.map(|d| d.serial)),
+            Err(e) => e.to_string(),
+        };
+        for part in *expected {
+            assert!(err.contains(part), "{label}: {err}\nmissing: {part}");
+        }
+        assert!(
+            err.contains(&workspace) && !err.contains("UPDATE"),
+            "{label}: {err}"
+        );
+        // Writes are refused the same way, whatever serial they expect. (A copied row is
+        // caught by the read every write path makes first: telling them apart at write time
+        // would mean parsing the document inside the compare-and-swap.)
+        let writes: &[Option<u64>] = if *label == "copied-row" {
+            &[]
+        } else {
+            &[None, Some(2), Some(3)]
+        };
+        for &expected_serial in writes {
+            let err = store
+                .write(&fixtures::sample_doc(1), expected_serial)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("wacfg state recover") && !err.contains("pkey"),
+                "{label} write {expected_serial:?}: {err}"
+            );
+        }
+    }
 }
 
 async fn connect(conn: &str) -> tokio_postgres::Client {

@@ -743,3 +743,217 @@ async fn pg_client(conn: &str) -> tokio_postgres::Client {
     tokio::spawn(connection);
     client
 }
+
+// ---- TLS to PostgreSQL (issue 11, item 3) ----
+//
+// The local server has TLS on with a self-signed certificate (`SHOW ssl_cert_file`), so every
+// mode is tested here: disable, prefer (the default), require, verify-ca with that certificate
+// as the root and without it, verify-full with the name in the certificate and with another.
+// The encryption is asserted from the server's side: `pg_stat_ssl` of every session the store
+// opened, found by a unique `application_name` (the store's own connection and its lock's).
+
+/// `conn` with extra libpq parameters, in its own form (URL or key=value).
+fn with_params(conn: &str, params: &[(&str, &str)]) -> String {
+    if conn.contains("://") {
+        let mut out = conn.to_string();
+        for (k, v) in params {
+            let sep = if out.contains('?') { '&' } else { '?' };
+            out.push_str(&format!(
+                "{sep}{k}={}",
+                v.replace('%', "%25").replace(' ', "%20")
+            ));
+        }
+        out
+    } else {
+        let mut out = conn.to_string();
+        for (k, v) in params {
+            out.push_str(&format!(" {k}='{v}'"));
+        }
+        out
+    }
+}
+
+fn tls_settings(dir: &std::path::Path, conn: &str) -> StateSettings {
+    let secret = dir.join("pg-url");
+    std::fs::write(&secret, conn).unwrap();
+    StateSettings::Postgres {
+        url: wacfg::model::SecretRef::File(secret),
+        workspace: format!("test-tls-{}", uuid::Uuid::new_v4().simple()),
+    }
+}
+
+/// Open a store with `params` added, write, lock, and return whether each of its sessions is
+/// encrypted (from `pg_stat_ssl`, joined to `pg_stat_activity` on the application name).
+async fn sessions_encrypted(params: &[(&str, &str)]) -> Result<Vec<bool>, StateError> {
+    let dir = TempDir::new().unwrap();
+    let app = format!("wacfg-tls-{}", uuid::Uuid::new_v4().simple());
+    let mut all = params.to_vec();
+    all.push(("application_name", &app));
+    let settings = tls_settings(dir.path(), &with_params(&fixtures::pg_conn(), &all));
+    let store = open_store(&settings).await?;
+    store.write(&fixtures::sample_doc(1), None).await?;
+    let guard = store.lock("tls test", Duration::from_secs(5)).await?;
+    let admin = pg_client(&fixtures::pg_conn()).await;
+    let rows = admin
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = $1",
+            &[&app],
+        )
+        .await
+        .unwrap();
+    guard.release().await.unwrap();
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The server's certificate file (self-signed on the test machine).
+async fn server_cert() -> String {
+    let admin = pg_client(&fixtures::pg_conn()).await;
+    let ssl: String = admin.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+    assert_eq!(ssl, "on", "the test server must have TLS on");
+    let path: String = admin
+        .query_one("SHOW ssl_cert_file", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        std::fs::read_to_string(&path).is_ok_and(|t| t.contains("BEGIN CERTIFICATE")),
+        "the server certificate {path} must be readable by the tests"
+    );
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_sslmode_require_encrypts_every_session() {
+    let ssl = sessions_encrypted(&[("sslmode", "require")]).await.unwrap();
+    assert_eq!(
+        ssl,
+        vec![true, true],
+        "the store's connection and its lock's"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_default_prefer_encrypts_when_the_server_offers_tls() {
+    let ssl = sessions_encrypted(&[]).await.unwrap();
+    assert_eq!(ssl, vec![true, true]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_sslmode_disable_stays_in_the_clear() {
+    let ssl = sessions_encrypted(&[("sslmode", "disable")]).await.unwrap();
+    assert_eq!(ssl, vec![false, false]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_verify_ca_accepts_the_servers_certificate_as_root() {
+    let cert = server_cert().await;
+    let ssl = sessions_encrypted(&[("sslmode", "verify-ca"), ("sslrootcert", &cert)])
+        .await
+        .unwrap();
+    assert_eq!(ssl, vec![true, true]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_verify_ca_refuses_a_server_no_trusted_root_signed() {
+    // Without sslrootcert the trusted roots are the public (Mozilla) ones.
+    let err = sessions_encrypted(&[("sslmode", "verify-ca")])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("connect") && err.contains("UnknownIssuer"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_verify_full_checks_the_host_name_in_the_certificate() {
+    let cert = server_cert().await;
+    // The certificate names `localhost`: connect by that name (to the same address).
+    let by_name = with_params(
+        &format!("postgres://postgres@localhost:{}/test", pg_port()),
+        &[("hostaddr", "127.0.0.1")],
+    );
+    let dir = TempDir::new().unwrap();
+    let conn = with_params(
+        &by_name,
+        &[("sslmode", "verify-full"), ("sslrootcert", &cert)],
+    );
+    let store = open_store(&tls_settings(dir.path(), &conn)).await.unwrap();
+    assert!(store.read().await.unwrap().is_none());
+    // By address, the name does not match: refused, naming why.
+    let err = sessions_encrypted(&[("sslmode", "verify-full"), ("sslrootcert", &cert)])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not valid for name"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_unknown_sslmode_and_unreadable_root_are_clear_errors() {
+    let err = sessions_encrypted(&[("sslmode", "allow")])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sslmode=allow is not supported"), "{err}");
+    let err = sessions_encrypted(&[
+        ("sslmode", "verify-ca"),
+        ("sslrootcert", "/nonexistent/ca.pem"),
+    ])
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("cannot read sslrootcert /nonexistent/ca.pem"),
+        "{err}"
+    );
+}
+
+/// The port of the test server (WACFG_TEST_PG may move it).
+fn pg_port() -> u16 {
+    fixtures::pg_conn()
+        .parse::<tokio_postgres::Config>()
+        .ok()
+        .and_then(|c| c.get_ports().first().copied())
+        .unwrap_or(5432)
+}
+
+// ---- The serial never wraps (issue 11, item 9) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_serial_at_u64_max_is_never_wrapped_to_0() {
+    let f = local().await;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = u64::MAX - 1;
+    let top = f.store.write(&doc, None).await.unwrap();
+    assert_eq!(top.serial, u64::MAX);
+    let err = f.store.write(&top, Some(u64::MAX)).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert_eq!(f.store.read().await.unwrap().unwrap().serial, u64::MAX);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serial_stops_at_the_bigint_maximum() {
+    let f = postgres().await;
+    let max = i64::MAX as u64;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = max - 1;
+    let top = f.store.write(&doc, None).await.unwrap();
+    assert_eq!(top.serial, max);
+    let err = f.store.write(&top, Some(max)).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert_eq!(f.store.read().await.unwrap().unwrap().serial, max);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serial_above_bigint_is_refused_not_saturated() {
+    // A pushed document with a serial PostgreSQL's bigint cannot hold.
+    let f = postgres().await;
+    let mut doc = fixtures::sample_doc(1);
+    doc.serial = u64::MAX - 10;
+    let err = f.store.write(&doc, None).await.unwrap_err();
+    assert!(err.to_string().contains("never wraps"), "{err}");
+    assert!(f.store.read().await.unwrap().is_none());
+}

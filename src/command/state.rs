@@ -1,4 +1,4 @@
-//! `wacfg state list|show|rm|pull|push|history|force-unlock`: read the state settings from the
+//! `wacfg state list|show|rm|pull|push|history|force-unlock|recover`: read the state settings from the
 //! configuration, open the store, and print through `render::state`.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{CommandError, CommandResult, Operator, Outcome};
 use crate::cli::{
-    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRmArgs, StateShowArgs,
-    StateUnlockArgs,
+    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRecoverArgs,
+    StateRmArgs, StateShowArgs, StateUnlockArgs,
 };
 use crate::model::{Address, StateSettings};
 use crate::render::state as render;
@@ -29,6 +29,7 @@ pub fn run(cmd: StateCommand, _no_color: bool, operator: &Operator) -> CommandRe
             StateCommand::Push(args) => push(args, operator).await,
             StateCommand::History(args) => history(args, operator).await,
             StateCommand::ForceUnlock(args) => force_unlock(args, operator).await,
+            StateCommand::Recover(args) => recover(args, operator).await,
         }
     })
 }
@@ -241,6 +242,22 @@ async fn force_unlock(args: StateUnlockArgs, operator: &Operator) -> CommandResu
     print(&format!(
         "Released lock {} held by {} (pid {}) for `{}` since {}.\n",
         info.id, info.holder, info.pid, info.operation, info.started_at
+    ))
+}
+
+async fn recover(args: StateRecoverArgs, operator: &Operator) -> CommandResult {
+    let store = open(&args.config.config, operator).await?;
+    let guard = lock(&store, "state recover", &args.lock.lock_timeout).await?;
+    let result = store.recover(args.to_serial).await;
+    guard.release().await?;
+    let (written, from) = result?;
+    print(&format!(
+        "Recovered {}: serial {} is now a copy of serial {from} (lineage {}), and the current \
+         state. Every past serial is kept. Nothing was changed at Meta: run `wacfg plan` to see \
+         what differs.\n",
+        store.describe(),
+        written.serial,
+        written.lineage
     ))
 }
 

@@ -67,6 +67,55 @@ pub enum StateError {
     )]
     HeldByLiveProcess(LockInfo),
 
+    #[error(
+        "cannot write the state {location}: the next serial after {serial} would pass {max}, the \
+         highest this store can record; wacfg never wraps a serial around to 0 nor lets it go \
+         backwards, so this state cannot be written any more and was left as it is. Serials \
+         this high come from a hand-edited or pushed document (each write adds 1): keep this \
+         state for reference and start a new one (another state path or workspace)"
+    )]
+    SerialExhausted {
+        location: String,
+        serial: u64,
+        max: u64,
+    },
+
+    #[error(
+        "the state of postgres workspace {workspace} is inconsistent: {problem}. It was neither \
+         read nor written (it does not read as \"no state yet\", so nothing starts over). {fix}"
+    )]
+    Inconsistent {
+        workspace: String,
+        problem: String,
+        /// The `wacfg state recover` command to run.
+        fix: String,
+    },
+
+    #[error(
+        "{}; nothing was changed: `wacfg state history` lists the serials kept",
+        match .serial {
+            Some(s) => format!("serial {s} is not in the history of postgres workspace {}", .workspace),
+            None => format!("the history of postgres workspace {} is empty: there is no serial to recover", .workspace),
+        }
+    )]
+    NoSuchSerial {
+        workspace: String,
+        serial: Option<u64>,
+    },
+
+    #[error(
+        "serial {serial} is already the current state of postgres workspace {workspace}, which is \
+         consistent: nothing to recover"
+    )]
+    AlreadyCurrent { workspace: String, serial: u64 },
+
+    #[error(
+        "`wacfg state recover` is for PostgreSQL workspaces, which keep every serial; the local \
+         state {path} keeps only the previous version, in {backup}: to go back to it, stop every \
+         run and copy it over the state (cp {backup} {path})"
+    )]
+    LocalRecover { path: String, backup: String },
+
     #[error("invalid state document {location}: {reason}")]
     Invalid { location: String, reason: String },
 

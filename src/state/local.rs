@@ -146,7 +146,8 @@ impl LocalStore {
         if found != expected {
             return Err(StateError::Conflict { expected, found });
         }
-        let (next, bytes) = super::store::prepare(doc, found);
+        let location = self.path.display().to_string();
+        let (next, bytes) = super::store::prepare(doc, found, u64::MAX, &location)?;
         self.stage_locked(&bytes, dir_lock)?.commit()?;
         self.remember(bytes, next.serial);
         Ok(next)

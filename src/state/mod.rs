@@ -15,6 +15,7 @@ pub mod lock;
 pub mod postgres;
 mod postgres_lock;
 mod postgres_schema;
+mod postgres_tls;
 pub mod store;
 pub mod upgrade;
 

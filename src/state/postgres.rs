@@ -8,19 +8,25 @@
 //!   of SHA-256 of the workspace name: the server frees it when the process or its connection
 //!   dies. Who holds it is written to `wacfg.locks`, trusted only while that row's backend
 //!   still holds the advisory lock (checked in `pg_locks`).
+//! - Reads and writes check that `wacfg.state` and `wacfg.state_history` agree (see
+//!   [`PgStore::inspect`]); `recover` is the way out when they do not.
+//! - TLS and its verification come from the connection string (see `postgres_tls`).
 //! - The connection string may hold a password: it is never printed, and every error message
 //!   passes through [`redact`].
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, GenericClient};
 
 use super::canonical::{self, Origin};
 use super::document::{HistoryEntry, StateDocument};
 use super::error::StateError;
-use super::postgres_schema;
+use super::{postgres_schema, postgres_tls};
 
 /// `to_char` format for RFC 3339 in UTC.
+/// The highest serial the `bigint` columns hold.
+pub(crate) const MAX_SERIAL: u64 = i64::MAX as u64;
+
 pub(crate) const RFC3339: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS"Z"'"#;
 
 pub struct PgStore {
@@ -124,30 +130,148 @@ impl PgStore {
         move |e| pg_error(&self.workspace, action, &e, &self.conn)
     }
 
+    /// The current state, refused when `wacfg.state` and `wacfg.state_history` disagree
+    /// (see [`PgStore::inspect`]): an inconsistent workspace never reads as "no state yet".
     pub async fn read(&self) -> Result<Option<StateDocument>, StateError> {
         let client = self.client.lock().await;
+        let Some(current) = self.inspect(&*client).await? else {
+            return Ok(None);
+        };
+        let doc = canonical::decode(current.text.as_bytes(), &self.origin(current.serial))?;
+        let serial = current.serial as u64;
+        if doc.serial != serial {
+            return Err(self.inconsistent(
+                format!(
+                    "serial {serial} holds the document of serial {} (history rows were changed \
+                     by hand)",
+                    doc.serial
+                ),
+                "Run `wacfg state history` to see the serials kept, then `wacfg state recover \
+                 --to-serial N` with the one to make current."
+                    .into(),
+            ));
+        }
+        if doc.lineage.to_string() != current.lineage {
+            return Err(self.inconsistent(
+                format!(
+                    "serial {serial}'s document has lineage {} but its rows say {}",
+                    doc.lineage, current.lineage
+                ),
+                recover_to(serial),
+            ));
+        }
+        Ok(Some(doc))
+    }
+
+    /// What `wacfg.state` points at, checked against the history: `None` when the workspace
+    /// has neither a state row nor history; an `Inconsistent` error, naming the `wacfg state
+    /// recover` command to run, when the state row is missing but history exists, when its
+    /// serial is not in the history, when the history holds serials above it (the next write
+    /// would collide with them), or when the lineages differ.
+    pub(crate) async fn inspect<C: GenericClient>(
+        &self,
+        client: &C,
+    ) -> Result<Option<Current>, StateError> {
         let row = client
-            .query_opt(
-                "SELECT s.serial, h.document FROM wacfg.state s
-                 JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
-                 WHERE s.workspace = $1",
+            .query_one(
+                "SELECT s.serial, s.lineage::text, h.serial, h.lineage::text, h.document,
+                        (SELECT max(serial) FROM wacfg.state_history WHERE workspace = $1)
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN wacfg.state s ON s.workspace = $1
+                 LEFT JOIN wacfg.state_history h ON h.workspace = $1 AND h.serial = s.serial",
                 &[&self.workspace],
             )
             .await
             .map_err(self.err("read the state"))?;
-        let Some(row) = row else { return Ok(None) };
-        let serial: i64 = row.get(0);
-        let text: String = row.get(1);
-        canonical::decode(text.as_bytes(), &self.origin(serial)).map(Some)
+        let state: Option<i64> = row.get(0);
+        let state_lineage: Option<String> = row.get(1);
+        let kept: Option<i64> = row.get(2);
+        let kept_lineage: Option<String> = row.get(3);
+        let latest: Option<i64> = row.get(5);
+        let Some(serial) = state else {
+            return match latest {
+                None => Ok(None),
+                Some(latest) => Err(self.inconsistent(
+                    format!(
+                        "there is no current-state row in wacfg.state, but the history holds \
+                         serials up to {latest}"
+                    ),
+                    recover_latest(latest),
+                )),
+            };
+        };
+        if kept.is_none() {
+            let (problem, fix) = match latest {
+                Some(latest) => (
+                    format!(
+                        "the current serial {serial} is not in the history (wacfg.state_history \
+                         holds serials up to {latest})"
+                    ),
+                    recover_latest(latest),
+                ),
+                None => (
+                    format!("the current serial {serial} is not in the history, which is empty"),
+                    "No serial is kept to recover from: push a state saved with `wacfg state \
+                     pull` into a new workspace (`wacfg state push FILE`)."
+                        .into(),
+                ),
+            };
+            return Err(self.inconsistent(problem, fix));
+        }
+        if let Some(latest) = latest.filter(|latest| *latest > serial) {
+            return Err(self.inconsistent(
+                format!(
+                    "the history holds serials above the current serial {serial} (up to \
+                     {latest}): wacfg.state was moved back by hand, and the next write would \
+                     collide with serial {}",
+                    serial + 1
+                ),
+                format!(
+                    "To keep serial {serial} as the current state, run `wacfg state recover \
+                     --to-serial {serial}`; to return to the newest, run `wacfg state recover \
+                     --latest`. Either writes a new serial ({}) and keeps every past one.",
+                    latest + 1
+                ),
+            ));
+        }
+        let (state_lineage, kept_lineage) = (
+            state_lineage.unwrap_or_default(),
+            kept_lineage.unwrap_or_default(),
+        );
+        if state_lineage != kept_lineage {
+            return Err(self.inconsistent(
+                format!(
+                    "wacfg.state says lineage {state_lineage} but serial {serial} in the history \
+                     has lineage {kept_lineage}"
+                ),
+                recover_to(serial as u64),
+            ));
+        }
+        Ok(Some(Current {
+            serial,
+            lineage: state_lineage,
+            text: row.get(4),
+        }))
+    }
+
+    fn inconsistent(&self, problem: String, fix: String) -> StateError {
+        StateError::Inconsistent {
+            workspace: self.workspace.clone(),
+            problem,
+            fix,
+        }
     }
 
     fn origin(&self, serial: i64) -> Origin {
-        let restore = format!(
-            "Restore the previous serial (`wacfg state history` lists those kept): UPDATE \
-             wacfg.state SET serial = {} WHERE workspace = '{}'",
-            serial - 1,
-            self.workspace.replace('\'', "''")
-        );
+        let restore = if serial > 1 {
+            format!(
+                "Make an earlier serial current: `wacfg state recover --to-serial {}` \
+                 (`wacfg state history` lists those kept).",
+                serial - 1
+            )
+        } else {
+            "No earlier serial is kept in the history.".to_string()
+        };
         Origin {
             location: format!("of postgres workspace {} (serial {serial})", self.workspace),
             restore,
@@ -159,7 +283,9 @@ impl PgStore {
         doc: &StateDocument,
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
-        let (next, bytes) = super::store::prepare(doc, expected);
+        let location = format!("of postgres workspace {}", self.workspace);
+        // The serial columns are bigint: i64::MAX is the highest serial PostgreSQL can record.
+        let (next, bytes) = super::store::prepare(doc, expected, MAX_SERIAL, &location)?;
         let body = String::from_utf8(bytes).unwrap_or_default();
         let lineage = next.lineage.to_string();
         let serial = to_i64(next.serial);
@@ -170,18 +296,27 @@ impl PgStore {
             .map_err(self.err("begin the write"))?;
         let swapped = match expected {
             None => {
+                // Not over a workspace whose state row was lost while its history was kept.
                 tx.execute(
                     "INSERT INTO wacfg.state (workspace, lineage, serial)
-                     VALUES ($1, $2::text::uuid, $3) ON CONFLICT (workspace) DO NOTHING",
+                     SELECT $1, $2::text::uuid, $3
+                     WHERE NOT EXISTS (SELECT 1 FROM wacfg.state_history WHERE workspace = $1)
+                     ON CONFLICT (workspace) DO NOTHING",
                     &[&self.workspace, &lineage, &serial],
                 )
                 .await
             }
             Some(old) => {
                 let old = to_i64(old);
+                // Only from a consistent state: its serial kept in the history with the same
+                // lineage, and nothing above it.
                 tx.execute(
                     "UPDATE wacfg.state SET lineage = $2::text::uuid, serial = $3, updated_at = now()
-                     WHERE workspace = $1 AND serial = $4",
+                     WHERE workspace = $1 AND serial = $4
+                       AND EXISTS (SELECT 1 FROM wacfg.state_history h WHERE h.workspace = $1
+                                   AND h.serial = $4 AND h.lineage = wacfg.state.lineage)
+                       AND NOT EXISTS (SELECT 1 FROM wacfg.state_history h
+                                       WHERE h.workspace = $1 AND h.serial > $4)",
                     &[&self.workspace, &lineage, &serial, &old],
                 )
                 .await
@@ -189,36 +324,102 @@ impl PgStore {
         }
         .map_err(self.err("compare-and-swap the serial"))?;
         if swapped != 1 {
-            let found = tx
-                .query_opt(
-                    "SELECT serial FROM wacfg.state WHERE workspace = $1",
-                    &[&self.workspace],
-                )
-                .await
-                .map_err(self.err("read the current serial"))?
-                .map(|row| row.get::<_, i64>(0) as u64);
+            // An inconsistent workspace is named as such, not as a lost race.
+            let found = self.inspect(&tx).await?.map(|c| c.serial as u64);
             return Err(StateError::Conflict { expected, found });
         }
-        let count = i32::try_from(next.resources.len()).unwrap_or(i32::MAX);
+        insert_history(&tx, &self.workspace, &next, &body)
+            .await
+            .map_err(|e| self.history_error(e))?;
+        tx.commit().await.map_err(self.err("commit the write"))?;
+        Ok(next)
+    }
+
+    /// A failed history insert; a duplicate serial means rows were changed by hand.
+    fn history_error(&self, e: tokio_postgres::Error) -> StateError {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            return self.inconsistent(
+                "the serial being written is already in the history (rows were changed by hand)"
+                    .into(),
+                "Run `wacfg state history` to see the serials kept, then `wacfg state recover \
+                 --latest` (or `--to-serial N`)."
+                    .into(),
+            );
+        }
+        self.err("record the new serial")(e)
+    }
+
+    /// Make a copy of a kept serial (`None`: the newest) the current state, written as a new
+    /// serial above every one recorded: history stays insert-only and serials never go back.
+    /// Works on an inconsistent workspace too (that is what it is for). The caller holds the
+    /// lock. Returns what was written and the serial it copies.
+    pub async fn recover(&self, to: Option<u64>) -> Result<(StateDocument, u64), StateError> {
+        let mut client = self.client.lock().await;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(self.err("begin the recovery"))?;
+        let row = tx
+            .query_one(
+                "SELECT (SELECT max(serial) FROM wacfg.state_history WHERE workspace = $1),
+                        (SELECT serial FROM wacfg.state WHERE workspace = $1)",
+                &[&self.workspace],
+            )
+            .await
+            .map_err(self.err("read the history"))?;
+        let (latest, state): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
+        let Some(latest) = latest else {
+            return Err(StateError::NoSuchSerial {
+                workspace: self.workspace.clone(),
+                serial: to,
+            });
+        };
+        let from = match to {
+            Some(serial) => i64::try_from(serial).unwrap_or(i64::MAX),
+            None => latest,
+        };
+        if let Ok(Some(current)) = self.inspect(&tx).await
+            && current.serial == from
+        {
+            return Err(StateError::AlreadyCurrent {
+                workspace: self.workspace.clone(),
+                serial: from as u64,
+            });
+        }
+        let text: String = tx
+            .query_opt(
+                "SELECT document FROM wacfg.state_history WHERE workspace = $1 AND serial = $2",
+                &[&self.workspace, &from],
+            )
+            .await
+            .map_err(self.err("read the history"))?
+            .ok_or(StateError::NoSuchSerial {
+                workspace: self.workspace.clone(),
+                serial: Some(to.unwrap_or(from as u64)),
+            })?
+            .get(0);
+        let doc = canonical::decode(text.as_bytes(), &self.origin(from))?;
+        let top = latest.max(state.unwrap_or(0)).max(0) as u64;
+        let location = format!("of postgres workspace {}", self.workspace);
+        let (next, bytes) = super::store::prepare(&doc, Some(top), MAX_SERIAL, &location)?;
+        let body = String::from_utf8(bytes).unwrap_or_default();
         tx.execute(
-            "INSERT INTO wacfg.state_history
-               (workspace, serial, lineage, tool_version, written_at, resource_count, checksum, document)
-             VALUES ($1, $2, $3::text::uuid, $4, $5::text::timestamptz, $6, $7, $8)",
+            "INSERT INTO wacfg.state (workspace, lineage, serial) VALUES ($1, $2::text::uuid, $3)
+             ON CONFLICT (workspace) DO UPDATE
+               SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, updated_at = now()",
             &[
                 &self.workspace,
-                &serial,
-                &lineage,
-                &next.tool_version,
-                &next.written_at,
-                &count,
-                &next.checksum,
-                &body,
+                &next.lineage.to_string(),
+                &to_i64(next.serial),
             ],
         )
         .await
-        .map_err(self.err("record the new serial"))?;
-        tx.commit().await.map_err(self.err("commit the write"))?;
-        Ok(next)
+        .map_err(self.err("point the state at the recovered serial"))?;
+        insert_history(&tx, &self.workspace, &next, &body)
+            .await
+            .map_err(|e| self.history_error(e))?;
+        tx.commit().await.map_err(self.err("commit the recovery"))?;
+        Ok((next, from as u64))
     }
 
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
@@ -244,8 +445,67 @@ impl PgStore {
     }
 }
 
+/// What `wacfg.state` points at, consistent with the history.
+pub(crate) struct Current {
+    pub(crate) serial: i64,
+    pub(crate) lineage: String,
+    pub(crate) text: String,
+}
+
+fn recover_latest(latest: i64) -> String {
+    format!(
+        "Run `wacfg state recover --latest` to make a copy of serial {latest}, the newest kept, \
+         the current state (or `wacfg state history`, then `wacfg state recover --to-serial N`)."
+    )
+}
+
+fn recover_to(serial: u64) -> String {
+    format!(
+        "Run `wacfg state recover --to-serial {serial}` to make a copy of serial {serial} the \
+         current state with a consistent lineage."
+    )
+}
+
+async fn insert_history(
+    tx: &tokio_postgres::Transaction<'_>,
+    workspace: &str,
+    next: &StateDocument,
+    body: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    let count = i32::try_from(next.resources.len()).unwrap_or(i32::MAX);
+    tx.execute(
+        "INSERT INTO wacfg.state_history
+           (workspace, serial, lineage, tool_version, written_at, resource_count, checksum, document)
+         VALUES ($1, $2, $3::text::uuid, $4, $5::text::timestamptz, $6, $7, $8)",
+        &[
+            &workspace,
+            &to_i64(next.serial),
+            &next.lineage.to_string(),
+            &next.tool_version,
+            &next.written_at,
+            &count,
+            &next.checksum,
+            &body,
+        ],
+    )
+    .await
+}
+
 pub(crate) async fn open_connection(conn: &str, workspace: &str) -> Result<Client, StateError> {
-    let (client, connection) = tokio_postgres::connect(conn, NoTls)
+    let refuse = |message: String| StateError::Postgres {
+        workspace: workspace.to_string(),
+        action: "connect",
+        message: redact(&message, conn),
+    };
+    let (rest, tls) = postgres_tls::split(conn).map_err(refuse)?;
+    let (mode, tls_config) = postgres_tls::client_config(&tls).map_err(refuse)?;
+    let mut config: tokio_postgres::Config = rest
+        .parse()
+        .map_err(|e| pg_error(workspace, "connect", &e, conn))?;
+    config.ssl_mode(mode);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+    let (client, connection) = config
+        .connect(tls)
         .await
         .map_err(|e| pg_error(workspace, "connect", &e, conn))?;
     tokio::spawn(connection);

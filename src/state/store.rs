@@ -166,6 +166,20 @@ impl Store {
         }
     }
 
+    /// Make a copy of a kept serial (`None`: the newest) the current state, as a new serial;
+    /// the way out of an inconsistent PostgreSQL workspace. The caller holds the lock. Returns
+    /// what was written and the serial it copies. The local store keeps no history to choose
+    /// from: refused, naming its backup file.
+    pub async fn recover(&self, to: Option<u64>) -> Result<(StateDocument, u64), StateError> {
+        match self {
+            Store::Local(s) => Err(StateError::LocalRecover {
+                path: s.path().display().to_string(),
+                backup: s.backup_path().display().to_string(),
+            }),
+            Store::Postgres(s) => s.recover(to).await,
+        }
+    }
+
     /// Past serials, newest first (local: the current one and the backup's).
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
         match self {
@@ -177,13 +191,28 @@ impl Store {
 
 /// The document as it will be written after `found`, and its bytes: the next serial (always
 /// above both the stored one and the document's own), this tool's version and format, now, and
-/// its checksum.
-pub(crate) fn prepare(doc: &StateDocument, found: Option<u64>) -> (StateDocument, Vec<u8>) {
+/// its checksum. A serial never wraps around: past `max` (the highest the store can record)
+/// the write is refused.
+pub(crate) fn prepare(
+    doc: &StateDocument,
+    found: Option<u64>,
+    max: u64,
+    location: &str,
+) -> Result<(StateDocument, Vec<u8>), StateError> {
+    let current = doc.serial.max(found.unwrap_or(0));
+    let serial = current
+        .checked_add(1)
+        .filter(|next| *next <= max)
+        .ok_or_else(|| StateError::SerialExhausted {
+            location: location.to_string(),
+            serial: current,
+            max,
+        })?;
     let mut next = doc.clone();
     next.format_version = FORMAT_VERSION;
-    next.serial = doc.serial.max(found.unwrap_or(0)) + 1;
+    next.serial = serial;
     next.tool_version = env!("CARGO_PKG_VERSION").to_string();
     next.written_at = now_rfc3339();
     let bytes = canonical::seal_and_encode(&mut next);
-    (next, bytes)
+    Ok((next, bytes))
 }
