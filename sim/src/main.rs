@@ -79,25 +79,35 @@ async fn serve(world: World, faults: Faults, port: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The handlers are installed before the URL is printed: whoever reads the URL may send
+    // SIGTERM at once, and a signal with no handler yet would kill the process instead.
+    let stop = stop_signal();
     let mut out = std::io::stdout();
     let _ = writeln!(out, "wacfg-sim listening on {}", sim.url());
     let _ = out.flush();
-    wait_for_signal().await;
+    stop.await;
     drop(sim);
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// A future that ends on SIGTERM or Ctrl-C; the handlers exist once this returns.
+fn stop_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
+        if let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            });
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
