@@ -1,7 +1,9 @@
 //! `wacfg apply [PLANFILE]`: lock the state, re-read it and Meta, re-derive the changes and
 //! refuse a saved plan that is stale or whose changes differ (then apply the re-derived ones),
 //! confirm, carry the changes out with progress on stderr, write state after each one, and
-//! report. Ctrl-C finishes what is in flight, saves, unlocks and exits 130.
+//! report. Ctrl-C before any change started (at the confirmation prompt, say) cancels at
+//! once: nothing changed, the lock is released, exit 130. Ctrl-C while changes run finishes
+//! what is in flight, saves, unlocks and exits 130.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
@@ -52,7 +54,7 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
         args.remote.parallelism,
     )?;
     let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
-    let interrupted = Arc::new(AtomicBool::new(false));
+    let interrupted = Interrupt::default();
     let rt = pipeline::runtime()?;
     rt.block_on(async {
         let store = pipeline::open(&prepared).await?;
@@ -63,13 +65,18 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
                 stale.holder
             );
         }
-        let flag = interrupted.clone();
+        let handler = interrupted.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "\nInterrupted: finishing the changes in flight and saving state… (Ctrl-C again to stop at once)"
-                );
-                flag.store(true, Ordering::SeqCst);
+                // Before any change started there is nothing in flight: whoever waits (the
+                // confirmation prompt) is woken and cancels.
+                if handler.applying.load(Ordering::SeqCst) {
+                    eprintln!(
+                        "\nInterrupted: finishing the changes in flight and saving state… (Ctrl-C again to stop at once)"
+                    );
+                }
+                handler.flag.store(true, Ordering::SeqCst);
+                handler.woken.notify_one();
             }
             // A second Ctrl-C is the way out of a request that hangs: stop now. Every state
             // write is atomic, so the state holds each change finished so far, as after a
@@ -93,12 +100,29 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
     })
 }
 
+/// The Ctrl-C handler's side of an apply: `flag` once Ctrl-C was pressed, `applying` once
+/// changes started (only then is anything in flight), `woken` for a wait to give up on.
+#[derive(Clone, Default)]
+struct Interrupt {
+    flag: Arc<AtomicBool>,
+    applying: Arc<AtomicBool>,
+    woken: Arc<tokio::sync::Notify>,
+}
+
+impl Interrupt {
+    fn pressed(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
+
+const CANCELLED: &str = "Apply cancelled: nothing was changed.";
+
 async fn locked(
     args: &ApplyArgs,
     prepared: &Prepared,
     store: &Store,
     saved: Option<Plan>,
-    interrupted: Arc<AtomicBool>,
+    interrupted: Interrupt,
     no_color: bool,
 ) -> CommandResult {
     let doc = store.read().await?;
@@ -137,9 +161,18 @@ async fn locked(
             if !plan.has_changes() {
                 return Ok(Outcome::Success);
             }
-            if !args.auto_approve && !confirm()? {
-                eprintln!("Apply cancelled: nothing was changed.");
-                return Ok(Outcome::Failed);
+            if !args.auto_approve {
+                match confirm(&interrupted).await? {
+                    Answer::Yes => {}
+                    Answer::No => {
+                        eprintln!("{CANCELLED}");
+                        return Ok(Outcome::Failed);
+                    }
+                    Answer::Interrupted => {
+                        eprintln!("\n{CANCELLED}");
+                        return Ok(Outcome::Interrupted);
+                    }
+                }
             }
             plan
         }
@@ -161,6 +194,13 @@ async fn locked(
     let err_tty = std::io::stderr().is_terminal();
     let err_color = use_color(no_color, err_tty);
     let reporter = Reporter::new(err_tty, err_color, plan.actionable().count());
+    // Ctrl-C before the first change: nothing to finish, cancel now.
+    interrupted.applying.store(true, Ordering::SeqCst);
+    if interrupted.pressed() {
+        reporter.finish();
+        eprintln!("{CANCELLED}");
+        return Ok(Outcome::Interrupted);
+    }
     let started = Instant::now();
     let report = apply(
         &plan,
@@ -170,7 +210,7 @@ async fn locked(
             fingerprints: &prepared.fingerprints,
             recorded,
             parallelism: args.remote.parallelism as usize,
-            interrupted: interrupted.clone(),
+            interrupted: interrupted.flag.clone(),
         },
         writer,
         &graph,
@@ -397,21 +437,50 @@ impl Reporter {
     }
 }
 
-/// Ask for exactly `yes`, only on a terminal and never in CI.
-fn confirm() -> Result<bool, CommandError> {
+enum Answer {
+    Yes,
+    No,
+    Interrupted,
+}
+
+/// Ask for exactly `yes`, only on a terminal and never in CI. Ctrl-C while the question waits
+/// answers at once: the line is read on a thread of its own (a blocking read cannot be
+/// cancelled; the thread ends with the process), so Ctrl-C need not wait for Enter.
+async fn confirm(interrupted: &Interrupt) -> Result<Answer, CommandError> {
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
     if ci || !std::io::stdin().is_terminal() {
         return Err(CommandError::new(
             "refusing to apply without confirmation: no terminal to ask on (or CI is set). Use --auto-approve, or apply a reviewed plan file: wacfg apply PLANFILE",
         ));
     }
-    let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "\nDo you want to apply these changes? Only 'yes' will be accepted: "
-    )?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(answer.trim_end_matches(['\n', '\r']) == "yes")
+    if interrupted.pressed() {
+        return Ok(Answer::Interrupted);
+    }
+    {
+        let mut err = std::io::stderr().lock();
+        write!(
+            err,
+            "\nDo you want to apply these changes? Only 'yes' will be accepted: "
+        )?;
+        err.flush()?;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let read = std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer);
+        let _ = tx.send(read);
+    });
+    tokio::select! {
+        read = rx => {
+            let answer = read.map_err(|_| CommandError::new("cannot read the answer"))??;
+            if interrupted.pressed() {
+                return Ok(Answer::Interrupted);
+            }
+            Ok(if answer.trim_end_matches(['\n', '\r']) == "yes" { Answer::Yes } else { Answer::No })
+        }
+        () = interrupted.woken.notified() => Ok(Answer::Interrupted),
+    }
 }

@@ -195,3 +195,62 @@ fn watch(mut stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> 
     });
     text
 }
+
+/// Ctrl-C while the confirmation prompt waits (issue 11, item 21): on a terminal (`script`
+/// gives `wacfg` one), the Ctrl-C typed there cancels at once, exits 130, says nothing was
+/// changed and never claims changes were in flight; the state and Meta are untouched and the
+/// lock is released.
+#[test]
+fn ctrl_c_at_the_confirmation_prompt_cancels_at_once_and_exits_130() {
+    let env = Env::new(&crate::config::base());
+    let command = format!("{} apply", env!("CARGO_BIN_EXE_wacfg"));
+    let mut child = env
+        .program("script", &["-qfec", &command, "/dev/null"])
+        .env_remove("CI")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) starts");
+    let drawn = watch(child.stdout.take().expect("piped stdout"));
+    let _err = watch(child.stderr.take().expect("piped stderr"));
+    wait_until(LIMIT, "the confirmation prompt", || {
+        drawn
+            .lock()
+            .unwrap()
+            .contains("Only 'yes' will be accepted")
+    });
+    // Ctrl-C typed at the terminal: the line discipline turns it into SIGINT for `wacfg`.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    std::io::Write::write_all(&mut stdin, b"\x03").expect("type Ctrl-C");
+    std::io::Write::flush(&mut stdin).expect("flush");
+    let typed = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for script") {
+            break status;
+        }
+        if typed.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("still waiting 5 s after Ctrl-C:\n{}", drawn.lock().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    wait_until(LIMIT, "the cancellation message", || {
+        drawn.lock().unwrap().contains("Apply cancelled")
+    });
+    let drawn = drawn.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "{drawn}");
+    assert!(
+        drawn.contains("Apply cancelled: nothing was changed."),
+        "{drawn}"
+    );
+    assert!(!drawn.contains("in flight"), "{drawn}");
+    assert!(env.state_doc().is_none(), "no state written: {drawn}");
+    assert!(
+        !env.path("wacfg.state.json.lock.info").exists(),
+        "the lock is released"
+    );
+    // Nothing happened at Meta either: the same plan is still pending.
+    env.expect(&["plan", "--detailed-exitcode"], 2);
+}
