@@ -91,6 +91,46 @@ fn golden_empty() {
 }
 
 #[test]
+fn golden_other_graph_endpoint() {
+    golden("other_graph_endpoint", &scenarios::other_graph_endpoint());
+}
+
+#[test]
+fn a_non_default_graph_endpoint_is_named_first_in_every_format_and_not_for_metas() {
+    let line = "Graph API: http://127.0.0.1:8080 (set by WACFG_GRAPH_URL)";
+    let other = scenarios::other_graph_endpoint();
+    for (format, _) in FORMATS {
+        let text = render_plan(&other, format, false);
+        if format != Format::Json {
+            assert!(text.contains(line), "{format:?}:\n{text}");
+        }
+        let meta = render_plan(&scenarios::create_from_empty(), format, false);
+        assert!(!meta.contains("Graph API"), "{format:?}:\n{meta}");
+    }
+    let human = render_plan(&other, Format::Human, false);
+    assert!(human.starts_with(&format!("{line}\n\n")), "{human}");
+    let json: serde_json::Value =
+        serde_json::from_str(&render_plan(&other, Format::Json, false)).unwrap();
+    assert_eq!(json["graph_api"]["url"], "http://127.0.0.1:8080");
+    assert_eq!(json["graph_api"]["set_by"], "WACFG_GRAPH_URL");
+    let meta: serde_json::Value = serde_json::from_str(&render_plan(
+        &scenarios::create_from_empty(),
+        Format::Json,
+        false,
+    ))
+    .unwrap();
+    assert!(
+        meta.get("graph_api").is_none(),
+        "additive: absent for Meta's"
+    );
+    // Said, not pinned: the endpoint (a random port) leaves the plan's digest as it was.
+    assert_eq!(
+        wacfg::plan::digest::plan_digest(&other),
+        wacfg::plan::digest::plan_digest(&scenarios::create_from_empty())
+    );
+}
+
+#[test]
 fn json_of_every_golden_plan_validates_against_the_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();

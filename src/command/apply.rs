@@ -125,6 +125,13 @@ async fn locked(
     interrupted: Interrupt,
     no_color: bool,
 ) -> CommandResult {
+    // The plan's header names a non-default endpoint; when no plan is printed, say it here.
+    let plan_hidden = saved.is_some() || (args.format == PlanFormat::Json && args.auto_approve);
+    if let Some(endpoint) = pipeline::graph_endpoint(&prepared.client_config)
+        && plan_hidden
+    {
+        eprintln!("{}", endpoint.header());
+    }
     let doc = store.read().await?;
     let (prior, recorded) = pipeline::recorded_of(doc.clone());
     let client = pipeline::client(prepared)?;

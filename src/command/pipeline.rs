@@ -12,8 +12,8 @@ use crate::config::read_sources;
 use crate::diag::Diagnostic;
 use crate::kinds::{Desired, RecordedResource};
 use crate::model::{Address, Observed, SecretAccess, StateSettings, TokenFingerprint};
-use crate::plan::{Plan, PlanInput, PriorState, plan};
-use crate::remote::{Client, ClientConfig, Token, TokenReads};
+use crate::plan::{GraphEndpoint, Plan, PlanInput, PriorState, plan};
+use crate::remote::{Client, ClientConfig, Token, TokenReads, is_meta_graph_url};
 use crate::render::diagnostics;
 use crate::state::local::LocalStore;
 use crate::state::{StateDocument, StateError, Store, open_store_within};
@@ -220,7 +220,17 @@ pub fn make_plan(
             .splice(0..0, prepared.warnings.iter().cloned());
         crate::plan::digest::seal(&mut p);
     }
+    p.graph_api = graph_endpoint(&prepared.client_config);
     Ok(p)
+}
+
+/// The endpoint to name in plan and apply headers: the operator's, unless it is Meta's own.
+pub fn graph_endpoint(config: &ClientConfig) -> Option<GraphEndpoint> {
+    let set_by = config.set_by?;
+    (!is_meta_graph_url(&config.base_url)).then(|| GraphEndpoint {
+        url: config.base_url.clone(),
+        set_by: set_by.to_string(),
+    })
 }
 
 pub fn parse_targets(targets: &[String]) -> Result<Vec<Address>, CommandError> {

@@ -38,8 +38,10 @@ pub fn digests(input: &PlanInput<'_>) -> Digests {
     }
 }
 
-/// The digest of a plan: SHA-256 over its JSON with `digests.plan` empty. Streams into the
-/// hasher rather than building the JSON text, since plans can hold tens of thousands of changes.
+/// The digest of a plan: SHA-256 over its JSON with `digests.plan` empty and without
+/// `graph_api` (which endpoint was read is said, not pinned: a simulator's random port must
+/// not change the digest run to run, and apply never reads it). Streams into the hasher
+/// rather than building the JSON text, since plans can hold tens of thousands of changes.
 pub fn plan_digest(plan: &Plan) -> String {
     struct HashWriter(Sha256);
     impl std::io::Write for HashWriter {
@@ -52,11 +54,12 @@ pub fn plan_digest(plan: &Plan) -> String {
         }
     }
     let mut w = HashWriter(Sha256::new());
-    if plan.digests.plan.is_empty() {
+    if plan.digests.plan.is_empty() && plan.graph_api.is_none() {
         let _ = serde_json::to_writer(&mut w, plan);
     } else {
         let mut copy = plan.clone();
         copy.digests.plan = String::new();
+        copy.graph_api = None;
         let _ = serde_json::to_writer(&mut w, &copy);
     }
     format!("sha256:{}", hex::encode(w.0.finalize()))

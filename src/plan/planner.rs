@@ -51,6 +51,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         targets: input.targets.clone(),
         refused,
         digests: Digests::default(),
+        graph_api: None,
     };
     plan.digests = digest::digests(input);
     digest::seal(&mut plan);

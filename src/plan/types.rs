@@ -82,6 +82,30 @@ pub struct Plan {
     /// Set when the plan must not be applied (safety threshold, prevent_destroy, errors).
     pub refused: bool,
     pub digests: Digests,
+    /// The Graph API endpoint the plan read Meta from, when it is not Meta's own
+    /// (`https://graph.facebook.com`): named in every plan format's header. Absent for Meta's.
+    /// Not part of `digests.plan`: a simulator's random port must not make a digest differ
+    /// run to run, and apply never reads it (it talks to the endpoint the operator allows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_api: Option<GraphEndpoint>,
+}
+
+/// A Graph API endpoint other than Meta's and who chose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphEndpoint {
+    /// The base URL requests went to, e.g. `http://127.0.0.1:8080`.
+    pub url: String,
+    /// Who chose it: `--graph-url` or `WACFG_GRAPH_URL` (the configuration file alone may
+    /// name only Meta's host).
+    pub set_by: String,
+}
+
+impl GraphEndpoint {
+    /// The header line every format prints, e.g.
+    /// `Graph API: http://127.0.0.1:8080 (set by WACFG_GRAPH_URL)`.
+    pub fn header(&self) -> String {
+        format!("Graph API: {} (set by {})", self.url, self.set_by)
+    }
 }
 
 impl Plan {

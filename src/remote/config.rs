@@ -25,6 +25,18 @@ pub const META_GRAPH_URL: &str = "https://graph.facebook.com";
 )]
 pub struct EndpointNotAllowed(pub String);
 
+/// The operator's choice of Graph endpoint, with who made it: the `--graph-url` flag, else
+/// `WACFG_GRAPH_URL` (empty counts as absent). `None` when the operator chose none.
+pub fn operator_choice<'a>(
+    flag: Option<&'a str>,
+    env: Option<&'a str>,
+) -> Option<(&'a str, &'static str)> {
+    [(flag, "--graph-url"), (env, GRAPH_URL_ENV)]
+        .into_iter()
+        .filter_map(|(url, by)| Some((url?.trim(), by)))
+        .find(|(url, _)| !url.is_empty())
+}
+
 /// Whether `url` is Meta's Graph API host: `https://graph.facebook.com` (port 443, no path,
 /// no credentials, no query), in any letter case, with or without a trailing slash.
 pub fn is_meta_graph_url(url: &str) -> bool {
@@ -79,6 +91,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Sub-requests per batch request (Graph's limit is 50).
     pub batch_size: usize,
+    /// Who chose `base_url` when the operator did: `--graph-url` or `WACFG_GRAPH_URL`.
+    pub set_by: Option<&'static str>,
 }
 
 impl ClientConfig {
@@ -109,20 +123,19 @@ impl ClientConfig {
         api_version: &str,
         parallelism: u16,
     ) -> Result<Self, EndpointNotAllowed> {
-        let operator = [flag, env]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .find(|u| !u.is_empty());
+        let operator = operator_choice(flag, env);
         if operator.is_none() && !is_meta_graph_url(graph_url) {
             return Err(EndpointNotAllowed(graph_url.trim().to_string()));
         }
-        Ok(Self::from_parts(
-            graph_url,
-            operator,
-            api_version,
-            parallelism,
-        ))
+        Ok(Self {
+            set_by: operator.map(|(_, by)| by),
+            ..Self::from_parts(
+                graph_url,
+                operator.map(|(url, _)| url),
+                api_version,
+                parallelism,
+            )
+        })
     }
 
     /// Unchecked: `env_override` (an operator's URL; empty counts as absent) or `graph_url`,
@@ -145,6 +158,7 @@ impl ClientConfig {
             parallelism: parallelism.max(1),
             retry: RetryPolicy::default(),
             batch_size: 50,
+            set_by: None,
         }
     }
 
@@ -220,6 +234,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(by_env.base_url, "http://127.0.0.1:9");
+        assert_eq!(by_env.set_by, Some(GRAPH_URL_ENV));
         let by_flag = ClientConfig::checked(
             meta,
             Some("http://127.0.0.1:7/"),
@@ -231,6 +246,16 @@ mod tests {
         assert_eq!(
             by_flag.base_url, "http://127.0.0.1:7",
             "the flag beats the environment"
+        );
+        assert_eq!(
+            by_flag.set_by,
+            Some("--graph-url"),
+            "and is named as the chooser"
+        );
+        let by_file = ClientConfig::checked(meta, None, Some(" "), "v23.0", 8).unwrap();
+        assert_eq!(
+            by_file.set_by, None,
+            "the file's own Meta URL: nobody chose another"
         );
     }
 

@@ -20,7 +20,9 @@ pub mod webhook;
 pub mod wire;
 pub mod write;
 
-pub use config::{ClientConfig, EndpointNotAllowed, GRAPH_URL_ENV, META_GRAPH_URL, RetryPolicy};
+pub use config::{
+    ClientConfig, EndpointNotAllowed, GRAPH_URL_ENV, META_GRAPH_URL, RetryPolicy, is_meta_graph_url,
+};
 pub use error::{GraphError, RemoteError, UserFacing};
 pub use observe::TokenReads;
 pub use token::Token;

@@ -17,6 +17,10 @@ pub const NO_CHANGES: &str = "No changes. Your WhatsApp configuration matches th
 pub fn render(plan: &Plan, color: bool) -> String {
     let p = Painter::new(color);
     let mut out = String::new();
+    if let Some(endpoint) = &plan.graph_api {
+        out.push_str(&endpoint.header());
+        out.push_str("\n\n");
+    }
     if !plan.targets.is_empty() {
         out.push_str(&target_note(plan, &p));
     }

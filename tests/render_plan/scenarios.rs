@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use wacfg::diag::{Diagnostic, Span};
 use wacfg::model::Address;
 use wacfg::plan::{
-    Action, Attributes, Digests, Drift, Expectation, KNOWN_AFTER_APPLY, PLAN_FORMAT_VERSION, Plan,
-    PlannedCheck, PriorState, ResourceChange, SENSITIVE, Summary,
+    Action, Attributes, Digests, Drift, Expectation, GraphEndpoint, KNOWN_AFTER_APPLY,
+    PLAN_FORMAT_VERSION, Plan, PlannedCheck, PriorState, ResourceChange, SENSITIVE, Summary,
 };
 
 /// Fake fingerprints standing in for the token before and after a rotation: no output of a
@@ -68,6 +68,7 @@ pub fn plan(changes: Vec<ResourceChange>) -> Plan {
             observed: [("1000000001".to_string(), "sha256:0b5e4ed".to_string())].into(),
             plan: "sha256:p1a4d16e57".to_string(),
         },
+        graph_api: None,
     }
 }
 
@@ -445,6 +446,17 @@ pub fn empty() -> Plan {
     plan(vec![same])
 }
 
+/// The create from empty, read from a Graph endpoint the operator chose (a simulator): every
+/// format names it in its header.
+pub fn other_graph_endpoint() -> Plan {
+    let mut p = create_from_empty();
+    p.graph_api = Some(GraphEndpoint {
+        url: "http://127.0.0.1:8080".to_string(),
+        set_by: "WACFG_GRAPH_URL".to_string(),
+    });
+    p
+}
+
 /// Every scenario, by name.
 pub fn all() -> Vec<(&'static str, Plan)> {
     vec![
@@ -460,5 +472,6 @@ pub fn all() -> Vec<(&'static str, Plan)> {
         ("refused", refused()),
         ("token_expired", token_expired()),
         ("empty", empty()),
+        ("other_graph_endpoint", other_graph_endpoint()),
     ]
 }

@@ -75,3 +75,41 @@ fn the_messaging_limit_is_read_from_the_current_field_not_the_deprecated_tier() 
     let creds = &env.state()["resources"]["credentials.acme_fr"];
     assert_eq!(creds["messaging_limit"], "TIER_2K", "{creds:#}");
 }
+
+/// A Graph endpoint other than Meta's is named at the top of every plan format and of apply,
+/// with who chose it (issue 11, item 22). The harness sets WACFG_GRAPH_URL to the simulator.
+#[test]
+fn a_non_default_graph_endpoint_is_named_in_every_plan_format_and_in_apply() {
+    let env = Env::new(&base());
+    let by_env = "Graph API: http://127.0.0.1:[PORT] (set by WACFG_GRAPH_URL)";
+    let plan = env.expect(&["plan"], 0);
+    let human = env.normalise(&plan.stdout);
+    assert!(human.starts_with(&format!("{by_env}\n\n")), "{human}");
+    for format in ["markdown", "github"] {
+        let r = env.expect(&["plan", "--format", format], 0);
+        assert!(
+            env.normalise(&r.stdout).contains(by_env),
+            "{format}: {r:#?}"
+        );
+    }
+    let json = env.expect(&["plan", "--format", "json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("json plan");
+    assert_eq!(doc["graph_api"]["url"], env.sim.url(), "{doc:#}");
+    assert_eq!(doc["graph_api"]["set_by"], "WACFG_GRAPH_URL", "{doc:#}");
+    // The flag beats the environment, and the header says so.
+    let flag = env
+        .cmd(&["--graph-url", &env.sim.url(), "plan"])
+        .env("WACFG_GRAPH_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("wacfg runs");
+    let flag_out = env.normalise(&String::from_utf8_lossy(&flag.stdout));
+    assert!(
+        flag_out.starts_with("Graph API: http://127.0.0.1:[PORT] (set by --graph-url)\n"),
+        "{flag_out}"
+    );
+    // A saved plan applies, and apply names the endpoint it talks to now.
+    env.expect(&["plan", "-o", "plan.json"], 0);
+    let apply = env.expect(&["apply", "plan.json"], 0);
+    assert!(env.normalise(&apply.stderr).contains(by_env), "{apply:#?}");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
