@@ -402,3 +402,129 @@ async fn parallelism_bounds_requests_in_flight() {
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(sim.stats().http_requests, 4);
 }
+
+#[tokio::test]
+async fn a_throttled_batch_item_from_the_simulator_waits_its_retry_after() {
+    // The first item of the batch (debug_token) is refused with its own Retry-After inside
+    // the batch answer; the client waits that long before reading it again on its own.
+    let faults = Faults {
+        fail_batch_items: vec![InjectedError {
+            retry_after: Some(1),
+            ..InjectedError::code(80008)
+        }],
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(1, "GREEN"), faults).await;
+    let reads = [TokenReads {
+        token: Token::new(TOKEN),
+        business_ids: vec![ACME.into()],
+    }];
+    let started = Instant::now();
+    let observed = client.observe(&reads).await;
+    let elapsed = started.elapsed();
+    assert!(observed.tokens.values().all(Result::is_ok), "{observed:?}");
+    assert!(observed.businesses[ACME].is_ok(), "{observed:?}");
+    // The batch, then the token read again on its own.
+    assert_eq!(sim.stats().http_requests, 2);
+    assert_eq!(
+        sim.stats().route_count("debug_token"),
+        1,
+        "answered once, by the re-read"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "read again after {elapsed:?}, before the item's Retry-After of 1 s"
+    );
+}
+
+#[tokio::test]
+async fn metas_user_facing_error_fields_from_the_simulator_are_shown() {
+    let faults = faults_failing(vec![InjectedError {
+        error_user_title: Some("Portfolio unavailable".into()),
+        error_user_msg: Some("This business portfolio is being reviewed.".into()),
+        error_data_details: Some("review in progress since 2026-11-30".into()),
+        ..InjectedError::code(100)
+    }]);
+    let (_sim, client) = start(world(1, "GREEN"), faults).await;
+    let err = client
+        .read_business(&Token::new(TOKEN), ACME)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    for part in [
+        "Portfolio unavailable",
+        "This business portfolio is being reviewed.",
+        "review in progress since 2026-11-30",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text}");
+    }
+}
+
+#[tokio::test]
+async fn off_document_shapes_from_the_simulator_lose_only_what_cannot_be_read() {
+    // IDs as numbers, an edge without rows as `data: null`, one-page edges as bare arrays,
+    // one number's quality_rating and another's id of the wrong type.
+    let faults = Faults {
+        malformed: wacfg_sim::Malformed {
+            numeric_ids: true,
+            null_empty_edges: true,
+            bare_array_edges: true,
+            wrongly_typed_fields: vec!["quality_rating".into()],
+            wrongly_typed_numbers: vec!["106540352200000".into()],
+        },
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(3, "GREEN"), faults).await;
+    sim.mutate(|w| w.waba_mut("102290129340399").unwrap().phone_numbers.clear());
+    let reads = [TokenReads {
+        token: Token::new(TOKEN),
+        business_ids: vec![ACME.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    let business = observed.businesses[ACME]
+        .as_ref()
+        .expect("the portfolio is read");
+    assert_eq!(business.id, ACME);
+    let owned = &business.wabas["102290129340398"];
+    assert_eq!(owned.phone_numbers.len(), 3, "{owned:?}");
+    assert_eq!(owned.phone_numbers["106540352200000"].quality_rating, None);
+    assert_eq!(
+        owned.phone_numbers["106540352200001"]
+            .quality_rating
+            .as_deref(),
+        Some("GREEN")
+    );
+    assert!(business.wabas["102290129340399"].phone_numbers.is_empty());
+    let paths: Vec<&str> = business.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["owned_whatsapp_business_accounts[0].phone_numbers[0].quality_rating"]
+    );
+    assert_eq!(
+        business.problems[0].number_id.as_deref(),
+        Some("106540352200000")
+    );
+
+    // A number whose id cannot be read is left out, and said to be.
+    sim.set_faults(Faults {
+        malformed: wacfg_sim::Malformed {
+            wrongly_typed_fields: vec!["id".into()],
+            wrongly_typed_numbers: vec!["106540352200002".into()],
+            ..wacfg_sim::Malformed::default()
+        },
+        ..Faults::default()
+    });
+    let observed = client.observe(&reads).await;
+    let business = observed.businesses[ACME]
+        .as_ref()
+        .expect("the portfolio is read");
+    let owned = &business.wabas["102290129340398"];
+    assert_eq!(owned.phone_numbers.len(), 2, "{owned:?}");
+    let p = &business.problems[0];
+    assert_eq!(
+        p.path,
+        "owned_whatsapp_business_accounts[0].phone_numbers[2].id"
+    );
+    assert_eq!(p.waba_id.as_deref(), Some("102290129340398"));
+    assert_eq!(p.number_id, None);
+}

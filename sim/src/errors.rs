@@ -12,6 +12,16 @@ pub struct GraphError {
     pub message: String,
     pub is_transient: bool,
     pub status: u16,
+    /// Meta's user-facing fields, when it sends them (boxed: errors stay small).
+    pub user: Option<Box<UserFacing>>,
+}
+
+/// `error_user_title`, `error_user_msg` and `error_data.details` of a Graph error.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserFacing {
+    pub title: Option<String>,
+    pub msg: Option<String>,
+    pub details: Option<String>,
 }
 
 /// Meta's HTTP status for an error code (its WhatsApp error table).
@@ -37,6 +47,7 @@ impl GraphError {
                 1 | 2 | 4 | 17 | 32 | 341 | 613 | 80007 | 80008 | 130429 | 131000 | 133004
             ),
             status: status_for(code),
+            user: None,
         }
     }
 
@@ -177,6 +188,16 @@ impl GraphError {
             e["error_subcode"] = json!(sub);
         }
         e["is_transient"] = json!(self.is_transient);
+        let user = self.user.as_deref().cloned().unwrap_or_default();
+        if let Some(t) = &user.title {
+            e["error_user_title"] = json!(t);
+        }
+        if let Some(m) = &user.msg {
+            e["error_user_msg"] = json!(m);
+        }
+        if let Some(d) = &user.details {
+            e["error_data"] = json!({ "messaging_product": "whatsapp", "details": d });
+        }
         e["fbtrace_id"] = json!(trace_id);
         json!({ "error": e })
     }

@@ -25,8 +25,32 @@ pub struct Faults {
     pub echo_token_in_errors: bool,
     /// The next requests answer these errors, one each, in order.
     pub fail_next: Vec<InjectedError>,
+    /// The next sub-requests of batches answer these errors, one each, in order, inside the
+    /// batch answer (its headers, `Retry-After` and usage included), the batch itself a 200.
+    pub fail_batch_items: Vec<InjectedError>,
+    /// When set, business reads carry an `X-Business-Use-Case-Usage` header keyed by the
+    /// business, at this call-count percentage (Meta sends one on business reads too).
+    pub business_usage_percent: Option<u32>,
+    /// Shapes Meta sends that its own document does not promise (off by default).
+    pub malformed: Malformed,
     /// Seed of the random draws, so a failing run can be replayed.
     pub seed: u64,
+}
+
+/// Off-document shapes seen from Meta, to test that a client keeps what it can read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Malformed {
+    /// Node IDs (business, WABA, number) as JSON numbers instead of strings.
+    pub numeric_ids: bool,
+    /// An embedded edge without rows as `{"data": null}`.
+    pub null_empty_edges: bool,
+    /// An embedded edge that fits one page as a bare array of rows.
+    pub bare_array_edges: bool,
+    /// These fields of a phone number answer (`id` included) as an object instead of their
+    /// type, for the numbers listed in `wrongly_typed_numbers` (all numbers when empty).
+    pub wrongly_typed_fields: Vec<String>,
+    pub wrongly_typed_numbers: Vec<String>,
 }
 
 /// An error answered once instead of the real response.
@@ -51,6 +75,15 @@ pub struct InjectedError {
     /// Seconds, sent as a `Retry-After` header.
     #[serde(default)]
     pub retry_after: Option<u32>,
+    /// Sent as `error_user_title`.
+    #[serde(default)]
+    pub error_user_title: Option<String>,
+    /// Sent as `error_user_msg`.
+    #[serde(default)]
+    pub error_user_msg: Option<String>,
+    /// Sent as `error_data.details`.
+    #[serde(default)]
+    pub error_data_details: Option<String>,
 }
 
 impl InjectedError {
@@ -64,6 +97,9 @@ impl InjectedError {
             is_transient: None,
             estimated_time_to_regain_access: None,
             retry_after: None,
+            error_user_title: None,
+            error_user_msg: None,
+            error_data_details: None,
         }
     }
 
@@ -98,6 +134,14 @@ impl InjectedError {
         if let Some(s) = self.status {
             e.status = s;
         }
+        let user = crate::errors::UserFacing {
+            title: self.error_user_title.clone(),
+            msg: self.error_user_msg.clone(),
+            details: self.error_data_details.clone(),
+        };
+        if user != crate::errors::UserFacing::default() {
+            e.user = Some(Box::new(user));
+        }
         Some(e)
     }
 }
@@ -112,6 +156,9 @@ pub struct FaultsBody {
     pub rate_limit_budget: Option<u32>,
     pub echo_token_in_errors: bool,
     pub fail_next: Vec<InjectedError>,
+    pub fail_batch_items: Vec<InjectedError>,
+    pub business_usage_percent: Option<u32>,
+    pub malformed: Malformed,
     pub seed: u64,
 }
 
@@ -124,6 +171,9 @@ impl From<FaultsBody> for Faults {
             rate_limit_budget: b.rate_limit_budget,
             echo_token_in_errors: b.echo_token_in_errors,
             fail_next: b.fail_next,
+            fail_batch_items: b.fail_batch_items,
+            business_usage_percent: b.business_usage_percent,
+            malformed: b.malformed,
             seed: b.seed,
         }
     }
@@ -138,6 +188,9 @@ impl From<&Faults> for FaultsBody {
             rate_limit_budget: f.rate_limit_budget,
             echo_token_in_errors: f.echo_token_in_errors,
             fail_next: f.fail_next.clone(),
+            fail_batch_items: f.fail_batch_items.clone(),
+            business_usage_percent: f.business_usage_percent,
+            malformed: f.malformed.clone(),
             seed: f.seed,
         }
     }

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use errors::GraphError;
-pub use faults::{Faults, FaultsBody, InjectedError};
+pub use faults::{Faults, FaultsBody, InjectedError, Malformed};
 pub use stats::{LoggedRequest, Stats};
 pub use world::{App, Business, CallbackOverride, PhoneNumber, Token, Waba, World, WorldError};
 

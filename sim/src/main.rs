@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         echo_token_in_errors: args.echo_token,
         fail_next: Vec::new(),
         seed: args.seed,
+        ..Faults::default()
     };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

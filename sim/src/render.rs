@@ -7,6 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::errors::GraphError;
+use crate::faults::Malformed;
 use crate::fields::{self, Field};
 use crate::paging::PageArgs;
 use crate::urlenc::encode_query;
@@ -16,6 +17,18 @@ use crate::world::{App, Business, PhoneNumber, Waba};
 pub struct Ctx<'a> {
     pub versioned_base: &'a str,
     pub app: &'a App,
+    /// Off-document shapes to answer with (none by default).
+    pub malformed: &'a Malformed,
+}
+
+/// Meta sends a node's `id` whether or not it was asked for; as a JSON number when the
+/// `numeric_ids` fault is on.
+fn node_id(ctx: &Ctx, out: &mut Map<String, Value>, id: &str) {
+    let id = match id.parse::<u64>() {
+        Ok(n) if ctx.malformed.numeric_ids => json!(n),
+        _ => json!(id),
+    };
+    out.insert("id".into(), id);
 }
 
 pub const BUSINESS_DEFAULT: &[&str] = &["id", "name"];
@@ -41,6 +54,7 @@ pub const NUMBER_ROW_DEFAULT: &[&str] = &[
     "verified_name",
     "quality_rating",
     "code_verification_status",
+    "status",
 ];
 
 /// Fields Meta has on a Business that the simulator does not model: accepted, not sent.
@@ -89,9 +103,6 @@ const NUMBER_OTHER: &[&str] = &[
     "conversational_automation",
     "country_code",
     "country_dial_code",
-    "unified_cert_status",
-    "host_platform",
-    "username",
     "whatsapp_business_profile",
 ];
 
@@ -133,6 +144,7 @@ pub fn business(ctx: &Ctx, b: &Business, fields: &[Field]) -> Result<Value, Grap
             other => return Err(GraphError::unknown_field(other, "Business")),
         }
     }
+    node_id(ctx, &mut out, &b.id);
     Ok(Value::Object(out))
 }
 
@@ -175,6 +187,7 @@ pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<
             other => return Err(GraphError::unknown_field(other, "WhatsAppBusinessAccount")),
         }
     }
+    node_id(ctx, &mut out, &w.id);
     Ok(Value::Object(out))
 }
 
@@ -263,6 +276,9 @@ pub fn number(
             "is_pin_enabled" => n.is_pin_enabled.map(|v| json!(v)),
             "search_visibility" => n.search_visibility.as_ref().map(|v| json!(v)),
             "last_onboarded_time" => n.last_onboarded_time.as_ref().map(|v| json!(v)),
+            "host_platform" => n.host_platform.as_ref().map(|v| json!(v)),
+            "username" => n.username.as_ref().map(|v| json!(v)),
+            "unified_cert_status" => n.unified_cert_status.as_ref().map(|v| json!(v)),
             "webhook_configuration" => webhook_configuration(ctx.app, w, n),
             other if NUMBER_OTHER.contains(&other) => None,
             other => {
@@ -274,6 +290,13 @@ pub fn number(
         };
         if let Some(v) = value {
             out.insert(name.to_string(), v);
+        }
+    }
+    node_id(ctx, &mut out, &n.id);
+    let m = ctx.malformed;
+    if m.wrongly_typed_numbers.is_empty() || m.wrongly_typed_numbers.contains(&n.id) {
+        for field in &m.wrongly_typed_fields {
+            out.insert(field.clone(), json!({ "wrongly_typed": true }));
         }
     }
     Ok(Value::Object(out))
@@ -297,7 +320,16 @@ fn embedded<T>(
     if !sub.is_empty() {
         extra.push(("fields".to_string(), fields::render(&sub)));
     }
-    list(ctx, edge_path, items, &args, &extra, |t| row(t, &sub))
+    let page = list(ctx, edge_path, items, &args, &extra, |t| row(t, &sub))?;
+    let m = ctx.malformed;
+    let rows = page["data"].as_array().cloned().unwrap_or_default();
+    Ok(if m.null_empty_edges && rows.is_empty() {
+        json!({ "data": null })
+    } else if m.bare_array_edges && page["paging"].get("next").is_none() {
+        Value::Array(rows)
+    } else {
+        page
+    })
 }
 
 /// One page of an edge as `{data, paging}`; `extra` are the query parameters `next` keeps.

@@ -192,6 +192,15 @@ pub struct PhoneNumber {
     pub search_visibility: Option<String>,
     #[serde(default)]
     pub last_onboarded_time: Option<String>,
+    /// Newer fields Meta serves: `CLOUD_API`, … (raw).
+    #[serde(default)]
+    pub host_platform: Option<String>,
+    /// The business username, when one is set.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// `unified_cert_status` (raw).
+    #[serde(default)]
+    pub unified_cert_status: Option<String>,
     /// The number-level callback override; needs its WABA `subscribed: true`.
     #[serde(default)]
     pub webhook_override: Option<CallbackOverride>,

@@ -109,6 +109,42 @@ pub struct ObservedBusiness {
     pub name: String,
     /// Owned and client WABAs, keyed by WABA ID.
     pub wabas: BTreeMap<String, ObservedWaba>,
+    /// Fields of Meta's answer that could not be read (the rest was kept); empty when all was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ObservedProblem>,
+}
+
+impl ObservedBusiness {
+    /// The problems that may hide a WABA of this portfolio (a WABA row that could not be read).
+    pub fn waba_problems(&self) -> impl Iterator<Item = &ObservedProblem> {
+        self.problems.iter().filter(|p| p.waba_id.is_none())
+    }
+
+    /// The problems inside WABA `waba_id` that may hide one of its numbers (a number row that
+    /// could not be read, or its phone numbers edge).
+    pub fn number_problems<'a>(
+        &'a self,
+        waba_id: &'a str,
+    ) -> impl Iterator<Item = &'a ObservedProblem> + 'a {
+        self.problems
+            .iter()
+            .filter(move |p| p.waba_id.as_deref() == Some(waba_id) && p.number_id.is_none())
+    }
+}
+
+/// One field of Meta's answer for a business portfolio that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedProblem {
+    /// Where in the answer, e.g. `owned_whatsapp_business_accounts[0].phone_numbers[2].id`.
+    pub path: String,
+    /// Why it could not be read.
+    pub message: String,
+    /// The WABA the field is inside, when that WABA itself was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waba_id: Option<String>,
+    /// The number the field is inside, when that number was kept without the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_id: Option<String>,
 }
 
 /// A read that failed, kept so the planner can say which step failed and why.

@@ -59,6 +59,7 @@ pub fn observed() -> Observed {
         id: BUSINESS.into(),
         name: "Acme".into(),
         wabas: BTreeMap::from([(WABA.to_string(), waba)]),
+        problems: Vec::new(),
     };
     let fp = TokenFingerprint::of(TOKEN);
     let token = ObservedToken {

@@ -560,3 +560,41 @@ fn asked_deactivated_is_created_as_a_draft_and_then_left_alone() {
         Action::NoOp
     );
 }
+
+#[test]
+fn a_number_meta_sent_unreadably_is_a_warning_naming_its_path_and_an_unknown_check() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        b.wabas.get_mut(WABA).unwrap().phone_numbers.clear();
+        b.problems.push(crate::model::observed::ObservedProblem {
+            path: "owned_whatsapp_business_accounts[0].phone_numbers[2].id".into(),
+            message: "invalid type: boolean, expected an ID (a string of digits)".into(),
+            waba_id: Some(WABA.into()),
+            number_id: None,
+        });
+    }
+    let p = run(&desired(vec![]), &o, &BTreeMap::new());
+    let w = p
+        .diagnostics
+        .iter()
+        .find(|x| x.code == "wacfg::meta::unreadable_field")
+        .expect("a warning for the unreadable field");
+    assert!(!w.is_error());
+    assert!(
+        w.message
+            .contains("owned_whatsapp_business_accounts[0].phone_numbers[2].id"),
+        "{}",
+        w.message
+    );
+    let check = change(&p, "credentials.acme_fr")
+        .checks
+        .iter()
+        .find(|c| c.id == "number_in_waba")
+        .unwrap();
+    assert_eq!(check.expectation, Expectation::Unknown, "{}", check.message);
+    assert!(
+        check.message.starts_with("could not be checked"),
+        "{}",
+        check.message
+    );
+}

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::model::observed::{
-    ObservedError, ObservedSubscription, ObservedWebhookConfig, WabaOwnership,
+    ObservedError, ObservedProblem, ObservedSubscription, ObservedWebhookConfig, WabaOwnership,
 };
 use crate::model::{ObservedBusiness, ObservedNumber, ObservedToken, ObservedWaba};
 
 use super::error::RemoteError;
 use super::token::Token;
 use super::wire::{
-    DebugTokenData, WireNumber, WireSubscribedApp, WireWaba, WireWebhookConfig, digits,
+    DebugTokenData, WireNumber, WireProblem, WireSubscribedApp, WireWaba, WireWebhookConfig, digits,
 };
 
 /// The granular scope whose targets are business portfolios.
@@ -124,6 +124,17 @@ pub fn business(id: String, name: Option<String>, wabas: Vec<ObservedWaba>) -> O
         id,
         name: name.unwrap_or_default(),
         wabas: map,
+        problems: Vec::new(),
+    }
+}
+
+/// A field that could not be decoded, tied to the WABA (and number) it is inside when known.
+pub fn problem(p: WireProblem, waba_id: Option<&str>, number_id: Option<&str>) -> ObservedProblem {
+    ObservedProblem {
+        path: p.path,
+        message: p.message,
+        waba_id: waba_id.map(str::to_string),
+        number_id: number_id.map(str::to_string),
     }
 }
 

@@ -9,13 +9,13 @@ use futures::future::join_all;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::model::observed::{ObservedError, WabaOwnership};
+use crate::model::observed::{ObservedError, ObservedProblem, WabaOwnership};
 use crate::model::{Observed, ObservedBusiness, ObservedToken, TokenFingerprint};
 
 use super::error::RemoteError;
 use super::retry::is_transient;
 use super::token::Token;
-use super::wire::{Page, WireBusiness, WireNumber, WireWaba};
+use super::wire::{Page, WireBusiness, WireNumber, WireProblem, WireWaba, join, lenient};
 use super::{Client, convert, redact};
 
 /// One token and the businesses to read with it.
@@ -140,32 +140,80 @@ impl Client {
         self.transport.get(token, &url).await
     }
 
-    /// Parse a business answer and fetch the pages its embedded edges did not hold.
+    /// Parse a business answer and fetch the pages its embedded edges did not hold. Decoded
+    /// field by field: a WABA, number or field that cannot be read is left out and recorded
+    /// as a problem with its path; the rest of the portfolio is kept.
     pub(super) async fn complete_business(
         &self,
         token: &Token,
         business_id: &str,
         value: Value,
     ) -> Result<ObservedBusiness, RemoteError> {
-        let wire: WireBusiness = self.decode(value, business_id)?;
+        let mut problems = Vec::new();
+        let Some(wire) = lenient::<WireBusiness>(&value, "", &mut problems) else {
+            return Err(RemoteError::Decode {
+                request: redact::request_label("GET", business_id),
+                message: problems
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default(),
+            });
+        };
         let owned = self
             .all_rows(token, wire.owned_whatsapp_business_accounts)
             .await?;
         let client = self
             .all_rows(token, wire.client_whatsapp_business_accounts)
             .await?;
-        let tagged = owned
+        let mut tagged = Vec::new();
+        for (edge, rows, own) in [
+            (
+                "owned_whatsapp_business_accounts",
+                owned,
+                WabaOwnership::Owned,
+            ),
+            (
+                "client_whatsapp_business_accounts",
+                client,
+                WabaOwnership::Client,
+            ),
+        ] {
+            for (i, row) in rows.iter().enumerate() {
+                let path = format!("{edge}[{i}]");
+                match lenient::<WireWaba>(row, &path, &mut problems) {
+                    Some(w) if w.id.is_empty() => problems.push(WireProblem {
+                        path: join(&path, "id"),
+                        message: "no WABA ID; the WABA was left out".to_string(),
+                    }),
+                    Some(w) => tagged.push((w, own, path)),
+                    None => {}
+                }
+            }
+        }
+        let mut problems: Vec<ObservedProblem> = problems
             .into_iter()
-            .map(|w| (w, WabaOwnership::Owned))
-            .chain(client.into_iter().map(|w| (w, WabaOwnership::Client)));
-        let wabas = join_all(tagged.map(|(w, own)| self.complete_waba(token, w, own))).await;
-        let wabas = wabas.into_iter().collect::<Result<Vec<_>, _>>()?;
+            .map(|p| convert::problem(p, None, None))
+            .collect();
+        let wabas = join_all(
+            tagged
+                .into_iter()
+                .map(|(w, own, path)| self.complete_waba(token, w, own, path)),
+        )
+        .await;
+        let mut kept = Vec::new();
+        for waba in wabas {
+            let (waba, mut found) = waba?;
+            problems.append(&mut found);
+            kept.push(waba);
+        }
         let id = if wire.id.is_empty() {
             business_id.to_string()
         } else {
             wire.id
         };
-        Ok(convert::business(id, wire.name, wabas))
+        let mut business = convert::business(id, wire.name, kept);
+        business.problems = problems;
+        Ok(business)
     }
 
     async fn complete_waba(
@@ -173,8 +221,42 @@ impl Client {
         token: &Token,
         mut waba: WireWaba,
         ownership: WabaOwnership,
-    ) -> Result<crate::model::ObservedWaba, RemoteError> {
-        let numbers: Vec<WireNumber> = self.all_rows(token, waba.phone_numbers.take()).await?;
+        path: String,
+    ) -> Result<(crate::model::ObservedWaba, Vec<ObservedProblem>), RemoteError> {
+        let rows: Vec<Value> = self.all_rows(token, waba.phone_numbers.take()).await?;
+        let mut problems = Vec::new();
+        let mut numbers = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let at = format!("{path}.phone_numbers[{i}]");
+            let mut found = Vec::new();
+            match lenient::<WireNumber>(row, &at, &mut found) {
+                Some(n) if n.id.is_empty() => {
+                    let no_id = WireProblem {
+                        path: join(&at, "id"),
+                        message: "no phone number ID; the number was left out".to_string(),
+                    };
+                    problems.extend(
+                        found
+                            .into_iter()
+                            .chain([no_id])
+                            .map(|p| convert::problem(p, Some(&waba.id), None)),
+                    );
+                }
+                Some(n) => {
+                    problems.extend(
+                        found
+                            .into_iter()
+                            .map(|p| convert::problem(p, Some(&waba.id), Some(&n.id))),
+                    );
+                    numbers.push(n);
+                }
+                None => problems.extend(
+                    found
+                        .into_iter()
+                        .map(|p| convert::problem(p, Some(&waba.id), None)),
+                ),
+            }
+        }
         if let Some(first) = waba.subscribed_apps.take() {
             let rows = self.all_rows(token, Some(first)).await?;
             waba.subscribed_apps = Some(Page {
@@ -182,7 +264,7 @@ impl Client {
                 paging: None,
             });
         }
-        Ok(convert::waba(waba, ownership, numbers))
+        Ok((convert::waba(waba, ownership, numbers), problems))
     }
 
     /// Every row of an edge: the embedded page, then `paging.next` until it is absent.

@@ -72,14 +72,37 @@ fn find_regain(key: &str, value: &Value) -> Option<u64> {
     }
 }
 
-/// A page of an edge: `{"data": [...], "paging": {...}}`.
+/// A page of an edge: `{"data": [...], "paging": {...}}`. Also read from what Meta sometimes
+/// sends instead: `data: null` (no rows) and the rows as a bare array (one page).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+#[serde(bound(deserialize = "T: Deserialize<'de>"), from = "PageRepr<T>")]
 pub struct Page<T> {
-    #[serde(default = "Vec::new")]
     pub data: Vec<T>,
-    #[serde(default)]
     pub paging: Option<Paging>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged, bound(deserialize = "T: Deserialize<'de>"))]
+enum PageRepr<T> {
+    Rows(Vec<T>),
+    Page {
+        #[serde(default = "Option::default")]
+        data: Option<Vec<T>>,
+        #[serde(default)]
+        paging: Option<Paging>,
+    },
+}
+
+impl<T> From<PageRepr<T>> for Page<T> {
+    fn from(repr: PageRepr<T>) -> Self {
+        match repr {
+            PageRepr::Rows(data) => Page { data, paging: None },
+            PageRepr::Page { data, paging } => Page {
+                data: data.unwrap_or_default(),
+                paging,
+            },
+        }
+    }
 }
 
 impl<T> Page<T> {
@@ -127,19 +150,24 @@ pub struct GranularScope {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct WireBusiness {
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
     pub name: Option<String>,
-    pub owned_whatsapp_business_accounts: Option<Page<WireWaba>>,
-    pub client_whatsapp_business_accounts: Option<Page<WireWaba>>,
+    /// Rows kept as JSON: each is decoded on its own (see [`lenient`]), so one bad row or
+    /// field does not lose the portfolio.
+    pub owned_whatsapp_business_accounts: Option<Page<Value>>,
+    pub client_whatsapp_business_accounts: Option<Page<Value>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct WireWaba {
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
     pub name: Option<String>,
     pub account_review_status: Option<String>,
-    pub phone_numbers: Option<Page<WireNumber>>,
+    /// Rows kept as JSON, decoded one by one (see [`lenient`]).
+    pub phone_numbers: Option<Page<Value>>,
     /// Absent when the server did not report the edge.
     pub subscribed_apps: Option<Page<WireSubscribedApp>>,
 }
@@ -156,6 +184,7 @@ pub struct WireSubscribedApp {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct WireApp {
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
     pub link: Option<String>,
     pub name: Option<String>,
@@ -180,6 +209,7 @@ pub struct WriteAnswer {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 pub struct WireNumber {
+    #[serde(deserialize_with = "id_text")]
     pub id: String,
     pub display_phone_number: Option<String>,
     pub verified_name: Option<String>,
@@ -215,6 +245,92 @@ pub struct BatchItem {
 pub struct BatchHeader {
     pub name: String,
     pub value: String,
+}
+
+/// An ID as text: Graph IDs are strings, but a number (`"id": 106540352242922`) is read as
+/// its digits rather than refused; `null` is no ID.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error;
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        Value::Null => Ok(String::new()),
+        other => Err(D::Error::custom(format!(
+            "invalid type: {}, expected an ID (a string of digits)",
+            kind(&other)
+        ))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A field of Meta's answer that could not be read: where (`owned_whatsapp_business_accounts[0].phone_numbers[2].id`)
+/// and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireProblem {
+    pub path: String,
+    pub message: String,
+}
+
+/// `parent.key` (or `key` at the top).
+pub fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Decode one object field by field: when the whole fails, each field that cannot be read on
+/// its own is dropped and recorded as a problem at `path.field`, and the rest is kept. `None`
+/// (with a problem at `path`) when the value is not an object at all.
+pub fn lenient<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<WireProblem>,
+) -> Option<T> {
+    if let Ok(t) = T::deserialize(value) {
+        return Some(t);
+    }
+    let Value::Object(map) = value else {
+        problems.push(WireProblem {
+            path: path.to_string(),
+            message: format!("invalid type: {}, expected an object", kind(value)),
+        });
+        return None;
+    };
+    let mut kept = serde_json::Map::new();
+    for (key, field) in map {
+        let alone = Value::Object(serde_json::Map::from_iter([(key.clone(), field.clone())]));
+        match T::deserialize(&alone) {
+            Ok(_) => {
+                kept.insert(key.clone(), field.clone());
+            }
+            Err(e) => problems.push(WireProblem {
+                path: join(path, key),
+                message: e.to_string(),
+            }),
+        }
+    }
+    match T::deserialize(&Value::Object(kept)) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(WireProblem {
+                path: path.to_string(),
+                message: e.to_string(),
+            });
+            None
+        }
+    }
 }
 
 /// A display number reduced to its digits: `+1 555-010-0001` → `15550100001`.
@@ -281,5 +397,101 @@ mod tests {
         assert!(r.data.is_valid);
         assert_eq!(r.data.expires_at, None);
         assert!(r.data.granular_scopes.is_empty());
+    }
+
+    fn problems_of<T: serde::de::DeserializeOwned>(json: &str) -> (Option<T>, Vec<WireProblem>) {
+        let value: Value = serde_json::from_str(json).unwrap();
+        let mut problems = Vec::new();
+        let t = lenient::<T>(&value, "owned_whatsapp_business_accounts[0]", &mut problems);
+        (t, problems)
+    }
+
+    #[test]
+    fn an_id_sent_as_a_number_is_read_as_its_digits() {
+        let n: WireNumber =
+            serde_json::from_str(r#"{"id":106540352242922,"status":"CONNECTED"}"#).unwrap();
+        assert_eq!(n.id, "106540352242922");
+        let w: WireWaba = serde_json::from_str(r#"{"id":102290129340398}"#).unwrap();
+        assert_eq!(w.id, "102290129340398");
+        let b: WireBusiness = serde_json::from_str(r#"{"id":1234567890123456}"#).unwrap();
+        assert_eq!(b.id, "1234567890123456");
+    }
+
+    #[test]
+    fn data_null_is_an_empty_page() {
+        let w: WireWaba =
+            serde_json::from_str(r#"{"id":"5","phone_numbers":{"data":null}}"#).unwrap();
+        let page = w.phone_numbers.unwrap();
+        assert!(page.data.is_empty());
+        assert_eq!(page.next(), None);
+    }
+
+    #[test]
+    fn an_edge_sent_as_a_bare_array_is_one_page() {
+        let w: WireWaba = serde_json::from_str(
+            r#"{"id":"5","phone_numbers":[{"id":"7"},{"id":"8"}],"subscribed_apps":[{"whatsapp_business_api_data":{"id":77}}]}"#,
+        )
+        .unwrap();
+        let page = w.phone_numbers.unwrap();
+        assert_eq!(page.data.len(), 2);
+        assert_eq!(page.next(), None);
+        let apps = w.subscribed_apps.unwrap();
+        assert_eq!(
+            apps.data[0].whatsapp_business_api_data.as_ref().unwrap().id,
+            "77"
+        );
+    }
+
+    #[test]
+    fn a_row_with_a_wrongly_typed_field_is_kept_without_it_and_the_path_is_recorded() {
+        let (n, problems) = problems_of::<WireNumber>(
+            r#"{"id":"7","display_phone_number":"+1 555-010-0001","quality_rating":{"x":1},"throughput":"HIGH","status":"CONNECTED"}"#,
+        );
+        let n = n.expect("the row is kept");
+        assert_eq!(n.id, "7");
+        assert_eq!(n.status.as_deref(), Some("CONNECTED"));
+        assert_eq!(n.quality_rating, None);
+        assert_eq!(n.throughput.map(|t| t.level), None);
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "owned_whatsapp_business_accounts[0].quality_rating",
+                "owned_whatsapp_business_accounts[0].throughput"
+            ]
+        );
+        assert!(problems[0].message.contains("invalid type"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_row_that_is_not_an_object_is_a_problem_at_its_path() {
+        let (n, problems) = problems_of::<WireNumber>(r#"[1,2]"#);
+        assert!(n.is_none());
+        assert_eq!(problems[0].path, "owned_whatsapp_business_accounts[0]");
+        assert!(problems[0].message.contains("expected an object"));
+        let (b, problems) = problems_of::<WireBusiness>(
+            r#"{"id":"1","owned_whatsapp_business_accounts":"nope","client_whatsapp_business_accounts":{"data":[{"id":"9"}]}}"#,
+        );
+        let b = b.unwrap();
+        assert!(b.owned_whatsapp_business_accounts.is_none());
+        assert_eq!(b.client_whatsapp_business_accounts.unwrap().data.len(), 1);
+        assert_eq!(
+            problems[0].path,
+            "owned_whatsapp_business_accounts[0].owned_whatsapp_business_accounts"
+        );
+    }
+
+    #[test]
+    fn an_id_of_the_wrong_kind_is_still_refused() {
+        let (n, problems) = problems_of::<WireNumber>(r#"{"id":true,"status":"CONNECTED"}"#);
+        assert_eq!(
+            n.unwrap().id,
+            "",
+            "kept without its ID; the caller drops it"
+        );
+        assert!(
+            problems[0].message.contains("expected an ID"),
+            "{problems:?}"
+        );
     }
 }

@@ -321,6 +321,7 @@ mod tests {
             id: "99".into(),
             name: "Acme".into(),
             wabas,
+            problems: Vec::new(),
         }
     }
 

@@ -39,7 +39,14 @@ async fn answer(sh: &Shared, req: &GraphRequest, version: &str) -> Result<Value,
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let sub = sub_request(req, &item, version);
-        let reply = routes::answer(sh, &sub).await;
+        let injected = {
+            let mut f = lock(&sh.faults);
+            (!f.fail_batch_items.is_empty()).then(|| f.fail_batch_items.remove(0))
+        };
+        let reply = match injected {
+            Some(i) => crate::server::injected_reply(sh, &sub, &i),
+            None => routes::answer(sh, &sub).await,
+        };
         let trace = lock(&sh.dice).trace_id();
         let (status, mut headers, body) = reply.finish(&trace);
         headers.push(("x-fb-trace-id".into(), trace));

@@ -94,7 +94,7 @@ fn draw_faults(sh: &Shared) -> (Duration, bool, Option<InjectedError>) {
     (f.latency, f.hang, injected)
 }
 
-fn injected_reply(sh: &Shared, req: &GraphRequest, i: &InjectedError) -> Reply {
+pub(crate) fn injected_reply(sh: &Shared, req: &GraphRequest, i: &InjectedError) -> Reply {
     let mut reply = match i.graph_error() {
         Some(e) if lock(&sh.faults).echo_token_in_errors => Reply::error(e.echoing(req.token())),
         Some(e) => Reply::error(e),

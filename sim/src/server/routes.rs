@@ -168,14 +168,22 @@ fn serve_node(
         return Ok(with_usage(Reply::error(GraphError::rate_limited()), c));
     }
     let base = format!("{}/{}", sh.base_url(), call.version);
+    let malformed = lock(&sh.faults).malformed.clone();
     let ctx = Ctx {
         versioned_base: &base,
         app: &live.world.app,
+        malformed: &malformed,
     };
     let body = render_node(&ctx, live, req, loc, edge, &fields)?;
     let mut reply = Reply::json(body);
     if let Some(c) = charge {
         reply = with_usage(reply, &c);
+    }
+    if let (Loc::Business(_), Some(percent)) = (loc, lock(&sh.faults).business_usage_percent) {
+        reply = reply.header(
+            "x-business-use-case-usage",
+            crate::usage::usage_header(id, percent, 0),
+        );
     }
     Ok(reply)
 }

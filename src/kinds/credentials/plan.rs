@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use super::model::{DesiredCredentials, RecordedCredentials};
-use super::verify::{EXPIRY_WARNING_SECS, Verification, VerifyStep, verify_credentials};
+use super::verify::{
+    EXPIRY_WARNING_SECS, Verification, VerifyStep, cannot_check, verify_credentials,
+};
 use crate::diag::Diagnostic;
 use crate::kinds::diff;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
@@ -29,6 +31,36 @@ pub fn prepare(cx: &mut PlanCtx<'_>) {
             cx.verified
                 .insert(name.clone(), verify_credentials(creds, fp, cx.observed));
             token_diagnostics(&mut cx.diagnostics, creds, fp, cx.observed);
+        }
+    }
+    problem_diagnostics(cx);
+}
+
+/// One warning per field of a business portfolio's answer that could not be read, once per
+/// portfolio, at the first credentials entry naming it.
+fn problem_diagnostics(cx: &mut PlanCtx<'_>) {
+    let mut seen = std::collections::BTreeSet::new();
+    for creds in cx.desired.credentials.values() {
+        if !seen.insert(creds.business_id.clone()) {
+            continue;
+        }
+        let Some(Ok(business)) = cx.observed.businesses.get(&creds.business_id) else {
+            continue;
+        };
+        for p in &business.problems {
+            cx.diagnostics.push(at_source(
+                Diagnostic::warning(
+                    "wacfg::meta::unreadable_field",
+                    format!(
+                        "Meta's answer for business portfolio {}: `{}` could not be read ({}); the rest was kept",
+                        creds.business_id, p.path, p.message
+                    ),
+                )
+                .with_help(
+                    "checks that need this field say they could not be made; if it persists, report Meta's answer",
+                ),
+                &creds.source,
+            ));
         }
     }
 }
@@ -160,7 +192,11 @@ fn planned_checks(v: &Verification) -> Vec<PlannedCheck> {
             let (expectation, message) = match &failed_at {
                 Some((s, m)) if s == step => {
                     seen_failure = true;
-                    (Expectation::Fail, m.clone())
+                    if cannot_check(m) {
+                        (Expectation::Unknown, m.clone())
+                    } else {
+                        (Expectation::Fail, m.clone())
+                    }
                 }
                 _ if seen_failure => (
                     Expectation::Unknown,

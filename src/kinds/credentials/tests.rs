@@ -50,6 +50,7 @@ fn world() -> Observed {
         id: "1".into(),
         name: "Acme".into(),
         wabas: BTreeMap::from([("11".to_string(), waba)]),
+        problems: Vec::new(),
     };
     let token = ObservedToken {
         fingerprint: TokenFingerprint::of("t"),
@@ -143,4 +144,52 @@ fn each_fact_stops_verification_at_its_step() {
             (got, want) => panic!("{what}: got {got:?}, want {want:?}"),
         }
     }
+}
+
+#[test]
+fn a_number_or_waba_that_could_not_be_decoded_makes_the_check_unknown_not_failed() {
+    use super::verify::cannot_check;
+    use crate::model::observed::ObservedProblem;
+    fn business(o: &mut Observed) -> &mut ObservedBusiness {
+        o.businesses.values_mut().next().unwrap().as_mut().unwrap()
+    }
+    // The number's row could not be read: the number check cannot be made.
+    let mut o = world();
+    let b = business(&mut o);
+    b.wabas.get_mut("11").unwrap().phone_numbers.clear();
+    b.problems.push(ObservedProblem {
+        path: "client_whatsapp_business_accounts[0].phone_numbers[2].id".into(),
+        message: "invalid type: boolean, expected an ID".into(),
+        waba_id: Some("11".into()),
+        number_id: None,
+    });
+    let (step, why) = verify_credentials(&creds(), &TokenFingerprint::of("t"), &o).unwrap_err();
+    assert_eq!(step, VerifyStep::NumberInWaba);
+    assert!(cannot_check(&why), "{why}");
+    assert!(why.contains("phone_numbers[2].id"), "{why}");
+    // A field of a kept number is no reason to doubt a number that is simply absent.
+    let mut o = world();
+    business(&mut o).problems.push(ObservedProblem {
+        path: "client_whatsapp_business_accounts[0].phone_numbers[0].quality_rating".into(),
+        message: "invalid type".into(),
+        waba_id: Some("11".into()),
+        number_id: Some("111".into()),
+    });
+    let mut c = creds();
+    c.phone_number = "15550100009".into();
+    let (_, why) = verify_credentials(&c, &TokenFingerprint::of("t"), &o).unwrap_err();
+    assert!(!cannot_check(&why), "{why}");
+    // A WABA row that could not be read: the WABA check cannot be made.
+    let mut o = world();
+    let b = business(&mut o);
+    b.wabas.clear();
+    b.problems.push(ObservedProblem {
+        path: "client_whatsapp_business_accounts[0]".into(),
+        message: "invalid type: array, expected an object".into(),
+        waba_id: None,
+        number_id: None,
+    });
+    let (step, why) = verify_credentials(&creds(), &TokenFingerprint::of("t"), &o).unwrap_err();
+    assert_eq!(step, VerifyStep::WabaInBusiness);
+    assert!(cannot_check(&why), "{why}");
 }

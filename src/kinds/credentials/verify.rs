@@ -14,6 +14,15 @@ pub const REQUIRED_SCOPES: &[&str] = &[
 /// A token expiring within this many seconds is a warning in every plan.
 pub const EXPIRY_WARNING_SECS: i64 = 14 * 24 * 3600;
 
+/// How a verification message starts when the check could not be made (Meta's answer could
+/// not be read in full), as opposed to a check that failed.
+pub const CANNOT_CHECK: &str = "could not be checked: ";
+
+/// Whether a verification failure is a check that could not be made.
+pub fn cannot_check(message: &str) -> bool {
+    message.starts_with(CANNOT_CHECK)
+}
+
 /// The steps of credentials verification, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyStep {
@@ -123,6 +132,15 @@ pub fn verify_credentials(
         }
     };
     let Some(waba) = business.wabas.get(&creds.waba_id) else {
+        if let Some(p) = business.waba_problems().next() {
+            return Err((
+                WabaInBusiness,
+                format!(
+                    "{CANNOT_CHECK}WhatsApp Business Account {} was not among the WABAs read, but Meta's answer for business portfolio {} could not be read in full (`{}`: {})",
+                    creds.waba_id, creds.business_id, p.path, p.message
+                ),
+            ));
+        }
         return Err((
             WabaInBusiness,
             format!(
@@ -132,6 +150,15 @@ pub fn verify_credentials(
         ));
     };
     let Some(number) = waba.number_by_digits(&creds.phone_number) else {
+        if let Some(p) = business.number_problems(&creds.waba_id).next() {
+            return Err((
+                NumberInWaba,
+                format!(
+                    "{CANNOT_CHECK}phone number {} was not among the numbers read, but Meta's answer for WhatsApp Business Account {} could not be read in full (`{}`: {})",
+                    creds.phone_number, creds.waba_id, p.path, p.message
+                ),
+            ));
+        }
         return Err((
             NumberInWaba,
             format!(
