@@ -186,6 +186,11 @@ pub struct ApplyArgs {
     /// Allow a plan whose deletions and deactivations exceed the safety threshold.
     #[arg(long)]
     pub allow_destructive: bool,
+    /// The whole apply's deadline once the lock is held (reading Meta and every change):
+    /// after it nothing new is sent, requests in flight end, what was not attempted is
+    /// reported so, state is saved, exit 1. Like 30s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub timeout: String,
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
 }

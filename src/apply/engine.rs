@@ -1,20 +1,23 @@
 //! The apply engine: carries a plan's changes out phase by phase (`kinds::phases`),
 //! independent changes concurrently, and has each change's kind execute it. It decides
 //! nothing: kinds decide (from their lifecycle) and record; the engine orders, skips what
-//! depends on a failure, stops starting work on Ctrl-C, and collects the report.
+//! depends on a failure, stops starting work on Ctrl-C or once the run stopped talking to
+//! Meta (`GraphPort::halted`), and collects the report.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 
 use super::commit::Committer;
-use super::ports::{GraphPort, StateWriter};
+use super::ports::{GraphPort, PortError, StateWriter};
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
+use crate::kinds::GraphRequest;
 use crate::kinds::outcome::result;
 use crate::kinds::{Desired, ExecCtx, RecordedResource, kind_of, phases};
-use crate::model::{Address, Observed, TokenFingerprint};
+use crate::model::{Address, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint};
 use crate::plan::{Plan, ResourceChange};
 
 /// What apply needs besides the plan.
@@ -72,11 +75,26 @@ pub async fn apply<W: StateWriter + Sync>(
                     if input.interrupted.load(Ordering::SeqCst) {
                         return skipped(change, "interrupted before it started (Ctrl-C)");
                     }
+                    if let Some(why) = graph.halted() {
+                        return skipped(change, &not_attempted(&why));
+                    }
                     if let Some(dep) = change.depends_on.iter().find(|d| failed.contains(d)) {
                         return skipped(change, &format!("{dep} failed"));
                     }
                     progress(Progress::Started(change));
-                    let result = kind_of(&change.address).execute(change, cx).await;
+                    let counted = Counted::new(graph);
+                    let own = ExecCtx {
+                        graph: &counted,
+                        ..*cx
+                    };
+                    let mut result = kind_of(&change.address).execute(change, &own).await;
+                    // Every call it made was refused before being sent: Meta never saw this
+                    // change, so it was not attempted, not failed.
+                    if let (ChangeOutcome::Error { .. }, Some(why)) =
+                        (&result.outcome, counted.never_sent())
+                    {
+                        result = skipped(change, &not_attempted(&why));
+                    }
                     progress(Progress::Finished(&result));
                     result
                 }
@@ -98,6 +116,7 @@ pub async fn apply<W: StateWriter + Sync>(
             .unwrap_or(usize::MAX)
     });
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
+    report.stopped = graph.halted().filter(|_| report.failed());
     report.state = records.into_last();
     report
 }
@@ -109,4 +128,84 @@ fn skipped(change: &ResourceChange, why: &str) -> ChangeResult {
             why: why.to_string(),
         },
     )
+}
+
+fn not_attempted(why: &str) -> String {
+    format!("the run stopped sending to Meta before it: {why}")
+}
+
+/// One change's view of the Graph port, counting which calls were sent and which the port
+/// refused unsent ([`PortError::NotAttempted`]).
+struct Counted<'g> {
+    inner: &'g dyn GraphPort,
+    sent: AtomicUsize,
+    refused: std::sync::Mutex<Option<String>>,
+}
+
+impl<'g> Counted<'g> {
+    fn new(inner: &'g dyn GraphPort) -> Self {
+        Self {
+            inner,
+            sent: AtomicUsize::new(0),
+            refused: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn note<T>(&self, out: Result<T, PortError>) -> Result<T, PortError> {
+        match &out {
+            Err(PortError::NotAttempted(why)) => {
+                let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+                refused.get_or_insert_with(|| why.clone());
+            }
+            _ => {
+                self.sent.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        out
+    }
+
+    /// Why, when calls were refused and none was sent.
+    fn never_sent(&self) -> Option<String> {
+        if self.sent.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        self.refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl GraphPort for Counted<'_> {
+    fn read_number<'a>(
+        &'a self,
+        credentials: &'a str,
+        phone_number_id: &'a str,
+    ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
+        Box::pin(
+            async move { self.note(self.inner.read_number(credentials, phone_number_id).await) },
+        )
+    }
+
+    fn read_subscriptions<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
+        Box::pin(
+            async move { self.note(self.inner.read_subscriptions(credentials, waba_id).await) },
+        )
+    }
+
+    fn write<'a>(
+        &'a self,
+        credentials: &'a str,
+        request: GraphRequest,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async move { self.note(self.inner.write(credentials, request).await) })
+    }
+
+    fn halted(&self) -> Option<String> {
+        self.inner.halted()
+    }
 }

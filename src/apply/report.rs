@@ -12,6 +12,11 @@ pub struct ApplyReport {
     pub interrupted: bool,
     /// The state after the run.
     pub state: Option<PriorState>,
+    /// Why the run stopped talking to Meta before the end (Meta asked to wait longer than
+    /// the run can, stopped answering, or `--timeout` ran out): the changes not started are
+    /// `skipped` as not attempted. Absent when the run was not stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl ApplyReport {

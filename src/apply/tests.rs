@@ -425,3 +425,143 @@ fn concurrent_changes_share_writes_and_every_one_is_durable() {
     assert!(writes.len() < 21, "{} writes for 21 changes", writes.len());
     assert_eq!(report.state.as_ref().unwrap().serial, writes.len() as u64);
 }
+
+/// Meta rate-limited for an hour: the first call answers 80008 with "wait 60 min" and trips
+/// the run's stop; every call after that is refused without being sent. Counts what was sent.
+#[derive(Default)]
+struct SpentBudget {
+    sent: std::sync::Mutex<Vec<String>>,
+    refused: std::sync::atomic::AtomicUsize,
+    stop: std::sync::Mutex<Option<String>>,
+}
+
+const WAIT_AN_HOUR: &str = "Meta asked to wait 60 min (Graph error 80008)";
+
+impl SpentBudget {
+    fn call(&self, what: String) -> Result<(), PortError> {
+        if let Some(why) = self.halted() {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(PortError::NotAttempted(why));
+        }
+        self.sent.lock().unwrap().push(what);
+        *self.stop.lock().unwrap() = Some(WAIT_AN_HOUR.into());
+        Err(PortError::Graph {
+            code: Some(80008),
+            message: "Graph API error 80008: rate limited; hint: wait about 60 min".into(),
+            outcome_unknown: false,
+        })
+    }
+}
+
+impl GraphPort for SpentBudget {
+    fn read_number<'a>(
+        &'a self,
+        _credentials: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
+        let out = self.call(format!("read {id}"));
+        Box::pin(async move { out.map(|()| unreachable!()) })
+    }
+
+    fn read_subscriptions<'a>(
+        &'a self,
+        _credentials: &'a str,
+        waba: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
+        let out = self.call(format!("subscriptions {waba}"));
+        Box::pin(async move { out.map(|()| Vec::new()) })
+    }
+
+    fn write<'a>(
+        &'a self,
+        _credentials: &'a str,
+        request: crate::kinds::GraphRequest,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        let out = self.call(format!("{} {}", request.method, request.path));
+        Box::pin(async move { out })
+    }
+
+    fn halted(&self) -> Option<String> {
+        self.stop.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn once_meta_says_wait_an_hour_nothing_more_is_sent_and_the_rest_is_not_attempted() {
+    let names: Vec<String> = (0..12).map(|i| format!("Channel_{i:02}")).collect();
+    let d = desired(
+        names
+            .iter()
+            .map(|n| channel(n, DesiredStatus::Active))
+            .collect(),
+    );
+    let o = observed();
+    let fps = fingerprints();
+    let p = plan(&PlanInput {
+        desired: &d,
+        observed: &o,
+        prior: None,
+        recorded: &BTreeMap::new(),
+        fingerprints: &fps,
+        targets: vec![],
+        allow_destructive: false,
+    });
+    let graph = SpentBudget::default();
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt.block_on(apply(
+        &p,
+        ApplyInput {
+            desired: &d,
+            observed: &o,
+            fingerprints: &fps,
+            recorded: BTreeMap::new(),
+            parallelism: 4,
+            interrupted: Arc::new(AtomicBool::new(false)),
+        },
+        writer,
+        &graph,
+        &|_| {},
+    ));
+    // One call reached Meta; nothing was sent after it said to wait an hour.
+    assert_eq!(graph.sent.lock().unwrap().len(), 1, "{:?}", graph.sent);
+    assert_eq!(report.stopped.as_deref(), Some(WAIT_AN_HOUR));
+    assert!(!report.interrupted);
+    assert!(report.failed(), "the run did not complete");
+    let channels: Vec<&ChangeResult> = report
+        .results
+        .iter()
+        .filter(|r| r.address.to_string().starts_with("channel_configuration."))
+        .collect();
+    assert_eq!(channels.len(), names.len());
+    // The one that was sent failed with Meta's error; every other one was not attempted
+    // (whether it had not started or its first call was refused), never failed.
+    let errors: Vec<_> = channels
+        .iter()
+        .filter(|r| matches!(r.outcome, ChangeOutcome::Error { .. }))
+        .collect();
+    assert_eq!(errors.len(), 1, "{channels:#?}");
+    for r in channels
+        .iter()
+        .filter(|r| !matches!(r.outcome, ChangeOutcome::Error { .. }))
+    {
+        match &r.outcome {
+            ChangeOutcome::Skipped { why } => {
+                assert!(why.contains(WAIT_AN_HOUR), "{}: {why}", r.address)
+            }
+            other => panic!("{}: {other:?}", r.address),
+        }
+    }
+    // The state is saved as usual: the credentials verified before are recorded.
+    let last = writes.lock().unwrap().last().cloned().unwrap_or_default();
+    assert!(
+        last.keys()
+            .all(|a| !a.to_string().starts_with("channel_configuration.")),
+        "nothing recorded for configurations Meta never saw: {last:?}"
+    );
+}

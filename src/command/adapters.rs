@@ -1,8 +1,12 @@
 //! The ports apply is given, over real I/O: `StoreWriter` writes each step to the state store
 //! (compare-and-swap on the serial it last wrote), `Graph` sends a kind's Graph calls with the
-//! token of the credentials it names and fills in secrets a kind only names by key.
+//! token of the credentials it names and fills in secrets a kind only names by key, and
+//! stops sending (`Stop`) once Meta asked to wait longer than the run can, stopped answering,
+//! or the run's deadline passed.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
@@ -11,6 +15,8 @@ use crate::kinds::RecordedResource;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
 use crate::model::{Address, ObservedNumber, ObservedSubscription};
 use crate::plan::PriorState;
+use crate::remote::error::human_duration;
+use crate::remote::retry::server_wait;
 use crate::remote::write::{Form, WriteSafety, expect_success};
 use crate::remote::{Client, RemoteError, Token};
 use crate::state::{StateDocument, StateError, Store};
@@ -64,6 +70,95 @@ pub struct Graph<'a> {
     pub tokens: &'a BTreeMap<String, Token>,
     /// Other secrets by secret key.
     pub secrets: &'a BTreeMap<String, Token>,
+    pub stop: Stop,
+}
+
+/// The run's circuit breaker: once it trips, or once the run's deadline passes, nothing more
+/// is sent to Meta and every call fails at once with `PortError::NotAttempted`.
+pub struct Stop {
+    /// The run's deadline and the `--timeout` it came from (for the message).
+    deadline: Option<(Instant, Duration)>,
+    tripped: Mutex<Option<String>>,
+}
+
+impl Stop {
+    pub fn new(deadline: Option<(Instant, Duration)>) -> Self {
+        Self {
+            deadline,
+            tripped: Mutex::new(None),
+        }
+    }
+
+    /// Why nothing more is sent, once that is so.
+    pub fn why(&self) -> Option<String> {
+        if let Some(why) = self
+            .tripped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Some(why);
+        }
+        match self.deadline {
+            Some((at, timeout)) if Instant::now() >= at => Some(format!(
+                "the apply's --timeout ({}) ran out",
+                human_duration(timeout)
+            )),
+            _ => None,
+        }
+    }
+
+    /// Trip on an error that means more calls are pointless now (see [`stop_reason`]).
+    fn after(&self, e: &RemoteError, longest_wait: Duration) {
+        if self.why().is_some() {
+            return;
+        }
+        let left = self.deadline.map_or(longest_wait, |(at, _)| {
+            longest_wait.min(at.saturating_duration_since(Instant::now()))
+        });
+        if let Some(why) = stop_reason(e, left) {
+            let mut slot = self.tripped.lock().unwrap_or_else(|e| e.into_inner());
+            slot.get_or_insert(why);
+        }
+    }
+
+    fn check(&self) -> Result<(), PortError> {
+        self.why()
+            .map_or(Ok(()), |why| Err(PortError::NotAttempted(why)))
+    }
+}
+
+/// Why a failed request (after its retries) means the run should stop sending: Meta asked to
+/// wait longer than `longest_wait` (what a request waits, or what is left of the run), or it
+/// stopped answering (no answer in time, or no connection). `None` for any other error.
+pub fn stop_reason(e: &RemoteError, longest_wait: Duration) -> Option<String> {
+    if let Some(wait) = server_wait(e).filter(|w| *w > longest_wait) {
+        let code = e
+            .code()
+            .map(|c| format!(" (Graph error {c})"))
+            .unwrap_or_default();
+        return Some(format!(
+            "Meta asked to wait {} before more calls{code}",
+            human_duration(wait)
+        ));
+    }
+    let mut inner = e;
+    loop {
+        inner = match inner {
+            RemoteError::GaveUp { last, .. } => last,
+            RemoteError::OutcomeUnknown { cause, .. } => cause,
+            RemoteError::Timeout { after, .. } => {
+                return Some(format!(
+                    "Meta stopped answering (no answer within {})",
+                    human_duration(*after)
+                ));
+            }
+            RemoteError::Connect { .. } => {
+                return Some("Meta could not be reached".to_string());
+            }
+            _ => return None,
+        };
+    }
 }
 
 fn graph_error(e: RemoteError) -> PortError {
@@ -123,6 +218,16 @@ impl Graph<'_> {
     }
 }
 
+impl Graph<'_> {
+    /// A sent request's answer, tripping the stop when it says to stop sending.
+    fn sent<T>(&self, out: Result<T, RemoteError>) -> Result<T, PortError> {
+        out.map_err(|e| {
+            self.stop.after(&e, self.client.config().retry.deadline);
+            graph_error(e)
+        })
+    }
+}
+
 impl GraphPort for Graph<'_> {
     fn read_number<'a>(
         &'a self,
@@ -131,10 +236,9 @@ impl GraphPort for Graph<'_> {
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
         Box::pin(async move {
             let token = self.token(credentials)?;
-            self.client
-                .read_number(token, phone_number_id)
-                .await
-                .map_err(graph_error)
+            self.stop.check()?;
+            let out = self.client.read_number(token, phone_number_id).await;
+            self.sent(out)
         })
     }
 
@@ -145,10 +249,9 @@ impl GraphPort for Graph<'_> {
     ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
         Box::pin(async move {
             let token = self.token(credentials)?;
-            self.client
-                .read_subscribed_apps(token, waba_id)
-                .await
-                .map_err(graph_error)
+            self.stop.check()?;
+            let out = self.client.read_subscribed_apps(token, waba_id).await;
+            self.sent(out)
         })
     }
 
@@ -160,6 +263,7 @@ impl GraphPort for Graph<'_> {
         Box::pin(async move {
             let token = self.token(credentials)?;
             let form = self.form(&request.form)?;
+            self.stop.check()?;
             let safety = match request.repeat {
                 Repeat::Safe => WriteSafety::Idempotent,
                 Repeat::Unsafe => WriteSafety::NotIdempotent,
@@ -170,10 +274,96 @@ impl GraphPort for Graph<'_> {
                 self.client
                     .post_form(token, &request.path, &form, safety)
                     .await
-            }
-            .map_err(graph_error)?;
+            };
+            let answer = self.sent(answer)?;
             let url = self.client.config().url(&request.path);
             expect_success(answer, request.method, &url).map_err(graph_error)
         })
+    }
+
+    fn halted(&self) -> Option<String> {
+        self.stop.why()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::GraphError;
+
+    fn limited(code: i64, regain: Option<Duration>) -> RemoteError {
+        RemoteError::Graph(Box::new(GraphError {
+            http_status: 400,
+            code,
+            error_type: "OAuthException".into(),
+            message: "m".into(),
+            error_subcode: None,
+            fbtrace_id: None,
+            is_transient: true,
+            regain_access_after: regain,
+            retry_after: None,
+            request: "GET /v23.0/1".into(),
+            user_facing: Default::default(),
+        }))
+    }
+
+    #[test]
+    fn a_long_wait_or_silence_stops_the_run_other_errors_do_not() {
+        let minute = Duration::from_secs(60);
+        let hour = limited(80008, Some(minute * 60));
+        assert_eq!(
+            stop_reason(&hour, minute).as_deref(),
+            Some("Meta asked to wait 60 min before more calls (Graph error 80008)")
+        );
+        let gave_up = RemoteError::GaveUp {
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            last: Box::new(hour),
+        };
+        assert!(stop_reason(&gave_up, minute).is_some());
+        // A wait the run can still afford does not stop it.
+        assert_eq!(stop_reason(&limited(80008, Some(minute)), minute), None);
+        assert_eq!(stop_reason(&limited(100, None), minute), None);
+        let silent = RemoteError::GaveUp {
+            attempts: 3,
+            elapsed: minute,
+            last: Box::new(RemoteError::Timeout {
+                request: "GET /v23.0/1".into(),
+                after: Duration::from_secs(30),
+            }),
+        };
+        assert_eq!(
+            stop_reason(&silent, minute).as_deref(),
+            Some("Meta stopped answering (no answer within 30 s)")
+        );
+    }
+
+    #[test]
+    fn the_stop_trips_once_and_at_the_deadline() {
+        let stop = Stop::new(Some((
+            Instant::now() + Duration::from_secs(3600),
+            Duration::from_secs(3600),
+        )));
+        assert_eq!(stop.why(), None);
+        assert_eq!(stop.check(), Ok(()));
+        stop.after(
+            &limited(80008, Some(Duration::from_secs(3600))),
+            Duration::from_secs(60),
+        );
+        stop.after(
+            &limited(4, Some(Duration::from_secs(7200))),
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            stop.check(),
+            Err(PortError::NotAttempted(
+                "Meta asked to wait 60 min before more calls (Graph error 80008)".into()
+            ))
+        );
+        let late = Stop::new(Some((Instant::now(), Duration::from_secs(300))));
+        assert_eq!(
+            late.why().as_deref(),
+            Some("the apply's --timeout (5 min) ran out")
+        );
     }
 }

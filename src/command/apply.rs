@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::adapters::{Graph, StoreWriter};
+use super::adapters::{Graph, Stop, StoreWriter};
 use super::pipeline::{self, Prepared};
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::apply::{ApplyInput, Progress, apply};
@@ -54,6 +54,13 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
         args.remote.parallelism,
     )?;
     let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
+    let run_timeout =
+        parse_duration(&args.timeout).map_err(|e| CommandError::new(format!("--timeout: {e}")))?;
+    if run_timeout.is_zero() {
+        return Err(CommandError::new(
+            "--timeout must be longer than 0s: it is the time the whole apply may take",
+        ));
+    }
     let interrupted = Interrupt::default();
     let rt = pipeline::runtime()?;
     rt.block_on(async {
@@ -86,12 +93,14 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
                 std::process::exit(130);
             }
         });
+        let deadline = (Instant::now() + run_timeout, run_timeout);
         let outcome = locked(
             &args,
             &prepared,
             &store,
             saved,
             interrupted.clone(),
+            deadline,
             no_color,
         )
         .await;
@@ -123,6 +132,7 @@ async fn locked(
     store: &Store,
     saved: Option<Plan>,
     interrupted: Interrupt,
+    deadline: (Instant, std::time::Duration),
     no_color: bool,
 ) -> CommandResult {
     // The plan's header names a non-default endpoint; when no plan is printed, say it here.
@@ -134,7 +144,7 @@ async fn locked(
     }
     let doc = store.read().await?;
     let (prior, recorded) = pipeline::recorded_of(doc.clone());
-    let client = pipeline::client(prepared)?;
+    let client = pipeline::client(prepared)?.with_deadline(deadline.0);
     let observed = pipeline::observe(&client, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
@@ -197,6 +207,7 @@ async fn locked(
         client: &client,
         tokens: &prepared.tokens,
         secrets: &prepared.secrets,
+        stop: Stop::new(Some(deadline)),
     };
     let err_tty = std::io::stderr().is_terminal();
     let err_color = use_color(no_color, err_tty);

@@ -33,6 +33,10 @@ pub enum PortError {
     /// Something the run needs is not there (a token that was not resolved).
     #[error("{0}")]
     Missing(String),
+    /// Nothing was sent: the run stopped talking to Meta (it asked to wait longer than the
+    /// run can, it stopped answering, or the apply's `--timeout` ran out). Holds why.
+    #[error("not sent: {0}")]
+    NotAttempted(String),
 }
 
 impl PortError {
@@ -42,6 +46,7 @@ impl PortError {
             PortError::Storage(_) => ErrorClass::Storage,
             PortError::Graph { .. } => ErrorClass::Graph,
             PortError::Missing(_) => ErrorClass::Config,
+            PortError::NotAttempted(_) => ErrorClass::Graph,
         }
     }
 }
@@ -98,6 +103,12 @@ pub trait GraphPort: Sync {
         credentials: &'a str,
         request: GraphRequest,
     ) -> BoxFuture<'a, Result<(), PortError>>;
+    /// Why this run sends nothing more to Meta, once it has stopped (Meta asked to wait
+    /// longer than the run can, stopped answering, or the run's deadline passed): every call
+    /// then fails at once with [`PortError::NotAttempted`]. `None` while calls may be sent.
+    fn halted(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The records, as a kind's execution sees them.

@@ -60,6 +60,18 @@ impl Client {
         self.transport.config()
     }
 
+    /// End every request of this client by `deadline` (`apply --timeout`): no attempt lasts
+    /// past it, no retry or pause waits past it.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.transport.set_deadline(deadline);
+        self
+    }
+
+    /// The deadline set by [`Client::with_deadline`].
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.transport.deadline()
+    }
+
     /// What Meta says about a token: validity, expiry, scopes, businesses it reaches.
     pub async fn debug_token(&self, token: &Token) -> Result<ObservedToken, RemoteError> {
         let url = self.config().base_url.clone() + "/" + &self.debug_token_path(token);

@@ -23,6 +23,9 @@ pub struct Transport {
     permits: Arc<Semaphore>,
     /// No request starts before this instant (set when usage passes 80%).
     not_before: Mutex<Option<Instant>>,
+    /// The run's deadline (`apply --timeout`): no attempt lasts past it and no retry waits
+    /// past it.
+    deadline: Option<Instant>,
 }
 
 impl Transport {
@@ -38,7 +41,41 @@ impl Transport {
             permits: Arc::new(Semaphore::new(usize::from(cfg.parallelism))),
             cfg,
             not_before: Mutex::new(None),
+            deadline: None,
         })
+    }
+
+    /// End every request (its attempts, its retries, its waits) by `deadline`.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+    }
+
+    /// The run's deadline, when it has one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The retry policy for a request first tried at `started`: its retries end at the
+    /// policy's deadline, or at the run's when that comes first.
+    fn policy_from(&self, started: Instant) -> super::config::RetryPolicy {
+        let mut policy = self.cfg.retry.clone();
+        if let Some(d) = self.deadline {
+            policy.deadline = policy.deadline.min(d.saturating_duration_since(started));
+        }
+        policy
+    }
+
+    /// How long the next attempt may take: the request timeout, cut to what is left before
+    /// the run's deadline (at least 1 ms, so a late attempt fails as a timeout at once).
+    pub(super) fn attempt_limit(&self) -> Duration {
+        match self.deadline {
+            Some(d) => self
+                .cfg
+                .request_timeout
+                .min(d.saturating_duration_since(Instant::now()))
+                .max(Duration::from_millis(1)),
+            None => self.cfg.request_timeout,
+        }
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -96,6 +133,7 @@ impl Transport {
         Fut: Future<Output = Result<Value, RemoteError>>,
     {
         let started = Instant::now();
+        let policy = self.policy_from(started);
         let mut failed = 0;
         loop {
             self.wait_for_pace().await;
@@ -112,13 +150,7 @@ impl Transport {
                 Err(err) => err,
             };
             failed += 1;
-            match decide(
-                &self.cfg.retry,
-                &err,
-                failed,
-                started.elapsed(),
-                rand::random(),
-            ) {
+            match decide(&policy, &err, failed, started.elapsed(), rand::random()) {
                 Decision::Retry(wait) => tokio::time::sleep(wait).await,
                 Decision::Stop => return Err(final_error(err, failed, started.elapsed())),
             }
@@ -127,22 +159,31 @@ impl Transport {
 
     async fn get_once(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
         let request = request_label("GET", url);
-        let sent = self.http.get(url).bearer_auth(token.expose()).send().await;
-        self.read_answer(sent, token, &request).await
+        let limit = self.attempt_limit();
+        let sent = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .timeout(limit)
+            .send()
+            .await;
+        self.read_answer(sent, token, &request, limit).await
     }
 
     async fn batch_once(&self, token: &Token, batch: &str) -> Result<Value, RemoteError> {
         let url = format!("{}/", self.cfg.version_root());
         let request = format!("POST {url}");
         let form = [("batch", batch), ("include_headers", "true")];
+        let limit = self.attempt_limit();
         let sent = self
             .http
             .post(&url)
             .bearer_auth(token.expose())
             .form(&form)
+            .timeout(limit)
             .send()
             .await;
-        self.read_answer(sent, token, &request).await
+        self.read_answer(sent, token, &request, limit).await
     }
 
     pub(super) async fn read_answer(
@@ -150,15 +191,16 @@ impl Transport {
         sent: Result<reqwest::Response, reqwest::Error>,
         token: &Token,
         request: &str,
+        limit: Duration,
     ) -> Result<Value, RemoteError> {
-        let response = sent.map_err(|e| self.transport_error(&e, token, request))?;
+        let response = sent.map_err(|e| self.transport_error(&e, token, request, limit))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         self.note_usage(&headers);
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(&e, token, request))?;
+            .map_err(|e| self.transport_error(&e, token, request, limit))?;
         let header = |name: &str| {
             headers
                 .get(name)
@@ -168,11 +210,17 @@ impl Transport {
         interpret(status, &header, &body, token, request)
     }
 
-    fn transport_error(&self, err: &reqwest::Error, token: &Token, request: &str) -> RemoteError {
+    fn transport_error(
+        &self,
+        err: &reqwest::Error,
+        token: &Token,
+        request: &str,
+        limit: Duration,
+    ) -> RemoteError {
         if err.is_timeout() {
             return RemoteError::Timeout {
                 request: request.to_string(),
-                after: self.cfg.request_timeout,
+                after: limit,
             };
         }
         // reqwest's text may name the URL: drop it, then scrub what is left.
@@ -230,7 +278,8 @@ impl Transport {
     /// `estimated_time_to_regain_access`) or the first backoff, as the plain path does before
     /// its second attempt. `false` when the wait is beyond the deadline: do not send it again.
     pub async fn wait_after_item(&self, err: &RemoteError) -> bool {
-        match decide(&self.cfg.retry, err, 1, Duration::ZERO, rand::random()) {
+        let policy = self.policy_from(Instant::now());
+        match decide(&policy, err, 1, Duration::ZERO, rand::random()) {
             Decision::Retry(wait) => {
                 tokio::time::sleep(wait).await;
                 true
@@ -241,6 +290,11 @@ impl Transport {
 
     async fn wait_for_pace(&self) {
         let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        // Never pause past the run's deadline: the attempt then fails at once.
+        let until = match (until, self.deadline) {
+            (Some(u), Some(d)) => Some(u.min(d)),
+            (u, _) => u,
+        };
         if let Some(until) = until {
             tokio::time::sleep_until(until.into()).await;
         }

@@ -132,17 +132,19 @@ impl Transport {
         safety: WriteSafety,
     ) -> Result<Value, RemoteError> {
         let request = request_label(method.as_str(), url);
+        let limit = self.attempt_limit();
         let mut builder = self
             .http
             .request(method.clone(), url)
-            .bearer_auth(token.expose());
+            .bearer_auth(token.expose())
+            .timeout(limit);
         if *method != reqwest::Method::DELETE || !form.pairs.is_empty() {
             builder = builder.form(&form.pairs);
         }
         let sent = builder.send().await;
         // A failure to connect means nothing was sent: safe to retry in every case.
         let unsent = matches!(&sent, Err(e) if e.is_connect());
-        match self.read_answer(sent, token, &request).await {
+        match self.read_answer(sent, token, &request, limit).await {
             Err(err)
                 if safety == WriteSafety::NotIdempotent && !unsent && may_have_applied(&err) =>
             {

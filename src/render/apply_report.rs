@@ -186,6 +186,11 @@ pub fn headline(report: &ApplyReport) -> String {
             text.push_str(&format!("; {problems}"));
         }
         format!("{text}. {resources}")
+    } else if let Some(why) = &report.stopped {
+        format!(
+            "Apply stopped early: {why}, so nothing more was sent to Meta; {}. {resources}",
+            counts.problems_text()
+        )
     } else if report.failed() {
         format!("Apply failed: {}. {resources}", counts.problems_text())
     } else {
@@ -246,6 +251,10 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
     }
     if report.interrupted {
         out.push_str("Run `wacfg plan` to see what is left to do.\n");
+    } else if report.stopped.is_some() {
+        out.push_str(
+            "Run `wacfg apply` again once Meta answers again (or after its wait): what was not attempted is still planned.\n",
+        );
     }
     out
 }

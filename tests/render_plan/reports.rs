@@ -63,6 +63,7 @@ fn success() -> ApplyReport {
         ],
         interrupted: false,
         state: state(),
+        stopped: None,
     }
 }
 
@@ -105,6 +106,7 @@ fn failures() -> ApplyReport {
         ],
         interrupted: false,
         state: state(),
+        stopped: None,
     }
 }
 
@@ -126,6 +128,7 @@ fn interrupted() -> ApplyReport {
         ],
         interrupted: true,
         state: state(),
+        stopped: None,
     }
 }
 
@@ -228,6 +231,7 @@ fn huge_markdown_apply_report_stays_under_the_comment_limit() {
         results,
         interrupted: false,
         state: state(),
+        stopped: None,
     };
     let text = render_apply_report(&report, Format::Markdown, false);
     let max = wacfg::render::plan_markdown::MAX_CHARS;

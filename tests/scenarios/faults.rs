@@ -8,7 +8,7 @@ use std::time::Duration;
 use wacfg_sim::Faults;
 
 use crate::config::{Channel, active, config};
-use crate::harness::{Env, finish, recorded_channels, signal, wait_until, world};
+use crate::harness::{Env, Run, finish, recorded_channels, signal, wait_until, world};
 
 const MANY: usize = 40;
 
@@ -253,4 +253,102 @@ fn ctrl_c_at_the_confirmation_prompt_cancels_at_once_and_exits_130() {
     );
     // Nothing happened at Meta either: the same plan is still pending.
     env.expect(&["plan", "--detailed-exitcode"], 2);
+}
+
+/// What a stopped apply must show: exit 1, one headline naming why, the configurations Meta
+/// never saw listed as not attempted (never failed), the state saved and the lock released.
+fn stopped_early(env: &Env, run: &Run, why: &str) -> usize {
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let headline = format!("Apply stopped early: {why}");
+    assert_eq!(
+        run.stdout.matches("Apply stopped early").count(),
+        1,
+        "one clear message: {run:#?}"
+    );
+    assert!(run.stdout.contains(&headline), "{run:#?}");
+    let not_attempted = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("not attempted: the run stopped sending to Meta before it"))
+        .count();
+    assert!(not_attempted > 0, "{run:#?}");
+    assert!(!run.stdout.contains("failed its checks"), "{run:#?}");
+    assert!(
+        !env.path("wacfg.state.json.lock.info").exists(),
+        "the lock is released"
+    );
+    env.state_doc().expect("the state is saved and valid");
+    not_attempted
+}
+
+#[test]
+fn a_spent_rate_limit_stops_the_apply_at_once_and_a_rerun_converges() {
+    let env = slow_env();
+    let child = env.spawn(SLOW_APPLY);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    // The WABA's budget is spent: Meta answers 80008, "regain access in about an hour".
+    env.sim.set_faults(Faults {
+        latency: Duration::from_millis(60),
+        rate_limit_budget: Some(1),
+        ..Faults::default()
+    });
+    let limited = std::time::Instant::now();
+    let before = env.sim.stats().http_requests;
+    let run = finish(child);
+    let took = limited.elapsed();
+    let sent = env.sim.stats().http_requests - before;
+    eprintln!("rate-limited apply ended {took:?} after the budget was spent, {sent} requests");
+    let skipped = stopped_early(&env, &run, "Meta asked to wait");
+    assert!(run.stdout.contains("(Graph error 80008)"), "{run:#?}");
+    assert!(took < Duration::from_secs(5), "stopped at once: {took:?}");
+    // Nothing more was sent once Meta said to wait: only what was in flight then.
+    assert!(sent <= 4, "{sent} requests after the budget was spent");
+    assert!(recorded_channels(&state) + skipped <= MANY, "{run:#?}");
+    converges(&env);
+}
+
+#[test]
+fn a_hung_meta_ends_the_apply_at_its_timeout_and_a_rerun_converges() {
+    let env = slow_env();
+    let started = std::time::Instant::now();
+    let child = env.spawn(&[
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "2",
+        "--timeout",
+        "4s",
+    ]);
+    let state = env.state_path();
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        recorded_channels(&state) >= 2
+    });
+    // Meta stops answering: every request hangs.
+    env.sim.set_faults(Faults {
+        hang: true,
+        ..Faults::default()
+    });
+    let run = finish(child);
+    let took = started.elapsed();
+    eprintln!("hung apply with --timeout 4s took {took:?}");
+    stopped_early(&env, &run, "the apply's --timeout (4 s) ran out");
+    assert!(
+        took < Duration::from_secs(4 + 4),
+        "ended at its deadline: {took:?}"
+    );
+    assert!(took >= Duration::from_secs(3), "{took:?}");
+    converges(&env);
+}
+
+#[test]
+fn apply_timeout_is_a_duration() {
+    let env = Env::new(&crate::config::base());
+    let run = env.expect(&["apply", "--auto-approve", "--timeout", "soon"], 1);
+    assert!(run.stderr.contains("--timeout"), "{run:#?}");
+    let run = env.expect(&["apply", "--auto-approve", "--timeout", "0s"], 1);
+    assert!(run.stderr.contains("--timeout"), "{run:#?}");
+    assert!(env.state_doc().is_none(), "nothing applied");
 }
