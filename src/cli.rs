@@ -363,8 +363,19 @@ pub enum SchemaKind {
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
+    /// Which schema: the configuration file (default), a saved plan or the state.
     #[arg(value_enum, default_value_t = SchemaKind::Config)]
     pub kind: SchemaKind,
+    /// Write the schema to PATH instead of printing it (default `.wacfg/schema.json`, the
+    /// file the modeline `wacfg init` writes points at). Run it after upgrading wacfg so
+    /// editors complete and check the new fields, offline.
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        default_missing_value = crate::command::schema::EDITOR_SCHEMA_PATH
+    )]
+    pub write: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -338,3 +338,76 @@ fn small_markdown_plan_is_not_cut() {
     assert!(!text.contains("not shown"));
     assert_eq!(text.matches("<details>").count(), 3);
 }
+
+/// The `<summary>` line of the block of `address`: all a reviewer sees of it while collapsed.
+fn summary_line<'a>(markdown: &'a str, address: &str) -> &'a str {
+    markdown
+        .lines()
+        .find(|l| l.starts_with("<details><summary>") && l.contains(address))
+        .unwrap_or_else(|| panic!("no block for {address}:\n{markdown}"))
+}
+
+#[test]
+fn markdown_summary_lines_flag_destructive_changes_and_expected_failures() {
+    use wacfg::model::{Address, Expectation};
+    let mut failing = scenarios::change(Address::channel("Failing"), Action::Update, "sender");
+    failing.checks = vec![
+        scenarios::check("sender_in_waba", Expectation::Pass, "ok"),
+        scenarios::check(
+            "sender_connected",
+            Expectation::Fail,
+            "the number is not connected",
+        ),
+    ];
+    let gone = scenarios::change(Address::channel("Gone"), Action::Deactivate, "not in file");
+    let removed = scenarios::change(Address::credentials("old"), Action::Delete, "not in file");
+    let calm = scenarios::change(Address::channel("Calm"), Action::Create, "not in state");
+    let text = render_plan(
+        &scenarios::plan(vec![calm, failing, gone, removed]),
+        Format::Markdown,
+        false,
+    );
+    let failing = summary_line(&text, "channel_configuration.Failing");
+    assert!(
+        failing.contains("expected to fail:</b> sender_connected"),
+        "{failing}"
+    );
+    assert!(!failing.contains("sender_in_waba"), "{failing}");
+    assert!(!failing.contains("DESTRUCTIVE"), "{failing}");
+    for address in ["channel_configuration.Gone", "credentials.old"] {
+        let line = summary_line(&text, address);
+        assert!(
+            line.starts_with("<details><summary>⚠️ <b>DESTRUCTIVE</b>"),
+            "{line}"
+        );
+    }
+    let calm = summary_line(&text, "channel_configuration.Calm");
+    assert!(
+        !calm.contains("DESTRUCTIVE") && !calm.contains("expected to fail"),
+        "{calm}"
+    );
+}
+
+#[test]
+fn markdown_plan_names_the_commit_it_was_made_at() {
+    let mut plan = scenarios::create_from_empty();
+    let text = render_plan(&plan, Format::Markdown, false);
+    assert!(
+        !text.contains("Planned at commit"),
+        "no commit known: {text}"
+    );
+    plan.commit = Some(wacfg::plan::PlanCommit {
+        sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        modified: false,
+    });
+    let text = render_plan(&plan, Format::Markdown, false);
+    let head: String = text.lines().take(4).collect::<Vec<_>>().join("\n");
+    assert!(
+        head.contains("Planned at commit `0123456789abcdef0123456789abcdef01234567`"),
+        "{head}"
+    );
+    assert!(!head.contains("uncommitted"));
+    plan.commit.as_mut().unwrap().modified = true;
+    let text = render_plan(&plan, Format::Markdown, false);
+    assert!(text.contains("with uncommitted changes to the configuration"));
+}

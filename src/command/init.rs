@@ -1,6 +1,8 @@
 //! `wacfg init`: write a starter `wacfg.yaml` (schema modeline, commented example that
-//! validates) and add the local state files (and their lock and temp files) to `.gitignore`.
-//! Never overwrites a file.
+//! validates), the schema its modeline points at (`.wacfg/schema.json`, so editors work
+//! offline in a new repository), and add the local state files (and their lock and temp files)
+//! to `.gitignore`. Never overwrites the configuration; the schema copy is wacfg's own file,
+//! refreshed by `wacfg schema --write`.
 
 use std::io::Write;
 use std::path::Path;
@@ -37,8 +39,14 @@ pub fn run(args: InitArgs) -> CommandResult {
         .create_new(true)
         .open(&config)?;
     file.write_all(TEMPLATE.as_bytes())?;
+    let schema = args.dir.join(super::schema::EDITOR_SCHEMA_PATH);
+    super::schema::write_schema(&schema, crate::validate::SCHEMA_TEXT)?;
     let added = update_gitignore(&args.dir.join(".gitignore"))?;
     println!("wrote {}", config.display());
+    println!(
+        "wrote {} (editors read it through the first line of wacfg.yaml; commit it, and refresh it with `wacfg schema --write` after upgrading wacfg)",
+        schema.display()
+    );
     if added > 0 {
         println!(
             "added the local state files to {}",

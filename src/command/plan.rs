@@ -8,7 +8,7 @@ use std::path::Path;
 use super::pipeline::{self, Prepared};
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::cli::PlanArgs;
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanCommit};
 use crate::render::render_plan;
 
 pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult {
@@ -58,14 +58,70 @@ async fn read_and_plan(
     let (prior, recorded) = pipeline::recorded_of(doc);
     let client = pipeline::client(prepared)?;
     let observed = pipeline::observe(&client, prepared, &recorded).await;
-    pipeline::make_plan(
+    let mut plan = pipeline::make_plan(
         prepared,
         &observed,
         prior,
         &recorded,
         &args.targets,
         args.allow_destructive,
-    )
+    )?;
+    plan.commit = commit_of(&args.config.config, std::env::var("WACFG_COMMIT").ok());
+    if plan.commit.is_some() {
+        crate::plan::digest::seal(&mut plan);
+    }
+    Ok(plan)
+}
+
+/// The commit the configuration at `config` is planned from: `WACFG_COMMIT` when the operator
+/// sets it (a CI job naming the pull request's head rather than a merge commit), else the
+/// HEAD of the git checkout holding it, marked modified when the configuration has
+/// uncommitted changes there. `None` outside a git checkout or without git.
+pub fn commit_of(config: &Path, operator: Option<String>) -> Option<PlanCommit> {
+    if let Some(sha) = operator {
+        let sha = sha.trim();
+        if !sha.is_empty() && sha.len() <= 64 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Some(PlanCommit {
+                sha: sha.to_ascii_lowercase(),
+                modified: false,
+            });
+        }
+    }
+    let dir = if config.is_dir() {
+        config
+    } else {
+        match config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    };
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let sha = git(&["rev-parse", "--verify", "-q", "HEAD"])?;
+    if sha.is_empty() || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let name = config.file_name().map(|n| n.to_string_lossy().to_string());
+    let pathspec = if config.is_dir() {
+        ".".to_string()
+    } else {
+        name.unwrap_or_else(|| ".".into())
+    };
+    let status = git(&["status", "--porcelain", "--", &pathspec]).unwrap_or_default();
+    Some(PlanCommit {
+        sha,
+        modified: !status.is_empty(),
+    })
 }
 
 /// Write the plan file atomically enough for CI: a temp file beside it, then a rename.
@@ -102,4 +158,52 @@ pub fn load(path: &Path) -> Result<Plan, CommandError> {
         )));
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commit_of;
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// Outside a checkout there is no commit; inside, HEAD, marked modified once the
+    /// configuration changes (and only the configuration counts).
+    #[test]
+    fn the_commit_is_heads_and_says_when_the_configuration_was_modified() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("wacfg.yaml");
+        std::fs::write(&config, "version: 1\n").unwrap();
+        assert_eq!(commit_of(&config, None), None);
+        git(dir.path(), &["init", "-q"]);
+        git(dir.path(), &["add", "wacfg.yaml"]);
+        git(dir.path(), &["commit", "-q", "-m", "c"]);
+        let head = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap();
+        let head = String::from_utf8(head.stdout).unwrap().trim().to_string();
+        let found = commit_of(&config, None).expect("a commit");
+        assert_eq!(found.sha, head);
+        assert!(!found.modified);
+        std::fs::write(dir.path().join("notes.txt"), "unrelated").unwrap();
+        assert!(!commit_of(&config, None).unwrap().modified);
+        std::fs::write(&config, "version: 1\n# edited\n").unwrap();
+        assert!(commit_of(&config, None).unwrap().modified);
+        // The operator's WACFG_COMMIT wins (a CI job naming the pull request's head).
+        let named = commit_of(&config, Some("ABCDEF0123".into())).unwrap();
+        assert_eq!((named.sha.as_str(), named.modified), ("abcdef0123", false));
+    }
 }

@@ -88,6 +88,21 @@ pub struct Plan {
     /// run to run, and apply never reads it (it talks to the endpoint the operator allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph_api: Option<GraphEndpoint>,
+    /// The git commit of the configuration the plan was made from, when it lives in a git
+    /// checkout (or `WACFG_COMMIT` names it): shown in the markdown plan so a reviewer knows
+    /// what was planned. Covered by `digests.plan`, like everything a reviewer sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<PlanCommit>,
+}
+
+/// The commit a plan was made at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanCommit {
+    /// The full commit id (`git rev-parse HEAD`, or `WACFG_COMMIT`).
+    pub sha: String,
+    /// The configuration had uncommitted changes: the plan is not exactly that commit's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub modified: bool,
 }
 
 /// A Graph API endpoint other than Meta's and who chose it.

@@ -8,6 +8,7 @@ use super::drift::drift_row;
 use super::painter::Painter;
 use super::plan_human::{change_block, summary_text, symbol, verb};
 use super::plan_notices::{Notice, label, notices};
+use crate::model::Expectation;
 use crate::plan::{Plan, ResourceChange, Summary};
 
 /// The first line of every markdown plan.
@@ -55,6 +56,13 @@ pub fn render(plan: &Plan) -> String {
 /// Marker, title, summary sentence, counts table, target note, digest.
 fn head(plan: &Plan) -> String {
     let mut out = format!("{PLAN_MARKER}\n### wacfg plan\n\n");
+    if let Some(commit) = &plan.commit {
+        out.push_str(&format!("Planned at commit {}", inline_code(&commit.sha)));
+        if commit.modified {
+            out.push_str(" **with uncommitted changes to the configuration**");
+        }
+        out.push_str("\n\n");
+    }
     if let Some(endpoint) = &plan.graph_api {
         out.push_str(&escape_html(&endpoint.header()));
         out.push_str("\n\n");
@@ -112,14 +120,32 @@ fn counts_table(s: &Summary) -> String {
 fn details(change: &ResourceChange) -> String {
     let body = diff_lines(&change_block(change, &Painter::new(false)));
     let fence = fence_for(&body);
-    let mut summary = format!(
+    // Collapsed, only the summary line shows: a destructive change and one whose checks are
+    // expected to fail must stand out there, not only inside the block.
+    let mut summary = String::new();
+    if change.action.is_destructive() {
+        summary.push_str("⚠️ <b>DESTRUCTIVE</b> ");
+    }
+    summary.push_str(&format!(
         "<code>{}</code> <code>{}</code> {}",
         symbol(change.action),
         change.address,
         verb(change.action)
-    );
+    ));
     if !change.reason.is_empty() {
         summary.push_str(&format!(": {}", escape_html(&change.reason)));
+    }
+    let failing: Vec<&str> = change
+        .checks
+        .iter()
+        .filter(|c| c.expectation == Expectation::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    if !failing.is_empty() {
+        summary.push_str(&format!(
+            " — ❌ <b>expected to fail:</b> {}",
+            escape_html(&failing.join(", "))
+        ));
     }
     format!("<details><summary>{summary}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n\n")
 }

@@ -307,3 +307,25 @@ fn list(options: &serde_json::Value) -> String {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SCHEMA_TEXT;
+    use crate::model::CORE_MARKETING_ACTIONS;
+
+    /// Editors suggest a channel configuration's marketing actions from the schema's examples:
+    /// they must be exactly the core actions the rules accept without a declaration.
+    #[test]
+    fn schema_suggests_exactly_the_core_marketing_actions() {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA_TEXT).unwrap();
+        let examples = &schema["$defs"]["channel_configuration"]["properties"]["marketing_actions"]
+            ["items"]["examples"];
+        let listed: Vec<&str> = examples
+            .as_array()
+            .expect("examples is a list")
+            .iter()
+            .map(|v| v.as_str().expect("each example is a string"))
+            .collect();
+        assert_eq!(listed, CORE_MARKETING_ACTIONS);
+    }
+}

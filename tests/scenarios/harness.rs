@@ -86,6 +86,8 @@ impl Env {
             .env(TOKEN_VAR, &self.token)
             .env("NO_COLOR", "1")
             .env("CI", "1")
+            // The plan names the commit it was made at: none here, whatever CI sets.
+            .env_remove("WACFG_COMMIT")
             .env_remove("WACFG_DATABASE_URL")
             .stdin(Stdio::null());
         c
