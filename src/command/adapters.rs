@@ -1,6 +1,7 @@
 //! The ports apply is given, over real I/O: `StoreWriter` writes each step to the state store
 //! (compare-and-swap on the serial it last wrote), `Graph` sends a kind's Graph calls with the
-//! token of the credentials it names and fills in secrets a kind only names by key, and
+//! token of the credentials it names (numbers read ahead in Graph batches, one group per
+//! distinct token, the groups concurrently) and fills in secrets a kind only names by key, and
 //! stops sending (`Stop`) once Meta asked to wait longer than the run can, stopped answering,
 //! or the run's deadline passed.
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 
 use crate::apply::{PortError, StateWriter};
+use crate::kinds::NumberRead;
 use crate::kinds::RecordedResource;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
 use crate::model::{Address, ObservedNumber, ObservedSubscription};
@@ -239,6 +241,67 @@ impl GraphPort for Graph<'_> {
             self.stop.check()?;
             let out = self.client.read_number(token, phone_number_id).await;
             self.sent(out)
+        })
+    }
+
+    fn read_numbers<'a>(
+        &'a self,
+        reads: &'a [NumberRead],
+    ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        Box::pin(async move {
+            let mut answers: Vec<Option<Result<ObservedNumber, PortError>>> =
+                vec![None; reads.len()];
+            // Distinct tokens in first-seen order, each with its distinct numbers and the
+            // positions of `reads` each number answers.
+            let mut groups: Vec<(&Token, Vec<String>, Vec<Vec<usize>>)> = Vec::new();
+            for (i, read) in reads.iter().enumerate() {
+                let token = match self.token(&read.credentials) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        answers[i] = Some(Err(e));
+                        continue;
+                    }
+                };
+                let g = match groups.iter().position(|(t, _, _)| *t == token) {
+                    Some(g) => g,
+                    None => {
+                        groups.push((token, Vec::new(), Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+                let (_, ids, at) = &mut groups[g];
+                match ids.iter().position(|id| *id == read.phone_number_id) {
+                    Some(k) => at[k].push(i),
+                    None => {
+                        ids.push(read.phone_number_id.clone());
+                        at.push(vec![i]);
+                    }
+                }
+            }
+            if let Err(refused) = self.stop.check() {
+                return answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
+                    .collect();
+            }
+            let read = futures::future::join_all(
+                groups
+                    .iter()
+                    .map(|(token, ids, _)| self.client.read_numbers(token, ids)),
+            )
+            .await;
+            for ((_, _, at), results) in groups.iter().zip(read) {
+                for (positions, result) in at.iter().zip(results) {
+                    let answer = self.sent(result);
+                    for &i in positions {
+                        answers[i] = Some(answer.clone());
+                    }
+                }
+            }
+            answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
+                .collect()
         })
     }
 
