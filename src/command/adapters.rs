@@ -75,6 +75,14 @@ pub struct Graph<'a> {
     pub stop: Stop,
 }
 
+/// The numbers read with one token: each distinct number once, with the positions of the
+/// reads it answers.
+struct TokenGroup<'t> {
+    token: &'t Token,
+    ids: Vec<String>,
+    at: Vec<Vec<usize>>,
+}
+
 /// The run's circuit breaker: once it trips, or once the run's deadline passes, nothing more
 /// is sent to Meta and every call fails at once with `PortError::NotAttempted`.
 pub struct Stop {
@@ -251,9 +259,7 @@ impl GraphPort for Graph<'_> {
         Box::pin(async move {
             let mut answers: Vec<Option<Result<ObservedNumber, PortError>>> =
                 vec![None; reads.len()];
-            // Distinct tokens in first-seen order, each with its distinct numbers and the
-            // positions of `reads` each number answers.
-            let mut groups: Vec<(&Token, Vec<String>, Vec<Vec<usize>>)> = Vec::new();
+            let mut groups: Vec<TokenGroup<'_>> = Vec::new();
             for (i, read) in reads.iter().enumerate() {
                 let token = match self.token(&read.credentials) {
                     Ok(t) => t,
@@ -262,19 +268,23 @@ impl GraphPort for Graph<'_> {
                         continue;
                     }
                 };
-                let g = match groups.iter().position(|(t, _, _)| *t == token) {
+                let g = match groups.iter().position(|g| g.token == token) {
                     Some(g) => g,
                     None => {
-                        groups.push((token, Vec::new(), Vec::new()));
+                        groups.push(TokenGroup {
+                            token,
+                            ids: Vec::new(),
+                            at: Vec::new(),
+                        });
                         groups.len() - 1
                     }
                 };
-                let (_, ids, at) = &mut groups[g];
-                match ids.iter().position(|id| *id == read.phone_number_id) {
-                    Some(k) => at[k].push(i),
+                let group = &mut groups[g];
+                match group.ids.iter().position(|id| *id == read.phone_number_id) {
+                    Some(k) => group.at[k].push(i),
                     None => {
-                        ids.push(read.phone_number_id.clone());
-                        at.push(vec![i]);
+                        group.ids.push(read.phone_number_id.clone());
+                        group.at.push(vec![i]);
                     }
                 }
             }
@@ -287,11 +297,11 @@ impl GraphPort for Graph<'_> {
             let read = futures::future::join_all(
                 groups
                     .iter()
-                    .map(|(token, ids, _)| self.client.read_numbers(token, ids)),
+                    .map(|g| self.client.read_numbers(g.token, &g.ids)),
             )
             .await;
-            for ((_, _, at), results) in groups.iter().zip(read) {
-                for (positions, result) in at.iter().zip(results) {
+            for (group, results) in groups.iter().zip(read) {
+                for (positions, result) in group.at.iter().zip(results) {
                     let answer = self.sent(result);
                     for &i in positions {
                         answers[i] = Some(answer.clone());
