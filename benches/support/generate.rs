@@ -59,13 +59,17 @@ pub fn world_yaml(shape: &Shape) -> String {
             business_id(b)
         );
         for w in 0..2 {
+            let here = |k: &usize| placement(shape, k % shape.credentials) == (b, w);
+            let numbers: Vec<usize> = (0..shape.numbers.max(shape.credentials))
+                .filter(here)
+                .collect();
             let _ = writeln!(
                 y,
-                "      - id: \"{}\"\n        name: Bench {b}-{w}\n        account_review_status: APPROVED\n        phone_numbers:",
-                waba_id(b, w)
+                "      - id: \"{}\"\n        name: Bench {b}-{w}\n        account_review_status: APPROVED\n        phone_numbers:{}",
+                waba_id(b, w),
+                if numbers.is_empty() { " []" } else { "" }
             );
-            let here = |k: &usize| placement(shape, k % shape.credentials) == (b, w);
-            for n in (0..shape.numbers.max(shape.credentials)).filter(here) {
+            for n in numbers {
                 let d = number_digits(n);
                 let _ = writeln!(
                     y,
