@@ -13,6 +13,7 @@ use generate::Shape;
 const SHAPE: Shape = Shape {
     businesses: 2,
     credentials: 10,
+    numbers: 10,
     channels: 1_000,
 };
 const RUNS: usize = 3;

@@ -26,6 +26,7 @@ use wacfg::state::local::LocalStore;
 const SHAPE: Shape = Shape {
     businesses: 10,
     credentials: 100,
+    numbers: 100,
     channels: 10_000,
 };
 const RUNS: usize = 7;

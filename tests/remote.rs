@@ -528,3 +528,59 @@ async fn off_document_shapes_from_the_simulator_lose_only_what_cannot_be_read() 
     assert_eq!(p.waba_id.as_deref(), Some("102290129340398"));
     assert_eq!(p.number_id, None);
 }
+
+#[tokio::test]
+async fn numbers_are_read_in_batches_of_fifty_one_result_each() {
+    let (sim, client) = start(world(120, "GREEN"), Faults::default()).await;
+    let ids: Vec<String> = (0..120).map(|i| format!("1065403522{i:05}")).collect();
+    let read = client.read_numbers(&Token::new(TOKEN), &ids).await;
+    assert_eq!(read.len(), 120);
+    for (id, n) in ids.iter().zip(&read) {
+        let n = n.as_ref().expect("read");
+        assert_eq!(&n.id, id);
+        assert_eq!(n.status.as_deref(), Some("CONNECTED"));
+    }
+    let stats = sim.stats();
+    // 50 + 50 + 20.
+    assert_eq!(stats.http_requests, 3, "{stats:?}");
+    assert_eq!(stats.batch_sub_requests, 120);
+    assert_eq!(stats.route_count("phone_number"), 120);
+}
+
+#[tokio::test]
+async fn a_number_that_fails_inside_the_batch_fails_alone() {
+    // The first item (the first number) answers a permanent error inside a 200 batch: only
+    // that number's result is an error, and it is not read again.
+    let faults = Faults {
+        fail_batch_items: vec![InjectedError::code(100)],
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(3, "GREEN"), faults).await;
+    let ids: Vec<String> = (0..3).map(|i| format!("1065403522{i:05}")).collect();
+    let read = client.read_numbers(&Token::new(TOKEN), &ids).await;
+    match &read[0] {
+        Err(e) => assert_eq!(e.code(), Some(100), "{e}"),
+        Ok(n) => panic!("read {n:?}"),
+    }
+    assert!(read[1..].iter().all(Result::is_ok), "{read:?}");
+    assert_eq!(sim.stats().http_requests, 1);
+}
+
+#[tokio::test]
+async fn a_throttled_number_in_the_batch_waits_its_retry_after_and_is_read_again() {
+    let faults = Faults {
+        fail_batch_items: vec![InjectedError {
+            retry_after: Some(1),
+            ..InjectedError::code(80008)
+        }],
+        ..Faults::default()
+    };
+    let (sim, client) = start(world(2, "GREEN"), faults).await;
+    let ids: Vec<String> = (0..2).map(|i| format!("1065403522{i:05}")).collect();
+    let started = Instant::now();
+    let read = client.read_numbers(&Token::new(TOKEN), &ids).await;
+    assert!(read.iter().all(Result::is_ok), "{read:?}");
+    // The batch, then the throttled number on its own after its Retry-After.
+    assert_eq!(sim.stats().http_requests, 2);
+    assert!(started.elapsed() >= Duration::from_millis(950));
+}

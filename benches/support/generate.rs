@@ -1,12 +1,17 @@
 //! Generated worlds and configurations for the plan and apply benchmarks: `businesses`
-//! portfolios with one token each, two WABAs per business, numbers spread over the WABAs, one
-//! credentials entry per number, and channel configurations spread over the credentials.
+//! portfolios with one token each, two WABAs per business, credentials entries spread over the
+//! WABAs, sender numbers spread over the credentials (number `k` is in the WABA of credentials
+//! `k % credentials`, whose own number is number `k` for `k < credentials`), and channel
+//! configurations spread over the numbers (configuration `c` sends from number
+//! `c % numbers`, with that number's credentials). Also used by `tests/apply_reads.rs`.
 
 use std::fmt::Write as _;
 
 pub struct Shape {
     pub businesses: usize,
     pub credentials: usize,
+    /// Distinct sender numbers, at least `credentials`.
+    pub numbers: usize,
     pub channels: usize,
 }
 
@@ -54,12 +59,17 @@ pub fn world_yaml(shape: &Shape) -> String {
             business_id(b)
         );
         for w in 0..2 {
+            let here = |k: &usize| placement(shape, k % shape.credentials) == (b, w);
+            let numbers: Vec<usize> = (0..shape.numbers.max(shape.credentials))
+                .filter(here)
+                .collect();
             let _ = writeln!(
                 y,
-                "      - id: \"{}\"\n        name: Bench {b}-{w}\n        account_review_status: APPROVED\n        phone_numbers:",
-                waba_id(b, w)
+                "      - id: \"{}\"\n        name: Bench {b}-{w}\n        account_review_status: APPROVED\n        phone_numbers:{}",
+                waba_id(b, w),
+                if numbers.is_empty() { " []" } else { "" }
             );
-            for n in (0..shape.credentials).filter(|n| placement(shape, *n) == (b, w)) {
+            for n in numbers {
                 let d = number_digits(n);
                 let _ = writeln!(
                     y,
@@ -87,11 +97,12 @@ pub fn config_yaml(shape: &Shape) -> String {
     }
     y.push_str("channel_configurations:\n");
     for c in 0..shape.channels {
-        let n = c % shape.credentials;
+        let k = c % shape.numbers.max(shape.credentials);
+        let n = k % shape.credentials;
         let _ = writeln!(
             y,
             "  - name: Channel_{c:05}\n    description: Generated configuration {c}\n    channel: whatsapp\n    marketing_actions: [emailTargeting, whatsappPromotions]\n    credentials: creds_{n:03}\n    sender_number: \"{}\"",
-            number_digits(n)
+            number_digits(k)
         );
     }
     y

@@ -2,7 +2,8 @@
 //! independent changes concurrently, and has each change's kind execute it. It decides
 //! nothing: kinds decide (from their lifecycle) and record; the engine orders, skips what
 //! depends on a failure, stops starting work on Ctrl-C or once the run stopped talking to
-//! Meta (`GraphPort::halted`), and collects the report.
+//! Meta (`GraphPort::halted`), and collects the report. Before each phase it reads, in Graph
+//! batches, every fact the phase's changes will read from Meta (`live`), once per object.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 
 use super::commit::Committer;
+use super::live::LiveFacts;
 use super::ports::{GraphPort, PortError, StateWriter};
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::kinds::GraphRequest;
@@ -31,6 +33,9 @@ pub struct ApplyInput<'a> {
     pub parallelism: usize,
     /// Set by the Ctrl-C handler: finish what is in flight, start nothing new.
     pub interrupted: Arc<AtomicBool>,
+    /// How long a fact read at apply time is reused before a change reads it again
+    /// (`live::MAX_AGE`).
+    pub live_max_age: std::time::Duration,
 }
 
 /// Progress events, for the renderer to print as they happen.
@@ -49,12 +54,13 @@ pub async fn apply<W: StateWriter + Sync>(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> ApplyReport {
     let records = Committer::new(input.recorded.clone(), writer);
+    let live = LiveFacts::new(graph, input.live_max_age);
     let cx = ExecCtx {
         desired: input.desired,
         observed: input.observed,
         fingerprints: input.fingerprints,
         records: &records,
-        graph,
+        graph: &live,
     };
     let mut report = ApplyReport::default();
     let mut failed: Vec<Address> = Vec::new();
@@ -68,9 +74,10 @@ pub async fn apply<W: StateWriter + Sync>(
         if batch.is_empty() {
             continue;
         }
+        read_ahead(&batch, &failed, &cx, &live, &input).await;
         let results: Vec<ChangeResult> = futures::stream::iter(batch)
             .map(|change| {
-                let (failed, cx, input) = (&failed, &cx, &input);
+                let (failed, cx, input, live) = (&failed, &cx, &input, &live);
                 async move {
                     if input.interrupted.load(Ordering::SeqCst) {
                         return skipped(change, "interrupted before it started (Ctrl-C)");
@@ -82,7 +89,7 @@ pub async fn apply<W: StateWriter + Sync>(
                         return skipped(change, &format!("{dep} failed"));
                     }
                     progress(Progress::Started(change));
-                    let counted = Counted::new(graph);
+                    let counted = Counted::new(live);
                     let own = ExecCtx {
                         graph: &counted,
                         ..*cx
@@ -119,6 +126,27 @@ pub async fn apply<W: StateWriter + Sync>(
     report.stopped = graph.halted().filter(|_| report.failed());
     report.state = records.into_last();
     report
+}
+
+/// Read what the changes of a phase that will run read from Meta, once per object, before
+/// the first of them starts (nothing when no change of it will start).
+async fn read_ahead(
+    batch: &[&ResourceChange],
+    failed: &[Address],
+    cx: &ExecCtx<'_>,
+    live: &LiveFacts<'_>,
+    input: &ApplyInput<'_>,
+) {
+    if input.interrupted.load(Ordering::SeqCst) || live.halted().is_some() {
+        return;
+    }
+    let mut reads = Vec::new();
+    for change in batch {
+        if !change.depends_on.iter().any(|d| failed.contains(d)) {
+            reads.extend(kind_of(&change.address).live_reads(change, cx).await);
+        }
+    }
+    live.read_ahead(reads).await;
 }
 
 fn skipped(change: &ResourceChange, why: &str) -> ChangeResult {
@@ -185,6 +213,16 @@ impl GraphPort for Counted<'_> {
         Box::pin(
             async move { self.note(self.inner.read_number(credentials, phone_number_id).await) },
         )
+    }
+
+    fn read_numbers<'a>(
+        &'a self,
+        reads: &'a [crate::kinds::NumberRead],
+    ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        Box::pin(async move {
+            let answers = self.inner.read_numbers(reads).await;
+            answers.into_iter().map(|a| self.note(a)).collect()
+        })
     }
 
     fn read_subscriptions<'a>(

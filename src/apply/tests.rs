@@ -46,31 +46,40 @@ impl StateWriter for MemoryWriter {
 /// 5xx would after its retries); no writes are expected from these kinds.
 struct FixtureGraph(Observed, Vec<String>);
 
+/// A number as the fixtures' Meta answers it: `failing` numbers answer a transient Graph
+/// error (as a 5xx would after its retries), unknown ones "not found".
+fn fixture_number(
+    observed: &Observed,
+    failing: &[String],
+    credentials: &str,
+    id: &str,
+) -> Result<ObservedNumber, PortError> {
+    if failing.iter().any(|f| f == id) {
+        return Err(PortError::Graph {
+            code: Some(2),
+            message: "Graph error 2 (OAuthException): service temporarily unavailable".into(),
+            outcome_unknown: false,
+        });
+    }
+    let c = crate::plan::fixtures::credentials(credentials);
+    observed
+        .waba(&c.business_id, &c.waba_id)
+        .and_then(|w| w.phone_numbers.get(id).cloned())
+        .ok_or_else(|| PortError::Graph {
+            code: Some(100),
+            message: format!("number {id} not found"),
+            outcome_unknown: false,
+        })
+}
+
 impl GraphPort for FixtureGraph {
     fn read_number<'a>(
         &'a self,
         credentials: &'a str,
         id: &'a str,
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
-        Box::pin(async move {
-            if self.1.iter().any(|failing| failing == id) {
-                return Err(PortError::Graph {
-                    code: Some(2),
-                    message: "Graph error 2 (OAuthException): service temporarily unavailable"
-                        .into(),
-                    outcome_unknown: false,
-                });
-            }
-            let c = crate::plan::fixtures::credentials(credentials);
-            self.0
-                .waba(&c.business_id, &c.waba_id)
-                .and_then(|w| w.phone_numbers.get(id).cloned())
-                .ok_or_else(|| PortError::Graph {
-                    code: Some(100),
-                    message: format!("number {id} not found"),
-                    outcome_unknown: false,
-                })
-        })
+        let out = fixture_number(&self.0, &self.1, credentials, id);
+        Box::pin(async move { out })
     }
 
     fn read_subscriptions<'a>(
@@ -131,6 +140,7 @@ fn run_reading(
         recorded: r,
         parallelism: 4,
         interrupted: Arc::new(AtomicBool::new(interrupted)),
+        live_max_age: live::MAX_AGE,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -523,12 +533,13 @@ fn once_meta_says_wait_an_hour_nothing_more_is_sent_and_the_rest_is_not_attempte
             recorded: BTreeMap::new(),
             parallelism: 4,
             interrupted: Arc::new(AtomicBool::new(false)),
+            live_max_age: live::MAX_AGE,
         },
         writer,
         &graph,
         &|_| {},
     ));
-    // One call reached Meta; nothing was sent after it said to wait an hour.
+    // One call reached Meta (the read ahead); nothing was sent after it said to wait an hour.
     assert_eq!(graph.sent.lock().unwrap().len(), 1, "{:?}", graph.sent);
     assert_eq!(report.stopped.as_deref(), Some(WAIT_AN_HOUR));
     assert!(!report.interrupted);
@@ -539,17 +550,9 @@ fn once_meta_says_wait_an_hour_nothing_more_is_sent_and_the_rest_is_not_attempte
         .filter(|r| r.address.to_string().starts_with("channel_configuration."))
         .collect();
     assert_eq!(channels.len(), names.len());
-    // The one that was sent failed with Meta's error; every other one was not attempted
-    // (whether it had not started or its first call was refused), never failed.
-    let errors: Vec<_> = channels
-        .iter()
-        .filter(|r| matches!(r.outcome, ChangeOutcome::Error { .. }))
-        .collect();
-    assert_eq!(errors.len(), 1, "{channels:#?}");
-    for r in channels
-        .iter()
-        .filter(|r| !matches!(r.outcome, ChangeOutcome::Error { .. }))
-    {
+    // The one call sent was the phase's read ahead of the sender they share, before any of
+    // them started: Meta said to wait an hour, so every one was not attempted, never failed.
+    for r in &channels {
         match &r.outcome {
             ChangeOutcome::Skipped { why } => {
                 assert!(why.contains(WAIT_AN_HOUR), "{}: {why}", r.address)
@@ -564,4 +567,262 @@ fn once_meta_says_wait_an_hour_nothing_more_is_sent_and_the_rest_is_not_attempte
             .all(|a| !a.to_string().starts_with("channel_configuration.")),
         "nothing recorded for configurations Meta never saw: {last:?}"
     );
+}
+
+/// Meta from fixtures, counting the live reads: how many numbers were read on their own and
+/// the numbers of each batched read. Once `turn` is set, numbers read after the first batched
+/// read answer that status (Meta changing while the apply runs).
+#[derive(Default)]
+struct CountingGraph {
+    observed: Observed,
+    failing: Vec<String>,
+    singles: std::sync::Mutex<Vec<String>>,
+    batches: std::sync::Mutex<Vec<Vec<String>>>,
+    turn: Option<&'static str>,
+}
+
+impl CountingGraph {
+    fn answer(&self, credentials: &str, id: &str) -> Result<ObservedNumber, PortError> {
+        let mut n = fixture_number(&self.observed, &self.failing, credentials, id)?;
+        if let Some(status) = self.turn
+            && !self.batches.lock().unwrap().is_empty()
+        {
+            n.status = Some(status.into());
+        }
+        Ok(n)
+    }
+}
+
+impl GraphPort for CountingGraph {
+    fn read_number<'a>(
+        &'a self,
+        credentials: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
+        self.singles.lock().unwrap().push(id.to_string());
+        let out = self.answer(credentials, id);
+        Box::pin(async move { out })
+    }
+
+    fn read_numbers<'a>(
+        &'a self,
+        reads: &'a [NumberRead],
+    ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        let out: Vec<_> = reads
+            .iter()
+            .map(|r| self.answer(&r.credentials, &r.phone_number_id))
+            .collect();
+        self.batches
+            .lock()
+            .unwrap()
+            .push(reads.iter().map(|r| r.phone_number_id.clone()).collect());
+        Box::pin(async move { out })
+    }
+
+    fn read_subscriptions<'a>(
+        &'a self,
+        _credentials: &'a str,
+        _waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn write<'a>(
+        &'a self,
+        _credentials: &'a str,
+        _request: crate::kinds::GraphRequest,
+    ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async { Err(PortError::Missing("unexpected write".into())) })
+    }
+}
+
+/// `count` new configurations on `numbers` sender numbers of the fixture WABA (configuration
+/// `i` on number `i % numbers`), and Meta's view holding those numbers.
+fn spread(count: usize, numbers: usize) -> (Desired, Observed) {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS)
+        && let Some(w) = b.wabas.get_mut(WABA)
+    {
+        for k in 0..numbers {
+            let id = format!("20000000000{k:04}");
+            w.phone_numbers
+                .insert(id.clone(), number(&id, &format!("1555020{k:04}")));
+        }
+    }
+    let channels = (0..count)
+        .map(|i| {
+            let mut c = channel(&format!("C{i:03}"), DesiredStatus::Active);
+            c.sender_number = Some(format!("1555020{:04}", i % numbers));
+            c
+        })
+        .collect();
+    (desired(channels), o)
+}
+
+fn run_counted(
+    d: &Desired,
+    graph: &CountingGraph,
+    writer: MemoryWriter,
+    parallelism: usize,
+    live_max_age: std::time::Duration,
+) -> ApplyReport {
+    let fps = fingerprints();
+    let p = plan(&PlanInput {
+        desired: d,
+        observed: &graph.observed,
+        prior: None,
+        recorded: &BTreeMap::new(),
+        fingerprints: &fps,
+        targets: vec![],
+        allow_destructive: false,
+    });
+    let input = ApplyInput {
+        desired: d,
+        observed: &graph.observed,
+        fingerprints: &fps,
+        recorded: BTreeMap::new(),
+        parallelism,
+        interrupted: Arc::new(AtomicBool::new(false)),
+        live_max_age,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(apply(&p, input, writer, graph, &|_| {}))
+}
+
+fn outcome_of<'r>(report: &'r ApplyReport, name: &str) -> &'r ChangeOutcome {
+    &report
+        .results
+        .iter()
+        .find(|r| r.address == Address::channel(name))
+        .unwrap_or_else(|| panic!("no result for {name}"))
+        .outcome
+}
+
+#[test]
+fn each_sender_is_read_once_per_apply_in_one_batched_read_not_once_per_configuration() {
+    let (d, o) = spread(200, 20);
+    let graph = CountingGraph {
+        observed: o,
+        ..Default::default()
+    };
+    let report = run_counted(&d, &graph, MemoryWriter::default(), 8, live::MAX_AGE);
+    assert!(!report.failed(), "{report:?}");
+    let active = report
+        .results
+        .iter()
+        .filter(|r| r.status.as_deref() == Some("active"))
+        .count();
+    assert_eq!(active, 200);
+    let batches = graph.batches.lock().unwrap();
+    assert_eq!(
+        batches.len(),
+        1,
+        "one read ahead for the phase: {batches:?}"
+    );
+    let mut ids = batches[0].clone();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20, "each number once: {:?}", batches[0]);
+    assert_eq!(batches[0].len(), 20);
+    assert!(
+        graph.singles.lock().unwrap().is_empty(),
+        "no configuration read its sender on its own: {:?}",
+        graph.singles
+    );
+}
+
+#[test]
+fn a_number_meta_cannot_answer_in_the_batch_fails_only_the_configurations_on_it() {
+    let (d, o) = spread(40, 4);
+    let broken = "200000000000002".to_string();
+    let graph = CountingGraph {
+        observed: o,
+        failing: vec![broken.clone()],
+        ..Default::default()
+    };
+    let writer = MemoryWriter::default();
+    let writes = writer.writes.clone();
+    let report = run_counted(&d, &graph, writer, 8, live::MAX_AGE);
+    let last = writes.lock().unwrap().last().cloned().unwrap();
+    for i in 0..40 {
+        let name = format!("C{i:03}");
+        if i % 4 == 2 {
+            // Meta's error, as an API error: not a failed check, nothing recorded.
+            match outcome_of(&report, &name) {
+                ChangeOutcome::Error { message, .. } => assert!(
+                    message.contains("could not be read from Meta")
+                        && message.contains("temporarily unavailable"),
+                    "{name}: {message}"
+                ),
+                other => panic!("{name}: {other:?}"),
+            }
+            assert!(!last.contains_key(&Address::channel(&name)), "{name}");
+        } else {
+            assert!(
+                matches!(outcome_of(&report, &name), ChangeOutcome::Applied),
+                "{name}: {:?}",
+                outcome_of(&report, &name)
+            );
+            assert_eq!(channel_in(&last, &name).status, ChannelStatus::Active);
+        }
+    }
+    // The failed number was asked once, in the batch, not once per configuration on it.
+    assert_eq!(graph.batches.lock().unwrap().len(), 1);
+    assert!(
+        graph.singles.lock().unwrap().is_empty(),
+        "{:?}",
+        graph.singles
+    );
+}
+
+#[test]
+fn a_fact_that_aged_past_the_limit_while_changes_waited_is_read_again_and_used() {
+    // Three configurations on one number, one at a time, each state write taking 60 ms. Meta
+    // disconnects the number right after the phase's read ahead.
+    let slow = || MemoryWriter {
+        delay: Some(std::time::Duration::from_millis(60)),
+        ..Default::default()
+    };
+    let graph = |o: Observed| CountingGraph {
+        observed: o,
+        turn: Some("DISCONNECTED"),
+        ..Default::default()
+    };
+
+    // Facts trusted for a minute: every configuration uses the one read ahead.
+    let (d, o) = spread(3, 1);
+    let fresh = graph(o);
+    let report = run_counted(&d, &fresh, slow(), 1, live::MAX_AGE);
+    assert!(!report.failed(), "{report:?}");
+    assert!(fresh.singles.lock().unwrap().is_empty());
+
+    // Trusted for 30 ms: after the first configuration's write the fact is old, so the next
+    // one reads the number again and its checks see the disconnection; the third, after
+    // another write, reads it again too.
+    let (d, o) = spread(3, 1);
+    let aging = graph(o);
+    let report = run_counted(&d, &aging, slow(), 1, std::time::Duration::from_millis(30));
+    assert_eq!(aging.batches.lock().unwrap().len(), 1);
+    assert_eq!(
+        aging.singles.lock().unwrap().len(),
+        2,
+        "{:?}",
+        aging.singles
+    );
+    assert!(matches!(
+        outcome_of(&report, "C000"),
+        ChangeOutcome::Applied
+    ));
+    for name in ["C001", "C002"] {
+        match outcome_of(&report, name) {
+            ChangeOutcome::ChecksFailed { reasons, .. } => assert!(
+                reasons.iter().any(|r| r.contains("DISCONNECTED")),
+                "{name}: {reasons:?}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
 }

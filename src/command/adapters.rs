@@ -1,6 +1,7 @@
 //! The ports apply is given, over real I/O: `StoreWriter` writes each step to the state store
 //! (compare-and-swap on the serial it last wrote), `Graph` sends a kind's Graph calls with the
-//! token of the credentials it names and fills in secrets a kind only names by key, and
+//! token of the credentials it names (numbers read ahead in Graph batches, one group per
+//! distinct token, the groups concurrently) and fills in secrets a kind only names by key, and
 //! stops sending (`Stop`) once Meta asked to wait longer than the run can, stopped answering,
 //! or the run's deadline passed.
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 
 use crate::apply::{PortError, StateWriter};
+use crate::kinds::NumberRead;
 use crate::kinds::RecordedResource;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
 use crate::model::{Address, ObservedNumber, ObservedSubscription};
@@ -71,6 +73,14 @@ pub struct Graph<'a> {
     /// Other secrets by secret key.
     pub secrets: &'a BTreeMap<String, Token>,
     pub stop: Stop,
+}
+
+/// The numbers read with one token: each distinct number once, with the positions of the
+/// reads it answers.
+struct TokenGroup<'t> {
+    token: &'t Token,
+    ids: Vec<String>,
+    at: Vec<Vec<usize>>,
 }
 
 /// The run's circuit breaker: once it trips, or once the run's deadline passes, nothing more
@@ -239,6 +249,69 @@ impl GraphPort for Graph<'_> {
             self.stop.check()?;
             let out = self.client.read_number(token, phone_number_id).await;
             self.sent(out)
+        })
+    }
+
+    fn read_numbers<'a>(
+        &'a self,
+        reads: &'a [NumberRead],
+    ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        Box::pin(async move {
+            let mut answers: Vec<Option<Result<ObservedNumber, PortError>>> =
+                vec![None; reads.len()];
+            let mut groups: Vec<TokenGroup<'_>> = Vec::new();
+            for (i, read) in reads.iter().enumerate() {
+                let token = match self.token(&read.credentials) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        answers[i] = Some(Err(e));
+                        continue;
+                    }
+                };
+                let g = match groups.iter().position(|g| g.token == token) {
+                    Some(g) => g,
+                    None => {
+                        groups.push(TokenGroup {
+                            token,
+                            ids: Vec::new(),
+                            at: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[g];
+                match group.ids.iter().position(|id| *id == read.phone_number_id) {
+                    Some(k) => group.at[k].push(i),
+                    None => {
+                        group.ids.push(read.phone_number_id.clone());
+                        group.at.push(vec![i]);
+                    }
+                }
+            }
+            if let Err(refused) = self.stop.check() {
+                return answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
+                    .collect();
+            }
+            let read = futures::future::join_all(
+                groups
+                    .iter()
+                    .map(|g| self.client.read_numbers(g.token, &g.ids)),
+            )
+            .await;
+            for (group, results) in groups.iter().zip(read) {
+                for (positions, result) in group.at.iter().zip(results) {
+                    let answer = self.sent(result);
+                    for &i in positions {
+                        answers[i] = Some(answer.clone());
+                    }
+                }
+            }
+            answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
+                .collect()
         })
     }
 

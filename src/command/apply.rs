@@ -229,6 +229,7 @@ async fn locked(
             recorded,
             parallelism: args.remote.parallelism as usize,
             interrupted: interrupted.flag.clone(),
+            live_max_age: crate::apply::live::MAX_AGE,
         },
         writer,
         &graph,

@@ -25,7 +25,7 @@ use futures::future::BoxFuture;
 
 pub use desired::Desired;
 pub use plan_ctx::PlanCtx;
-pub use ports::{ExecCtx, GraphPort, GraphRequest, PortError, Records};
+pub use ports::{ExecCtx, GraphPort, GraphRequest, LiveRead, NumberRead, PortError, Records};
 pub use registry::{DesiredResources, KINDS, RecordedResource, of};
 
 use crate::config::SourceFile;
@@ -89,6 +89,16 @@ pub trait Kind: Sync {
         observed: &Observed,
         out: &mut Vec<Drift>,
     );
+    /// The facts `execute` will read from Meta for `change` (`ExecCtx::graph`), so apply reads
+    /// them for the whole phase at once, batched, just before it runs. Naming fewer is never
+    /// wrong: `execute` reads what was not read ahead.
+    fn live_reads<'a>(
+        &'a self,
+        _change: &'a ResourceChange,
+        _cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, Vec<LiveRead>> {
+        Box::pin(async { Vec::new() })
+    }
     /// Carry one planned change out: decide again on fresh facts, write to Meta, record.
     fn execute<'a>(
         &'a self,

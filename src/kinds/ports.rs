@@ -82,6 +82,21 @@ pub struct GraphRequest {
     pub repeat: Repeat,
 }
 
+/// A fact a change reads from Meta when it runs, named ahead of time so apply can read it for
+/// every change of a phase at once (batched, once per distinct object) just before they run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LiveRead {
+    /// A phone number's current facts ([`GraphPort::read_number`]).
+    Number(NumberRead),
+}
+
+/// One phone number to read, with the token of the credentials named.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NumberRead {
+    pub credentials: String,
+    pub phone_number_id: String,
+}
+
 /// The Graph API as a kind's execution sees it. `credentials` names the entry whose token is
 /// used.
 pub trait GraphPort: Sync {
@@ -91,6 +106,19 @@ pub trait GraphPort: Sync {
         credentials: &'a str,
         phone_number_id: &'a str,
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>>;
+    /// Several phone numbers' current facts, one result each, in order; one number's error
+    /// is its own. The port over Meta sends them in Graph batches, tokens concurrently; this
+    /// default reads each on its own.
+    fn read_numbers<'a>(
+        &'a self,
+        reads: &'a [NumberRead],
+    ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        Box::pin(futures::future::join_all(
+            reads
+                .iter()
+                .map(|r| self.read_number(&r.credentials, &r.phone_number_id)),
+        ))
+    }
     /// A WABA's subscribed apps, each with its override callback when one is set.
     fn read_subscriptions<'a>(
         &'a self,

@@ -7,6 +7,7 @@
 //! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`], and the webhook
 //! operations in `webhook`.
 
+pub mod batch;
 pub mod config;
 pub mod convert;
 pub mod error;

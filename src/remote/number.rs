@@ -1,6 +1,12 @@
-//! One phone number read live: what apply uses to check a sender's current status just before
-//! it decides, rather than trusting facts read seconds or hours earlier.
+//! Phone numbers read live: what apply uses to check a sender's current status just before it
+//! decides, rather than trusting facts read seconds or hours earlier. One number on its own, or
+//! many with one token in Graph batches (at most 50 per request, the batches concurrently), one
+//! result per number so one number's error stays its own.
 
+use futures::future::join_all;
+use serde_json::Value;
+
+use super::batch::{MAX_BATCH, WholeFailure};
 use super::wire::{NUMBER_FIELDS, WireNumber};
 use super::{Client, RemoteError, Token, convert, redact};
 use crate::model::ObservedNumber;
@@ -12,14 +18,59 @@ impl Client {
         token: &Token,
         phone_number_id: &str,
     ) -> Result<ObservedNumber, RemoteError> {
+        let url = format!(
+            "{}/{}",
+            self.config().base_url,
+            self.number_path(phone_number_id)
+        );
+        let value = self.transport.get(token, &url).await?;
+        number_of(value, &url)
+    }
+
+    /// The current facts of each of `phone_number_ids` (one result each, in order), read with
+    /// `token` in batches of the configured size (at most 50), all batches at once within the
+    /// client's parallelism. An item Meta answers with a transient error is read again on its
+    /// own after the wait it asked for; when a whole batch fails, each of its numbers gets
+    /// that error.
+    pub async fn read_numbers(
+        &self,
+        token: &Token,
+        phone_number_ids: &[String],
+    ) -> Vec<Result<ObservedNumber, RemoteError>> {
+        let paths: Vec<String> = phone_number_ids
+            .iter()
+            .map(|id| self.number_path(id))
+            .collect();
+        let size = self.config().batch_size.clamp(1, MAX_BATCH);
+        let batches = join_all(
+            paths
+                .chunks(size)
+                .map(|chunk| self.batch_get(token, chunk, WholeFailure::FailEach)),
+        )
+        .await;
+        batches
+            .into_iter()
+            .flatten()
+            .zip(&paths)
+            .map(|(answer, path)| {
+                let url = format!("{}/{}", self.config().base_url, path);
+                answer.and_then(|v| number_of(v, &url))
+            })
+            .collect()
+    }
+
+    /// `v23.0/{id}?fields=…`, below the base URL.
+    fn number_path(&self, phone_number_id: &str) -> String {
         let id = redact::encode_query_value(phone_number_id);
         let fields = redact::encode_query_value(NUMBER_FIELDS);
-        let url = self.config().url(&format!("{id}?fields={fields}"));
-        let value = self.transport.get(token, &url).await?;
-        let wire: WireNumber = serde_json::from_value(value).map_err(|e| RemoteError::Decode {
-            request: format!("GET {}", redact::redact_url(&url)),
-            message: format!("not a phone number: {e}"),
-        })?;
-        Ok(convert::number(wire))
+        self.config().relative(&format!("{id}?fields={fields}"))
     }
+}
+
+fn number_of(value: Value, url: &str) -> Result<ObservedNumber, RemoteError> {
+    let wire: WireNumber = serde_json::from_value(value).map_err(|e| RemoteError::Decode {
+        request: format!("GET {}", redact::redact_url(url)),
+        message: format!("not a phone number: {e}"),
+    })?;
+    Ok(convert::number(wire))
 }

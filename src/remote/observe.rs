@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::model::observed::{ObservedError, ObservedProblem, WabaOwnership};
 use crate::model::{Observed, ObservedBusiness, ObservedToken, TokenFingerprint};
 
+use super::batch::{MAX_BATCH, WholeFailure};
 use super::error::RemoteError;
-use super::retry::is_transient;
 use super::token::Token;
 use super::wire::{Page, WireBusiness, WireNumber, WireProblem, WireWaba, join, lenient};
 use super::{Client, convert, redact};
@@ -61,7 +61,7 @@ impl Client {
     ) -> ((TokenFingerprint, TokenResult), Vec<BusinessResult>) {
         let mut reads = vec![Read::Token];
         reads.extend(business_ids.iter().cloned().map(Read::Business));
-        let size = self.config().batch_size.clamp(1, 50);
+        let size = self.config().batch_size.clamp(1, MAX_BATCH);
         let chunks = join_all(reads.chunks(size).map(|c| self.read_chunk(token, c))).await;
         let mut token_result = None;
         let mut businesses = Vec::new();
@@ -86,46 +86,15 @@ impl Client {
         ((token.fingerprint(), token_result), businesses)
     }
 
-    /// One batch; sub-requests that failed transiently (or were not processed) are retried as
-    /// plain GETs. If the batch itself fails, each read is tried on its own, except when the
-    /// token is rejected, which every read would hit again.
+    /// One batch; see `batch::batch_get` for what happens to the items that failed.
     async fn read_chunk<'a>(
         &self,
         token: &Token,
         chunk: &'a [Read],
     ) -> Vec<(&'a Read, Result<Value, RemoteError>)> {
         let urls: Vec<String> = chunk.iter().map(|r| self.path_of(token, r)).collect();
-        let answers = match self.transport.batch(token, &urls).await {
-            Ok(items) => items,
-            Err(err) if matches!(err.code(), Some(190 | 102)) => {
-                return chunk.iter().map(|r| (r, Err(err.clone()))).collect();
-            }
-            Err(_) => Vec::new(),
-        };
-        let singles = chunk.iter().zip(&urls).enumerate().map(|(i, (read, url))| {
-            let answer = answers.get(i).cloned().flatten();
-            async move {
-                let first = answer.map(|item| {
-                    self.transport.note_item_usage(&item);
-                    self.transport.batch_item(token, url, &item)
-                });
-                let result = match first {
-                    // Honour the item's own wait before reading it again, as the plain path
-                    // does; a wait beyond the deadline ends it.
-                    Some(Err(err)) if is_transient(&err) => {
-                        if self.transport.wait_after_item(&err).await {
-                            self.get_path(token, url).await
-                        } else {
-                            Err(err)
-                        }
-                    }
-                    Some(r) => r,
-                    None => self.get_path(token, url).await,
-                };
-                (read, result)
-            }
-        });
-        join_all(singles).await
+        let answers = self.batch_get(token, &urls, WholeFailure::ReadEach).await;
+        chunk.iter().zip(answers).collect()
     }
 
     fn path_of(&self, token: &Token, read: &Read) -> String {
@@ -133,11 +102,6 @@ impl Client {
             Read::Token => self.debug_token_path(token),
             Read::Business(id) => self.business_path(id),
         }
-    }
-
-    async fn get_path(&self, token: &Token, relative: &str) -> Result<Value, RemoteError> {
-        let url = format!("{}/{}", self.config().base_url, relative);
-        self.transport.get(token, &url).await
     }
 
     /// Parse a business answer and fetch the pages its embedded edges did not hold. Decoded

@@ -1,8 +1,8 @@
 //! Carrying out a channel configuration change: decide again with the lifecycle on the
-//! record as it stands now, read fresh facts (a live read of the sender), run the checks on
-//! them, and commit the record the lifecycle says the outcome leaves. A failure to read Meta
-//! is an API error that changes nothing; only a check that fails on facts makes a
-//! configuration Failed.
+//! record as it stands now, read fresh facts (a live read of the sender, which apply reads
+//! ahead for the whole phase, once per number: `live_reads`), run the checks on them, and
+//! commit the record the lifecycle says the outcome leaves. A failure to read Meta is an API
+//! error that changes nothing; only a check that fails on facts makes a configuration Failed.
 
 use super::attrs::desired_spec;
 use super::checks::{
@@ -14,7 +14,7 @@ use super::lifecycle::{
 };
 use super::model::{ChannelStatus, DesiredChannel, RecordedChannel};
 use crate::kinds::outcome::{applied, checks_failed, failed, port_error};
-use crate::kinds::{ExecCtx, PortError, RecordedResource};
+use crate::kinds::{ExecCtx, LiveRead, NumberRead, PortError, RecordedResource};
 use crate::model::{Action, Address, ChangeResult, CheckResult, ErrorClass, ResourceChange};
 
 pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
@@ -36,6 +36,43 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
         return commit(change, cx, next, Some(status.as_str())).await;
     }
     submit(change, d, recorded, cx).await
+}
+
+/// The sender number `execute` will read live, when the change submits a version (the same
+/// decision `execute` makes, on the record as it stands when the phase starts).
+pub async fn live_reads(change: &ResourceChange, cx: &ExecCtx<'_>) -> Vec<LiveRead> {
+    if change.action == Action::Deactivate {
+        return Vec::new();
+    }
+    let Some(d) = cx.desired.channel_configurations.get(&change.address.name) else {
+        return Vec::new();
+    };
+    let recorded = current(cx, &change.address).await;
+    match decide(Some(d), recorded.as_ref()) {
+        Ok(decision) if decision.submits => sender_read(d, cx)
+            .map(LiveRead::Number)
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The sender's phone number ID in the credentials' WABA as observed, with the credentials
+/// to read it with; `None` when the checks will not find it there (they say so).
+fn sender_read(d: &DesiredChannel, cx: &ExecCtx<'_>) -> Option<NumberRead> {
+    let c = cx
+        .desired
+        .credentials
+        .get(d.credentials.as_deref().unwrap_or_default())?;
+    let sender = d.sender_number.as_deref().unwrap_or("");
+    let n = cx
+        .observed
+        .waba(&c.business_id, &c.waba_id)?
+        .number_by_digits(sender)?;
+    Some(NumberRead {
+        credentials: c.name.clone(),
+        phone_number_id: n.id.clone(),
+    })
 }
 
 async fn current(cx: &ExecCtx<'_>, addr: &Address) -> Option<RecordedChannel> {
@@ -166,10 +203,12 @@ async fn gather(d: &DesiredChannel, cx: &ExecCtx<'_>) -> Result<Facts, PortError
         .and_then(|c| cx.observed.waba(&c.business_id, &c.waba_id))
         .cloned();
     let sender = d.sender_number.as_deref().unwrap_or("");
-    if let (Some(c), Some(w)) = (desired_creds, waba.as_mut())
-        && let Some(n) = w.number_by_digits(sender).cloned()
-    {
-        let fresh = cx.graph.read_number(&c.name, &n.id).await.map_err(|e| match e {
+    if let (Some(read), Some(w)) = (sender_read(d, cx), waba.as_mut()) {
+        let fresh = cx
+            .graph
+            .read_number(&read.credentials, &read.phone_number_id)
+            .await
+            .map_err(|e| match e {
             PortError::Graph {
                 code,
                 message,
@@ -183,7 +222,7 @@ async fn gather(d: &DesiredChannel, cx: &ExecCtx<'_>) -> Result<Facts, PortError
             },
             other => other,
         })?;
-        w.phone_numbers.insert(n.id.clone(), fresh);
+        w.phone_numbers.insert(read.phone_number_id, fresh);
     }
     let webhook = match desired_creds {
         Some(c) => webhook_fact(cx, &c.waba_id, waba.as_ref()).await,

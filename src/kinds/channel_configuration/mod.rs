@@ -90,6 +90,14 @@ impl Kind for ChannelConfigurations {
         }
     }
 
+    fn live_reads<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+        cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, Vec<super::LiveRead>> {
+        Box::pin(apply::live_reads(change, cx))
+    }
+
     fn execute<'a>(
         &'a self,
         change: &'a ResourceChange,
