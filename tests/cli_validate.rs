@@ -142,6 +142,7 @@ fn init_writes_a_valid_file_and_gitignore_and_refuses_to_overwrite() {
     assert!(ignore.starts_with("target/\n"), "{ignore}");
     for line in [
         "wacfg.state.json",
+        "wacfg.state.json.journal",
         "wacfg.state.json.backup",
         "wacfg.state.json.lock",
         "wacfg.state.json.lock.info",
