@@ -120,15 +120,11 @@ fn decode_line(line: &[u8]) -> Result<Record, String> {
 
 /// The records above the snapshot's serial, checked to follow it: same lineage, serials one
 /// apart. Returns them in order.
-pub fn pending<'a>(
-    snapshot: Option<(Uuid, u64)>,
-    records: &'a [Record],
-) -> Result<Vec<&'a Record>, String> {
+pub fn pending(snapshot: Option<(Uuid, u64)>, records: &[Record]) -> Result<Vec<&Record>, String> {
     let base = snapshot.map_or(0, |(_, serial)| serial);
     let mut lineage = snapshot.map(|(lineage, _)| lineage);
-    let mut expected = base + 1;
     let mut out = Vec::new();
-    for record in records.iter().filter(|r| r.serial > base) {
+    for (expected, record) in (base + 1..).zip(records.iter().filter(|r| r.serial > base)) {
         if record.serial != expected {
             return Err(format!(
                 "journal record for serial {} does not follow serial {}",
@@ -146,7 +142,6 @@ pub fn pending<'a>(
             _ => lineage = Some(record.lineage),
         }
         out.push(record);
-        expected += 1;
     }
     Ok(out)
 }
