@@ -1,6 +1,9 @@
 //! Benchmark: a state of 10,000 resources (1 credentials + 9,999 channel configurations),
 //! read + checksum verify + compare-and-swap write, on the local store and on PostgreSQL
 //! (127.0.0.1:5432, or WACFG_TEST_PG). Targets: ≤ 100 ms local, ≤ 300 ms PostgreSQL.
+//! Then what an apply writes to the local store (its journal of group commits and the fold at
+//! the end): bytes written for 10,000 new configurations from no state (target ≤ 4 × the final
+//! state), and the time of an apply's state writes changing 1 configuration out of 10,000.
 //! Run: cargo bench --bench state
 
 #[path = "../tests/support/state_fixtures.rs"]
@@ -135,7 +138,130 @@ fn peak_rss() -> String {
         .unwrap_or_else(|| "VmHWM: unknown".into())
 }
 
+/// The size of a directory's regular files.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// One group of new configurations.
+fn group(names: std::ops::Range<usize>) -> wacfg::state::ResourceChanges {
+    wacfg::state::ResourceChanges {
+        upserts: names
+            .map(|i| {
+                let r = fixtures::channel(
+                    &format!("Marketing_{i:05}"),
+                    wacfg::kinds::ChannelStatus::Active,
+                );
+                (r.address().to_string(), r)
+            })
+            .collect(),
+        removals: vec![],
+    }
+}
+
+/// An apply's state writes on the local store: 10,000 new configurations (plus their
+/// credentials) in groups of 4, as the group committer makes them at parallelism 8, then the
+/// fold; and 1 changed configuration out of 10,000.
+fn apply_writes() {
+    use wacfg::state::local::LocalStore;
+    const GROUP: usize = 4;
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = LocalStore::new(dir.path().join("wacfg.state.json"));
+    let lineage = uuid::Uuid::new_v4();
+    let creds = fixtures::credentials("acme");
+    let first = wacfg::state::ResourceChanges {
+        upserts: [(creds.address().to_string(), creds)].into(),
+        removals: vec![],
+    };
+    let start = Instant::now();
+    let mut serial = store.append(lineage, &first, None).unwrap().serial;
+    let mut appended = std::fs::metadata(store.journal_path()).unwrap().len();
+    let mut i = 0;
+    while i < RESOURCES - 1 {
+        let end = (i + GROUP).min(RESOURCES - 1);
+        let before = std::fs::metadata(store.journal_path()).unwrap().len();
+        serial = store
+            .append(lineage, &group(i..end), Some(serial))
+            .unwrap()
+            .serial;
+        appended += std::fs::metadata(store.journal_path()).unwrap().len() - before;
+        i = end;
+    }
+    let appends = start.elapsed();
+    let t = Instant::now();
+    store.fold().unwrap();
+    let fold = t.elapsed();
+    let state = std::fs::metadata(store.path()).unwrap().len();
+    // The fold writes the snapshot once (its backup is a hard link: no bytes).
+    let written = appended + state;
+    // Before the journal, every group wrote the whole document as it then stood; its size
+    // grows linearly from the credentials alone to the final state.
+    let groups = serial;
+    let per_resource = state as f64 / RESOURCES as f64;
+    let before: f64 = (1..=groups)
+        .map(|g| (1 + (g as usize - 1) * GROUP).min(RESOURCES) as f64 * per_resource)
+        .sum();
+    println!(
+        "apply writes, local: {} new resources in {groups} groups of {GROUP}",
+        RESOURCES
+    );
+    println!(
+        "  journal appends {:7.1} ms total ({:.0} µs per group, fsync each)  fold {:6.1} ms",
+        appends.as_secs_f64() * 1000.0,
+        appends.as_secs_f64() * 1e6 / groups as f64,
+        fold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  bytes written {written} = journal {appended} + one snapshot {state}: {:.2} × the final state (target ≤ 4)",
+        written as f64 / state as f64
+    );
+    println!(
+        "  before (a whole document per group): ≈ {:.0} MB = {:.0} × the final state",
+        before / 1e6,
+        before / state as f64
+    );
+    let on_disk = dir_bytes(dir.path());
+    println!("  left on disk: {on_disk} bytes (snapshot + backup link)");
+
+    // 1 changed configuration out of 10,000: one append, then the fold.
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for round in 0..ROUNDS {
+        let t = Instant::now();
+        let doc = store.read().unwrap().unwrap();
+        let read = t.elapsed();
+        let mut one = group(round..round + 1);
+        for r in one.upserts.values_mut() {
+            if let wacfg::kinds::RecordedResource::ChannelConfiguration(c) = r {
+                c.spec.description = Some(format!("changed in round {round}"));
+            }
+        }
+        let t = Instant::now();
+        store.append(lineage, &one, Some(doc.serial)).unwrap();
+        let append = t.elapsed();
+        bytes = std::fs::metadata(store.journal_path()).unwrap().len();
+        store.fold().unwrap();
+        times.push((read, append, t.elapsed()));
+    }
+    times.sort_by_key(|t| t.2);
+    let (read, append, total) = times[ROUNDS / 2];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  1 change of {RESOURCES}: read {:.1} ms, append {:.2} ms ({bytes} bytes), append+fold {:.1} ms (median of {ROUNDS})",
+        ms(read),
+        ms(append),
+        ms(total)
+    );
+}
+
 fn main() {
+    apply_writes();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let dir = tempfile::TempDir::new().unwrap();

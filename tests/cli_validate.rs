@@ -142,6 +142,7 @@ fn init_writes_a_valid_file_and_gitignore_and_refuses_to_overwrite() {
     assert!(ignore.starts_with("target/\n"), "{ignore}");
     for line in [
         "wacfg.state.json",
+        "wacfg.state.json.journal",
         "wacfg.state.json.backup",
         "wacfg.state.json.lock",
         "wacfg.state.json.lock.info",
@@ -280,7 +281,7 @@ fn init_adds_only_the_missing_lines_to_an_older_gitignore() {
     let added = ignore.strip_prefix(older).expect("older lines kept");
     assert_eq!(
         added,
-        "# wacfg local state (never commit it)\nwacfg.state.json.lock.info\n\
+        "# wacfg local state (never commit it)\nwacfg.state.json.journal\nwacfg.state.json.lock.info\n\
          .wacfg.state.json.tmp-*\nwacfg.state.json.backup.tmp-*\nwacfg.state.json.lock.info.tmp-*\n"
     );
 }

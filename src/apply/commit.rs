@@ -2,14 +2,16 @@
 //! made durable before the change is reported done; when several changes finish while a write
 //! is in flight, the next write carries all of them. State is still written after each
 //! resource operation (none is reported before it is on disk), with one fsync'd write per
-//! group instead of per change.
+//! group instead of per change. A write carries only the resources changed since the previous
+//! one (`StateChanges`), so its cost follows the group, not the size of the estate; the final
+//! document is assembled once, by `finish`, at the end of the apply.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::BoxFuture;
 use tokio::sync::Mutex;
 
-use super::ports::{PortError, StateWriter};
+use super::ports::{PortError, StateChanges, StateWriter};
 use crate::kinds::{RecordedResource, Records};
 use crate::model::Address;
 use crate::plan::PriorState;
@@ -18,6 +20,23 @@ struct Memory {
     resources: BTreeMap<Address, RecordedResource>,
     /// Bumped by every change applied in memory.
     generation: u64,
+    /// Addresses changed in memory since the last write took its changes.
+    dirty: BTreeSet<Address>,
+}
+
+impl Memory {
+    /// Take what changed since the last write: the current record of each dirty address, or
+    /// its removal.
+    fn take_changes(&mut self) -> StateChanges {
+        let mut changes = StateChanges::default();
+        for addr in std::mem::take(&mut self.dirty) {
+            match self.resources.get(&addr) {
+                Some(r) => changes.upserts.push((addr, r.clone())),
+                None => changes.removals.push(addr),
+            }
+        }
+        changes
+    }
 }
 
 struct Disk<W> {
@@ -41,6 +60,7 @@ impl<W: StateWriter> Committer<W> {
             memory: Mutex::new(Memory {
                 resources,
                 generation: 0,
+                dirty: BTreeSet::new(),
             }),
             disk: Mutex::new(Disk {
                 writer,
@@ -59,20 +79,23 @@ impl<W: StateWriter> Committer<W> {
     /// Apply `update` in memory only: it reaches disk with the next write. For transient
     /// records (Processing) whose loss in a crash changes nothing: the next plan submits
     /// the configuration again either way.
-    pub async fn note(&self, update: impl FnOnce(&mut BTreeMap<Address, RecordedResource>)) {
+    pub async fn note(&self, addr: Address, record: Option<RecordedResource>) {
         let mut memory = self.memory.lock().await;
-        update(&mut memory.resources);
+        put(&mut memory.resources, addr.clone(), record);
+        memory.dirty.insert(addr);
         memory.generation += 1;
     }
 
     /// Apply `update` and return once it is durable.
     pub async fn commit(
         &self,
-        update: impl FnOnce(&mut BTreeMap<Address, RecordedResource>),
+        addr: Address,
+        record: Option<RecordedResource>,
     ) -> Result<(), PortError> {
         let mine = {
             let mut memory = self.memory.lock().await;
-            update(&mut memory.resources);
+            put(&mut memory.resources, addr.clone(), record);
+            memory.dirty.insert(addr);
             memory.generation += 1;
             memory.generation
         };
@@ -84,11 +107,11 @@ impl<W: StateWriter> Committer<W> {
             // A write that started after this change was applied already carried it.
             return Ok(());
         }
-        let (snapshot, generation) = {
-            let memory = self.memory.lock().await;
-            (memory.resources.clone(), memory.generation)
+        let (changes, generation) = {
+            let mut memory = self.memory.lock().await;
+            (memory.take_changes(), memory.generation)
         };
-        match disk.writer.write(&snapshot).await {
+        match disk.writer.write(&changes).await {
             Ok(state) => {
                 disk.written = generation;
                 disk.last = Some(state);
@@ -101,9 +124,16 @@ impl<W: StateWriter> Committer<W> {
         }
     }
 
-    /// The state after the last successful write.
-    pub fn into_last(self) -> Option<PriorState> {
-        self.disk.into_inner().last
+    /// End of the apply: the writer assembles the final document once. Returns the state
+    /// after the last successful write, and the error of that final step if it failed (every
+    /// change is durable all the same).
+    pub async fn finish(self) -> (Option<PriorState>, Option<PortError>) {
+        let mut disk = self.disk.into_inner();
+        if disk.failed.is_some() || disk.last.is_none() {
+            return (disk.last, None);
+        }
+        let failed = disk.writer.finish().await.err();
+        (disk.last, failed)
     }
 }
 
@@ -129,7 +159,7 @@ impl<W: StateWriter + Sync> Records for Committer<W> {
     }
 
     fn note(&self, addr: Address, record: Option<RecordedResource>) -> BoxFuture<'_, ()> {
-        Box::pin(async move { Committer::note(self, |r| put(r, addr, record)).await })
+        Box::pin(Committer::note(self, addr, record))
     }
 
     fn commit(
@@ -137,6 +167,6 @@ impl<W: StateWriter + Sync> Records for Committer<W> {
         addr: Address,
         record: Option<RecordedResource>,
     ) -> BoxFuture<'_, Result<(), PortError>> {
-        Box::pin(async move { Committer::commit(self, |r| put(r, addr, record)).await })
+        Box::pin(Committer::commit(self, addr, record))
     }
 }

@@ -124,7 +124,9 @@ pub async fn apply<W: StateWriter + Sync>(
     });
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
     report.stopped = graph.halted().filter(|_| report.failed());
-    report.state = records.into_last();
+    let (state, finish_failed) = records.finish().await;
+    report.state = state;
+    report.finish_warning = finish_failed.map(|e| e.to_string());
     report
 }
 

@@ -8,7 +8,7 @@ pub mod ports;
 pub mod report;
 
 pub use engine::{ApplyInput, Progress, apply};
-pub use ports::{GraphPort, PortError, StateWriter};
+pub use ports::{GraphPort, PortError, StateChanges, StateWriter};
 pub use report::{ApplyReport, ChangeOutcome, ChangeResult};
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ pub struct ApplyReport {
     /// `skipped` as not attempted. Absent when the run was not stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// Why the final state document could not be assembled at the end of the run (every
+    /// change is durable all the same; the next command that locks the state finishes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_warning: Option<String>,
 }
 
 impl ApplyReport {

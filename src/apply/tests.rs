@@ -14,7 +14,13 @@ use crate::plan::{Action, PlanInput, PriorState, plan};
 
 #[derive(Default)]
 struct MemoryWriter {
+    /// The resources after each write (the recorded ones with every group applied).
     writes: Arc<std::sync::Mutex<Vec<BTreeMap<Address, RecordedResource>>>>,
+    /// The changes each write carried.
+    groups: Arc<std::sync::Mutex<Vec<StateChanges>>>,
+    /// The resources as written so far (seeded with the recorded ones).
+    current: BTreeMap<Address, RecordedResource>,
+    finished: Arc<std::sync::atomic::AtomicUsize>,
     fail: bool,
     /// Time each write takes, so concurrent changes pile up behind it.
     delay: Option<std::time::Duration>,
@@ -23,7 +29,7 @@ struct MemoryWriter {
 impl StateWriter for MemoryWriter {
     fn write<'a>(
         &'a mut self,
-        resources: &'a BTreeMap<Address, RecordedResource>,
+        changes: &'a StateChanges,
     ) -> BoxFuture<'a, Result<PriorState, PortError>> {
         Box::pin(async move {
             if self.fail {
@@ -32,13 +38,26 @@ impl StateWriter for MemoryWriter {
             if let Some(d) = self.delay {
                 tokio::time::sleep(d).await;
             }
+            for (addr, r) in &changes.upserts {
+                self.current.insert(addr.clone(), r.clone());
+            }
+            for addr in &changes.removals {
+                self.current.remove(addr);
+            }
+            self.groups.lock().unwrap().push(changes.clone());
             let mut w = self.writes.lock().unwrap();
-            w.push(resources.clone());
+            w.push(self.current.clone());
             Ok(PriorState {
                 lineage: "l".into(),
                 serial: w.len() as u64,
             })
         })
+    }
+
+    fn finish(&mut self) -> BoxFuture<'_, Result<(), PortError>> {
+        self.finished
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -119,10 +138,11 @@ fn run_reading(
     d: &Desired,
     o: &Observed,
     r: BTreeMap<Address, RecordedResource>,
-    writer: MemoryWriter,
+    mut writer: MemoryWriter,
     interrupted: bool,
     failing: Vec<String>,
 ) -> ApplyReport {
+    writer.current = r.clone();
     let fps = fingerprints();
     let p = plan(&PlanInput {
         desired: d,
@@ -414,6 +434,7 @@ fn concurrent_changes_share_writes_and_every_one_is_durable() {
         ..Default::default()
     };
     let writes = writer.writes.clone();
+    let (groups, finished) = (writer.groups.clone(), writer.finished.clone());
     let report = run(
         &desired(channels),
         &observed(),
@@ -422,6 +443,20 @@ fn concurrent_changes_share_writes_and_every_one_is_durable() {
         false,
     );
     assert!(!report.failed(), "{report:?}");
+    // Each write carried only what changed since the previous one (at most the 4 changes in
+    // flight, each possibly noted Processing first), never the whole map; together they carry
+    // every change, and the final document was assembled once.
+    let groups = groups.lock().unwrap();
+    assert!(
+        groups.iter().all(|g| !g.is_empty() && g.upserts.len() <= 8),
+        "{groups:?}"
+    );
+    let carried: std::collections::BTreeSet<_> = groups
+        .iter()
+        .flat_map(|g| g.upserts.iter().map(|(a, _)| a.clone()))
+        .collect();
+    assert_eq!(carried.len(), 21);
+    assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 1);
     let writes = writes.lock().unwrap();
     let last = writes.last().cloned().unwrap();
     for i in 0..20 {

@@ -11,22 +11,23 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
-use crate::apply::{PortError, StateWriter};
+use crate::apply::{PortError, StateChanges, StateWriter};
 use crate::kinds::NumberRead;
-use crate::kinds::RecordedResource;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
-use crate::model::{Address, ObservedNumber, ObservedSubscription};
+use crate::model::{ObservedNumber, ObservedSubscription};
 use crate::plan::PriorState;
 use crate::remote::error::human_duration;
 use crate::remote::retry::server_wait;
 use crate::remote::write::{Form, WriteSafety, expect_success};
 use crate::remote::{Client, RemoteError, Token};
-use crate::state::{StateDocument, StateError, Store};
+use crate::state::{ResourceChanges, StateError, Store};
 
-/// Writes each step as the next serial, compare-and-swap on the serial it last wrote.
+/// Writes each group of changes as the next serial, compare-and-swap on the serial it last
+/// wrote; only the changes travel (see `Store::append`).
 pub struct StoreWriter<'a> {
     pub store: &'a Store,
-    pub doc: StateDocument,
+    /// The state's lineage (a new one when there was no state).
+    pub lineage: uuid::Uuid,
     /// `None` until the first write when there was no state.
     pub expected: Option<u64>,
 }
@@ -41,27 +42,32 @@ fn state_error(e: StateError) -> PortError {
 impl StateWriter for StoreWriter<'_> {
     fn write<'a>(
         &'a mut self,
-        resources: &'a BTreeMap<Address, RecordedResource>,
+        changes: &'a StateChanges,
     ) -> BoxFuture<'a, Result<PriorState, PortError>> {
         Box::pin(async move {
-            let mut next = self.doc.clone();
-            next.resources = resources
-                .iter()
-                .map(|(a, r)| (a.to_string(), r.clone()))
-                .collect();
+            let changes = ResourceChanges {
+                upserts: changes
+                    .upserts
+                    .iter()
+                    .map(|(a, r)| (a.to_string(), r.clone()))
+                    .collect(),
+                removals: changes.removals.iter().map(ToString::to_string).collect(),
+            };
             let written = self
                 .store
-                .write(&next, self.expected)
+                .append(self.lineage, &changes, self.expected)
                 .await
                 .map_err(state_error)?;
-            let state = PriorState {
+            self.expected = Some(written.serial);
+            Ok(PriorState {
                 lineage: written.lineage.to_string(),
                 serial: written.serial,
-            };
-            self.expected = Some(written.serial);
-            self.doc = written;
-            Ok(state)
+            })
         })
+    }
+
+    fn finish(&mut self) -> BoxFuture<'_, Result<(), PortError>> {
+        Box::pin(async move { self.store.finish().await.map_err(state_error) })
     }
 }
 

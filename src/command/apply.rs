@@ -201,7 +201,7 @@ async fn locked(
     let writer = StoreWriter {
         store,
         expected: doc.as_ref().map(|d| d.serial),
-        doc: doc.unwrap_or_default(),
+        lineage: doc.as_ref().map_or_else(uuid::Uuid::new_v4, |d| d.lineage),
     };
     let graph = Graph {
         client: &client,
@@ -237,6 +237,12 @@ async fn locked(
     )
     .await;
     reporter.finish();
+    if let Some(why) = &report.finish_warning {
+        eprintln!(
+            "warning: every change is saved, but the state could not be assembled into one \
+             document: {why}. The next wacfg command that locks the state finishes it."
+        );
+    }
     if err_tty {
         eprintln!("(apply took {:.1} s)", started.elapsed().as_secs_f64());
     }

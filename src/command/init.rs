@@ -13,10 +13,11 @@ use crate::cli::InitArgs;
 /// The starter configuration: valid as written, with the options explained in comments.
 pub const TEMPLATE: &str = include_str!("init_template.yaml");
 
-/// Lines `.gitignore` must contain: the local state, its backup, its lock and lock info, and
-/// the temp files a killed write can leave (removed by the next write or lock).
+/// Lines `.gitignore` must contain: the local state, its journal, its backup, its lock and lock
+/// info, and the temp files a killed write can leave (removed by the next write or lock).
 pub const GITIGNORE_LINES: &[&str] = &[
     "wacfg.state.json",
+    "wacfg.state.json.journal",
     "wacfg.state.json.backup",
     "wacfg.state.json.lock",
     "wacfg.state.json.lock.info",

@@ -32,6 +32,14 @@ pub struct StateDocument {
     pub checksum: String,
 }
 
+/// What one group commit changes in a state: resources upserted (keyed by address text) and
+/// addresses removed. What the stores write per group instead of the whole document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceChanges {
+    pub upserts: BTreeMap<String, RecordedResource>,
+    pub removals: Vec<String>,
+}
+
 /// The identity of one state version: what a saved plan pins so that applying it against a
 /// state that moved on is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,7 +133,7 @@ pub fn now_rfc3339() -> String {
 /// enums buffer every entry into an intermediate tree to find the tag first; this reads each
 /// entry once, which matters for a large state. The entries' own `kind` is checked against
 /// their key by `canonical::decode` wherever the bytes are not already verified as wacfg's own.
-fn resources_by_key<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn resources_by_key<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, RecordedResource>, D::Error> {
     deserializer.deserialize_map(ResourcesVisitor)

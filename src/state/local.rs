@@ -8,7 +8,14 @@
 //! - The operation lock is an OS lock (`File::try_lock`, i.e. `flock`) on `<path>.lock`, plus
 //!   `<path>.lock.info` (JSON [`LockInfo`]) saying who holds it. The OS frees the lock when its
 //!   process dies; an info file whose OS lock is free was left by a crashed run and is replaced.
-//! - History is what the directory holds: the current serial and the backup's.
+//! - An apply writes each group commit as one record appended to `<path>.journal` and fsync'd
+//!   (see `journal`), not the whole document: the state is the snapshot with the journal's
+//!   records applied. The journal is folded into the snapshot (an ordinary atomic write that
+//!   keeps the last record's serial, then the journal removed) at the end of the apply, and by
+//!   the next run that takes the operation lock after a crash. A whole-document write removes
+//!   the journal after its rename. See `docs/state-writes.md` for the crash analysis.
+//! - History is what the directory holds: the current serial, the snapshot's when a journal is
+//!   pending, and the backup's.
 //! - A state path that is a symbolic link is resolved once, when the store is made: the temp
 //!   file, the rename, the backup and both locks are beside the link's target, so the link keeps
 //!   pointing at the current state and a run through the link and a run through the target share
@@ -21,13 +28,15 @@
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::canonical::{self, Origin};
-use super::document::{HistoryEntry, StateDocument};
+use super::document::{HistoryEntry, ResourceChanges, StateDocument, StateRef, now_rfc3339};
 use super::error::StateError;
+use super::journal;
 use super::lock::LockInfo;
 
 /// How often a waiting `lock` retries.
@@ -40,12 +49,37 @@ const MAX_LINKS: usize = 40;
 /// Bytes this handle verified, and their serial.
 type Verified = (Vec<u8>, u64);
 
+/// What this handle knows the files held after its last journal append: when the snapshot is
+/// still the same file and the journal still ends where this handle's last record ended, the
+/// next append needs to read neither (its compare-and-swap costs two `stat`s).
+#[derive(Debug, Clone, PartialEq)]
+struct JournalMark {
+    snapshot: Option<FileId>,
+    journal: FileId,
+    journal_len: u64,
+    state: StateRef,
+}
+
+/// A file's identity (device, inode): a rename over it makes another one.
+type FileId = (u64, u64);
+
 #[derive(Clone)]
 pub struct LocalStore {
     path: PathBuf,
     /// The bytes and serial last read or written and verified by this handle: when the file
     /// still holds exactly these bytes, a write need not verify it again.
     verified: Arc<Mutex<Option<Verified>>>,
+    mark: Arc<Mutex<Option<JournalMark>>>,
+}
+
+/// The state as the files hold it: the snapshot, the journal's records above it applied.
+struct OnDisk {
+    /// The current state (unsealed when journal records were applied).
+    doc: Option<StateDocument>,
+    /// Records above the snapshot were applied.
+    journaled: bool,
+    /// Where the next journal append starts (the valid prefix), when a journal exists.
+    journal_len: Option<u64>,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -70,6 +104,7 @@ impl LocalStore {
         Self {
             path: resolve_links(path.into()),
             verified: Arc::default(),
+            mark: Arc::default(),
         }
     }
 
@@ -79,6 +114,11 @@ impl LocalStore {
 
     pub fn backup_path(&self) -> PathBuf {
         suffixed(&self.path, ".backup")
+    }
+
+    /// The journal of group commits beside the snapshot (see `journal`).
+    pub fn journal_path(&self) -> PathBuf {
+        suffixed(&self.path, ".journal")
     }
 
     pub fn lock_path(&self) -> PathBuf {
@@ -117,8 +157,21 @@ impl LocalStore {
         }
     }
 
-    /// The current state, verified; `None` when there is none yet.
+    /// The current state, verified: the snapshot with the journal's records applied; `None`
+    /// when there is none yet. Changes no file (a torn last journal record is skipped here and
+    /// removed by the next write under the lock).
     pub fn read(&self) -> Result<Option<StateDocument>, StateError> {
+        let mut disk = self.read_disk()?;
+        if disk.journaled
+            && let Some(doc) = disk.doc.as_mut()
+        {
+            canonical::seal(doc);
+        }
+        Ok(disk.doc)
+    }
+
+    /// The snapshot only, verified.
+    fn read_snapshot(&self) -> Result<Option<StateDocument>, StateError> {
         match fs::read(&self.path) {
             Ok(bytes) => {
                 let doc = canonical::decode(&bytes, &self.origin())?;
@@ -130,6 +183,53 @@ impl LocalStore {
         }
     }
 
+    /// The journal's bytes, `None` when there is no journal.
+    fn read_journal(&self) -> Result<Option<Vec<u8>>, StateError> {
+        let path = self.journal_path();
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StateError::io("read the state journal", &path, e)),
+        }
+    }
+
+    fn journal_corrupt(&self, reason: String) -> StateError {
+        let journal = self.journal_path();
+        StateError::Corrupt {
+            location: format!("journal {}", journal.display()),
+            reason,
+            restore: format!(
+                "A crash can only cut the last record short, which is skipped: this is damage \
+                 or a hand edit. The snapshot {p} holds the state as of its own serial; to \
+                 fall back to it (losing the journal's later changes, which `wacfg plan` will \
+                 then show again), move {j} away.",
+                p = self.path.display(),
+                j = journal.display()
+            ),
+        }
+    }
+
+    fn read_disk(&self) -> Result<OnDisk, StateError> {
+        let snapshot = self.read_snapshot()?;
+        let Some(bytes) = self.read_journal()? else {
+            return Ok(OnDisk {
+                doc: snapshot,
+                journaled: false,
+                journal_len: None,
+            });
+        };
+        let parsed = journal::parse(&bytes).map_err(|why| self.journal_corrupt(why))?;
+        let base = snapshot.as_ref().map(|d| (d.lineage, d.serial));
+        let pending =
+            journal::pending(base, &parsed.records).map_err(|why| self.journal_corrupt(why))?;
+        let journaled = !pending.is_empty();
+        Ok(OnDisk {
+            doc: journal::apply(snapshot, &pending),
+            journaled,
+            journal_len: Some(parsed.valid_len),
+        })
+    }
+
     /// Compare-and-swap write: refused unless the stored serial is `expected`.
     pub fn write(
         &self,
@@ -138,10 +238,16 @@ impl LocalStore {
     ) -> Result<StateDocument, StateError> {
         let dir_lock = self.lock_dir()?;
         // The current file is verified: a corrupt state is refused, never overwritten.
-        let found = match fs::read(&self.path) {
+        let snapshot = match fs::read(&self.path) {
             Ok(bytes) => Some(self.verified_serial(&bytes)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(StateError::io("read the state file", &self.path, e)),
+        };
+        // A pending journal moves the current serial past the snapshot's.
+        let found = if self.journal_path().exists() {
+            self.read_disk()?.doc.map(|d| d.serial)
+        } else {
+            snapshot
         };
         if found != expected {
             return Err(StateError::Conflict { expected, found });
@@ -149,8 +255,125 @@ impl LocalStore {
         let location = self.path.display().to_string();
         let (next, bytes) = super::store::prepare(doc, found, u64::MAX, &location)?;
         self.stage_locked(&bytes, dir_lock)?.commit()?;
+        // The new snapshot's serial is above every journal record: they are stale now.
+        self.remove_journal()?;
         self.remember(bytes, next.serial);
         Ok(next)
+    }
+
+    /// Append `changes` to the journal as the serial after `expected` (compare-and-swap: the
+    /// state's current serial must be `expected`; `None`, no state yet, then `lineage` starts
+    /// it). One fsync'd append of the changes' size: the snapshot is neither read nor written
+    /// while the files are as this handle's last append left them.
+    pub fn append(
+        &self,
+        lineage: uuid::Uuid,
+        changes: &ResourceChanges,
+        expected: Option<u64>,
+    ) -> Result<StateRef, StateError> {
+        let _dir_lock = self.lock_dir()?;
+        let journal_path = self.journal_path();
+        let snapshot_id = file_id(&self.path)?;
+        let journal_meta = metadata(&journal_path)?;
+        let known = self.mark.lock().ok().and_then(|m| m.clone()).filter(|m| {
+            m.snapshot == snapshot_id
+                && journal_meta
+                    .as_ref()
+                    .is_some_and(|j| (j.dev(), j.ino()) == m.journal && j.len() == m.journal_len)
+        });
+        let (current, journal_len) = match known {
+            Some(m) => (Some(m.state), m.journal_len),
+            None => {
+                let disk = self.read_disk()?;
+                let current = disk.doc.map(|d| d.state_ref());
+                (current, disk.journal_len.unwrap_or(0))
+            }
+        };
+        let found = current.map(|c| c.serial);
+        if found != expected {
+            return Err(StateError::Conflict { expected, found });
+        }
+        let serial =
+            found
+                .unwrap_or(0)
+                .checked_add(1)
+                .ok_or_else(|| StateError::SerialExhausted {
+                    location: self.path.display().to_string(),
+                    serial: u64::MAX,
+                    max: u64::MAX,
+                })?;
+        let record = journal::Record {
+            lineage: current.map_or(lineage, |c| c.lineage),
+            serial,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            written_at: now_rfc3339(),
+            upserts: changes.upserts.clone(),
+            removals: changes.removals.clone(),
+        };
+        let line = journal::encode(&record);
+        let created = journal_meta.is_none();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&journal_path)
+            .map_err(|e| StateError::io("open the state journal", &journal_path, e))?;
+        // Drop a torn record left by a crash before appending after it.
+        file.set_len(journal_len)
+            .and_then(|_| std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(journal_len)))
+            .and_then(|_| file.write_all(&line))
+            .and_then(|_| file.sync_data())
+            .map_err(|e| StateError::io("append to the state journal", &journal_path, e))?;
+        if created {
+            sync_dir(&self.dir())?;
+        }
+        let meta = file
+            .metadata()
+            .map_err(|e| StateError::io("read the metadata of", &journal_path, e))?;
+        let state = StateRef {
+            lineage: record.lineage,
+            serial,
+        };
+        if let Ok(mut mark) = self.mark.lock() {
+            *mark = Some(JournalMark {
+                snapshot: snapshot_id,
+                journal: (meta.dev(), meta.ino()),
+                journal_len: journal_len + line.len() as u64,
+                state,
+            });
+        }
+        Ok(state)
+    }
+
+    /// Fold the journal into the snapshot: the snapshot rewritten atomically with the
+    /// journal's records applied, keeping the last record's serial, then the journal removed.
+    /// Nothing to do without a journal. A crash between the two leaves records at or below the
+    /// snapshot's serial, which every reader skips and the next fold removes.
+    pub fn fold(&self) -> Result<(), StateError> {
+        if !self.journal_path().exists() {
+            return Ok(());
+        }
+        let dir_lock = self.lock_dir()?;
+        let disk = self.read_disk()?;
+        if disk.journaled
+            && let Some(mut doc) = disk.doc
+        {
+            let bytes = canonical::seal_and_encode(&mut doc);
+            self.stage_locked(&bytes, dir_lock)?.commit()?;
+            self.remember(bytes, doc.serial);
+        }
+        self.remove_journal()
+    }
+
+    fn remove_journal(&self) -> Result<(), StateError> {
+        if let Ok(mut mark) = self.mark.lock() {
+            *mark = None;
+        }
+        match fs::remove_file(self.journal_path()) {
+            Ok(()) => sync_dir(&self.dir()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StateError::io("remove", &self.journal_path(), e)),
+        }
     }
 
     fn remember(&self, bytes: Vec<u8>, serial: u64) {
@@ -268,6 +491,8 @@ impl LocalStore {
             id: info.id.clone(),
             abandoned: false,
         };
+        // A journal left by a run that died before folding it: fold it now, under the lock.
+        self.fold()?;
         Ok((guard, info, stale))
     }
 
@@ -312,8 +537,14 @@ impl LocalStore {
     /// left out (the current state is still listed).
     pub fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
         let mut entries = Vec::new();
-        if let Some(doc) = self.read()? {
+        let disk = self.read_disk()?;
+        if let Some(doc) = &disk.doc {
             entries.push(doc.history_entry());
+        }
+        if disk.journaled
+            && let Some(snapshot) = self.read_snapshot()?
+        {
+            entries.push(snapshot.history_entry());
         }
         let backup = LocalStore::new(self.backup_path());
         if let Ok(Some(doc)) = backup.read() {
@@ -424,6 +655,18 @@ fn remove_matching(dir: &Path, prefixes: &[&str]) {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+fn metadata(path: &Path) -> Result<Option<fs::Metadata>, StateError> {
+    match fs::metadata(path) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StateError::io("read the metadata of", path, e)),
+    }
+}
+
+fn file_id(path: &Path) -> Result<Option<FileId>, StateError> {
+    Ok(metadata(path)?.map(|m| (m.dev(), m.ino())))
 }
 
 fn suffixed(path: &Path, suffix: &str) -> PathBuf {

@@ -5,11 +5,12 @@
 //! - [`upgrade`]: migrations of older `format_version`s;
 //! - [`lock`]: lock information and `--lock-timeout` parsing;
 //! - [`store`]: the one store interface ([`Store`], [`open_store_within`], [`LockGuard`]);
-//! - [`local`] and [`postgres`]: the two stores.
+//! - [`local`] (with its [`journal`]) and [`postgres`]: the two stores.
 
 pub mod canonical;
 pub mod document;
 pub mod error;
+pub mod journal;
 pub mod local;
 pub mod lock;
 pub mod postgres;
@@ -19,7 +20,7 @@ mod postgres_tls;
 pub mod store;
 pub mod upgrade;
 
-pub use document::{FORMAT_VERSION, HistoryEntry, StateDocument, StateRef};
+pub use document::{FORMAT_VERSION, HistoryEntry, ResourceChanges, StateDocument, StateRef};
 pub use error::StateError;
 pub use lock::{LockInfo, parse_duration};
 pub use store::{LockGuard, Store, open_store, open_store_within};

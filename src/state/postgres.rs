@@ -35,6 +35,8 @@ pub struct PgStore {
     pub(crate) conn: String,
     pub(crate) workspace: String,
     pub(crate) key: i64,
+    /// The document this handle's last `append` wrote.
+    last: Mutex<Option<StateDocument>>,
 }
 
 /// The advisory-lock key of a name: the first 8 bytes of its SHA-256, big-endian.
@@ -116,6 +118,7 @@ impl PgStore {
             conn: conn.to_string(),
             workspace: workspace.to_string(),
             key: advisory_key(workspace),
+            last: Mutex::new(None),
         })
     }
 
@@ -333,6 +336,40 @@ impl PgStore {
             .map_err(|e| self.history_error(e))?;
         tx.commit().await.map_err(self.err("commit the write"))?;
         Ok(next)
+    }
+
+    /// One group of changes as the next serial. For now PostgreSQL still records a whole
+    /// document per serial (`write`): the document this handle last wrote is kept, so a group
+    /// does not read the state back first.
+    pub async fn append(
+        &self,
+        lineage: uuid::Uuid,
+        changes: &super::document::ResourceChanges,
+        expected: Option<u64>,
+    ) -> Result<super::document::StateRef, StateError> {
+        let cached = self
+            .last
+            .lock()
+            .await
+            .take()
+            .filter(|d| Some(d.serial) == expected);
+        let mut doc = match cached {
+            Some(doc) => doc,
+            None => self.read().await?.unwrap_or_else(|| StateDocument {
+                lineage,
+                ..StateDocument::new()
+            }),
+        };
+        for (key, r) in &changes.upserts {
+            doc.resources.insert(key.clone(), r.clone());
+        }
+        for key in &changes.removals {
+            doc.resources.remove(key);
+        }
+        let written = self.write(&doc, expected).await?;
+        let state = written.state_ref();
+        *self.last.lock().await = Some(written);
+        Ok(state)
     }
 
     /// A failed history insert; a duplicate serial means rows were changed by hand.

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use super::canonical;
-use super::document::{FORMAT_VERSION, HistoryEntry, StateDocument, now_rfc3339};
+use super::document::{
+    FORMAT_VERSION, HistoryEntry, ResourceChanges, StateDocument, StateRef, now_rfc3339,
+};
 use super::error::StateError;
 use super::local::{LocalLock, LocalStore};
 use super::lock::LockInfo;
@@ -133,6 +135,43 @@ impl Store {
                     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
             }
             Store::Postgres(s) => s.write(doc, expected_serial).await,
+        }
+    }
+
+    /// Make one group of changes durable as the serial after `expected_serial` (compare-and-
+    /// swap, as [`Store::write`]; `None`: no state yet, which `lineage` then starts). Costs the
+    /// size of the changes, not of the state: the local store appends them to its journal, and
+    /// PostgreSQL upserts their rows. Returns the new (lineage, serial).
+    pub async fn append(
+        &self,
+        lineage: uuid::Uuid,
+        changes: &ResourceChanges,
+        expected_serial: Option<u64>,
+    ) -> Result<StateRef, StateError> {
+        match self {
+            Store::Local(s) => {
+                let (store, changes) = (s.clone(), changes.clone());
+                tokio::task::spawn_blocking(move || {
+                    store.append(lineage, &changes, expected_serial)
+                })
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            }
+            Store::Postgres(s) => s.append(lineage, changes, expected_serial).await,
+        }
+    }
+
+    /// After the appends of an apply: assemble the final document once (the local store
+    /// folds its journal into the snapshot; PostgreSQL's rows already are the state).
+    pub async fn finish(&self) -> Result<(), StateError> {
+        match self {
+            Store::Local(s) => {
+                let store = s.clone();
+                tokio::task::spawn_blocking(move || store.fold())
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            }
+            Store::Postgres(_) => Ok(()),
         }
     }
 

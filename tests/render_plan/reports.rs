@@ -64,6 +64,7 @@ fn success() -> ApplyReport {
         interrupted: false,
         state: state(),
         stopped: None,
+        finish_warning: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn failures() -> ApplyReport {
         interrupted: false,
         state: state(),
         stopped: None,
+        finish_warning: None,
     }
 }
 
@@ -129,6 +131,7 @@ fn interrupted() -> ApplyReport {
         interrupted: true,
         state: state(),
         stopped: None,
+        finish_warning: None,
     }
 }
 
@@ -232,6 +235,7 @@ fn huge_markdown_apply_report_stays_under_the_comment_limit() {
         interrupted: false,
         state: state(),
         stopped: None,
+        finish_warning: None,
     };
     let text = render_apply_report(&report, Format::Markdown, false);
     let max = wacfg::render::plan_markdown::MAX_CHARS;
