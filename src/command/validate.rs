@@ -8,10 +8,9 @@ use crate::cli::{DiagFormat, ValidateArgs};
 use crate::config::read_sources;
 use crate::kinds::Desired;
 use crate::render::diagnostics::{counts, github, human, json};
-use crate::validate::validate_path;
 
 pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
-    let validation = validate_path(&args.config.config);
+    let validation = super::ConfigSources::new(&args.config)?.validate();
     let valid = validation.desired.is_some();
     match args.format {
         DiagFormat::Human => {

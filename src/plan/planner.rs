@@ -52,6 +52,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         refused,
         digests: Digests::default(),
         graph_api: None,
+        environment: input.desired.environment.clone(),
     };
     plan.digests = digest::digests(input);
     digest::seal(&mut plan);

@@ -88,6 +88,19 @@ pub struct Plan {
     /// run to run, and apply never reads it (it talks to the endpoint the operator allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph_api: Option<GraphEndpoint>,
+    /// The environment the configuration names (`environment:`), shown in every plan
+    /// format's header. Covered by `digests.plan`. Absent when the configuration names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+impl Plan {
+    /// The header line every format prints when the configuration names its environment.
+    pub fn environment_header(&self) -> Option<String> {
+        self.environment
+            .as_ref()
+            .map(|name| format!("Environment: {name}"))
+    }
 }
 
 /// A Graph API endpoint other than Meta's and who chose it.

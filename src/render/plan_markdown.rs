@@ -55,6 +55,9 @@ pub fn render(plan: &Plan) -> String {
 /// Marker, title, summary sentence, counts table, target note, digest.
 fn head(plan: &Plan) -> String {
     let mut out = format!("{PLAN_MARKER}\n### wacfg plan\n\n");
+    if let Some(environment) = &plan.environment {
+        out.push_str(&format!("Environment: {}\n\n", inline_code(environment)));
+    }
     if let Some(endpoint) = &plan.graph_api {
         out.push_str(&escape_html(&endpoint.header()));
         out.push_str("\n\n");

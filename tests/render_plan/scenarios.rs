@@ -69,6 +69,7 @@ pub fn plan(changes: Vec<ResourceChange>) -> Plan {
             plan: "sha256:p1a4d16e57".to_string(),
         },
         graph_api: None,
+        environment: None,
     }
 }
 
