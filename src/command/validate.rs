@@ -47,7 +47,7 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
     })
 }
 
-/// "2 credentials, 1 webhook, 14 channel configurations: valid" (plus the warning count, if
+/// "2 credentials entries, 1 webhook, 14 channel configurations: valid" (plus the warning count, if
 /// any): every registered kind the file declares, in registry order.
 pub fn summary(desired: &Desired, counts: &str) -> String {
     let parts: Vec<String> = crate::kinds::KINDS
@@ -61,7 +61,10 @@ pub fn summary(desired: &Desired, counts: &str) -> String {
     } else {
         parts.join(", ")
     };
-    let mut line = format!("{what}: valid");
+    let mut line = match &desired.environment {
+        Some(environment) => format!("environment `{environment}`: {what}: valid"),
+        None => format!("{what}: valid"),
+    };
     if !counts.is_empty() {
         line.push_str(&format!(" ({counts})"));
     }

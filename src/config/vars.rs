@@ -27,12 +27,13 @@ pub enum VarOrigin {
 }
 
 impl VarOrigin {
-    /// How messages name it: `--var waba`, `WACFG_VAR_waba`, `vars.waba in base.yaml`.
+    /// How messages name it: `--var waba`, `WACFG_VAR_waba`, `vars.waba` (the diagnostic
+    /// points at the file).
     fn describe(&self, name: &str) -> String {
         match self {
             VarOrigin::Flag => format!("--var {name}"),
             VarOrigin::Env => format!("{ENV_PREFIX}{name}"),
-            VarOrigin::File(path, _) => format!("vars.{name} in {}", path.display()),
+            VarOrigin::File(..) => format!("vars.{name}"),
         }
     }
 }
