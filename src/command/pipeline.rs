@@ -206,6 +206,16 @@ pub fn make_plan(
     allow_destructive: bool,
 ) -> Result<Plan, CommandError> {
     let targets = parse_targets(targets)?;
+    let unmatched = crate::plan::planner::unmatched_targets(&prepared.desired, recorded, &targets);
+    if !unmatched.is_empty() {
+        let names: Vec<String> = unmatched.iter().map(|a| a.to_string()).collect();
+        return Err(CommandError::new(format!(
+            "--target {} matches nothing: neither declared in the configuration nor recorded in \
+             the state. Check the spelling (kind.name, e.g. channel_configuration.Marketing_FR); \
+             `wacfg state list` shows the recorded addresses",
+            names.join(", ")
+        )));
+    }
     let mut p = plan(&PlanInput {
         desired: &prepared.desired,
         observed,

@@ -75,6 +75,24 @@ fn addresses(input: &PlanInput<'_>) -> BTreeSet<Address> {
     all
 }
 
+/// The `--target` addresses that match nothing: neither declared by the configuration nor
+/// recorded in the state. Planning them would silently plan nothing, so the command refuses.
+pub fn unmatched_targets<'a>(
+    desired: &crate::kinds::Desired,
+    recorded: &std::collections::BTreeMap<Address, crate::kinds::RecordedResource>,
+    targets: &'a [Address],
+) -> Vec<&'a Address> {
+    targets
+        .iter()
+        .filter(|t| {
+            !recorded.contains_key(t)
+                && !crate::kinds::kind_of(t)
+                    .declared(desired)
+                    .contains(&t.name.as_str())
+        })
+        .collect()
+}
+
 /// Keep the targeted changes and the credentials they depend on.
 fn targeted(changes: Vec<ResourceChange>, targets: &[Address]) -> Vec<ResourceChange> {
     if targets.is_empty() {

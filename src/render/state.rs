@@ -27,8 +27,9 @@ pub fn list_human(doc: Option<&StateDocument>) -> String {
         .iter()
         .map(|(a, _)| a.to_string().len())
         .max()
-        .unwrap_or(0);
-    let mut out = String::new();
+        .unwrap_or(0)
+        .max("ADDRESS".len());
+    let mut out = format!("{:<width$}  {:<11}  VERSION\n", "ADDRESS", "STATUS");
     for (address, resource) in rows {
         let (status, version) = status_version(resource);
         let status = status.unwrap_or("-");
@@ -181,7 +182,8 @@ mod tests {
     fn list_shows_status_and_version() {
         assert_eq!(
             list_human(Some(&doc())),
-            "channel_configuration.Marketing_FR  active       v2\n"
+            "ADDRESS                             STATUS       VERSION\n\
+             channel_configuration.Marketing_FR  active       v2\n"
         );
         let json: Value = serde_json::from_str(&list_json(Some(&doc()))).unwrap();
         assert_eq!(json["serial"], 4);
