@@ -52,7 +52,7 @@ fn invalid_file_exits_1_with_human_diagnostics_on_stderr() {
             "write sender_number: \"15550100001\"",
         ))
         .stderr(predicate::str::contains(
-            "1 error: configuration is invalid",
+            "error: the configuration is invalid (1 error)",
         ))
         .stderr(predicate::str::contains('\u{1b}').not());
 }

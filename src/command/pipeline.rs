@@ -79,7 +79,7 @@ pub fn print_diagnostics(
             write!(err, "{}", diagnostics::human(diags, sources, color))?;
             writeln!(
                 err,
-                "{}: configuration is invalid",
+                "error: the configuration is invalid ({})",
                 diagnostics::counts(diags)
             )?;
         }

@@ -27,7 +27,7 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
                 Some(desired) => println!("{}", summary(desired, &counts(&validation.diagnostics))),
                 None => writeln!(
                     err,
-                    "{}: configuration is invalid",
+                    "error: the configuration is invalid ({})",
                     counts(&validation.diagnostics)
                 )?,
             }

@@ -60,7 +60,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if plan.refused {
         out.push_str(&format!(
             "\n{}\n",
-            p.red("This plan is refused and cannot be applied: see the errors above.")
+            p.red("error: this plan is refused and cannot be applied: see the errors above.")
         ));
     }
     out
