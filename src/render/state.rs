@@ -117,9 +117,25 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
             }
         }
         Value::Null => out.push_str(&format!("  {prefix}: -\n")),
+        // Times are kept as Unix seconds (`…_at`); people read them in RFC 3339.
+        Value::Number(n) if prefix.ends_with("_at") && n.is_i64() => {
+            let shown = n
+                .as_i64()
+                .and_then(rfc3339)
+                .unwrap_or_else(|| n.to_string());
+            out.push_str(&format!("  {prefix}: {shown}\n"));
+        }
         Value::String(s) => out.push_str(&format!("  {prefix}: {s}\n")),
         other => out.push_str(&format!("  {prefix}: {other}\n")),
     }
+}
+
+/// Unix seconds as RFC 3339 in UTC, e.g. `2026-12-01T07:00:00Z`.
+pub fn rfc3339(seconds: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -199,5 +215,20 @@ mod tests {
         assert!(text.starts_with("channel_configuration.Marketing_FR\n"));
         assert!(text.contains("  phone_number_id: 1234\n"), "{text}");
         assert!(text.contains("  spec.marketing_actions: []\n"), "{text}");
+    }
+
+    #[test]
+    fn times_are_shown_in_rfc3339() {
+        assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        let mut out = String::new();
+        flatten(
+            "",
+            &json!({"token_expires_at": 1_767_225_600, "version": 3}),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "  token_expires_at: 2026-01-01T00:00:00Z\n  version: 3\n"
+        );
     }
 }
