@@ -78,6 +78,14 @@ impl ConfigSources {
         })
     }
 
+    /// One path and no operator variables (benchmarks and tests).
+    pub fn single(path: impl Into<PathBuf>) -> Self {
+        Self {
+            paths: vec![path.into()],
+            vars: crate::config::OperatorVars::default(),
+        }
+    }
+
     /// The first source: relative paths in the configuration are resolved against its
     /// directory, and the local state is looked for there first.
     pub fn primary(&self) -> &Path {
