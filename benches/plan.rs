@@ -110,14 +110,15 @@ fn run_child(config: &Path, url: &str) -> (f64, u64, usize) {
 /// The measured work: exactly what `wacfg plan` does before rendering.
 fn child(config: &Path) {
     let start = Instant::now();
-    let prefetch = pipeline::prefetch_state(config);
-    let validation = wacfg::validate::validate_path(config);
+    let sources = wacfg::command::ConfigSources::single(config);
+    let prefetch = pipeline::prefetch_state(&sources);
+    let validation = sources.validate();
     let desired = validation.desired.expect("valid config");
     // The parent sets WACFG_GRAPH_URL (the operator's allowance), as a CI job would.
     let prepared = pipeline::resolve_tokens(
         desired,
         Vec::new(),
-        config,
+        &sources,
         &wacfg::command::Operator::default(),
         8,
     )

@@ -56,17 +56,25 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-/// Where the configuration lives.
+/// Where the configuration lives, and the values of its variables.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArg {
-    /// A configuration file, or a directory whose *.yaml/*.yml files are merged.
+    /// A configuration file, or a directory whose *.yaml/*.yml files are merged. Repeatable:
+    /// each later source overlays the ones before it (an entry with the same kind and name is
+    /// patched field by field, `null` removes a field, new entries are added; meta, state,
+    /// safety, vars and environment are overridden), e.g. -c base.yaml -c production.yaml.
     #[arg(
         short = 'c',
         long = "config",
         value_name = "PATH",
         default_value = "wacfg.yaml"
     )]
-    pub config: PathBuf,
+    pub config: Vec<PathBuf>,
+    /// Set the variable NAME, used as ${var.NAME} in any string value of the configuration
+    /// (repeatable). Beats WACFG_VAR_NAME, which beats the files' `vars:`. Never a secret:
+    /// give a token position a reference such as env:WA_TOKEN_PROD instead.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 }
 
 /// Flags for commands that talk to Meta.

@@ -23,7 +23,7 @@ fn valid_file_exits_0_with_summary_on_stdout() {
         .arg(path("examples/full.yaml"))
         .assert()
         .code(0)
-        .stdout("2 credentials, 2 webhooks, 4 channel configurations: valid\n")
+        .stdout("2 credentials entries, 2 webhooks, 4 channel configurations: valid\n")
         .stderr("");
 }
 
@@ -35,7 +35,7 @@ fn valid_directory_exits_0() {
         .assert()
         .code(0)
         .stdout(predicate::str::ends_with(
-            "2 credentials, 2 channel configurations: valid\n",
+            "2 credentials entries, 2 channel configurations: valid\n",
         ));
 }
 
@@ -52,7 +52,7 @@ fn invalid_file_exits_1_with_human_diagnostics_on_stderr() {
             "write sender_number: \"15550100001\"",
         ))
         .stderr(predicate::str::contains(
-            "1 error: configuration is invalid",
+            "error: the configuration is invalid (1 error)",
         ))
         .stderr(predicate::str::contains('\u{1b}').not());
 }

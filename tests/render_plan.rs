@@ -96,6 +96,37 @@ fn golden_other_graph_endpoint() {
 }
 
 #[test]
+fn golden_named_environment() {
+    golden("named_environment", &scenarios::named_environment());
+}
+
+#[test]
+fn the_environment_is_named_in_every_format_and_pinned_by_the_digest() {
+    let named = scenarios::named_environment();
+    for (format, _) in FORMATS {
+        let text = render_plan(&named, format, false);
+        let expected = match format {
+            Format::Json => "\"environment\": \"production\"",
+            Format::Markdown => "Environment: `production`",
+            Format::Human | Format::Github => "Environment: production\n",
+        };
+        assert!(text.contains(expected), "{format:?}:\n{text}");
+        let unnamed = render_plan(&scenarios::other_graph_endpoint(), format, false);
+        assert!(!unnamed.contains("nvironment"), "{format:?}:\n{unnamed}");
+    }
+    let human = render_plan(&named, Format::Human, false);
+    assert!(
+        human.starts_with("Environment: production\nGraph API: "),
+        "{human}"
+    );
+    // Unlike the endpoint, the environment is part of what a reviewer approves.
+    assert_ne!(
+        wacfg::plan::digest::plan_digest(&named),
+        wacfg::plan::digest::plan_digest(&scenarios::other_graph_endpoint())
+    );
+}
+
+#[test]
 fn a_non_default_graph_endpoint_is_named_first_in_every_format_and_not_for_metas() {
     let line = "Graph API: http://127.0.0.1:8080 (set by WACFG_GRAPH_URL)";
     let other = scenarios::other_graph_endpoint();

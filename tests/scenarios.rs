@@ -6,6 +6,8 @@
 mod callback;
 #[path = "scenarios/config.rs"]
 mod config;
+#[path = "scenarios/environments.rs"]
+mod environments;
 #[path = "scenarios/faults.rs"]
 mod faults;
 #[path = "scenarios/harness.rs"]

@@ -40,15 +40,44 @@ fn json_of(cmd: &mut Command) -> Value {
 fn list_prints_resources_human_and_json() {
     let (_dir, config, doc) = seeded();
     wacfg(&["list"], &config).assert().success().stdout(
-        predicate::str::contains("credentials.acme").and(predicate::str::contains(
-            "channel_configuration.Marketing_00000  active       v3",
-        )),
+        predicate::str::starts_with("ADDRESS ")
+            .and(predicate::str::contains("  STATUS       VERSION\n"))
+            .and(predicate::str::contains("credentials.acme"))
+            .and(predicate::str::contains(
+                "channel_configuration.Marketing_00000  active       v3",
+            )),
     );
     let json = json_of(&mut wacfg(&["list", "--format", "json"], &config));
     assert_eq!(json["serial"], 1);
     assert_eq!(json["lineage"], doc.lineage.to_string());
     assert_eq!(json["resources"][0]["address"], "credentials.acme");
     assert_eq!(json["resources"][1]["status"], "active");
+}
+
+#[test]
+fn top_level_show_honours_human_and_json_and_refuses_plan_only_formats() {
+    let (_dir, config, _) = seeded();
+    let top = |format: &str| {
+        let mut cmd = Command::cargo_bin("wacfg").unwrap();
+        cmd.args(["show", "--format", format, "-c"]).arg(&config);
+        cmd
+    };
+    json_of(&mut top("json"));
+    top("human")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "channel_configuration.Marketing_00000",
+        ));
+    for format in ["markdown", "github"] {
+        top(format)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::starts_with(format!(
+                "error: --format {format} is for plans"
+            )));
+    }
 }
 
 #[test]

@@ -180,7 +180,11 @@ fn every_example_validates_without_errors() {
     for entry in std::fs::read_dir(examples()).unwrap() {
         let path = entry.unwrap().path();
         // examples/ci holds CI recipes and examples/sim simulator worlds: not wacfg configs.
-        if path.file_name().is_some_and(|n| n == "ci" || n == "sim") {
+        // examples/environments is a base and its overlays, validated in tests/environments.rs.
+        if path
+            .file_name()
+            .is_some_and(|n| n == "ci" || n == "sim" || n == "environments")
+        {
             continue;
         }
         if path.is_dir() || path.extension().is_some_and(|e| e == "yaml" || e == "yml") {

@@ -24,6 +24,7 @@ use crate::render::render_plan;
 use crate::state::{Store, parse_duration};
 
 pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResult {
+    let sources = super::ConfigSources::new(&args.config)?;
     let saved = match &args.plan_file {
         Some(path) => Some(super::plan::load(path)?),
         None => None,
@@ -41,15 +42,13 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
             "--expect-digest needs a saved plan: wacfg apply PLANFILE --expect-digest D",
         ));
     }
-    let Some((desired, warnings)) =
-        pipeline::load_valid(&args.config.config, args.format, no_color)?
-    else {
+    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
     let prepared = pipeline::resolve_tokens(
         desired,
         warnings,
-        &args.config.config,
+        &sources,
         operator,
         args.remote.parallelism,
     )?;

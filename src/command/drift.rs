@@ -9,16 +9,15 @@ use crate::cli::DriftArgs;
 use crate::render::drift::render_drift;
 
 pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResult {
-    let prefetch = pipeline::prefetch_state(&args.config.config);
-    let Some((desired, warnings)) =
-        pipeline::load_valid(&args.config.config, args.format, no_color)?
-    else {
+    let sources = super::ConfigSources::new(&args.config)?;
+    let prefetch = pipeline::prefetch_state(&sources);
+    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
     let prepared = pipeline::resolve_tokens(
         desired,
         warnings,
-        &args.config.config,
+        &sources,
         operator,
         args.remote.parallelism,
     )?;

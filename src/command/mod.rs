@@ -48,10 +48,61 @@ impl Operator {
         }
     }
 
-    /// Where the configuration at `config` (a file or a directory) may read `file:` secrets:
-    /// its own directory tree and the operator's directories.
-    pub fn secret_access(&self, config: &Path) -> SecretAccess {
-        SecretAccess::within(&config_dir(config), &self.secret_dirs)
+    /// Where the configuration may read `file:` secrets: the directory tree of each `-c`
+    /// source (a file's folder, or the directory itself) and the operator's directories.
+    pub fn secret_access(&self, config: &ConfigSources) -> SecretAccess {
+        let mut allowed: Vec<PathBuf> =
+            config.paths.iter().skip(1).map(|p| config_dir(p)).collect();
+        allowed.extend(self.secret_dirs.iter().cloned());
+        SecretAccess::within(&config_dir(config.primary()), &allowed)
+    }
+}
+
+/// The configuration a command reads: every `-c` source in order, and the variables the
+/// operator set (`--var`, then `WACFG_VAR_*` read here, at the edge).
+#[derive(Debug, Clone)]
+pub struct ConfigSources {
+    pub paths: Vec<PathBuf>,
+    pub vars: crate::config::OperatorVars,
+}
+
+impl ConfigSources {
+    pub fn new(arg: &crate::cli::ConfigArg) -> Result<Self, CommandError> {
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        let vars = crate::config::OperatorVars::new(arg.vars.iter().map(String::as_str), env)
+            .map_err(CommandError::new)?;
+        Ok(Self {
+            paths: arg.config.clone(),
+            vars,
+        })
+    }
+
+    /// One path and no operator variables (benchmarks and tests).
+    pub fn single(path: impl Into<PathBuf>) -> Self {
+        Self {
+            paths: vec![path.into()],
+            vars: crate::config::OperatorVars::default(),
+        }
+    }
+
+    /// The first source: relative paths in the configuration are resolved against its
+    /// directory, and the local state is looked for there first.
+    pub fn primary(&self) -> &Path {
+        self.paths
+            .first()
+            .map_or(Path::new("wacfg.yaml"), PathBuf::as_path)
+    }
+
+    /// Load and validate every source, later ones overlaying earlier ones.
+    pub fn validate(&self) -> crate::validate::Validation {
+        crate::validate::validate_sources(&self.paths, &self.vars)
+    }
+
+    /// How messages name the configuration: `wacfg.yaml`, `base.yaml + prod.yaml`.
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        names.join(" + ")
     }
 }
 

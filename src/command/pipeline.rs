@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{CommandError, Operator, use_color};
+use super::{CommandError, ConfigSources, Operator, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
 use crate::diag::Diagnostic;
@@ -46,11 +46,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 
 /// Validate the configuration; on errors print them (in `format`) and return `None`.
 pub fn load_valid(
-    config: &Path,
+    config: &ConfigSources,
     format: PlanFormat,
     no_color: bool,
 ) -> Result<Option<(Desired, Vec<Diagnostic>)>, CommandError> {
-    let validation = crate::validate::validate_path(config);
+    let validation = config.validate();
     if let Some(desired) = validation.desired {
         return Ok(Some((desired, validation.diagnostics)));
     }
@@ -79,7 +79,7 @@ pub fn print_diagnostics(
             write!(err, "{}", diagnostics::human(diags, sources, color))?;
             writeln!(
                 err,
-                "{}: configuration is invalid",
+                "error: the configuration is invalid ({})",
                 diagnostics::counts(diags)
             )?;
         }
@@ -95,7 +95,7 @@ pub fn print_diagnostics(
 pub fn resolve_tokens(
     desired: Desired,
     warnings: Vec<Diagnostic>,
-    config: &Path,
+    config: &ConfigSources,
     operator: &Operator,
     parallelism: u16,
 ) -> Result<Prepared, CommandError> {
@@ -206,6 +206,16 @@ pub fn make_plan(
     allow_destructive: bool,
 ) -> Result<Plan, CommandError> {
     let targets = parse_targets(targets)?;
+    let unmatched = crate::plan::planner::unmatched_targets(&prepared.desired, recorded, &targets);
+    if !unmatched.is_empty() {
+        let names: Vec<String> = unmatched.iter().map(|a| a.to_string()).collect();
+        return Err(CommandError::new(format!(
+            "--target {} matches nothing: neither declared in the configuration nor recorded in \
+             the state. Check the spelling (kind.name, e.g. channel_configuration.Marketing_FR); \
+             `wacfg state list` shows the recorded addresses",
+            names.join(", ")
+        )));
+    }
     let mut p = plan(&PlanInput {
         desired: &prepared.desired,
         observed,
@@ -252,8 +262,8 @@ pub struct StatePrefetch {
     handle: std::thread::JoinHandle<Result<Option<StateDocument>, StateError>>,
 }
 
-pub fn prefetch_state(config: &Path) -> StatePrefetch {
-    let path = super::config_dir(config).join("wacfg.state.json");
+pub fn prefetch_state(config: &ConfigSources) -> StatePrefetch {
+    let path = super::config_dir(config.primary()).join("wacfg.state.json");
     let local = LocalStore::new(path.clone());
     StatePrefetch {
         path,

@@ -12,16 +12,15 @@ use crate::plan::{Plan, PlanCommit};
 use crate::render::render_plan;
 
 pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult {
-    let prefetch = pipeline::prefetch_state(&args.config.config);
-    let Some((desired, warnings)) =
-        pipeline::load_valid(&args.config.config, args.format, no_color)?
-    else {
+    let sources = super::ConfigSources::new(&args.config)?;
+    let prefetch = pipeline::prefetch_state(&sources);
+    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
     let prepared = pipeline::resolve_tokens(
         desired,
         warnings,
-        &args.config.config,
+        &sources,
         operator,
         args.remote.parallelism,
     )?;
@@ -66,7 +65,18 @@ async fn read_and_plan(
         &args.targets,
         args.allow_destructive,
     )?;
-    plan.commit = commit_of(&args.config.config, std::env::var("WACFG_COMMIT").ok());
+    // Every `-c` source counts: the commit is the first's checkout, modified if any source is.
+    let operator = std::env::var("WACFG_COMMIT").ok();
+    let found: Vec<PlanCommit> = args
+        .config
+        .config
+        .iter()
+        .filter_map(|source| commit_of(source, operator.clone()))
+        .collect();
+    plan.commit = found.first().map(|first| PlanCommit {
+        sha: first.sha.clone(),
+        modified: found.iter().any(|c| c.modified),
+    });
     if plan.commit.is_some() {
         crate::plan::digest::seal(&mut plan);
     }

@@ -18,7 +18,19 @@ pub fn run(args: ShowArgs, no_color: bool, operator: &Operator) -> CommandResult
         None => {
             let format = match args.format {
                 PlanFormat::Json => DataFormat::Json,
-                _ => DataFormat::Human,
+                PlanFormat::Human => DataFormat::Human,
+                PlanFormat::Markdown | PlanFormat::Github => {
+                    return Err(super::CommandError::new(format!(
+                        "--format {} is for plans: `wacfg show` without a plan file shows the \
+                         state, in human or json. Pass a saved plan (wacfg show PLANFILE \
+                         --format {0}) or use --format human|json",
+                        if args.format == PlanFormat::Markdown {
+                            "markdown"
+                        } else {
+                            "github"
+                        }
+                    )));
+                }
             };
             super::state::run(
                 StateCommand::Show(StateShowArgs {

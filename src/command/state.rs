@@ -25,7 +25,9 @@ pub fn run(cmd: StateCommand, _no_color: bool, operator: &Operator) -> CommandRe
             StateCommand::List(args) => list(args, operator).await,
             StateCommand::Show(args) => show(args, operator).await,
             StateCommand::Rm(args) => rm(args, operator).await,
-            StateCommand::Pull(args) => pull(&args.config.config, operator).await,
+            StateCommand::Pull(args) => {
+                pull(&super::ConfigSources::new(&args.config)?, operator).await
+            }
             StateCommand::Push(args) => push(args, operator).await,
             StateCommand::History(args) => history(args, operator).await,
             StateCommand::ForceUnlock(args) => force_unlock(args, operator).await,
@@ -34,7 +36,7 @@ pub fn run(cmd: StateCommand, _no_color: bool, operator: &Operator) -> CommandRe
     })
 }
 
-async fn open(config: &Path, operator: &Operator) -> Result<Store, CommandError> {
+async fn open(config: &super::ConfigSources, operator: &Operator) -> Result<Store, CommandError> {
     let settings = state_settings(config)?;
     Ok(open_store_within(&settings, &operator.secret_access(config)).await?)
 }
@@ -57,7 +59,7 @@ async fn read_existing(store: &Store) -> Result<StateDocument, CommandError> {
 }
 
 async fn list(args: StateReadArgs, operator: &Operator) -> CommandResult {
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let doc = store.read().await?;
     print(&match args.format {
         DataFormat::Human => render::list_human(doc.as_ref()),
@@ -66,7 +68,7 @@ async fn list(args: StateReadArgs, operator: &Operator) -> CommandResult {
 }
 
 async fn show(args: StateShowArgs, operator: &Operator) -> CommandResult {
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let doc = read_existing(&store).await?;
     let Some(text) = &args.address else {
         return print(&match args.format {
@@ -102,7 +104,7 @@ async fn lock(store: &Store, operation: &str, timeout: &str) -> Result<LockGuard
 
 async fn rm(args: StateRmArgs, operator: &Operator) -> CommandResult {
     let address: Address = args.address.parse()?;
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     if read_existing(&store).await?.get(&address).is_none() {
         return Err(not_in_state(&address));
     }
@@ -154,7 +156,7 @@ fn confirm_rm(address: &Address) -> Result<(), CommandError> {
     Ok(())
 }
 
-async fn pull(config: &Path, operator: &Operator) -> CommandResult {
+async fn pull(config: &super::ConfigSources, operator: &Operator) -> CommandResult {
     let store = open(config, operator).await?;
     let doc = read_existing(&store).await?;
     print(&render::state_json(&doc))
@@ -169,7 +171,7 @@ async fn push(args: StatePushArgs, operator: &Operator) -> CommandResult {
         restore: "Push a state written by wacfg, e.g. saved with `wacfg state pull`.".into(),
     };
     let pushed = canonical::decode(&bytes, &origin)?;
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let guard = lock(&store, "state push", &args.lock.lock_timeout).await?;
     let result = push_locked(&store, &pushed, file, args.force).await;
     guard.release().await?;
@@ -228,7 +230,7 @@ fn check_push(
 }
 
 async fn history(args: StateReadArgs, operator: &Operator) -> CommandResult {
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let entries = store.history().await?;
     print(&match args.format {
         DataFormat::Human => render::history_human(&entries),
@@ -237,7 +239,7 @@ async fn history(args: StateReadArgs, operator: &Operator) -> CommandResult {
 }
 
 async fn force_unlock(args: StateUnlockArgs, operator: &Operator) -> CommandResult {
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let info = store.force_unlock(&args.lock_id).await?;
     print(&format!(
         "Released lock {} held by {} (pid {}) for `{}` since {}.\n",
@@ -246,7 +248,7 @@ async fn force_unlock(args: StateUnlockArgs, operator: &Operator) -> CommandResu
 }
 
 async fn recover(args: StateRecoverArgs, operator: &Operator) -> CommandResult {
-    let store = open(&args.config.config, operator).await?;
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let guard = lock(&store, "state recover", &args.lock.lock_timeout).await?;
     let result = store.recover(args.to_serial).await;
     guard.release().await?;
@@ -263,8 +265,8 @@ async fn recover(args: StateRecoverArgs, operator: &Operator) -> CommandResult {
 
 /// The configuration's state settings. The whole configuration must be valid: the same
 /// loader as every other command, so `state` never reads a file differently from `apply`.
-fn state_settings(config: &Path) -> Result<StateSettings, CommandError> {
-    let validation = crate::validate::validate_path(config);
+fn state_settings(config: &super::ConfigSources) -> Result<StateSettings, CommandError> {
+    let validation = config.validate();
     if let Some(desired) = validation.desired {
         return Ok(desired.state);
     }
@@ -272,6 +274,6 @@ fn state_settings(config: &Path) -> Result<StateSettings, CommandError> {
     super::pipeline::print_diagnostics(&validation.diagnostics, &sources, PlanFormat::Human, true)?;
     Err(CommandError::new(format!(
         "the configuration {} is invalid, so its state cannot be found: fix it (see `wacfg validate`)",
-        config.display()
+        config.describe()
     )))
 }

@@ -8,10 +8,9 @@ use crate::cli::{DiagFormat, ValidateArgs};
 use crate::config::read_sources;
 use crate::kinds::Desired;
 use crate::render::diagnostics::{counts, github, human, json};
-use crate::validate::validate_path;
 
 pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
-    let validation = validate_path(&args.config.config);
+    let validation = super::ConfigSources::new(&args.config)?.validate();
     let valid = validation.desired.is_some();
     match args.format {
         DiagFormat::Human => {
@@ -28,7 +27,7 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
                 Some(desired) => println!("{}", summary(desired, &counts(&validation.diagnostics))),
                 None => writeln!(
                     err,
-                    "{}: configuration is invalid",
+                    "error: the configuration is invalid ({})",
                     counts(&validation.diagnostics)
                 )?,
             }
@@ -48,7 +47,7 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
     })
 }
 
-/// "2 credentials, 1 webhook, 14 channel configurations: valid" (plus the warning count, if
+/// "2 credentials entries, 1 webhook, 14 channel configurations: valid" (plus the warning count, if
 /// any): every registered kind the file declares, in registry order.
 pub fn summary(desired: &Desired, counts: &str) -> String {
     let parts: Vec<String> = crate::kinds::KINDS
@@ -62,7 +61,10 @@ pub fn summary(desired: &Desired, counts: &str) -> String {
     } else {
         parts.join(", ")
     };
-    let mut line = format!("{what}: valid");
+    let mut line = match &desired.environment {
+        Some(environment) => format!("environment `{environment}`: {what}: valid"),
+        None => format!("{what}: valid"),
+    };
     if !counts.is_empty() {
         line.push_str(&format!(" ({counts})"));
     }

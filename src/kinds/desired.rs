@@ -21,6 +21,10 @@ pub struct Desired {
     pub resources: DesiredResources,
     /// SHA-256 over the configuration's bytes (all files, in load order): a saved plan pins it.
     pub config_digest: String,
+    /// The environment the configuration names (`environment:`, the last source's wins),
+    /// shown in every plan header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 impl Desired {

@@ -120,6 +120,7 @@ pub fn desired(channels: Vec<DesiredChannel>) -> Desired {
             ..DesiredResources::default()
         },
         config_digest: "sha256:config".into(),
+        environment: None,
     }
 }
 

@@ -53,6 +53,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         digests: Digests::default(),
         graph_api: None,
         commit: None,
+        environment: input.desired.environment.clone(),
     };
     plan.digests = digest::digests(input);
     digest::seal(&mut plan);
@@ -73,6 +74,24 @@ fn addresses(input: &PlanInput<'_>) -> BTreeSet<Address> {
         );
     }
     all
+}
+
+/// The `--target` addresses that match nothing: neither declared by the configuration nor
+/// recorded in the state. Planning them would silently plan nothing, so the command refuses.
+pub fn unmatched_targets<'a>(
+    desired: &crate::kinds::Desired,
+    recorded: &std::collections::BTreeMap<Address, crate::kinds::RecordedResource>,
+    targets: &'a [Address],
+) -> Vec<&'a Address> {
+    targets
+        .iter()
+        .filter(|t| {
+            !recorded.contains_key(t)
+                && !crate::kinds::kind_of(t)
+                    .declared(desired)
+                    .contains(&t.name.as_str())
+        })
+        .collect()
 }
 
 /// Keep the targeted changes and the credentials they depend on.

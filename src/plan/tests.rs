@@ -419,6 +419,30 @@ fn target_keeps_the_targeted_change_and_its_credentials() {
 }
 
 #[test]
+fn a_target_matching_nothing_declared_or_recorded_is_reported() {
+    let d = desired(vec![channel("A", DesiredStatus::Active)]);
+    let recorded = applied_world();
+    let gone = recorded
+        .keys()
+        .find(|a| a.kind == ResourceKind::ChannelConfiguration)
+        .cloned()
+        .unwrap();
+    let typo = Address::channel("a");
+    let targets = vec![
+        Address::channel("A"),
+        "credentials.acme_fr".parse().unwrap(),
+        gone,
+        typo.clone(),
+    ];
+    // Declared (A, acme_fr) or only recorded (to be removed): matched. The typo: not.
+    assert_eq!(
+        planner::unmatched_targets(&d, &recorded, &targets),
+        vec![&typo]
+    );
+    assert!(planner::unmatched_targets(&d, &BTreeMap::new(), &[]).is_empty());
+}
+
+#[test]
 fn stale_plan_names_each_cause() {
     let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
     let p = run(&d, &observed(), &BTreeMap::new());

@@ -88,11 +88,24 @@ pub struct Plan {
     /// run to run, and apply never reads it (it talks to the endpoint the operator allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph_api: Option<GraphEndpoint>,
+    /// The environment the configuration names (`environment:`), shown in every plan
+    /// format's header. Covered by `digests.plan`. Absent when the configuration names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     /// The git commit of the configuration the plan was made from, when it lives in a git
     /// checkout (or `WACFG_COMMIT` names it): shown in the markdown plan so a reviewer knows
     /// what was planned. Covered by `digests.plan`, like everything a reviewer sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<PlanCommit>,
+}
+
+impl Plan {
+    /// The header line every format prints when the configuration names its environment.
+    pub fn environment_header(&self) -> Option<String> {
+        self.environment
+            .as_ref()
+            .map(|name| format!("Environment: {name}"))
+    }
 }
 
 /// The commit a plan was made at.

@@ -17,6 +17,13 @@ pub const NO_CHANGES: &str = "No changes. Your WhatsApp configuration matches th
 pub fn render(plan: &Plan, color: bool) -> String {
     let p = Painter::new(color);
     let mut out = String::new();
+    if let Some(environment) = plan.environment_header() {
+        out.push_str(&environment);
+        out.push('\n');
+        if plan.graph_api.is_none() {
+            out.push('\n');
+        }
+    }
     if let Some(endpoint) = &plan.graph_api {
         out.push_str(&endpoint.header());
         out.push_str("\n\n");
@@ -53,7 +60,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if plan.refused {
         out.push_str(&format!(
             "\n{}\n",
-            p.red("This plan is refused and cannot be applied: see the errors above.")
+            p.red("error: this plan is refused and cannot be applied: see the errors above.")
         ));
     }
     out

@@ -56,6 +56,9 @@ pub fn render(plan: &Plan) -> String {
 /// Marker, title, summary sentence, counts table, target note, digest.
 fn head(plan: &Plan) -> String {
     let mut out = format!("{PLAN_MARKER}\n### wacfg plan\n\n");
+    if let Some(environment) = &plan.environment {
+        out.push_str(&format!("Environment: {}\n\n", inline_code(environment)));
+    }
     if let Some(commit) = &plan.commit {
         out.push_str(&format!("Planned at commit {}", inline_code(&commit.sha)));
         if commit.modified {

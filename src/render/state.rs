@@ -27,8 +27,9 @@ pub fn list_human(doc: Option<&StateDocument>) -> String {
         .iter()
         .map(|(a, _)| a.to_string().len())
         .max()
-        .unwrap_or(0);
-    let mut out = String::new();
+        .unwrap_or(0)
+        .max("ADDRESS".len());
+    let mut out = format!("{:<width$}  {:<11}  VERSION\n", "ADDRESS", "STATUS");
     for (address, resource) in rows {
         let (status, version) = status_version(resource);
         let status = status.unwrap_or("-");
@@ -116,9 +117,25 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
             }
         }
         Value::Null => out.push_str(&format!("  {prefix}: -\n")),
+        // Times are kept as Unix seconds (`…_at`); people read them in RFC 3339.
+        Value::Number(n) if prefix.ends_with("_at") && n.is_i64() => {
+            let shown = n
+                .as_i64()
+                .and_then(rfc3339)
+                .unwrap_or_else(|| n.to_string());
+            out.push_str(&format!("  {prefix}: {shown}\n"));
+        }
         Value::String(s) => out.push_str(&format!("  {prefix}: {s}\n")),
         other => out.push_str(&format!("  {prefix}: {other}\n")),
     }
+}
+
+/// Unix seconds as RFC 3339 in UTC, e.g. `2026-12-01T07:00:00Z`.
+pub fn rfc3339(seconds: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -181,7 +198,8 @@ mod tests {
     fn list_shows_status_and_version() {
         assert_eq!(
             list_human(Some(&doc())),
-            "channel_configuration.Marketing_FR  active       v2\n"
+            "ADDRESS                             STATUS       VERSION\n\
+             channel_configuration.Marketing_FR  active       v2\n"
         );
         let json: Value = serde_json::from_str(&list_json(Some(&doc()))).unwrap();
         assert_eq!(json["serial"], 4);
@@ -197,5 +215,20 @@ mod tests {
         assert!(text.starts_with("channel_configuration.Marketing_FR\n"));
         assert!(text.contains("  phone_number_id: 1234\n"), "{text}");
         assert!(text.contains("  spec.marketing_actions: []\n"), "{text}");
+    }
+
+    #[test]
+    fn times_are_shown_in_rfc3339() {
+        assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        let mut out = String::new();
+        flatten(
+            "",
+            &json!({"token_expires_at": 1_767_225_600, "version": 3}),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "  token_expires_at: 2026-01-01T00:00:00Z\n  version: 3\n"
+        );
     }
 }

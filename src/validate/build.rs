@@ -24,6 +24,9 @@ pub fn build(files: &[SourceFile], base_dir: &Path) -> Desired {
         marketing_actions,
         resources: DesiredResources::default(),
         config_digest: digest(files),
+        environment: top("environment")
+            .and_then(Node::as_str)
+            .map(str::to_string),
     };
     for kind in KINDS {
         kind.build(files, base_dir, &mut desired);

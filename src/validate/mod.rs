@@ -13,7 +13,7 @@ pub use crate::rules::{check_name, check_phone, check_secret};
 pub use build::digest;
 pub use schema::{SCHEMA_TEXT, allowed_keys, is_valid_both_ways};
 
-use crate::config::{self, Loaded, SourceFile};
+use crate::config::{self, Layout, Loaded, OperatorVars, SourceFile};
 use crate::diag::{Diagnostic, Related};
 use crate::kinds::{Desired, KINDS};
 
@@ -39,11 +39,38 @@ pub fn validate_path(path: &Path) -> Validation {
     validate_loaded(config::load_path(path))
 }
 
+/// Load every `-c` source (a file or a directory each), later ones overlaying earlier ones,
+/// with the operator's variables, and validate the result (offline: `vars` was read from
+/// flags and the environment by the caller).
+pub fn validate_sources(paths: &[PathBuf], vars: &OperatorVars) -> Validation {
+    validate_overlay(paths.iter().map(|p| config::load_path(p)).collect(), vars)
+}
+
 /// Validate what was loaded (also used by tests and benchmarks on in-memory files).
 pub fn validate_loaded(loaded: Loaded) -> Validation {
-    let mut diagnostics = loaded.diagnostics;
+    validate_overlay(vec![loaded], &OperatorVars::default())
+}
+
+/// Variables first (each file's own spans), then the overlay, then the checks on the merged
+/// trees, whose diagnostics are moved back into the file each value came from.
+pub fn validate_overlay(mut sources: Vec<Loaded>, vars: &OperatorVars) -> Validation {
+    let mut early = Vec::new();
+    let values = config::vars::collect(&sources, vars, &mut early);
+    for source in &mut sources {
+        config::vars::substitute(&mut source.files, &values, &mut early);
+    }
+    let lists: Vec<&str> = KINDS.iter().map(|k| k.list_key()).collect();
+    let (mut loaded, layout) = config::overlay::merge(sources, &lists);
+    loaded.diagnostics.extend(early);
+    validate_merged(loaded, layout.as_ref())
+}
+
+fn validate_merged(loaded: Loaded, layout: Option<&Layout>) -> Validation {
+    // Load and variable problems carry each file's own spans; the rest are located below.
+    let early = loaded.diagnostics;
+    let mut diagnostics = Vec::new();
     let files = &loaded.files;
-    if diagnostics.is_empty() && files.iter().all(|f| f.tree.is_none()) {
+    if early.is_empty() && files.iter().all(|f| f.tree.is_none()) {
         let mut diag = Diagnostic::error("wacfg::load::empty", "the configuration is empty")
             .with_help("start from `wacfg init`, or copy examples/minimal.yaml");
         if let [only] = files.as_slice() {
@@ -93,6 +120,11 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
         schema_check()
     };
     diagnostics.extend(schema_diags);
+    if let Some(layout) = layout {
+        diagnostics.iter_mut().for_each(|d| layout.locate(d));
+    }
+    drop_echoes_of_variables(&mut diagnostics, &early);
+    diagnostics.extend(early);
     sort(&mut diagnostics, files);
     let desired = (!diagnostics.iter().any(Diagnostic::is_error))
         .then(|| build::build(files, &loaded.base_dir));
@@ -108,6 +140,29 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
     }
 }
 
+/// A string whose `${var.…}` could not be replaced is checked as written, so its field's own
+/// rules (an id's digits, a phone number) fail too: keep only the variable's diagnostic.
+fn drop_echoes_of_variables(diagnostics: &mut Vec<Diagnostic>, early: &[Diagnostic]) {
+    let spots: Vec<(&Path, &crate::diag::Span)> = early
+        .iter()
+        .filter(|d| d.code.starts_with("wacfg::vars::"))
+        .filter_map(|d| Some((d.file.as_deref()?, d.span.as_ref()?)))
+        .collect();
+    if spots.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        let (Some(file), Some(span)) = (d.file.as_deref(), d.span.as_ref()) else {
+            return true;
+        };
+        !spots.iter().any(|(f, s)| {
+            *f == file
+                && s.line == span.line
+                && (span.offset..=span.offset + span.len).contains(&s.offset)
+        })
+    });
+}
+
 /// Every registered kind's rules, in registry order.
 fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     for kind in KINDS {
@@ -115,9 +170,10 @@ fn run_rules(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `meta`, `state` and `safety` may be declared in one file only (every file says `version`).
+/// `meta`, `state`, `safety`, `vars` and `environment` may be declared in one file of each
+/// source only (every file says `version`); a later `-c` source overrides them.
 fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
-    for key in ["meta", "state", "safety"] {
+    for key in config::overlay::BLOCKS {
         let mut first: Option<(&Path, &config::Key)> = None;
         for file in files {
             let Some((k, _)) = file.tree.as_ref().and_then(|t| t.entry(key)) else {
@@ -134,7 +190,10 @@ fn check_single_blocks(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
                             file_name(&file.path)
                         ),
                     )
-                    .with_help(format!("declare `{key}` in one file only"))
+                    .with_help(format!(
+                        "declare `{key}` in one file only (to override it per environment, \
+                         put the new value in a later -c source)"
+                    ))
                     .at(&file.path, k.span.clone())
                     .with_pointer(format!("/{key}"));
                     diag.related.push(Related {

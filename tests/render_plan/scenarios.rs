@@ -70,6 +70,7 @@ pub fn plan(changes: Vec<ResourceChange>) -> Plan {
         },
         graph_api: None,
         commit: None,
+        environment: None,
     }
 }
 
@@ -458,6 +459,14 @@ pub fn other_graph_endpoint() -> Plan {
     p
 }
 
+/// The create from empty for the environment the configuration names, read from a simulator:
+/// every format names both in its header, the environment first.
+pub fn named_environment() -> Plan {
+    let mut p = other_graph_endpoint();
+    p.environment = Some("production".to_string());
+    p
+}
+
 /// Every scenario, by name.
 pub fn all() -> Vec<(&'static str, Plan)> {
     vec![
@@ -474,5 +483,6 @@ pub fn all() -> Vec<(&'static str, Plan)> {
         ("token_expired", token_expired()),
         ("empty", empty()),
         ("other_graph_endpoint", other_graph_endpoint()),
+        ("named_environment", named_environment()),
     ]
 }

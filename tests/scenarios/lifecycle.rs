@@ -171,7 +171,8 @@ fn base_config_is_what_the_builder_says() {
     let env = Env::new(&config::base());
     let r = env.expect(&["validate"], 0);
     assert!(
-        r.stdout.contains("1 credentials, 3 channel configurations"),
+        r.stdout
+            .contains("1 credentials entry, 3 channel configurations"),
         "{r:#?}"
     );
 }

@@ -229,7 +229,7 @@ fn webhook_create_verifies_the_callback_subscribes_the_waba_and_records_it() {
     assert!(
         validate
             .stdout
-            .contains("1 credentials, 1 webhook, 1 channel configuration: valid"),
+            .contains("1 credentials entry, 1 webhook, 1 channel configuration: valid"),
         "{validate:#?}"
     );
     let plan = s.expect(&["plan", "--detailed-exitcode"], 2);

@@ -45,7 +45,7 @@ impl Kind for Credentials {
     }
 
     fn noun(&self) -> (&'static str, &'static str) {
-        ("credentials", "credentials")
+        ("credentials entry", "credentials entries")
     }
 
     fn check(&self, files: &[SourceFile], out: &mut Vec<Diagnostic>) {
