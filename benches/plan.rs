@@ -219,6 +219,7 @@ fn record_everything(config: &Path, url: &str) {
             failure_reasons: Vec::new(),
             failed_update: None,
             prevent_destroy: false,
+            failure_digest: None,
         };
         doc.resources.insert(
             Address::channel(name).to_string(),

@@ -164,6 +164,10 @@ async fn locked(
                 &recorded,
                 &args.targets,
                 args.allow_destructive,
+                crate::plan::PlanOptions {
+                    retry_failed: args.retry_failed,
+                    refresh_only: args.refresh_only,
+                },
             )?;
             // With --format json and --auto-approve, stdout must stay one JSON document: the
             // plan when nothing is applied, else only the apply report (which lists every
@@ -321,6 +325,7 @@ fn rederived(
         recorded,
         &targets,
         args.allow_destructive,
+        saved.options,
     )?;
     let diffs = differences(&saved.resource_changes, &plan.resource_changes);
     if !diffs.is_empty() {

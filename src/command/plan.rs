@@ -65,6 +65,10 @@ async fn read_and_plan(
         &recorded,
         &args.targets,
         args.allow_destructive,
+        crate::plan::PlanOptions {
+            retry_failed: args.retry_failed,
+            refresh_only: args.refresh_only,
+        },
     )
 }
 

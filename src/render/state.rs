@@ -173,6 +173,7 @@ mod tests {
             failure_reasons: Vec::new(),
             failed_update: None,
             prevent_destroy: false,
+            failure_digest: None,
         }));
         doc
     }

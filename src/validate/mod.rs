@@ -4,6 +4,7 @@
 //! variable, no network.
 
 mod build;
+mod moved;
 mod schema;
 mod schema_tree;
 
@@ -78,6 +79,7 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
         }
         check_single_blocks(files, diagnostics);
         run_rules(files, diagnostics);
+        moved::check(files, diagnostics);
     };
     let schema_diags = if large {
         std::thread::scope(|scope| {

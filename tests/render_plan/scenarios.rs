@@ -32,6 +32,7 @@ pub fn change(address: Address, action: Action, reason: &str) -> ResourceChange 
         unknown_after: Vec::new(),
         checks: Vec::new(),
         depends_on: Vec::new(),
+        moved_from: None,
     }
 }
 
@@ -69,6 +70,7 @@ pub fn plan(changes: Vec<ResourceChange>) -> Plan {
             plan: "sha256:p1a4d16e57".to_string(),
         },
         graph_api: None,
+        options: Default::default(),
     }
 }
 
