@@ -96,9 +96,7 @@ async fn locked(
         .find(|c| &c.address == address)
         .cloned()
     else {
-        return Err(CommandError::new(format!(
-            "{address}: nothing to import"
-        )));
+        return Err(CommandError::new(format!("{address}: nothing to import")));
     };
     if !matches!(change.action, Action::Import | Action::Create) || change.checks.is_empty() {
         return Err(CommandError::new(format!(

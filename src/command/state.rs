@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{CommandError, CommandResult, Operator, Outcome};
 use crate::cli::{
-    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRecoverArgs,
-    StateMvArgs, StateRmArgs, StateShowArgs, StateUnlockArgs,
+    DataFormat, PlanFormat, StateCommand, StateMvArgs, StatePushArgs, StateReadArgs,
+    StateRecoverArgs, StateRmArgs, StateShowArgs, StateUnlockArgs,
 };
 use crate::model::{Address, StateSettings};
 use crate::render::state as render;

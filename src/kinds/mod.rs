@@ -91,7 +91,11 @@ pub trait Kind: Sync {
     );
     /// The record with what Meta says now (`--refresh-only`), when the kind can accept its
     /// drift by recording it; `None` when it cannot (the file has to change instead).
-    fn refresh(&self, _recorded: &RecordedResource, _observed: &Observed) -> Option<RecordedResource> {
+    fn refresh(
+        &self,
+        _recorded: &RecordedResource,
+        _observed: &Observed,
+    ) -> Option<RecordedResource> {
         None
     }
     /// Carry one planned change out: decide again on fresh facts, write to Meta, record.

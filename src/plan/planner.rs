@@ -75,14 +75,10 @@ fn addresses(
 ) -> BTreeSet<Address> {
     let mut all: BTreeSet<Address> = recorded.keys().cloned().collect();
     for kind in KINDS {
-        all.extend(
-            kind.declared(desired)
-                .into_iter()
-                .map(|name| Address {
-                    kind: kind.kind(),
-                    name: name.to_string(),
-                }),
-        );
+        all.extend(kind.declared(desired).into_iter().map(|name| Address {
+            kind: kind.kind(),
+            name: name.to_string(),
+        }));
     }
     all
 }

@@ -621,7 +621,10 @@ fn a_moved_unchanged_configuration_is_one_move_without_checks() {
         actions(&p),
         vec![
             ("credentials.acme_fr".into(), Action::NoOp),
-            ("channel_configuration.Marketing_France".into(), Action::Move),
+            (
+                "channel_configuration.Marketing_France".into(),
+                Action::Move
+            ),
         ],
         "no create, no deactivation of the old name"
     );
@@ -645,7 +648,12 @@ fn a_moved_and_edited_configuration_is_the_edit_marked_moved() {
     let c = change(&p, "channel_configuration.Marketing_France");
     assert_eq!(c.action, Action::Update);
     assert_eq!(c.moved_from, Some(Address::channel("Marketing_FR")));
-    assert!(c.reason.starts_with("moved from channel_configuration.Marketing_FR; sender_number changed"), "{}", c.reason);
+    assert!(
+        c.reason
+            .starts_with("moved from channel_configuration.Marketing_FR; sender_number changed"),
+        "{}",
+        c.reason
+    );
     assert!(!c.checks.is_empty(), "other fields changed: the checks run");
     assert_eq!(c.before.as_ref().unwrap()["version"], serde_json::json!(1));
 }
@@ -673,7 +681,12 @@ fn a_move_already_done_or_with_both_addresses_recorded() {
         .iter()
         .find(|e| e.code == "wacfg::moved::both_recorded")
         .expect("both recorded is an error");
-    assert!(e.help.as_deref().unwrap_or("").contains("wacfg state rm channel_configuration.Old"));
+    assert!(
+        e.help
+            .as_deref()
+            .unwrap_or("")
+            .contains("wacfg state rm channel_configuration.Old")
+    );
 }
 
 #[test]

@@ -54,7 +54,11 @@ pub fn attribute_lines(change: &ResourceChange, p: &Painter) -> AttrLines {
     for name in attribute_names(change) {
         match attribute_row(change, &name) {
             Some(row) => rows.push(row),
-            None if !matches!(change.action, Action::Create | Action::Import | Action::Delete) => {
+            None if !matches!(
+                change.action,
+                Action::Create | Action::Import | Action::Delete
+            ) =>
+            {
                 hidden += 1
             }
             None => {}

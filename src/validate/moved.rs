@@ -159,7 +159,9 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
                 "wacfg::moved::chain",
                 format!(
                     "`moved` target {to} is itself moved to {}: chained or circular renames",
-                    next.to.as_ref().map_or_else(String::new, ToString::to_string)
+                    next.to
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string)
                 ),
                 "write one entry from the oldest address straight to the newest",
             );

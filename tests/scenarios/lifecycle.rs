@@ -130,7 +130,10 @@ fn sender_outside_the_waba_fails_and_keeps_the_previous_version_active() {
     // The file still asks for the new sender, but nothing the failed update depends on
     // changed: it is not tried again unless asked.
     let replan = env.expect(&["plan", "--detailed-exitcode"], 0);
-    assert!(replan.stdout.contains("version 1 stays active"), "{replan:#?}");
+    assert!(
+        replan.stdout.contains("version 1 stays active"),
+        "{replan:#?}"
+    );
     env.expect(&["plan", "--retry-failed", "--detailed-exitcode"], 2);
 }
 
@@ -190,7 +193,10 @@ fn apply_json_output_is_one_document() {
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", r.stdout));
     assert_eq!(doc["complete"], true, "{doc:#}");
     assert_eq!(doc["summary"]["created"], 3, "{doc:#}");
-    assert_eq!(doc["summary"]["imported"], 1, "credentials are imported: {doc:#}");
+    assert_eq!(
+        doc["summary"]["imported"], 1,
+        "credentials are imported: {doc:#}"
+    );
     // Nothing to do: the (empty) plan is the document.
     let r = env.expect(&["apply", "--auto-approve", "--format", "json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout)

@@ -43,7 +43,9 @@ fn failed_configuration_is_resubmitted_until_it_passes() {
     // --retry-failed submits it again anyway (and it fails the same way).
     let retry = env.expect(&["plan", "--retry-failed", "--detailed-exitcode"], 2);
     assert!(
-        retry.stdout.contains("failed its checks last time: submitted again"),
+        retry
+            .stdout
+            .contains("failed its checks last time: submitted again"),
         "{retry:#?}"
     );
     env.expect(&["apply", "--retry-failed", "--auto-approve"], 1);

@@ -69,7 +69,10 @@ fn moved_renames_keeping_history_and_version_without_checks() {
     assert_eq!(after["version"], before["version"]);
     assert_eq!(after["checks"], before["checks"], "history kept");
     assert_eq!(after["name"], "Support_France");
-    assert!(env.channel("Support_FR").is_null(), "the old address is gone");
+    assert!(
+        env.channel("Support_FR").is_null(),
+        "the old address is gone"
+    );
     env.expect(&["plan", "--detailed-exitcode"], 0);
     env.expect(&["drift"], 0);
 }
@@ -148,10 +151,7 @@ fn state_mv_renames_the_record_and_the_renamed_file_plans_nothing() {
         ],
         1,
     );
-    assert!(
-        taken.stderr.contains("already in the state"),
-        "{taken:#?}"
-    );
+    assert!(taken.stderr.contains("already in the state"), "{taken:#?}");
     let kind = env.expect(
         &[
             "state",
@@ -179,15 +179,16 @@ fn import_records_declared_objects_once_and_plans_call_credentials_imports() {
     let env = Env::new(&base());
     let plan = env.expect(&["plan"], 0);
     assert!(
-        plan.stdout
-            .contains("credentials.acme_fr will be imported"),
+        plan.stdout.contains("credentials.acme_fr will be imported"),
         "{plan:#?}"
     );
     assert!(!plan.stdout.contains("credentials.acme_fr will be created"));
     // A channel configuration needs its credentials in state first.
     let early = env.expect(&["import", "channel_configuration.Marketing_FR"], 1);
     assert!(
-        early.stderr.contains("import it first (`wacfg import credentials.acme_fr`)"),
+        early
+            .stderr
+            .contains("import it first (`wacfg import credentials.acme_fr`)"),
         "{early:#?}"
     );
     assert!(env.state_doc().is_none(), "nothing recorded");

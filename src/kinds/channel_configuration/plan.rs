@@ -14,8 +14,8 @@ use crate::diag::Diagnostic;
 use crate::kinds::RecordedResource;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
 use crate::model::{
-    Action, Address, Attributes, CheckResult, CheckStatus, Expectation, KNOWN_AFTER_APPLY, PlannedCheck,
-    ResourceChange,
+    Action, Address, Attributes, CheckResult, CheckStatus, Expectation, KNOWN_AFTER_APPLY,
+    PlannedCheck, ResourceChange,
 };
 
 pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {

@@ -341,12 +341,35 @@ fn a_kept_failure_says_it_stays_failed_and_why() {
     r.failure_reasons = vec!["sender_connected: status is DISCONNECTED".into()];
     let decision = decide_with(Some(&d), Some(&r), true).unwrap();
     assert_eq!(decision.action, Action::NoOp);
-    assert!(decision.reason.starts_with("stays failed"), "{}", decision.reason);
-    assert!(decision.reason.contains("sender_connected"), "{}", decision.reason);
-    assert!(decision.reason.contains("--retry-failed"), "{}", decision.reason);
+    assert!(
+        decision.reason.starts_with("stays failed"),
+        "{}",
+        decision.reason
+    );
+    assert!(
+        decision.reason.contains("sender_connected"),
+        "{}",
+        decision.reason
+    );
+    assert!(
+        decision.reason.contains("--retry-failed"),
+        "{}",
+        decision.reason
+    );
     // A failure that does not hold (or a configuration that is not failed) decides as before.
-    assert_eq!(decide_with(Some(&d), Some(&r), false).unwrap().action, Action::Update);
+    assert_eq!(
+        decide_with(Some(&d), Some(&r), false).unwrap().action,
+        Action::Update
+    );
     let active = recorded(ChannelStatus::Active);
-    assert_eq!(decide_with(Some(&d), Some(&active), true).unwrap().action, Action::NoOp);
-    assert!(!decide_with(Some(&d), Some(&active), true).unwrap().reason.contains("failed"));
+    assert_eq!(
+        decide_with(Some(&d), Some(&active), true).unwrap().action,
+        Action::NoOp
+    );
+    assert!(
+        !decide_with(Some(&d), Some(&active), true)
+            .unwrap()
+            .reason
+            .contains("failed")
+    );
 }

@@ -97,7 +97,11 @@ impl Kind for Credentials {
         }
     }
 
-    fn refresh(&self, recorded: &RecordedResource, observed: &Observed) -> Option<RecordedResource> {
+    fn refresh(
+        &self,
+        recorded: &RecordedResource,
+        observed: &Observed,
+    ) -> Option<RecordedResource> {
         match recorded {
             RecordedResource::Credentials(c) => {
                 drift::refresh(c, observed).map(RecordedResource::Credentials)
