@@ -246,6 +246,12 @@ fn refresh_only_records_what_meta_says_and_drift_then_exits_0() {
     assert_eq!(json["options"]["refresh_only"], true);
     // Saved, then applied: re-derived with the same option.
     env.expect(&["plan", "--refresh-only", "-o", "refresh.json"], 0);
+    // Options come from the saved plan: one given only to apply is refused, not ignored.
+    let other = env.expect(&["apply", "refresh.json", "--retry-failed"], 1);
+    assert!(
+        other.stderr.contains("read from a saved plan"),
+        "{other:#?}"
+    );
     let apply = env.expect(&["apply", "refresh.json"], 0);
     assert!(apply.stdout.contains("1 refreshed"), "{apply:#?}");
     assert_eq!(
