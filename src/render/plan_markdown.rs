@@ -117,7 +117,7 @@ fn details(change: &ResourceChange) -> String {
     let fence = fence_for(&body);
     let mut summary = format!(
         "<code>{}</code> <code>{}</code> {}",
-        symbol(change.action),
+        escape_html(symbol(change.action)),
         change.address,
         verb(change.action)
     );
