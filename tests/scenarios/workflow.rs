@@ -61,6 +61,14 @@ fn moved_renames_keeping_history_and_version_without_checks() {
     assert_eq!(json["summary"]["move"], 1);
     assert_eq!(json["summary"]["create"], 0);
     assert_eq!(json["summary"]["deactivate"], 0);
+    let md = env.expect(&["plan", "--format", "markdown"], 0);
+    assert!(
+        md.stdout.contains(
+            "<code>-&gt;</code> <code>channel_configuration.Support_France</code> has moved"
+        ),
+        "{md:#?}"
+    );
+    assert!(md.stdout.contains("| move | 1 |"), "{md:#?}");
     // A saved plan is re-derived at apply, the move included.
     env.expect(&["plan", "-o", "plan.json"], 0);
     let apply = env.expect(&["apply", "plan.json"], 0);
