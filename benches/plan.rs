@@ -135,7 +135,16 @@ fn child(config: &Path) {
         let client = pipeline::client(&prepared).unwrap();
         let observed = pipeline::observe(&client, &prepared, &recorded).await;
         let t_observe = start.elapsed();
-        let plan = pipeline::make_plan(&prepared, &observed, prior, &recorded, &[], false).unwrap();
+        let plan = pipeline::make_plan(
+            &prepared,
+            &observed,
+            prior,
+            &recorded,
+            &[],
+            false,
+            Default::default(),
+        )
+        .unwrap();
         if std::env::var_os("WACFG_BENCH_PHASES").is_some() {
             eprintln!(
                 "validate {:?} state {:?} observe {:?} plan {:?}",
@@ -221,6 +230,7 @@ fn record_everything(config: &Path, url: &str) {
             failure_reasons: Vec::new(),
             failed_update: None,
             prevent_destroy: false,
+            failure_digest: None,
         };
         doc.resources.insert(
             Address::channel(name).to_string(),

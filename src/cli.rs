@@ -47,6 +47,10 @@ pub enum Command {
     Show(ShowArgs),
     /// List a business portfolio's WABAs and numbers, and print ready-to-paste credentials YAML.
     Discover(DiscoverArgs),
+    /// Record an object that already exists and that the file declares (credentials, a
+    /// channel configuration) in the state, after verifying it against Meta.
+    #[command(long_about = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Inspect and edit the state.
     #[command(subcommand, long_about = STATE_HELP)]
     State(StateCommand),
@@ -169,6 +173,14 @@ pub struct PlanArgs {
     /// Allow a plan whose deletions and deactivations exceed the safety threshold.
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Submit channel configurations that failed their checks again even when nothing they
+    /// depend on changed (by default such a configuration stays Failed and the plan says why).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Plan only recording what Meta says now in state (accepting the drift `wacfg drift`
+    /// reports): no other change. After applying it, `wacfg drift` exits 0.
+    #[arg(long, conflicts_with = "retry_failed")]
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +206,14 @@ pub struct ApplyArgs {
     /// Allow a plan whose deletions and deactivations exceed the safety threshold.
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Submit channel configurations that failed their checks again even when nothing they
+    /// depend on changed (by default such a configuration stays Failed and the plan says why).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Apply only recording what Meta says now in state (accepting the drift `wacfg drift`
+    /// reports): no other change. After applying it, `wacfg drift` exits 0.
+    #[arg(long, conflicts_with = "retry_failed")]
+    pub refresh_only: bool,
     /// The whole apply's deadline once the lock is held (reading Meta and every change):
     /// after it nothing new is sent, requests in flight end, what was not attempted is
     /// reported so, state is saved, exit 1. Like 30s, 10m, 1h.
@@ -250,6 +270,9 @@ pub enum StateCommand {
     Show(StateShowArgs),
     /// Forget a resource for good (nothing is changed at Meta).
     Rm(StateRmArgs),
+    /// Rename a resource in the state: it keeps its history, version and checks (nothing is
+    /// changed at Meta). Rename the entry in the file too, or use `moved:` there instead.
+    Mv(StateMvArgs),
     /// Print the raw state document.
     Pull(StateConfigArgs),
     /// Replace the state with a file (same lineage, newer serial, unless --force).
@@ -262,6 +285,30 @@ pub enum StateCommand {
     /// found inconsistent.
     #[command(long_about = RECOVER_HELP)]
     Recover(StateRecoverArgs),
+}
+
+const IMPORT_HELP: &str = "\
+Record an object that already exists, and that the configuration declares, in the state.
+
+`wacfg import credentials.NAME` reads Meta with the entry's token, verifies the token, the \
+business portfolio, the WABA and the number (the same steps a plan shows), and records them. \
+`wacfg import channel_configuration.NAME` runs the configuration's checks on what Meta says \
+now and records it as active, version 1 (its credentials must be in the state already). \
+Nothing is written to Meta. Refused when the address is already in the state (`wacfg state \
+mv` renames a record) or not declared in the file, and when verification or a check fails: \
+nothing is recorded then. `wacfg plan` shows the same adoption as an `import` change.";
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The address to import: credentials.NAME or channel_configuration.NAME.
+    #[arg(value_name = "ADDR")]
+    pub address: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 const STATE_HELP: &str = "\
@@ -326,6 +373,20 @@ pub struct StateShowArgs {
     pub config: ConfigArg,
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMvArgs {
+    /// The address in state now, e.g. channel_configuration.Marketing_Old.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The new address, of the same kind, not in state yet.
+    #[arg(value_name = "TO")]
+    pub to: String,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,8 @@ mod stale;
 mod statuses;
 #[path = "scenarios/webhook.rs"]
 mod webhook;
+#[path = "scenarios/workflow.rs"]
+mod workflow;
 
 /// Compare with tests/snapshots/scenarios__NAME.snap (one place, so every golden file lives
 /// in the same folder whatever module the test is in).

@@ -17,9 +17,11 @@ use super::live::LiveFacts;
 use super::ports::{GraphPort, PortError, StateWriter};
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::kinds::GraphRequest;
-use crate::kinds::outcome::result;
+use crate::kinds::outcome::{failed, port_error, result};
 use crate::kinds::{Desired, ExecCtx, RecordedResource, kind_of, phases};
-use crate::model::{Address, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint};
+use crate::model::{
+    Action, Address, ErrorClass, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint,
+};
 use crate::plan::{Plan, ResourceChange};
 
 /// What apply needs besides the plan.
@@ -94,7 +96,10 @@ pub async fn apply<W: StateWriter + Sync>(
                         graph: &counted,
                         ..*cx
                     };
-                    let mut result = kind_of(&change.address).execute(change, &own).await;
+                    let mut result = match execute(change, &own).await {
+                        Some(r) => r,
+                        None => kind_of(&change.address).execute(change, &own).await,
+                    };
                     // Every call it made was refused before being sent: Meta never saw this
                     // change, so it was not attempted, not failed.
                     if let (ChangeOutcome::Error { .. }, Some(why)) =
@@ -149,6 +154,70 @@ async fn read_ahead(
         }
     }
     live.read_ahead(reads).await;
+}
+
+/// What the engine carries out itself, the same for every kind: a rename (`moved_from`) before
+/// the change (an unchanged resource's `move` is only that), and a refresh (the record with
+/// what Meta says now, from `Kind::refresh`). `None`: the kind executes the change.
+async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> Option<ChangeResult> {
+    if let Some(from) = &change.moved_from
+        && let Err(failure) = rename(change, from, cx).await
+    {
+        return Some(failure);
+    }
+    match change.action {
+        Action::Move => Some(result(change, ChangeOutcome::Applied)),
+        Action::Refresh => Some(refresh(change, cx).await),
+        _ => None,
+    }
+}
+
+/// Move the record at `from` to `to`, in one state write (the removal is noted in memory and
+/// carried by the write of the insertion). Already moved (a retry after a crash): nothing to do.
+async fn rename(
+    change: &ResourceChange,
+    from: &Address,
+    cx: &ExecCtx<'_>,
+) -> Result<(), ChangeResult> {
+    let to = &change.address;
+    let Some(record) = cx.records.get(from).await else {
+        return Ok(());
+    };
+    if cx.records.get(to).await.is_some() {
+        return Err(failed(
+            change,
+            ErrorClass::Lifecycle,
+            format!("state records both {from} and {to}: the rename was not made"),
+        ));
+    }
+    cx.records.note(from.clone(), None).await;
+    cx.records
+        .commit(to.clone(), Some(record.renamed(&to.name)))
+        .await
+        .map_err(|e| port_error(change, &e))
+}
+
+/// Record what Meta says now (read just before apply).
+async fn refresh(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
+    let addr = &change.address;
+    let Some(record) = cx.records.get(addr).await else {
+        return failed(
+            change,
+            ErrorClass::Lifecycle,
+            format!("{addr} is no longer in state: nothing to refresh"),
+        );
+    };
+    let Some(next) = kind_of(addr).refresh(&record, cx.observed) else {
+        return failed(
+            change,
+            ErrorClass::Lifecycle,
+            "what Meta says now cannot be recorded: plan again".to_string(),
+        );
+    };
+    match cx.records.commit(addr.clone(), Some(next)).await {
+        Ok(()) => result(change, ChangeOutcome::Applied),
+        Err(e) => port_error(change, &e),
+    }
 }
 
 fn skipped(change: &ResourceChange, why: &str) -> ChangeResult {

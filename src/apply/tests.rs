@@ -152,6 +152,7 @@ fn run_reading(
         fingerprints: &fps,
         targets: vec![],
         allow_destructive: false,
+        options: Default::default(),
     });
     let input = ApplyInput {
         desired: d,
@@ -377,7 +378,7 @@ fn a_state_write_failure_is_the_change_error() {
     assert!(
         matches!(&report.results[0].outcome, ChangeOutcome::Error { message, class } if message == "cannot write the state: disk full" && *class == ErrorClass::Storage)
     );
-    assert_eq!(report.results[0].action, Action::Create);
+    assert_eq!(report.results[0].action, Action::Import);
 }
 
 #[test]
@@ -551,6 +552,7 @@ fn once_meta_says_wait_an_hour_nothing_more_is_sent_and_the_rest_is_not_attempte
         fingerprints: &fps,
         targets: vec![],
         allow_destructive: false,
+        options: Default::default(),
     });
     let graph = SpentBudget::default();
     let writer = MemoryWriter::default();
@@ -710,6 +712,7 @@ fn run_counted(
         fingerprints: &fps,
         targets: vec![],
         allow_destructive: false,
+        options: Default::default(),
     });
     let input = ApplyInput {
         desired: d,

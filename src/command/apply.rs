@@ -37,6 +37,19 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
             plan.digests.plan
         )));
     }
+    if let Some(plan) = &saved {
+        let asked = crate::plan::PlanOptions {
+            retry_failed: args.retry_failed,
+            refresh_only: args.refresh_only,
+        };
+        // The saved plan's options are the ones re-derived; a flag given now that the plan was
+        // not made with would be silently ignored, so it is refused.
+        if !asked.is_default() && asked != plan.options {
+            return Err(CommandError::new(
+                "--refresh-only and --retry-failed are read from a saved plan, not from apply: make the plan with them (`wacfg plan --refresh-only -o FILE`) and apply it without",
+            ));
+        }
+    }
     if saved.is_none() && args.expect_digest.is_some() {
         return Err(CommandError::new(
             "--expect-digest needs a saved plan: wacfg apply PLANFILE --expect-digest D",
@@ -163,6 +176,10 @@ async fn locked(
                 &recorded,
                 &args.targets,
                 args.allow_destructive,
+                crate::plan::PlanOptions {
+                    retry_failed: args.retry_failed,
+                    refresh_only: args.refresh_only,
+                },
             )?;
             // With --format json and --auto-approve, stdout must stay one JSON document: the
             // plan when nothing is applied, else only the apply report (which lists every
@@ -327,6 +344,7 @@ fn rederived(
         recorded,
         &targets,
         args.allow_destructive,
+        saved.options,
     )?;
     let diffs = differences(&saved.resource_changes, &plan.resource_changes);
     if !diffs.is_empty() {

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod completions;
 pub mod discover;
 pub mod drift;
+pub mod import;
 pub mod init;
 pub mod pipeline;
 pub mod plan;
@@ -203,6 +204,7 @@ pub fn dispatch(cli: Cli) -> Finished {
         Command::Plan(args) => plan::run(args, no_color, &operator),
         Command::Apply(args) => apply::run(args, no_color, &operator),
         Command::Drift(args) => drift::run(args, no_color, &operator),
+        Command::Import(args) => import::run(args, no_color, &operator),
         Command::Show(args) => show::run(args, no_color, &operator),
         Command::Discover(args) => discover::run(args, no_color, &operator),
         Command::State(cmd) => state::run(cmd, no_color, &operator),

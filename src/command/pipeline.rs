@@ -12,7 +12,7 @@ use crate::config::read_sources;
 use crate::diag::Diagnostic;
 use crate::kinds::{Desired, RecordedResource};
 use crate::model::{Address, Observed, SecretAccess, StateSettings, TokenFingerprint};
-use crate::plan::{GraphEndpoint, Plan, PlanInput, PriorState, plan};
+use crate::plan::{GraphEndpoint, Plan, PlanInput, PlanOptions, PriorState, plan};
 use crate::remote::{Client, ClientConfig, Token, TokenReads, is_meta_graph_url};
 use crate::render::diagnostics;
 use crate::state::local::LocalStore;
@@ -204,6 +204,7 @@ pub fn make_plan(
     recorded: &BTreeMap<Address, RecordedResource>,
     targets: &[String],
     allow_destructive: bool,
+    options: PlanOptions,
 ) -> Result<Plan, CommandError> {
     let targets = parse_targets(targets)?;
     let unmatched = crate::plan::planner::unmatched_targets(&prepared.desired, recorded, &targets);
@@ -224,6 +225,7 @@ pub fn make_plan(
         fingerprints: &prepared.fingerprints,
         targets,
         allow_destructive,
+        options,
     });
     if !prepared.warnings.is_empty() {
         p.diagnostics

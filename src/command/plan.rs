@@ -64,6 +64,10 @@ async fn read_and_plan(
         &recorded,
         &args.targets,
         args.allow_destructive,
+        crate::plan::PlanOptions {
+            retry_failed: args.retry_failed,
+            refresh_only: args.refresh_only,
+        },
     )?;
     // Every `-c` source counts: the commit is the first's checkout, modified if any source is.
     let operator = std::env::var("WACFG_COMMIT").ok();

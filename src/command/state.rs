@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{CommandError, CommandResult, Operator, Outcome};
 use crate::cli::{
-    DataFormat, PlanFormat, StateCommand, StatePushArgs, StateReadArgs, StateRecoverArgs,
-    StateRmArgs, StateShowArgs, StateUnlockArgs,
+    DataFormat, PlanFormat, StateCommand, StateMvArgs, StatePushArgs, StateReadArgs,
+    StateRecoverArgs, StateRmArgs, StateShowArgs, StateUnlockArgs,
 };
 use crate::model::{Address, StateSettings};
 use crate::render::state as render;
@@ -25,6 +25,7 @@ pub fn run(cmd: StateCommand, _no_color: bool, operator: &Operator) -> CommandRe
             StateCommand::List(args) => list(args, operator).await,
             StateCommand::Show(args) => show(args, operator).await,
             StateCommand::Rm(args) => rm(args, operator).await,
+            StateCommand::Mv(args) => mv(args, operator).await,
             StateCommand::Pull(args) => {
                 pull(&super::ConfigSources::new(&args.config)?, operator).await
             }
@@ -126,6 +127,53 @@ async fn remove(store: &Store, address: &Address) -> Result<StateDocument, Comma
     let mut doc = read_existing(store).await?;
     let serial = doc.serial;
     doc.remove(address).ok_or_else(|| not_in_state(address))?;
+    Ok(store.write(&doc, Some(serial)).await?)
+}
+
+async fn mv(args: StateMvArgs, operator: &Operator) -> CommandResult {
+    let from: Address = args.from.parse()?;
+    let to: Address = args.to.parse()?;
+    if from.kind != to.kind {
+        return Err(CommandError::new(format!(
+            "cannot move {from} to {to}: a resource cannot change kind"
+        )));
+    }
+    if from == to {
+        return Err(CommandError::new(format!(
+            "cannot move {from} to itself: name the new address"
+        )));
+    }
+    if let Some((_, message, rule)) = crate::rules::check_name(&to.name) {
+        return Err(CommandError::new(format!(
+            "cannot move {from} to {to}: the {message} ({rule})"
+        )));
+    }
+    let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
+    let guard = lock(&store, "state mv", &args.lock.lock_timeout).await?;
+    let result = rename(&store, &from, &to).await;
+    guard.release().await?;
+    let written = result?;
+    print(&format!(
+        "Moved {from} to {to} in the state (now serial {}): its history and version are kept. Nothing was changed at Meta.\nRename the entry in the configuration to `{}` too, then `wacfg plan` shows no change for it.\n",
+        written.serial, to.name
+    ))
+}
+
+/// Re-read under the lock, rename, write with compare-and-swap.
+async fn rename(
+    store: &Store,
+    from: &Address,
+    to: &Address,
+) -> Result<StateDocument, CommandError> {
+    let mut doc = read_existing(store).await?;
+    let serial = doc.serial;
+    if doc.get(to).is_some() {
+        return Err(CommandError::new(format!(
+            "cannot move {from} to {to}: {to} is already in the state; `wacfg state rm {to}` forgets it first"
+        )));
+    }
+    let record = doc.remove(from).ok_or_else(|| not_in_state(from))?;
+    doc.upsert(record.renamed(&to.name));
     Ok(store.write(&doc, Some(serial)).await?)
 }
 

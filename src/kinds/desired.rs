@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use serde::{Deserialize, Serialize};
 
 use super::DesiredResources;
-use crate::model::{CORE_MARKETING_ACTIONS, MetaSettings, Safety, StateSettings};
+use crate::model::{CORE_MARKETING_ACTIONS, MetaSettings, Moved, Safety, StateSettings};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Desired {
@@ -16,6 +16,9 @@ pub struct Desired {
     pub safety: Safety,
     /// Custom marketing actions declared by the file (the core ones are always known).
     pub marketing_actions: Vec<String>,
+    /// `moved:` entries (renames), checked: each target is declared, no chains or duplicates.
+    #[serde(default)]
+    pub moved: Vec<Moved>,
     /// Every kind's entries (`desired.credentials`, `desired.webhooks`, …).
     #[serde(flatten)]
     pub resources: DesiredResources,

@@ -99,6 +99,16 @@ pub trait Kind: Sync {
     ) -> BoxFuture<'a, Vec<LiveRead>> {
         Box::pin(async { Vec::new() })
     }
+
+    /// The record with what Meta says now (`--refresh-only`), when the kind can accept its
+    /// drift by recording it; `None` when it cannot (the file has to change instead).
+    fn refresh(
+        &self,
+        _recorded: &RecordedResource,
+        _observed: &Observed,
+    ) -> Option<RecordedResource> {
+        None
+    }
     /// Carry one planned change out: decide again on fresh facts, write to Meta, record.
     fn execute<'a>(
         &'a self,

@@ -19,6 +19,9 @@ pub struct PlanCtx<'a> {
     /// Result of verifying each desired credentials entry against the observed facts.
     pub verified: BTreeMap<String, Verification>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `--retry-failed`: submit failed configurations again even when nothing they depend
+    /// on changed.
+    pub retry_failed: bool,
 }
 
 impl<'a> PlanCtx<'a> {
@@ -35,6 +38,7 @@ impl<'a> PlanCtx<'a> {
             fingerprints,
             verified: BTreeMap::new(),
             diagnostics: Vec::new(),
+            retry_failed: false,
         }
     }
 
@@ -79,5 +83,6 @@ pub fn no_op(addr: &Address, reason: impl Into<String>) -> crate::model::Resourc
         unknown_after: Vec::new(),
         checks: Vec::new(),
         depends_on: Vec::new(),
+        moved_from: None,
     }
 }

@@ -31,6 +31,15 @@ macro_rules! registry {
                 }
             }
 
+            /// The same record under another name (a rename keeps everything else).
+            pub fn renamed(&self, name: &str) -> Self {
+                let mut copy = self.clone();
+                match &mut copy {
+                    $(RecordedResource::$variant(r) => r.name = name.to_string(),)+
+                }
+                copy
+            }
+
             pub fn address(&self) -> Address {
                 Address { kind: self.kind(), name: self.name().to_string() }
             }

@@ -13,12 +13,21 @@ use super::Address;
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
+    /// Record an object that already exists at Meta (credentials are never created by wacfg:
+    /// they are verified and adopted).
+    Import,
+    /// A rename (`moved:` or `wacfg state mv`): the record keeps its history and version under
+    /// its new address. A rename with other edits is that edit's action with `moved_from` set.
+    Move,
     Update,
     Reactivate,
     Deactivate,
     Delete,
     /// Delete then create (the identity of the remote object changes).
     Replace,
+    /// Record what Meta says now in state (`--refresh-only`): accepts drift, writes nothing
+    /// to Meta.
+    Refresh,
     NoOp,
 }
 
@@ -26,11 +35,14 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
+            Action::Import => "import",
+            Action::Move => "move",
             Action::Update => "update",
             Action::Reactivate => "reactivate",
             Action::Deactivate => "deactivate",
             Action::Delete => "delete",
             Action::Replace => "replace",
+            Action::Refresh => "refresh",
             Action::NoOp => "no-op",
         }
     }
@@ -88,6 +100,10 @@ pub struct ResourceChange {
     pub checks: Vec<PlannedCheck>,
     /// Addresses this change waits for.
     pub depends_on: Vec<Address>,
+    /// The address the record is renamed from (`moved:` in the file), carried out before the
+    /// change itself; the record keeps its history and version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Address>,
 }
 
 /// One fact that changed at Meta since the last apply (Observed vs Recorded).

@@ -56,3 +56,12 @@ impl Default for Safety {
         }
     }
 }
+
+/// A `moved:` entry: the record at `from` now belongs to the entry declared at `to` (a rename
+/// that keeps the record's history and version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub from: crate::model::Address,
+    pub to: crate::model::Address,
+    pub source: SourceLocation,
+}

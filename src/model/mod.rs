@@ -16,7 +16,7 @@ pub use change::{
     SENSITIVE,
 };
 pub use check::{CheckResult, CheckStatus};
-pub use desired::{MetaSettings, Safety, SourceLocation, StateSettings};
+pub use desired::{MetaSettings, Moved, Safety, SourceLocation, StateSettings};
 pub use observed::{
     Observed, ObservedBusiness, ObservedNumber, ObservedSubscription, ObservedToken, ObservedWaba,
     ObservedWebhookConfig,

@@ -114,6 +114,7 @@ pub fn desired(channels: Vec<DesiredChannel>) -> Desired {
         },
         safety: Safety::default(),
         marketing_actions: vec![],
+        moved: vec![],
         resources: DesiredResources {
             credentials: BTreeMap::from([("acme_fr".to_string(), credentials("acme_fr"))]),
             channel_configurations: channels.into_iter().map(|c| (c.name.clone(), c)).collect(),
@@ -140,6 +141,7 @@ pub fn recorded_channel(name: &str, status: ChannelStatus) -> RecordedChannel {
         failure_reasons: vec![],
         failed_update: None,
         prevent_destroy: false,
+        failure_digest: None,
     }
 }
 

@@ -16,4 +16,21 @@ pub struct PlanInput<'a> {
     pub fingerprints: &'a BTreeMap<String, TokenFingerprint>,
     pub targets: Vec<Address>,
     pub allow_destructive: bool,
+    pub options: PlanOptions,
+}
+
+/// How the plan is asked for (`plan`/`apply` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PlanOptions {
+    /// `--retry-failed`: submit failed channel configurations again even when nothing they
+    /// depend on changed.
+    pub retry_failed: bool,
+    /// `--refresh-only`: plan only recording Meta's facts in state (accepting drift).
+    pub refresh_only: bool,
+}
+
+impl PlanOptions {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }

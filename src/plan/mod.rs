@@ -7,12 +7,14 @@
 pub mod digest;
 pub mod drift;
 pub mod input;
+pub mod moves;
 pub mod planner;
+pub mod refresh;
 pub mod safety;
 pub mod stale;
 pub mod types;
 
-pub use input::PlanInput;
+pub use input::{PlanInput, PlanOptions};
 pub use planner::plan;
 pub use types::*;
 

@@ -6,28 +6,37 @@ use std::collections::BTreeSet;
 
 use super::input::PlanInput;
 use super::types::*;
-use super::{digest, drift, safety};
+use super::{digest, drift, moves, refresh, safety};
 use crate::diag::Diagnostic;
 use crate::kinds::{KINDS, PlanCtx, kind_of, phases};
 use crate::model::Address;
 
 pub fn plan(input: &PlanInput<'_>) -> Plan {
-    let mut cx = PlanCtx::new(
-        input.desired,
-        input.observed,
-        input.recorded,
-        input.fingerprints,
-    );
+    let mut move_diags = Vec::new();
+    let (recorded, moved) = moves::resolve(input.desired, input.recorded, &mut move_diags);
+    let mut cx = PlanCtx::new(input.desired, input.observed, &recorded, input.fingerprints);
+    cx.retry_failed = input.options.retry_failed;
+    cx.diagnostics = move_diags;
     for kind in KINDS {
         kind.prepare(&mut cx);
     }
     let mut changes = Vec::new();
-    for addr in addresses(input) {
-        changes.extend(kind_of(&addr).plan(&mut cx, &addr));
+    if input.options.refresh_only {
+        changes = refresh::changes(&recorded, input.observed, &mut cx.diagnostics);
+    } else {
+        for addr in addresses(input.desired, &recorded) {
+            let change = kind_of(&addr).plan(&mut cx, &addr);
+            changes.extend(change.map(|mut c| {
+                if let Some(from) = moved.get(&addr) {
+                    moves::mark(&mut c, from);
+                }
+                c
+            }));
+        }
     }
     let changes = targeted(changes, &input.targets);
     let changes = ordered(changes);
-    let mut resource_drift = drift::detect(input.recorded, input.observed);
+    let mut resource_drift = drift::detect(&recorded, input.observed);
     if !input.targets.is_empty() {
         resource_drift.retain(|d| input.targets.contains(&d.address));
     }
@@ -54,6 +63,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         graph_api: None,
         commit: None,
         environment: input.desired.environment.clone(),
+        options: input.options,
     };
     plan.digests = digest::digests(input);
     digest::seal(&mut plan);
@@ -61,17 +71,16 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 }
 
 /// Every address declared or recorded, in address order.
-fn addresses(input: &PlanInput<'_>) -> BTreeSet<Address> {
-    let mut all: BTreeSet<Address> = input.recorded.keys().cloned().collect();
+fn addresses(
+    desired: &crate::kinds::Desired,
+    recorded: &std::collections::BTreeMap<Address, crate::kinds::RecordedResource>,
+) -> BTreeSet<Address> {
+    let mut all: BTreeSet<Address> = recorded.keys().cloned().collect();
     for kind in KINDS {
-        all.extend(
-            kind.declared(input.desired)
-                .into_iter()
-                .map(|name| Address {
-                    kind: kind.kind(),
-                    name: name.to_string(),
-                }),
-        );
+        all.extend(kind.declared(desired).into_iter().map(|name| Address {
+            kind: kind.kind(),
+            name: name.to_string(),
+        }));
     }
     all
 }

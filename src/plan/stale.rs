@@ -140,7 +140,7 @@ pub fn differences(saved: &[ResourceChange], now: &[ResourceChange]) -> Vec<Stri
 }
 
 /// The names of the parts of one change that differ: `reason`, `before.ATTR`, `after.ATTR`,
-/// `sensitive`, `unknown_after`, `checks (ID, …)`, `depends_on`.
+/// `sensitive`, `unknown_after`, `checks (ID, …)`, `depends_on`, `moved_from`.
 fn differing_fields(x: &ResourceChange, y: &ResourceChange) -> Vec<String> {
     let mut out = Vec::new();
     if x.reason != y.reason {
@@ -188,6 +188,9 @@ fn differing_fields(x: &ResourceChange, y: &ResourceChange) -> Vec<String> {
     }
     if x.depends_on != y.depends_on {
         out.push("depends_on".into());
+    }
+    if x.moved_from != y.moved_from {
+        out.push("moved_from".into());
     }
     out
 }

@@ -32,6 +32,7 @@ fn run_with(
         fingerprints: &fps,
         targets,
         allow_destructive,
+        options: Default::default(),
     })
 }
 
@@ -69,7 +70,7 @@ fn create_from_empty_orders_credentials_first_and_expects_checks_to_pass() {
     assert_eq!(
         actions(&p),
         vec![
-            ("credentials.acme_fr".into(), Action::Create),
+            ("credentials.acme_fr".into(), Action::Import),
             ("channel_configuration.Later".into(), Action::Create),
             ("channel_configuration.Marketing_FR".into(), Action::Create),
         ]
@@ -90,7 +91,7 @@ fn create_from_empty_orders_credentials_first_and_expects_checks_to_pass() {
     let draft = change(&p, "channel_configuration.Later");
     assert!(draft.checks.is_empty());
     assert_eq!(draft.after.as_ref().unwrap()["status"], "draft");
-    assert_eq!(p.summary.create, 3);
+    assert_eq!((p.summary.create, p.summary.import), (2, 1));
     assert!(!p.refused);
     assert!(p.digests.plan.starts_with("sha256:"));
 }
@@ -214,6 +215,7 @@ fn token_rotation_is_a_sensitive_update() {
         fingerprints: &fps,
         targets: vec![],
         allow_destructive: false,
+        options: Default::default(),
     });
     let c = change(&p, "credentials.acme_fr");
     assert_eq!(c.action, Action::Update);
@@ -412,7 +414,7 @@ fn target_keeps_the_targeted_change_and_its_credentials() {
     assert_eq!(
         actions(&p),
         vec![
-            ("credentials.acme_fr".into(), Action::Create),
+            ("credentials.acme_fr".into(), Action::Import),
             ("channel_configuration.A".into(), Action::Create)
         ]
     );
@@ -621,4 +623,134 @@ fn a_number_meta_sent_unreadably_is_a_warning_naming_its_path_and_an_unknown_che
         "{}",
         check.message
     );
+}
+
+fn moved(from: Address, to: Address) -> Moved {
+    Moved {
+        from,
+        to,
+        source: SourceLocation::default(),
+    }
+}
+
+#[test]
+fn a_moved_unchanged_configuration_is_one_move_without_checks() {
+    let mut d = desired(vec![channel("Marketing_France", DesiredStatus::Active)]);
+    d.moved = vec![moved(
+        Address::channel("Marketing_FR"),
+        Address::channel("Marketing_France"),
+    )];
+    let p = run(&d, &observed(), &applied_world());
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("credentials.acme_fr".into(), Action::NoOp),
+            (
+                "channel_configuration.Marketing_France".into(),
+                Action::Move
+            ),
+        ],
+        "no create, no deactivation of the old name"
+    );
+    let c = change(&p, "channel_configuration.Marketing_France");
+    assert_eq!(c.moved_from, Some(Address::channel("Marketing_FR")));
+    assert!(c.checks.is_empty());
+    assert_eq!(p.summary.moved, 1);
+    assert!(p.has_changes());
+}
+
+#[test]
+fn a_moved_and_edited_configuration_is_the_edit_marked_moved() {
+    let mut renamed = channel("Marketing_France", DesiredStatus::Active);
+    renamed.sender_number = Some(NUMBER_2.into());
+    let mut d = desired(vec![renamed]);
+    d.moved = vec![moved(
+        Address::channel("Marketing_FR"),
+        Address::channel("Marketing_France"),
+    )];
+    let p = run(&d, &observed(), &applied_world());
+    let c = change(&p, "channel_configuration.Marketing_France");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.moved_from, Some(Address::channel("Marketing_FR")));
+    assert!(
+        c.reason
+            .starts_with("moved from channel_configuration.Marketing_FR; sender_number changed"),
+        "{}",
+        c.reason
+    );
+    assert!(!c.checks.is_empty(), "other fields changed: the checks run");
+    assert_eq!(c.before.as_ref().unwrap()["version"], serde_json::json!(1));
+}
+
+#[test]
+fn a_move_already_done_or_with_both_addresses_recorded() {
+    let mut d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    // Already applied: the source is gone from state, the entry does nothing.
+    d.moved = vec![moved(
+        Address::channel("Old"),
+        Address::channel("Marketing_FR"),
+    )];
+    let p = run(&d, &observed(), &applied_world());
+    assert!(!p.has_changes(), "{:?}", actions(&p));
+    // Both recorded: an error naming the way out.
+    let mut world = applied_world();
+    world.insert(
+        Address::channel("Old"),
+        RecordedResource::ChannelConfiguration(recorded_channel("Old", ChannelStatus::Active)),
+    );
+    let p = run(&d, &observed(), &world);
+    assert!(p.refused);
+    let e = p
+        .diagnostics
+        .iter()
+        .find(|e| e.code == "wacfg::moved::both_recorded")
+        .expect("both recorded is an error");
+    assert!(
+        e.help
+            .as_deref()
+            .unwrap_or("")
+            .contains("wacfg state rm channel_configuration.Old")
+    );
+}
+
+#[test]
+fn refresh_only_plans_only_refresh_changes_for_drift_a_kind_can_record() {
+    let mut o = observed();
+    if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {
+        let n = b
+            .wabas
+            .get_mut(WABA)
+            .unwrap()
+            .phone_numbers
+            .get_mut("106540352242922")
+            .unwrap();
+        n.quality_rating = Some("YELLOW".into());
+    }
+    // A file edit that would otherwise be planned is left out of a refresh-only plan.
+    let mut edited = channel("Marketing_FR", DesiredStatus::Active);
+    edited.description = Some("Edited".into());
+    let d = desired(vec![edited]);
+    let fps = fingerprints();
+    let p = plan(&PlanInput {
+        desired: &d,
+        observed: &o,
+        prior: None,
+        recorded: &applied_world(),
+        fingerprints: &fps,
+        targets: vec![],
+        allow_destructive: false,
+        options: PlanOptions {
+            refresh_only: true,
+            retry_failed: false,
+        },
+    });
+    assert_eq!(
+        actions(&p),
+        vec![("credentials.acme_fr".into(), Action::Refresh)]
+    );
+    let c = &p.resource_changes[0];
+    assert_eq!(c.before.as_ref().unwrap()["quality_rating"], "GREEN");
+    assert_eq!(c.after.as_ref().unwrap()["quality_rating"], "YELLOW");
+    assert_eq!(p.summary.refresh, 1);
+    assert!(p.options.refresh_only, "kept for apply's re-derivation");
 }

@@ -11,7 +11,7 @@ use crate::model::Address;
 pub use crate::model::change::*;
 
 /// Bumped in its minor part when fields are added; in its major part when they change.
-pub const PLAN_FORMAT_VERSION: &str = "1.0";
+pub const PLAN_FORMAT_VERSION: &str = "1.1";
 
 /// Lineage and serial of the state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,11 +23,18 @@ pub struct PriorState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub create: usize,
+    /// Added in 1.1 (absent from older saved plans).
+    #[serde(default)]
+    pub import: usize,
+    #[serde(default, rename = "move")]
+    pub moved: usize,
     pub update: usize,
     pub reactivate: usize,
     pub deactivate: usize,
     pub delete: usize,
     pub replace: usize,
+    #[serde(default)]
+    pub refresh: usize,
     pub no_op: usize,
 }
 
@@ -35,17 +42,28 @@ impl Summary {
     pub fn count(&mut self, action: Action) {
         match action {
             Action::Create => self.create += 1,
+            Action::Import => self.import += 1,
+            Action::Move => self.moved += 1,
             Action::Update => self.update += 1,
             Action::Reactivate => self.reactivate += 1,
             Action::Deactivate => self.deactivate += 1,
             Action::Delete => self.delete += 1,
             Action::Replace => self.replace += 1,
+            Action::Refresh => self.refresh += 1,
             Action::NoOp => self.no_op += 1,
         }
     }
 
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.reactivate + self.deactivate + self.delete + self.replace
+        self.create
+            + self.import
+            + self.moved
+            + self.update
+            + self.reactivate
+            + self.deactivate
+            + self.delete
+            + self.replace
+            + self.refresh
             > 0
     }
 }
@@ -97,6 +115,10 @@ pub struct Plan {
     /// what was planned. Covered by `digests.plan`, like everything a reviewer sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<PlanCommit>,
+    /// `--retry-failed` / `--refresh-only`, when given: `apply FILE` re-derives the changes
+    /// with the same options. Absent when neither was.
+    #[serde(default, skip_serializing_if = "super::input::PlanOptions::is_default")]
+    pub options: super::input::PlanOptions,
 }
 
 impl Plan {

@@ -46,6 +46,9 @@ pub fn progress_line(event: Progress<'_>, color: bool) -> String {
 fn words(action: Action) -> (&'static str, &'static str) {
     match action {
         Action::Create => ("Creating", "Creation complete"),
+        Action::Import => ("Importing", "Import complete"),
+        Action::Move => ("Moving", "Move complete"),
+        Action::Refresh => ("Refreshing", "Refresh complete"),
         Action::Update => ("Modifying", "Modifications complete"),
         Action::Reactivate => ("Reactivating", "Reactivation complete"),
         Action::Deactivate => ("Deactivating", "Deactivation complete"),
@@ -84,6 +87,9 @@ fn finished_line(result: &ChangeResult, elapsed: Option<Duration>, p: &Painter) 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyCounts {
     pub created: usize,
+    pub imported: usize,
+    pub moved: usize,
+    pub refreshed: usize,
     pub updated: usize,
     pub reactivated: usize,
     pub deactivated: usize,
@@ -100,6 +106,9 @@ impl ApplyCounts {
         for r in &report.results {
             match (&r.outcome, r.action) {
                 (ChangeOutcome::Applied, Action::Create) => c.created += 1,
+                (ChangeOutcome::Applied, Action::Import) => c.imported += 1,
+                (ChangeOutcome::Applied, Action::Move) => c.moved += 1,
+                (ChangeOutcome::Applied, Action::Refresh) => c.refreshed += 1,
                 (ChangeOutcome::Applied, Action::Update) => c.updated += 1,
                 (ChangeOutcome::Applied, Action::Reactivate) => c.reactivated += 1,
                 (ChangeOutcome::Applied, Action::Deactivate) => c.deactivated += 1,
@@ -116,10 +125,14 @@ impl ApplyCounts {
 
     /// `Resources: 2 created, 1 updated, 0 deactivated, 0 destroyed.`
     pub fn resources_text(&self) -> String {
-        let mut parts = vec![
-            format!("{} created", self.created),
-            format!("{} updated", self.updated),
-        ];
+        let mut parts = vec![format!("{} created", self.created)];
+        if self.imported > 0 {
+            parts.push(format!("{} imported", self.imported));
+        }
+        if self.moved > 0 {
+            parts.push(format!("{} moved", self.moved));
+        }
+        parts.push(format!("{} updated", self.updated));
         if self.reactivated > 0 {
             parts.push(format!("{} reactivated", self.reactivated));
         }
@@ -127,6 +140,9 @@ impl ApplyCounts {
         parts.push(format!("{} destroyed", self.destroyed));
         if self.replaced > 0 {
             parts.push(format!("{} replaced", self.replaced));
+        }
+        if self.refreshed > 0 {
+            parts.push(format!("{} refreshed", self.refreshed));
         }
         format!("Resources: {}.", parts.join(", "))
     }

@@ -127,6 +127,11 @@ pub fn config_yaml(business: &ObservedBusiness, token_ref: &str) -> String {
         out,
         "# Keep the credentials you need, then add channel_configurations that use them."
     );
+    let _ = writeln!(
+        out,
+        "# These exist at Meta: `wacfg plan` imports them (verified, recorded, nothing created);"
+    );
+    let _ = writeln!(out, "# `wacfg import credentials.NAME` records one now.");
     out.push_str("version: 1\n");
     let usable = business
         .wabas
@@ -332,6 +337,8 @@ mod tests {
         assert!(yaml.contains("- name: \"acme_fr_15550100001_2\""), "{yaml}");
         assert!(yaml.contains("token: \"env:WA_TOKEN\""), "{yaml}");
         assert!(yaml.starts_with("# Generated") && yaml.contains("\nversion: 1\n"));
+        // Credentials exist at Meta: the header says they are imported, never created.
+        assert!(yaml.contains("`wacfg plan` imports them"), "{yaml}");
         let w = &business().wabas["3"];
         assert_eq!(
             credentials_name(w, &number("5", "+33 1", "GREEN")),

@@ -44,7 +44,8 @@ impl Painter {
     /// The colour Terraform readers expect for an action's symbol.
     pub fn action(&self, action: Action, text: &str) -> String {
         match action {
-            Action::Create => self.green(text),
+            Action::Create | Action::Import => self.green(text),
+            Action::Move | Action::Refresh => self.cyan(text),
             Action::Update | Action::Reactivate | Action::Deactivate => self.yellow(text),
             Action::Delete | Action::Replace => self.red(text),
             Action::NoOp => text.to_string(),

@@ -54,7 +54,11 @@ pub fn attribute_lines(change: &ResourceChange, p: &Painter) -> AttrLines {
     for name in attribute_names(change) {
         match attribute_row(change, &name) {
             Some(row) => rows.push(row),
-            None if change.action != Action::Create && change.action != Action::Delete => {
+            None if !matches!(
+                change.action,
+                Action::Create | Action::Import | Action::Delete
+            ) =>
+            {
                 hidden += 1
             }
             None => {}
@@ -91,7 +95,7 @@ fn attribute_row(change: &ResourceChange, name: &str) -> Option<Row> {
     let name = name.to_string();
     match change.action {
         Action::NoOp => None,
-        Action::Create => after
+        Action::Create | Action::Import => after
             .or(unknown.then_some(&Value::Null))
             .map(|v| added(name, v, sensitive, unknown)),
         Action::Delete => before.map(|v| removed(name, v, sensitive)),
@@ -307,6 +311,7 @@ mod tests {
             unknown_after: Vec::new(),
             checks: Vec::new(),
             depends_on: Vec::new(),
+            moved_from: None,
         }
     }
 

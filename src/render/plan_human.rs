@@ -71,10 +71,14 @@ pub fn summary_text(s: &Summary) -> String {
     if !s.has_changes() {
         return NO_CHANGES.to_string();
     }
-    let mut parts = vec![
-        format!("{} to create", s.create),
-        format!("{} to update", s.update),
-    ];
+    let mut parts = vec![format!("{} to create", s.create)];
+    if s.import > 0 {
+        parts.push(format!("{} to import", s.import));
+    }
+    if s.moved > 0 {
+        parts.push(format!("{} to move", s.moved));
+    }
+    parts.push(format!("{} to update", s.update));
     if s.reactivate > 0 {
         parts.push(format!("{} to reactivate", s.reactivate));
     }
@@ -82,6 +86,9 @@ pub fn summary_text(s: &Summary) -> String {
     parts.push(format!("{} to delete", s.delete));
     if s.replace > 0 {
         parts.push(format!("{} to replace", s.replace));
+    }
+    if s.refresh > 0 {
+        parts.push(format!("{} to refresh", s.refresh));
     }
     format!("Plan: {}.", parts.join(", "))
 }
@@ -98,7 +105,9 @@ fn target_note(plan: &Plan, p: &Painter) -> String {
 /// The symbol a block opens with.
 pub fn symbol(action: Action) -> &'static str {
     match action {
-        Action::Create => "+",
+        Action::Create | Action::Import => "+",
+        Action::Move => "->",
+        Action::Refresh => "<=",
         Action::Update | Action::Reactivate | Action::Deactivate => "~",
         Action::Delete => "-",
         Action::Replace => "-/+",
@@ -110,6 +119,9 @@ pub fn symbol(action: Action) -> &'static str {
 pub fn verb(action: Action) -> &'static str {
     match action {
         Action::Create => "will be created",
+        Action::Import => "will be imported (it exists at Meta: verified and recorded)",
+        Action::Move => "has moved (its history and version are kept)",
+        Action::Refresh => "will be refreshed in state from what Meta says now",
         Action::Update => "will be updated in-place",
         Action::Reactivate => "will be reactivated",
         Action::Deactivate => "will be deactivated",
@@ -122,6 +134,9 @@ pub fn verb(action: Action) -> &'static str {
 fn legend_word(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
+        Action::Import => "import",
+        Action::Move => "move (rename)",
+        Action::Refresh => "refresh state from Meta",
         Action::Update => "update in-place",
         Action::Reactivate => "reactivate",
         Action::Deactivate => "deactivate",
@@ -155,6 +170,9 @@ pub fn change_block(change: &ResourceChange, p: &Painter) -> String {
     let header = format!("  # {} {}", change.address, verb(change.action));
     out.push_str(&p.bold(&header));
     out.push('\n');
+    if let Some(from) = &change.moved_from {
+        out.push_str(&format!("  # (moved from {from})\n"));
+    }
     if !change.reason.is_empty() {
         out.push_str(&format!("  # reason: {}\n", change.reason));
     }

@@ -106,11 +106,14 @@ fn head(plan: &Plan) -> String {
 fn counts_table(s: &Summary) -> String {
     let rows = [
         ("create", s.create),
+        ("import", s.import),
+        ("move", s.moved),
         ("update", s.update),
         ("reactivate", s.reactivate),
         ("deactivate", s.deactivate),
         ("delete", s.delete),
         ("replace", s.replace),
+        ("refresh", s.refresh),
     ];
     let mut out = String::from("| Action | Count |\n|---|---:|\n");
     for (action, count) in rows.iter().filter(|(_, n)| *n > 0) {
@@ -131,7 +134,7 @@ fn details(change: &ResourceChange) -> String {
     }
     summary.push_str(&format!(
         "<code>{}</code> <code>{}</code> {}",
-        symbol(change.action),
+        escape_html(symbol(change.action)),
         change.address,
         verb(change.action)
     ));

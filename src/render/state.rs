@@ -190,6 +190,7 @@ mod tests {
             failure_reasons: Vec::new(),
             failed_update: None,
             prevent_destroy: false,
+            failure_digest: None,
         }));
         doc
     }

@@ -22,6 +22,7 @@ pub fn build(files: &[SourceFile], base_dir: &Path) -> Desired {
         state: state(top("state"), base_dir),
         safety: safety(top("safety")),
         marketing_actions,
+        moved: super::moved::build(files),
         resources: DesiredResources::default(),
         config_digest: digest(files),
         environment: top("environment")

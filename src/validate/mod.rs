@@ -4,6 +4,7 @@
 //! variable, no network.
 
 mod build;
+mod moved;
 mod schema;
 mod schema_tree;
 
@@ -105,6 +106,7 @@ fn validate_merged(loaded: Loaded, layout: Option<&Layout>) -> Validation {
         }
         check_single_blocks(files, diagnostics);
         run_rules(files, diagnostics);
+        moved::check(files, diagnostics);
     };
     let schema_diags = if large {
         std::thread::scope(|scope| {

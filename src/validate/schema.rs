@@ -279,6 +279,10 @@ fn pattern_help(key: &str) -> String {
         }
         "api_version" => "use a Graph API version such as v23.0".to_string(),
         "workspace" => "start with a letter, then letters, digits, _ . -".to_string(),
+        "from" | "to" => {
+            "write a resource address: credentials.<name>, webhook.<name> or channel_configuration.<name>"
+                .to_string()
+        }
         _ => "start with a letter, then letters, digits, _ . - (see the schema)".to_string(),
     }
 }

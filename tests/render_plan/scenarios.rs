@@ -32,6 +32,7 @@ pub fn change(address: Address, action: Action, reason: &str) -> ResourceChange 
         unknown_after: Vec::new(),
         checks: Vec::new(),
         depends_on: Vec::new(),
+        moved_from: None,
     }
 }
 
@@ -71,6 +72,7 @@ pub fn plan(changes: Vec<ResourceChange>) -> Plan {
         graph_api: None,
         commit: None,
         environment: None,
+        options: Default::default(),
     }
 }
 

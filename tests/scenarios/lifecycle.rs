@@ -37,7 +37,10 @@ fn create_from_empty_plans_then_applies_every_resource() {
 fn replan_detailed_exitcode_is_2_with_changes_and_0_once_applied() {
     let env = Env::new(&base());
     let before = env.expect(&["plan", "--detailed-exitcode"], 2);
-    assert!(before.stdout.contains("Plan: 4 to create"), "{before:#?}");
+    assert!(
+        before.stdout.contains("Plan: 3 to create, 1 to import"),
+        "{before:#?}"
+    );
     env.expect(APPLY, 0);
     let after = env.expect(&["plan", "--detailed-exitcode"], 0);
     golden("replan_empty", &env.golden(&after));
@@ -124,8 +127,14 @@ fn sender_outside_the_waba_fails_and_keeps_the_previous_version_active() {
     assert_eq!(failed["spec"]["sender_number"], "15550200001");
     let reasons = failed["reasons"].to_string();
     assert!(reasons.contains("15550200001"), "{reasons}");
-    // The file still asks for the new sender: every apply tries again.
-    env.expect(&["plan", "--detailed-exitcode"], 2);
+    // The file still asks for the new sender, but nothing the failed update depends on
+    // changed: it is not tried again unless asked.
+    let replan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(
+        replan.stdout.contains("version 1 stays active"),
+        "{replan:#?}"
+    );
+    env.expect(&["plan", "--retry-failed", "--detailed-exitcode"], 2);
 }
 
 #[test]
@@ -184,7 +193,11 @@ fn apply_json_output_is_one_document() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", r.stdout));
     assert_eq!(doc["complete"], true, "{doc:#}");
-    assert_eq!(doc["summary"]["created"], 4, "{doc:#}");
+    assert_eq!(doc["summary"]["created"], 3, "{doc:#}");
+    assert_eq!(
+        doc["summary"]["imported"], 1,
+        "credentials are imported: {doc:#}"
+    );
     // Nothing to do: the (empty) plan is the document.
     let r = env.expect(&["apply", "--auto-approve", "--format", "json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout)

@@ -43,8 +43,11 @@ fn token_is_absent_from_everything_a_run_writes() {
         record(
             format!("apply {f}"),
             // Exit 1: the sender outside the WABA fails its checks (after the first run,
-            // the failed update is retried).
-            env.expect(&["apply", "--auto-approve", "--format", f], 1),
+            // the failed update is retried, as asked).
+            env.expect(
+                &["apply", "--auto-approve", "--retry-failed", "--format", f],
+                1,
+            ),
         );
     }
     env.control("numbers/106540352242923/remove", "");

@@ -33,11 +33,27 @@ fn failed_configuration_is_resubmitted_until_it_passes() {
         "{support:#}"
     );
     assert_eq!(env.channel("Marketing_FR")["status"], "active");
-    // Still failed while the file asks for active: the plan is not empty.
-    let plan = env.expect(&["plan", "--detailed-exitcode"], 2);
+    // Nothing it depends on changed: it stays failed, the plan says why and is empty.
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
     golden("failed_create__replan", &env.golden(&plan));
-    // The number arrives in the WABA: the next apply makes it active.
+    assert!(plan.stdout.contains("stays failed"), "{plan:#?}");
+    let serial = env.serial();
+    env.expect(APPLY, 0);
+    assert_eq!(env.serial(), serial, "not resubmitted");
+    // --retry-failed submits it again anyway (and it fails the same way).
+    let retry = env.expect(&["plan", "--retry-failed", "--detailed-exitcode"], 2);
+    assert!(
+        retry
+            .stdout
+            .contains("failed its checks last time: submitted again"),
+        "{retry:#?}"
+    );
+    env.expect(&["apply", "--retry-failed", "--auto-approve"], 1);
+    assert_eq!(env.channel("Support_FR")["version"], 2, "resubmitted");
+    // The number arrives in the WABA: a fact its failing check read changed, so the next
+    // plan submits it and apply makes it active.
     env.control("wabas/102290129340398/numbers", &late_number_json());
+    env.expect(&["plan", "--detailed-exitcode"], 2);
     env.expect(APPLY, 0);
     let support = env.channel("Support_FR");
     assert_eq!(support["status"], "active", "{support:#}");

@@ -75,6 +75,7 @@ pub fn channel(name: &str, status: ChannelStatus) -> RecordedResource {
         failure_reasons: Vec::new(),
         failed_update: None,
         prevent_destroy: false,
+        failure_digest: None,
     })
 }
 

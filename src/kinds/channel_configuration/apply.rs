@@ -30,6 +30,9 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
     if change.action == Action::Deactivate {
         return remove(change, cx, recorded.as_ref(), Some(d)).await;
     }
+    if change.action == Action::Import {
+        return import(change, d, recorded, cx).await;
+    }
     if !decision.submits {
         let status = decision.status_after.unwrap_or(ChannelStatus::Draft);
         let next = record_unchecked(d, recorded.as_ref(), status);
@@ -164,6 +167,49 @@ async fn submit(
             ..applied(change, Some(status.as_str()))
         },
         Ok(()) => checks_failed(change, status.as_str(), reasons, checks),
+        Err(e) => port_error(change, &e),
+    }
+}
+
+/// `wacfg import`: an existing configuration is recorded as active, version 1, when its checks
+/// pass on the facts read now; when one fails nothing is recorded (it is not a submission that
+/// failed, and the operator is told why).
+async fn import(
+    change: &ResourceChange,
+    d: &DesiredChannel,
+    recorded: Option<RecordedChannel>,
+    cx: &ExecCtx<'_>,
+) -> ChangeResult {
+    if recorded.is_some() {
+        return failed(
+            change,
+            ErrorClass::Lifecycle,
+            format!("{} is already in the state", change.address),
+        );
+    }
+    let facts = match gather(d, cx).await {
+        Ok(facts) => facts,
+        Err(e) => return port_error(change, &e),
+    };
+    let (checks, phone_number_id) = run_checks(d, cx, &facts);
+    let reasons = failure_reasons(&checks);
+    if !reasons.is_empty() {
+        return checks_failed(change, "not imported", reasons, checks);
+    }
+    let next = record_checked(d, None, checks.clone(), Vec::new(), phone_number_id);
+    let status = next.status;
+    match cx
+        .records
+        .commit(
+            change.address.clone(),
+            Some(RecordedResource::ChannelConfiguration(next)),
+        )
+        .await
+    {
+        Ok(()) => ChangeResult {
+            checks,
+            ..applied(change, Some(status.as_str()))
+        },
         Err(e) => port_error(change, &e),
     }
 }

@@ -209,3 +209,19 @@ pub fn observed_webhook(waba: Option<&ObservedWaba>) -> bool {
     waba.and_then(|w| w.subscribed_apps.as_ref())
         .is_some_and(|apps| !apps.is_empty())
 }
+
+/// What a failed submission depended on, as one digest: the spec submitted and each failing
+/// check with its message (which names the fact it read: a status, a review state, an unknown
+/// action). The same digest at the next plan means nothing the failure depended on changed,
+/// so submitting again would fail the same way. Passing and warning checks are left out: a
+/// change in them cannot make the failing ones pass.
+pub fn failure_digest(spec: &ChannelSpec, checks: &[CheckResult]) -> String {
+    use sha2::{Digest, Sha256};
+    let failing: Vec<(&str, &str)> = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Failed)
+        .map(|c| (c.id.as_str(), c.message.as_str()))
+        .collect();
+    let text = serde_json::to_vec(&(spec, failing)).unwrap_or_default();
+    format!("sha256:{}", hex::encode(Sha256::digest(&text)))
+}

@@ -55,9 +55,24 @@ pub fn decide(
     desired: Option<&DesiredChannel>,
     recorded: Option<&RecordedChannel>,
 ) -> Result<Decision, Refusal> {
+    decide_with(desired, recorded, false)
+}
+
+/// `decide`, told whether the last failed submission still holds: the file asks the same
+/// spec and what its failing checks read is unchanged (`checks::failure_digest` matches).
+/// Then it is not submitted again, since it would fail the same way; `--retry-failed`
+/// plans with `holds = false`.
+pub fn decide_with(
+    desired: Option<&DesiredChannel>,
+    recorded: Option<&RecordedChannel>,
+    failure_holds: bool,
+) -> Result<Decision, Refusal> {
     match (desired, recorded) {
         (Some(d), None) => Ok(create(d)),
-        (Some(d), Some(r)) => change(d, r),
+        (Some(d), Some(r)) => match held_failure(d, r, failure_holds) {
+            Some(held) => Ok(held),
+            None => change(d, r),
+        },
         (None, Some(r)) => Ok(removal(r)),
         (None, None) => Ok(decision(
             Action::NoOp,
@@ -90,6 +105,46 @@ fn create(d: &DesiredChannel) -> Decision {
             true,
             None,
         ),
+    }
+}
+
+/// A failed submission that would fail the same way: kept as it is (a no-op), saying why.
+fn held_failure(d: &DesiredChannel, r: &RecordedChannel, holds: bool) -> Option<Decision> {
+    if !holds || d.status != DesiredStatus::Active {
+        return None;
+    }
+    let spec = desired_spec(d);
+    match (r.status, &r.failed_update) {
+        (ChannelStatus::Failed, _) if r.spec == spec => Some(decision(
+            Action::NoOp,
+            format!(
+                "stays failed: nothing it depends on changed since its checks failed ({}); fix the cause, or plan with --retry-failed to submit it again",
+                r.failure_reasons.join("; ")
+            ),
+            false,
+            Some(ChannelStatus::Failed),
+        )),
+        (ChannelStatus::Active, Some(f)) if f.spec == spec => Some(decision(
+            Action::NoOp,
+            format!(
+                "version {} stays active: the update to version {} failed its checks and nothing it depends on changed since ({}); fix the cause, or plan with --retry-failed to submit it again",
+                r.version,
+                f.version,
+                f.reasons.join("; ")
+            ),
+            false,
+            Some(ChannelStatus::Active),
+        )),
+        _ => None,
+    }
+}
+
+/// The digest a plan compares with the recorded one: the failed submission's, if any.
+pub fn recorded_failure_digest(r: &RecordedChannel) -> Option<&str> {
+    match (r.status, &r.failed_update) {
+        (ChannelStatus::Failed, _) => r.failure_digest.as_deref(),
+        (ChannelStatus::Active, Some(f)) => f.digest.as_deref(),
+        _ => None,
     }
 }
 
@@ -301,6 +356,7 @@ pub fn new_record(d: &DesiredChannel) -> RecordedChannel {
         failure_reasons: Vec::new(),
         failed_update: None,
         prevent_destroy: d.prevent_destroy,
+        failure_digest: None,
     }
 }
 
@@ -323,6 +379,7 @@ pub fn record_unchecked(
     next.spec = desired_spec(d);
     next.prevent_destroy = d.prevent_destroy;
     next.failed_update = None;
+    next.failure_digest = None;
     if recorded.is_none() {
         next.version = 1;
     }
@@ -353,6 +410,7 @@ pub fn record_checked(
     let base = recorded.cloned().unwrap_or_else(|| new_record(d));
     let version = next_version(&base);
     let spec = desired_spec(d);
+    let digest = (!reasons.is_empty()).then(|| super::checks::failure_digest(&spec, &checks));
     let mut next = base;
     next.prevent_destroy = d.prevent_destroy;
     if reasons.is_empty() {
@@ -363,12 +421,14 @@ pub fn record_checked(
         next.checks = checks;
         next.failure_reasons = Vec::new();
         next.failed_update = None;
+        next.failure_digest = None;
     } else if was_active {
         next.failed_update = Some(FailedUpdate {
             version,
             spec,
             checks,
             reasons,
+            digest,
         });
     } else {
         next.status = ChannelStatus::Failed;
@@ -377,6 +437,7 @@ pub fn record_checked(
         next.phone_number_id = phone_number_id;
         next.checks = checks;
         next.failure_reasons = reasons;
+        next.failure_digest = digest;
     }
     next
 }
@@ -393,6 +454,7 @@ pub fn record_deactivated(r: &RecordedChannel, asked: Option<&DesiredChannel>) -
         next.spec = desired_spec(d);
         next.prevent_destroy = d.prevent_destroy;
         next.failed_update = None;
+        next.failure_digest = None;
     }
     next
 }

@@ -46,6 +46,10 @@ pub struct FailedUpdate {
     pub spec: ChannelSpec,
     pub checks: Vec<CheckResult>,
     pub reasons: Vec<String>,
+    /// `checks::failure_digest` of this submission: while a plan finds the same, the update
+    /// is not submitted again (unless `--retry-failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,10 @@ pub struct RecordedChannel {
     pub failure_reasons: Vec<String>,
     pub failed_update: Option<FailedUpdate>,
     pub prevent_destroy: bool,
+    /// Status Failed: `checks::failure_digest` of the failed submission (its spec and what its
+    /// failing checks read). While a plan finds the same, it is not submitted again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_digest: Option<String>,
 }
 
 /// What status the file asks a channel configuration to be in.

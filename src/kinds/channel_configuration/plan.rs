@@ -5,17 +5,17 @@ use serde_json::json;
 
 use super::attrs::{after_channel_attrs, desired_spec, recorded_channel_attrs};
 use super::checks::{
-    CredentialsFacts, WebhookFact, channel_checks, declared_webhook, observed_webhook,
-    webhook_check,
+    CredentialsFacts, WebhookFact, channel_checks, declared_webhook, failure_digest,
+    observed_webhook, webhook_check,
 };
-use super::lifecycle::{Decision, decide, next_version};
+use super::lifecycle::{Decision, decide_with, next_version, recorded_failure_digest};
 use super::model::{DesiredChannel, RecordedChannel};
 use crate::diag::Diagnostic;
 use crate::kinds::RecordedResource;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
 use crate::model::{
-    Action, Address, Attributes, CheckStatus, Expectation, KNOWN_AFTER_APPLY, PlannedCheck,
-    ResourceChange,
+    Action, Address, Attributes, CheckResult, CheckStatus, Expectation, KNOWN_AFTER_APPLY,
+    PlannedCheck, ResourceChange,
 };
 
 pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
@@ -24,7 +24,11 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         Some(RecordedResource::ChannelConfiguration(r)) => Some(r),
         _ => None,
     };
-    let decision = match decide(desired, recorded) {
+    let holds = match (desired, recorded) {
+        (Some(d), Some(r)) if !cx.retry_failed => failure_holds(cx, d, r),
+        _ => false,
+    };
+    let decision = match decide_with(desired, recorded, holds) {
         Ok(d) => d,
         Err(refusal) => {
             let mut diag = Diagnostic::error(refusal.code, refusal.message).with_help(refusal.help);
@@ -36,6 +40,16 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         }
     };
     if decision.action == Action::NoOp {
+        if holds && let Some(d) = desired {
+            cx.diagnostics.push(at_source(
+                Diagnostic::warning(
+                    "wacfg::lifecycle::failure_holds",
+                    format!("channel configuration `{}`: {}", d.name, decision.reason),
+                )
+                .with_help("a change to the file or to the facts its failing checks read submits it again; so does `--retry-failed`"),
+                &d.source,
+            ));
+        }
         return Some(no_op(addr, decision.reason));
     }
     let (checks, phone_number_id) = match (desired, decision.submits) {
@@ -61,6 +75,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         unknown_after,
         checks,
         depends_on,
+        moved_from: None,
     })
 }
 
@@ -98,7 +113,35 @@ fn removal_after(recorded: Option<&RecordedChannel>, decision: &Decision) -> Opt
     }
 }
 
+/// Whether the recorded failed submission would fail the same way now: same spec asked, and
+/// the checks run on the facts read now fail with the same messages (`failure_digest`).
+fn failure_holds(cx: &PlanCtx<'_>, d: &DesiredChannel, r: &RecordedChannel) -> bool {
+    let Some(recorded) = recorded_failure_digest(r) else {
+        return false;
+    };
+    let (results, _) = check_results(cx, d);
+    failure_digest(&desired_spec(d), &results) == recorded
+}
+
 fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, Option<String>) {
+    let (results, id) = check_results(cx, d);
+    let planned = results
+        .into_iter()
+        .map(|r| PlannedCheck {
+            id: r.id,
+            expectation: match r.status {
+                CheckStatus::Passed => Expectation::Pass,
+                CheckStatus::Failed => Expectation::Fail,
+                CheckStatus::Warning => Expectation::Warn,
+            },
+            message: r.message,
+        })
+        .collect();
+    (planned, id)
+}
+
+/// The checks run on the facts read at plan time.
+fn check_results(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<CheckResult>, Option<String>) {
     let spec = desired_spec(d);
     let creds = d
         .credentials
@@ -128,17 +171,5 @@ fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, O
         };
         results.push(webhook_check(&fact, &c.waba_id, &c.name));
     }
-    let planned = results
-        .into_iter()
-        .map(|r| PlannedCheck {
-            id: r.id,
-            expectation: match r.status {
-                CheckStatus::Passed => Expectation::Pass,
-                CheckStatus::Failed => Expectation::Fail,
-                CheckStatus::Warning => Expectation::Warn,
-            },
-            message: r.message,
-        })
-        .collect();
-    (planned, id)
+    (results, id)
 }

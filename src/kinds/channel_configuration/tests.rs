@@ -256,3 +256,120 @@ fn a_failed_update_keeps_the_active_version_and_numbers_the_next_one_after_it() 
     assert_eq!(failed.version, 2);
     assert_eq!(super::lifecycle::next_version(&next), 3);
 }
+
+/// Which failed submission state records.
+#[derive(Clone, Copy, Debug)]
+enum Failure {
+    /// A new configuration whose checks failed: status Failed.
+    Created,
+    /// An update of an Active configuration whose checks failed: the failed update beside it.
+    Update,
+}
+
+/// Plan again after a failed submission: the record it left, the file (`edit` relative to
+/// the failed spec: `Same`, or the description), Meta's facts now and `--retry-failed`, through
+/// the planner's rule (digest of the spec and the failing checks on the facts read now) and
+/// `decide_with`.
+fn replan_after_failure(failure: Failure, edit: Edit, now: Facts, retry: bool) -> Action {
+    use super::checks::failure_digest;
+    use super::lifecycle::{decide_with, recorded_failure_digest};
+    let run_checks = |d: &DesiredChannel, facts: Facts| {
+        let observed = waba(facts);
+        let creds = CredentialsFacts {
+            name: "acme_fr",
+            verified: Ok(()),
+            waba: Some(&observed),
+            waba_id: &observed.id,
+        };
+        channel_checks(&super::attrs::desired_spec(d), Some(&creds), &|_| true)
+    };
+    let (failed_edit, base) = match failure {
+        Failure::Created => (Edit::Same, None),
+        Failure::Update => (Edit::Sender, Some(recorded(ChannelStatus::Active))),
+    };
+    let submitted = desired(DesiredStatus::Active, failed_edit);
+    let (checks, id) = run_checks(&submitted, Facts::Disconnected);
+    let reasons = failure_reasons(&checks);
+    let record = record_checked(&submitted, base.as_ref(), checks, reasons, id);
+    let asked = match edit {
+        Edit::Same => submitted.clone(),
+        other => desired(DesiredStatus::Active, other),
+    };
+    let (checks_now, _) = run_checks(&asked, now);
+    let holds = !retry
+        && recorded_failure_digest(&record)
+            == Some(failure_digest(&super::attrs::desired_spec(&asked), &checks_now).as_str());
+    decide_with(Some(&asked), Some(&record), holds)
+        .expect("a decision")
+        .action
+}
+
+#[test]
+fn a_failed_submission_is_kept_until_what_it_depends_on_changes_or_retry_is_asked() {
+    use Action::{NoOp, Update};
+    use Edit::{Description, Same};
+    use Facts::{Disconnected, Healthy};
+    use Failure::{Created, Update as FailedUpdate};
+    #[rustfmt::skip]
+    let table = [
+        // (failure recorded, file, Meta now, --retry-failed) -> action
+        (Created, Same, Disconnected, false, NoOp),
+        (Created, Same, Disconnected, true, Update),
+        (Created, Same, Healthy, false, Update),
+        (Created, Description, Disconnected, false, Update),
+        (FailedUpdate, Same, Disconnected, false, NoOp),
+        (FailedUpdate, Same, Disconnected, true, Update),
+        (FailedUpdate, Same, Healthy, false, Update),
+    ];
+    let mut wrong = Vec::new();
+    for (i, (failure, edit, now, retry, want)) in table.into_iter().enumerate() {
+        let got = replan_after_failure(failure, edit, now, retry);
+        if got != want {
+            wrong.push(format!(
+                "row {i}: {failure:?} {edit:?} {now:?} retry={retry}: got {got:?}, want {want:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_kept_failure_says_it_stays_failed_and_why() {
+    use super::lifecycle::decide_with;
+    let d = desired(DesiredStatus::Active, Edit::Same);
+    let mut r = recorded(ChannelStatus::Failed);
+    r.failure_reasons = vec!["sender_connected: status is DISCONNECTED".into()];
+    let decision = decide_with(Some(&d), Some(&r), true).unwrap();
+    assert_eq!(decision.action, Action::NoOp);
+    assert!(
+        decision.reason.starts_with("stays failed"),
+        "{}",
+        decision.reason
+    );
+    assert!(
+        decision.reason.contains("sender_connected"),
+        "{}",
+        decision.reason
+    );
+    assert!(
+        decision.reason.contains("--retry-failed"),
+        "{}",
+        decision.reason
+    );
+    // A failure that does not hold (or a configuration that is not failed) decides as before.
+    assert_eq!(
+        decide_with(Some(&d), Some(&r), false).unwrap().action,
+        Action::Update
+    );
+    let active = recorded(ChannelStatus::Active);
+    assert_eq!(
+        decide_with(Some(&d), Some(&active), true).unwrap().action,
+        Action::NoOp
+    );
+    assert!(
+        !decide_with(Some(&d), Some(&active), true)
+            .unwrap()
+            .reason
+            .contains("failed")
+    );
+}

@@ -103,3 +103,25 @@ pub fn detect(out: &mut Vec<Drift>, c: &RecordedCredentials, observed: &Observed
         );
     }
 }
+
+/// The record with Meta's facts as they are now, when its WABA and number are still there
+/// (a WABA or number gone is not a fact to record: the file has to change).
+pub fn refresh(c: &RecordedCredentials, observed: &Observed) -> Option<RecordedCredentials> {
+    let Some(Ok(business)) = observed.businesses.get(&c.business_id) else {
+        return None;
+    };
+    let waba = business.wabas.get(&c.waba_id)?;
+    let n = waba.phone_numbers.get(&c.phone_number_id)?;
+    Some(RecordedCredentials {
+        account_review_status: waba.account_review_status.clone(),
+        quality_rating: n.quality_rating.clone(),
+        throughput_level: n.throughput_level.clone(),
+        messaging_limit: n.messaging_limit.clone(),
+        number_status: n.status.clone(),
+        name_status: n.name_status.clone(),
+        verified_name: n.verified_name.clone(),
+        display_phone_number: n.display_phone_number.clone(),
+        observed_at: observed.read_at,
+        ..c.clone()
+    })
+}

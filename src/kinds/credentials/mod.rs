@@ -97,6 +97,19 @@ impl Kind for Credentials {
         }
     }
 
+    fn refresh(
+        &self,
+        recorded: &RecordedResource,
+        observed: &Observed,
+    ) -> Option<RecordedResource> {
+        match recorded {
+            RecordedResource::Credentials(c) => {
+                drift::refresh(c, observed).map(RecordedResource::Credentials)
+            }
+            _ => None,
+        }
+    }
+
     fn execute<'a>(
         &'a self,
         change: &'a ResourceChange,

@@ -131,9 +131,12 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         .and_then(|v| v.as_ref().ok())
         .map(|r| r.phone_number_id.as_str());
     let (action, reason) = match (desired, recorded) {
+        // Credentials exist at Meta (a system user's token, a WABA, a number): wacfg never
+        // creates them, it verifies and adopts them.
         (Some(_), None) => (
-            Action::Create,
-            "not in state: verified with Meta and recorded".to_string(),
+            Action::Import,
+            "not in state: exists at Meta, so it is verified and recorded (nothing is created)"
+                .to_string(),
         ),
         (None, Some(_)) => (Action::Delete, "removed from the file".to_string()),
         (Some(d), Some(r)) => {
@@ -166,7 +169,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
     let before = recorded.map(recorded_attrs);
     let after = desired.map(|d| desired_attrs(d, fp, resolved_id));
     let checks = match (action, verified) {
-        (Action::Create | Action::Update | Action::Replace, Some(v)) => planned_checks(v),
+        (Action::Import | Action::Update | Action::Replace, Some(v)) => planned_checks(v),
         _ => Vec::new(),
     };
     let unknown_after = known_after_apply(after.as_ref());
@@ -180,6 +183,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         unknown_after,
         checks,
         depends_on: Vec::new(),
+        moved_from: None,
     })
 }
 

@@ -114,6 +114,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         unknown_after,
         checks,
         depends_on,
+        moved_from: None,
     })
 }
 
