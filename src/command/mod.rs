@@ -10,6 +10,7 @@ pub mod drift;
 pub mod init;
 pub mod pipeline;
 pub mod plan;
+pub mod progress;
 pub mod schema;
 pub mod show;
 pub mod state;

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::progress::Console;
 use super::{CommandError, Operator, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
@@ -163,18 +165,22 @@ pub async fn open(prepared: &Prepared) -> Result<Store, CommandError> {
     Ok(open_store_within(&prepared.desired.state, &prepared.access).await?)
 }
 
-/// A client for the endpoint [`resolve_tokens`] allowed.
-pub fn client(prepared: &Prepared) -> Result<Client, CommandError> {
-    Ok(Client::new(prepared.client_config.clone())?)
+/// A client for the endpoint [`resolve_tokens`] allowed, telling `console` which request it
+/// waits for and how long its retries and slow-downs wait.
+pub fn client(prepared: &Prepared, console: &Arc<Console>) -> Result<Client, CommandError> {
+    Ok(Client::new(prepared.client_config.clone())?.with_activity(console.hook()))
 }
 
 /// One read per distinct token: its `debug_token` and every business its credentials (as
 /// declared, and as recorded under the same name) point at.
+/// Past a second, `console` says what the read waits for.
 pub async fn observe(
     client: &Client,
+    console: &Arc<Console>,
     prepared: &Prepared,
     recorded: &BTreeMap<Address, RecordedResource>,
 ) -> Observed {
+    let _watch = console.phase("Reading Meta");
     let mut by_token: BTreeMap<TokenFingerprint, TokenReads> = BTreeMap::new();
     for (name, token) in &prepared.tokens {
         let fp = token.fingerprint();
