@@ -43,7 +43,10 @@ fn every_command_has_examples_exit_codes_and_environment() {
     for path in all {
         let text = help_of(&path);
         for heading in ["Examples:\n", "Exit codes:\n", "Environment:\n"] {
-            assert!(text.contains(heading), "wacfg {path:?} --help lacks {heading}{text}");
+            assert!(
+                text.contains(heading),
+                "wacfg {path:?} --help lacks {heading}{text}"
+            );
         }
         let name = if path.is_empty() {
             "wacfg".to_string()
@@ -81,10 +84,15 @@ fn version_reports_the_build_and_the_formats_as_json() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     assert_eq!(doc["version"], env!("CARGO_PKG_VERSION"));
     assert!(
-        doc["target"].as_str().is_some_and(|t| t.contains(std::env::consts::ARCH)),
+        doc["target"]
+            .as_str()
+            .is_some_and(|t| t.contains(std::env::consts::ARCH)),
         "{doc}"
     );
-    assert!(doc["commit"].is_string() || doc["commit"].is_null(), "{doc}");
+    assert!(
+        doc["commit"].is_string() || doc["commit"].is_null(),
+        "{doc}"
+    );
     assert_eq!(doc["plan_format"], wacfg::plan::PLAN_FORMAT_VERSION);
     assert_eq!(doc["state_format"], wacfg::state::FORMAT_VERSION);
     assert_eq!(doc["state_formats_read"][0], 1);
@@ -93,5 +101,8 @@ fn version_reports_the_build_and_the_formats_as_json() {
         .output()
         .expect("wacfg runs");
     let text = String::from_utf8(human.stdout).unwrap();
-    assert!(text.starts_with(&format!("wacfg {}\n", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(
+        text.starts_with(&format!("wacfg {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
 }

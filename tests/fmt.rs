@@ -40,9 +40,13 @@ fn model_of(dir: &Path, files: &[(String, String)]) -> serde_json::Value {
         dir.to_path_buf()
     };
     let validation = validate_path(&path);
-    let mut desired: wacfg::kinds::Desired = validation
-        .desired
-        .unwrap_or_else(|| panic!("{} is invalid: {:#?}", path.display(), validation.diagnostics));
+    let mut desired: wacfg::kinds::Desired = validation.desired.unwrap_or_else(|| {
+        panic!(
+            "{} is invalid: {:#?}",
+            path.display(),
+            validation.diagnostics
+        )
+    });
     desired.config_digest.clear();
     let mut json = serde_json::to_value(&desired).unwrap();
     strip_sources(&mut json);
@@ -91,9 +95,13 @@ fn strip_sources(value: &mut serde_json::Value) {
 fn comments(text: &str) -> Vec<String> {
     let mut out: Vec<String> = text
         .lines()
-        .filter_map(|l| l.find(" #").map(|i| l[i + 1..].to_string()).or_else(|| {
-            l.trim_start().starts_with('#').then(|| l.trim_start().to_string())
-        }))
+        .filter_map(|l| {
+            l.find(" #").map(|i| l[i + 1..].to_string()).or_else(|| {
+                l.trim_start()
+                    .starts_with('#')
+                    .then(|| l.trim_start().to_string())
+            })
+        })
         .collect();
     out.sort();
     out
@@ -102,9 +110,14 @@ fn comments(text: &str) -> Vec<String> {
 fn check(original: &str) -> String {
     let once = format(original).unwrap_or_else(|e| panic!("{e:?}\n{original}"));
     assert_eq!(format(&once).unwrap(), once, "not idempotent:\n{original}");
-    assert_eq!(comments(&once), comments(original), "comments lost:\n{once}");
+    assert_eq!(
+        comments(&once),
+        comments(original),
+        "comments lost:\n{once}"
+    );
     assert!(
-        once.lines().all(|l| (l.len() - l.trim_start().len()) % 2 == 0),
+        once.lines()
+            .all(|l| (l.len() - l.trim_start().len()) % 2 == 0),
         "odd indentation:\n{once}"
     );
     once
@@ -199,7 +212,10 @@ credentials:
       whatsapp_business_account: 102290129340398
 ";
     let formatted = check(messy);
-    assert!(formatted.contains("business_id: \"1234567890123456\""), "{formatted}");
+    assert!(
+        formatted.contains("business_id: \"1234567890123456\""),
+        "{formatted}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let quoted = messy
         .replace("15550100001", "\"15550100001\"")
@@ -261,5 +277,8 @@ fn a_file_it_cannot_format_safely_is_named_and_left_alone() {
         err.starts_with("error: wacfg.yaml:2: cannot format this file safely: anchors and aliases"),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(dir.path().join("wacfg.yaml")).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("wacfg.yaml")).unwrap(),
+        text
+    );
 }

@@ -146,8 +146,8 @@ async fn locked(
     let doc = store.read().await?;
     let (prior, recorded) = pipeline::recorded_of(doc.clone());
     let console = Console::new(no_color);
-    let client = pipeline::client(prepared, &console)?.with_deadline(deadline.0);
-    let observed = pipeline::observe(&client, &console, prepared, &recorded).await;
+    let client = pipeline::client_with(prepared, &console)?.with_deadline(deadline.0);
+    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
         Some(saved) => {

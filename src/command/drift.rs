@@ -28,8 +28,8 @@ pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResul
         let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
         let (_, recorded) = pipeline::recorded_of(doc);
         let console = Console::new(no_color);
-        let client = pipeline::client(&prepared, &console)?;
-        let observed = pipeline::observe(&client, &console, &prepared, &recorded).await;
+        let client = pipeline::client_with(&prepared, &console)?;
+        let observed = pipeline::observe_with(&client, &console, &prepared, &recorded).await;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;
     let color = use_color(no_color, std::io::stdout().is_terminal());

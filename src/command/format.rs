@@ -46,7 +46,11 @@ pub fn run(args: FmtArgs) -> CommandResult {
         eprintln!(
             "{} would change: run `wacfg fmt` to format {}",
             count(would_change.len()),
-            if would_change.len() == 1 { "it" } else { "them" }
+            if would_change.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         );
     }
     Ok(if refused || (args.check && !would_change.is_empty()) {
@@ -93,7 +97,8 @@ fn files_of(path: &Path) -> Result<Vec<PathBuf>, CommandError> {
 /// never half of one. The file's permissions are kept.
 fn write_atomically(path: &Path, text: &str) -> Result<(), CommandError> {
     use std::io::Write;
-    let fail = |e: std::io::Error| CommandError::new(format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: std::io::Error| CommandError::new(format!("cannot write {}: {e}", path.display()));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

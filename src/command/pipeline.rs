@@ -165,22 +165,35 @@ pub async fn open(prepared: &Prepared) -> Result<Store, CommandError> {
     Ok(open_store_within(&prepared.desired.state, &prepared.access).await?)
 }
 
-/// A client for the endpoint [`resolve_tokens`] allowed, telling `console` which request it
-/// waits for and how long its retries and slow-downs wait.
-pub fn client(prepared: &Prepared, console: &Arc<Console>) -> Result<Client, CommandError> {
-    Ok(Client::new(prepared.client_config.clone())?.with_activity(console.hook()))
+/// A client for the endpoint [`resolve_tokens`] allowed.
+pub fn client(prepared: &Prepared) -> Result<Client, CommandError> {
+    Ok(Client::new(prepared.client_config.clone())?)
 }
 
-/// One read per distinct token: its `debug_token` and every business its credentials (as
-/// declared, and as recorded under the same name) point at.
-/// Past a second, `console` says what the read waits for.
-pub async fn observe(
+/// [`client`], telling `console` which request it waits for and how long its retries and
+/// slow-downs wait.
+pub fn client_with(prepared: &Prepared, console: &Arc<Console>) -> Result<Client, CommandError> {
+    Ok(client(prepared)?.with_activity(console.hook()))
+}
+
+/// [`observe`], and past a second `console` says what the read waits for.
+pub async fn observe_with(
     client: &Client,
     console: &Arc<Console>,
     prepared: &Prepared,
     recorded: &BTreeMap<Address, RecordedResource>,
 ) -> Observed {
     let _watch = console.phase("Reading Meta");
+    observe(client, prepared, recorded).await
+}
+
+/// One read per distinct token: its `debug_token` and every business its credentials (as
+/// declared, and as recorded under the same name) point at.
+pub async fn observe(
+    client: &Client,
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+) -> Observed {
     let mut by_token: BTreeMap<TokenFingerprint, TokenReads> = BTreeMap::new();
     for (name, token) in &prepared.tokens {
         let fp = token.fingerprint();

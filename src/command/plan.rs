@@ -26,7 +26,8 @@ pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult
         operator,
         args.remote.parallelism,
     )?;
-    let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
+    let plan =
+        pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
     print!("{}", render_plan(&plan, args.format.into(), color));
     if plan.refused {
@@ -59,8 +60,8 @@ async fn read_and_plan(
     let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
     let (prior, recorded) = pipeline::recorded_of(doc);
     let console = Console::new(no_color);
-    let client = pipeline::client(prepared, &console)?;
-    let observed = pipeline::observe(&client, &console, prepared, &recorded).await;
+    let client = pipeline::client_with(prepared, &console)?;
+    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
     pipeline::make_plan(
         prepared,
         &observed,

@@ -102,7 +102,11 @@ impl Console {
     fn activity(&self, activity: Activity<'_>) {
         match activity {
             Activity::Sent { request } => {
-                *self.shared().requests.entry(request.to_string()).or_default() += 1;
+                *self
+                    .shared()
+                    .requests
+                    .entry(request.to_string())
+                    .or_default() += 1;
             }
             Activity::Answered { request } => {
                 let mut shared = self.shared();
@@ -166,7 +170,10 @@ impl Console {
         if self.tty {
             Duration::from_millis(250)
         } else {
-            self.pace.every.min(self.pace.quiet_for).max(Duration::from_millis(10))
+            self.pace
+                .every
+                .min(self.pace.quiet_for)
+                .max(Duration::from_millis(10))
         }
     }
 }

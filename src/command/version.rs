@@ -39,7 +39,10 @@ pub fn run(args: VersionArgs) -> CommandResult {
     match args.format {
         DataFormat::Json => {
             // Plain data: serialising cannot fail.
-            println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&info).unwrap_or_default()
+            );
         }
         DataFormat::Human => {
             let formats: Vec<String> = info.state_formats_read.iter().map(u32::to_string).collect();

@@ -31,11 +31,17 @@ pub enum Value {
     /// Nothing after `key:` or `-`.
     Empty,
     /// A one-line scalar as written (quotes included); `plain` when unquoted.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     /// A one-line flow collection as written.
     Flow(String),
     /// A block scalar: its header (`|`, `>-`…) and its lines without their indentation.
-    Block { header: String, lines: Vec<String> },
+    Block {
+        header: String,
+        lines: Vec<String>,
+    },
     Map(Vec<Entry>),
     Seq(Vec<Item>),
 }
@@ -123,7 +129,10 @@ pub fn read(text: &str) -> Result<Document> {
     };
     reader.skip_trivia();
     if let Some(line) = reader.peek() {
-        return refuse(line.number, "this line is not part of the document's structure");
+        return refuse(
+            line.number,
+            "this line is not part of the document's structure",
+        );
     }
     Ok(Document {
         root,
@@ -161,7 +170,10 @@ impl Reader {
 
     /// The collection starting at the current line, at `indent`.
     fn block(&mut self, indent: usize) -> Result<Value> {
-        let line = self.peek().cloned().expect("caller checked a line is there");
+        let line = self
+            .peek()
+            .cloned()
+            .expect("caller checked a line is there");
         if is_item(&line.text) {
             self.sequence(indent)
         } else {
@@ -352,7 +364,10 @@ impl Reader {
             }
             let ci = *content_indent.get_or_insert(line.indent);
             if line.indent < ci {
-                return refuse(line.number, "a block scalar line less indented than its first");
+                return refuse(
+                    line.number,
+                    "a block scalar line less indented than its first",
+                );
             }
             end += 1;
         }
@@ -400,7 +415,10 @@ fn split_key(text: &str) -> Option<(String, &str)> {
         }
         close
     } else {
-        if matches!(first, '&' | '*' | '!' | '?' | '[' | '{' | '#' | '|' | '>' | '%' | '@' | '`') {
+        if matches!(
+            first,
+            '&' | '*' | '!' | '?' | '[' | '{' | '#' | '|' | '>' | '%' | '@' | '`'
+        ) {
             return None;
         }
         let mut found = None;
@@ -455,7 +473,9 @@ fn split_comment(text: &str, number: usize) -> Result<(&str, Option<String>)> {
     let mut depth = 0i32;
     while i < bytes.len() {
         match bytes[i] {
-            q @ (b'"' | b'\'') if i == 0 || matches!(bytes[i - 1], b' ' | b'[' | b'{' | b',' | b':') => {
+            q @ (b'"' | b'\'')
+                if i == 0 || matches!(bytes[i - 1], b' ' | b'[' | b'{' | b',' | b':') =>
+            {
                 match quoted_end(&text[i..], q as char) {
                     Some(end) => i += end,
                     None => return refuse(number, "a quoted scalar over several lines"),

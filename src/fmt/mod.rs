@@ -20,8 +20,8 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use crate::config::parse_strict;
-use layout::{Document, Entry, Item, Lead, Value};
 pub use layout::Refusal;
+use layout::{Document, Entry, Item, Lead, Value};
 use order::Schema;
 
 /// The file in canonical layout, or why it cannot be formatted safely.
@@ -32,8 +32,7 @@ pub fn format(text: &str) -> Result<String, Refusal> {
     if twice.text != once.text {
         return Err(Refusal {
             line: 0,
-            message: "formatting is not stable on this file (a wacfg bug: please report it)"
-                .into(),
+            message: "formatting is not stable on this file (a wacfg bug: please report it)".into(),
         });
     }
     check_same_data(text, &once)?;
@@ -112,10 +111,12 @@ fn file_head(doc: &mut Document) -> Vec<String> {
 /// scalars, which must read as the string of what was written.
 fn check_same_data(original: &str, formatted: &Formatted) -> Result<(), Refusal> {
     let parse = |text: &str, which: &str| {
-        parse_strict(text).map(|n| n.to_json()).map_err(|e| Refusal {
-            line: 0,
-            message: format!("the {which} text does not parse: {e}"),
-        })
+        parse_strict(text)
+            .map(|n| n.to_json())
+            .map_err(|e| Refusal {
+                line: 0,
+                message: format!("the {which} text does not parse: {e}"),
+            })
     };
     let before = parse(original, "original")?;
     let after = parse(&formatted.text, "formatted")?;
@@ -124,8 +125,9 @@ fn check_same_data(original: &str, formatted: &Formatted) -> Result<(), Refusal>
     } else {
         Err(Refusal {
             line: 0,
-            message: "the formatted text would not hold the same data (a wacfg bug: please report it)"
-                .into(),
+            message:
+                "the formatted text would not hold the same data (a wacfg bug: please report it)"
+                    .into(),
         })
     }
 }
@@ -226,10 +228,7 @@ impl Writer<'_> {
         let mut sorted: Vec<&Entry> = entries.iter().collect();
         sorted.sort_by_key(|e| {
             let name = key_name(&e.key);
-            order
-                .iter()
-                .position(|k| *k == name)
-                .unwrap_or(order.len())
+            order.iter().position(|k| *k == name).unwrap_or(order.len())
         });
         sorted
     }
@@ -350,17 +349,31 @@ fn not_a_string(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf"
-            | "-.inf" | "+.inf" | ".nan"
+        "~" | "null"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
     ) {
         return true;
     }
     let digits = text.trim_start_matches(['+', '-']);
     !digits.is_empty()
-        && digits.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
         && digits
             .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'e' | 'E' | '+' | '-'))
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().all(|c| {
+            c.is_ascii_hexdigit() || matches!(c, '.' | '_' | 'x' | 'o' | 'e' | 'E' | '+' | '-')
+        })
 }
 
 #[cfg(test)]

@@ -39,7 +39,10 @@ credentials:
     assert!(out.contains("business_id: \"1234567890123456\""), "{out}");
     assert!(out.contains("phone_number: \"15550100001\""), "{out}");
     // Already a string: kept as written.
-    assert!(out.contains("whatsapp_business_account: '102290129340398'"), "{out}");
+    assert!(
+        out.contains("whatsapp_business_account: '102290129340398'"),
+        "{out}"
+    );
     // An integer where the schema wants one stays a number.
     assert!(out.contains("min_managed: 8\n"), "{out}");
 }

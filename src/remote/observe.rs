@@ -116,7 +116,8 @@ impl Client {
                         if self
                             .transport
                             .wait_after_item(&super::redact::request_label("GET", url), &err)
-                            .await {
+                            .await
+                        {
                             self.get_path(token, url).await
                         } else {
                             Err(err)

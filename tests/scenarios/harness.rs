@@ -220,7 +220,8 @@ impl Env {
         // timing, so the serial it ends at does too.
         let serial = regex::Regex::new(r"serial \d+( to )?\d*").unwrap();
         // Durations in progress lines ("after 2.1 s", "Apply took 3.0 s", retry waits).
-        let took = regex::Regex::new(r"(after|in|waiting|took) (\d+ min )?\d+(\.\d+)? s\b").unwrap();
+        let took =
+            regex::Regex::new(r"(after|in|waiting|took) (\d+ min )?\d+(\.\d+)? s\b").unwrap();
         let text = took.replace_all(text.as_ref(), "$1 [T] s");
         let text = digest.replace_all(&text, "sha256:[DIGEST]");
         let text = uuid.replace_all(&text, "[LINEAGE]");

@@ -75,7 +75,9 @@ fn apply_in_a_pipe_reports_durations_still_running_changes_and_its_total() {
     );
     let last = err.lines().last().unwrap_or_default();
     assert!(
-        regex::Regex::new(r"^Apply took \d+\.\d s\.$").unwrap().is_match(last),
+        regex::Regex::new(r"^Apply took \d+\.\d s\.$")
+            .unwrap()
+            .is_match(last),
         "{err}"
     );
 }
@@ -92,9 +94,11 @@ fn a_retry_says_how_long_it_waits() {
     let env = Env::with(world(), faults, &crate::config::base());
     let run = env.expect(&["plan"], 0);
     assert!(
-        regex::Regex::new(r"(GET|POST) http://127\.0\.0\.1:\d+/\S+.*: .+; retrying in 1\.\d s \(attempt 2\)")
-            .unwrap()
-            .is_match(&run.stderr),
+        regex::Regex::new(
+            r"(GET|POST) http://127\.0\.0\.1:\d+/\S+.*: .+; retrying in 1\.\d s \(attempt 2\)"
+        )
+        .unwrap()
+        .is_match(&run.stderr),
         "{}",
         run.stderr
     );
