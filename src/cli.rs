@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod help;
+
 /// WhatsApp channel configuration as code: validate, plan and apply.
 #[derive(Debug, Parser)]
-#[command(name = "wacfg", version, about, long_about = None)]
+#[command(name = "wacfg", version, about, long_about = None, after_help = help::TOP)]
 pub struct Cli {
     /// Disable colour (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
@@ -34,30 +36,45 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scaffold wacfg.yaml (schema modeline, commented example) and a .gitignore.
+    #[command(after_help = help::INIT)]
     Init(InitArgs),
     /// Check the configuration offline: schema, naming rules, references. No token, no network.
+    #[command(after_help = help::VALIDATE)]
     Validate(ValidateArgs),
     /// Read Meta and the state, and print what apply would change.
+    #[command(after_help = help::PLAN)]
     Plan(PlanArgs),
     /// Apply a saved plan, or plan and ask for confirmation.
+    #[command(after_help = help::APPLY)]
     Apply(ApplyArgs),
     /// Refresh only: report what changed at Meta since the last apply.
+    #[command(after_help = help::DRIFT)]
     Drift(DriftArgs),
     /// Show a saved plan, or the current state.
+    #[command(after_help = help::SHOW)]
     Show(ShowArgs),
     /// List a business portfolio's WABAs and numbers, and print ready-to-paste credentials YAML.
+    #[command(after_help = help::DISCOVER)]
     Discover(DiscoverArgs),
     /// Record an object that already exists and that the file declares (credentials, a
     /// channel configuration) in the state, after verifying it against Meta.
     #[command(long_about = IMPORT_HELP)]
     Import(ImportArgs),
     /// Inspect and edit the state.
-    #[command(subcommand, long_about = STATE_HELP)]
+    #[command(subcommand, long_about = STATE_HELP, after_help = help::STATE)]
     State(StateCommand),
+    /// Rewrite configuration files in the canonical layout (comments kept); --check for CI.
+    #[command(long_about = help::FMT_ABOUT, after_help = help::FMT)]
+    Fmt(FmtArgs),
     /// Print a JSON Schema: the configuration file (default), a plan or the state.
+    #[command(after_help = help::SCHEMA)]
     Schema(SchemaArgs),
     /// Print a shell completion script.
+    #[command(after_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
+    /// Print the version, the commit and target it was built for, and the formats it reads.
+    #[command(after_help = help::VERSION)]
+    Version(VersionArgs),
 }
 
 /// Where the configuration lives, and the values of its variables.
@@ -265,25 +282,32 @@ pub struct DiscoverArgs {
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// List the resources in the state.
+    #[command(after_help = help::STATE_LIST)]
     List(StateReadArgs),
     /// Show one resource, or the whole state.
+    #[command(after_help = help::STATE_SHOW)]
     Show(StateShowArgs),
     /// Forget a resource for good (nothing is changed at Meta).
+    #[command(after_help = help::STATE_RM)]
     Rm(StateRmArgs),
     /// Rename a resource in the state: it keeps its history, version and checks (nothing is
     /// changed at Meta). Rename the entry in the file too, or use `moved:` there instead.
     Mv(StateMvArgs),
     /// Print the raw state document.
+    #[command(after_help = help::STATE_PULL)]
     Pull(StateConfigArgs),
     /// Replace the state with a file (same lineage, newer serial, unless --force).
+    #[command(after_help = help::STATE_PUSH)]
     Push(StatePushArgs),
     /// List the past serials of the state.
+    #[command(after_help = help::STATE_HISTORY)]
     History(StateReadArgs),
     /// Clear a lock left by a crashed run.
+    #[command(after_help = help::STATE_FORCE_UNLOCK)]
     ForceUnlock(StateUnlockArgs),
     /// Make a kept serial the current state again (PostgreSQL), e.g. after the state was
     /// found inconsistent.
-    #[command(long_about = RECOVER_HELP)]
+    #[command(long_about = RECOVER_HELP, after_help = help::STATE_RECOVER)]
     Recover(StateRecoverArgs),
 }
 
@@ -391,6 +415,7 @@ pub struct StateMvArgs {
 
 #[derive(Debug, Args)]
 pub struct StateRmArgs {
+    /// The resource to forget, e.g. channel_configuration.Marketing_FR (see `wacfg state list`).
     #[arg(value_name = "ADDR")]
     pub address: String,
     #[command(flatten)]
@@ -404,6 +429,7 @@ pub struct StateRmArgs {
 
 #[derive(Debug, Args)]
 pub struct StatePushArgs {
+    /// A state document, e.g. one saved with `wacfg state pull > FILE`.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -417,6 +443,7 @@ pub struct StatePushArgs {
 
 #[derive(Debug, Args)]
 pub struct StateUnlockArgs {
+    /// The lock's id, as the error of the run refused by the lock names it.
     #[arg(value_name = "LOCK_ID")]
     pub lock_id: String,
     #[command(flatten)]
@@ -432,7 +459,7 @@ pub enum SchemaKind {
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// Which schema: the configuration file (default), a saved plan or the state.
+    /// Which document: config (wacfg.yaml), plan (`plan -o FILE`) or state.
     #[arg(value_enum, default_value_t = SchemaKind::Config)]
     pub kind: SchemaKind,
     /// Write the schema to PATH instead of printing it (default `.wacfg/schema.json`, the
@@ -449,6 +476,22 @@ pub struct SchemaArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to print the script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Change nothing: list the files that would change and exit 1 if any would.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
 }

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod diag;
+pub mod fmt;
 pub mod kinds;
 pub mod model;
 pub mod plan;

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("config", &["diag"]),
     ("rules", &["config", "diag", "model"]),
     ("remote", &["model"]),
+    ("fmt", &["config"]),
     ("kinds", &["model", "diag", "config", "rules"]),
     ("validate", &["config", "diag", "model", "rules", "kinds"]),
     ("state", &["model", "kinds"]),

@@ -16,6 +16,8 @@ mod harness;
 mod lifecycle;
 #[path = "scenarios/meta.rs"]
 mod meta;
+#[path = "scenarios/progress.rs"]
+mod progress;
 #[path = "scenarios/safety.rs"]
 mod safety;
 #[path = "scenarios/secrets.rs"]

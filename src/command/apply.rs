@@ -13,13 +13,14 @@ use std::time::Instant;
 
 use super::adapters::{Graph, Stop, StoreWriter};
 use super::pipeline::{self, Prepared};
+use super::progress::{ApplyProgress, Console};
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
-use crate::apply::{ApplyInput, Progress, apply};
+use crate::apply::{ApplyInput, apply};
 use crate::cli::{ApplyArgs, PlanFormat};
 use crate::model::Address;
 use crate::plan::Plan;
 use crate::plan::stale::{Current, differences, meta_moved, stale_causes};
-use crate::render::apply_report::{self, render_apply_report};
+use crate::render::apply_report::render_apply_report;
 use crate::render::render_plan;
 use crate::state::{Store, parse_duration};
 
@@ -156,8 +157,9 @@ async fn locked(
     }
     let doc = store.read().await?;
     let (prior, recorded) = pipeline::recorded_of(doc.clone());
-    let client = pipeline::client(prepared)?.with_deadline(deadline.0);
-    let observed = pipeline::observe(&client, prepared, &recorded).await;
+    let console = Console::new(no_color);
+    let client = pipeline::client_with(prepared, &console)?.with_deadline(deadline.0);
+    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
         Some(saved) => {
@@ -225,17 +227,14 @@ async fn locked(
         secrets: &prepared.secrets,
         stop: Stop::new(Some(deadline)),
     };
-    let err_tty = std::io::stderr().is_terminal();
-    let err_color = use_color(no_color, err_tty);
-    let reporter = Reporter::new(err_tty, err_color, plan.actionable().count());
+    let reporter = ApplyProgress::start(&console, plan.actionable().count());
     // Ctrl-C before the first change: nothing to finish, cancel now.
     interrupted.applying.store(true, Ordering::SeqCst);
     if interrupted.pressed() {
-        reporter.finish();
+        reporter.finish(false);
         eprintln!("{CANCELLED}");
         return Ok(Outcome::Interrupted);
     }
-    let started = Instant::now();
     let report = apply(
         &plan,
         ApplyInput {
@@ -252,15 +251,12 @@ async fn locked(
         &|event| reporter.event(event),
     )
     .await;
-    reporter.finish();
+    reporter.finish(true);
     if let Some(why) = &report.finish_warning {
         eprintln!(
             "warning: every change is saved, but the state could not be assembled into one \
              document: {why}. The next wacfg command that locks the state finishes it."
         );
-    }
-    if err_tty {
-        eprintln!("(apply took {:.1} s)", started.elapsed().as_secs_f64());
     }
     let format = if args.format == PlanFormat::Github {
         PlanFormat::Human
@@ -402,81 +398,6 @@ fn rederived(
         )));
     }
     Ok(plan)
-}
-
-/// Progress on stderr. Off a terminal: one plain line per change started or finished
-/// (deterministic, for CI logs). On a terminal: the same lines with each change's duration,
-/// printed above a spinner that counts what is done and names what is in flight.
-struct Reporter {
-    bar: Option<indicatif::ProgressBar>,
-    color: bool,
-    in_flight: std::sync::Mutex<BTreeMap<Address, Instant>>,
-}
-
-impl Reporter {
-    fn new(tty: bool, color: bool, total: usize) -> Reporter {
-        let bar = tty.then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            let style = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
-            bar.set_style(style);
-            bar.enable_steady_tick(std::time::Duration::from_millis(100));
-            bar
-        });
-        Reporter {
-            bar,
-            color,
-            in_flight: std::sync::Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    fn event(&self, event: Progress<'_>) {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        let line = match event {
-            Progress::Started(change) => {
-                in_flight.insert(change.address.clone(), Instant::now());
-                apply_report::progress_line(
-                    apply_report::Progress::Started {
-                        address: &change.address,
-                        action: change.action,
-                    },
-                    self.color,
-                )
-            }
-            Progress::Finished(result) => {
-                let since = in_flight.remove(&result.address);
-                apply_report::progress_line(
-                    apply_report::Progress::Finished {
-                        result,
-                        // Durations only on a terminal: CI logs stay comparable run to run.
-                        elapsed: since.filter(|_| self.bar.is_some()).map(|t| t.elapsed()),
-                    },
-                    self.color,
-                )
-            }
-        };
-        match &self.bar {
-            None => eprintln!("{line}"),
-            Some(bar) => {
-                bar.println(line);
-                if matches!(event, Progress::Finished(_)) {
-                    bar.inc(1);
-                }
-                let names: Vec<String> = in_flight.keys().map(ToString::to_string).collect();
-                bar.set_message(if names.is_empty() {
-                    String::new()
-                } else {
-                    format!("in flight: {}", names.join(", "))
-                });
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 enum Answer {

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use super::pipeline;
+use super::progress::Console;
 use super::{CommandResult, Operator, Outcome, use_color};
 use crate::cli::DriftArgs;
 use crate::render::drift::render_drift;
@@ -25,8 +26,9 @@ pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResul
         let store = pipeline::open(&prepared).await?;
         let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
         let (_, recorded) = pipeline::recorded_of(doc);
-        let client = pipeline::client(&prepared)?;
-        let observed = pipeline::observe(&client, &prepared, &recorded).await;
+        let console = Console::new(no_color);
+        let client = pipeline::client_with(&prepared, &console)?;
+        let observed = pipeline::observe_with(&client, &console, &prepared, &recorded).await;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;
     let color = use_color(no_color, std::io::stdout().is_terminal());

@@ -8,13 +8,16 @@ pub mod completions;
 pub mod discover;
 pub mod drift;
 pub mod import;
+pub mod format;
 pub mod init;
 pub mod pipeline;
 pub mod plan;
+pub mod progress;
 pub mod schema;
 pub mod show;
 pub mod state;
 pub mod validate;
+pub mod version;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -210,5 +213,7 @@ pub fn dispatch(cli: Cli) -> Finished {
         Command::State(cmd) => state::run(cmd, no_color, &operator),
         Command::Schema(args) => schema::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Fmt(args) => format::run(args),
+        Command::Version(args) => version::run(args),
     })
 }

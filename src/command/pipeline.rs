@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use super::progress::Console;
 use super::{CommandError, ConfigSources, Operator, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
@@ -166,6 +168,23 @@ pub async fn open(prepared: &Prepared) -> Result<Store, CommandError> {
 /// A client for the endpoint [`resolve_tokens`] allowed.
 pub fn client(prepared: &Prepared) -> Result<Client, CommandError> {
     Ok(Client::new(prepared.client_config.clone())?)
+}
+
+/// [`client`], telling `console` which request it waits for and how long its retries and
+/// slow-downs wait.
+pub fn client_with(prepared: &Prepared, console: &Arc<Console>) -> Result<Client, CommandError> {
+    Ok(client(prepared)?.with_activity(console.hook()))
+}
+
+/// [`observe`], and past a second `console` says what the read waits for.
+pub async fn observe_with(
+    client: &Client,
+    console: &Arc<Console>,
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+) -> Observed {
+    let _watch = console.phase("Reading Meta");
+    observe(client, prepared, recorded).await
 }
 
 /// One read per distinct token: its `debug_token` and every business its credentials (as

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::pipeline::{self, Prepared};
+use super::progress::Console;
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::cli::PlanArgs;
 use crate::plan::{Plan, PlanCommit};
@@ -24,7 +25,8 @@ pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult
         operator,
         args.remote.parallelism,
     )?;
-    let plan = pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch))?;
+    let plan =
+        pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
     print!("{}", render_plan(&plan, args.format.into(), color));
     if plan.refused {
@@ -51,12 +53,14 @@ async fn read_and_plan(
     prepared: &Prepared,
     args: &PlanArgs,
     prefetch: pipeline::StatePrefetch,
+    no_color: bool,
 ) -> Result<Plan, CommandError> {
     let store = pipeline::open(prepared).await?;
     let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
     let (prior, recorded) = pipeline::recorded_of(doc);
-    let client = pipeline::client(prepared)?;
-    let observed = pipeline::observe(&client, prepared, &recorded).await;
+    let console = Console::new(no_color);
+    let client = pipeline::client_with(prepared, &console)?;
+    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
     let mut plan = pipeline::make_plan(
         prepared,
         &observed,

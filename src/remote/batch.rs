@@ -56,7 +56,11 @@ impl Client {
                     // Honour the item's own wait before reading it again, as the plain path
                     // does; a wait beyond the deadline ends it.
                     Some(Err(err)) if is_transient(&err) => {
-                        if self.transport.wait_after_item(&err).await {
+                        if self
+                            .transport
+                            .wait_after_item(&super::redact::request_label("GET", url), &err)
+                            .await
+                        {
                             self.get_path(token, url).await
                         } else {
                             Err(err)

@@ -27,6 +27,7 @@ pub use config::{
 pub use error::{GraphError, RemoteError, UserFacing};
 pub use observe::TokenReads;
 pub use token::Token;
+pub use transport::{Activity, ActivityHook, WaitReason};
 pub use webhook::CallbackOverride;
 pub use write::{Form, WriteSafety};
 
@@ -65,6 +66,13 @@ impl Client {
     /// past it, no retry or pause waits past it.
     pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
         self.transport.set_deadline(deadline);
+        self
+    }
+
+    /// Tell `hook` which request the client waits for and how long retries and pauses wait
+    /// (progress for the operator; labels are redacted).
+    pub fn with_activity(mut self, hook: transport::ActivityHook) -> Self {
+        self.transport.set_activity(hook);
         self
     }
 

@@ -16,6 +16,36 @@ use super::retry::{Decision, decide, final_error, pace_delay, parse_retry_after,
 use super::token::Token;
 use super::wire::{BatchItem, ErrorEnvelope};
 
+/// What the client is doing, told as it happens, for a command to show progress (which
+/// request it waits for, how long a retry or a pause waits). Labels are redacted like every
+/// request label: no token.
+#[derive(Debug, Clone, Copy)]
+pub enum Activity<'a> {
+    /// An attempt was sent.
+    Sent { request: &'a str },
+    /// Its answer (or its failure) came back.
+    Answered { request: &'a str },
+    /// Nothing is sent for `wait`, and why.
+    Waiting {
+        request: &'a str,
+        wait: Duration,
+        why: WaitReason<'a>,
+    },
+}
+
+/// Why the client waits before sending.
+#[derive(Debug, Clone, Copy)]
+pub enum WaitReason<'a> {
+    /// A transient failure (`error` says which, scrubbed); `attempt` is the next attempt's
+    /// number.
+    Retry { attempt: u32, error: &'a str },
+    /// The usage headers passed 80% (or Meta said when access comes back): slowing down.
+    RateLimit,
+}
+
+/// Called for every [`Activity`]; cheap and non-blocking.
+pub type ActivityHook = Arc<dyn Fn(Activity<'_>) + Send + Sync>;
+
 /// One HTTP client shared by every read of a run.
 pub struct Transport {
     pub(super) http: reqwest::Client,
@@ -26,6 +56,8 @@ pub struct Transport {
     /// The run's deadline (`apply --timeout`): no attempt lasts past it and no retry waits
     /// past it.
     deadline: Option<Instant>,
+    /// Told what the client waits for (`Client::with_activity`).
+    activity: Option<ActivityHook>,
 }
 
 impl Transport {
@@ -42,12 +74,24 @@ impl Transport {
             cfg,
             not_before: Mutex::new(None),
             deadline: None,
+            activity: None,
         })
     }
 
     /// End every request (its attempts, its retries, its waits) by `deadline`.
     pub fn set_deadline(&mut self, deadline: Instant) {
         self.deadline = Some(deadline);
+    }
+
+    /// Tell `hook` what the client does (see [`Activity`]).
+    pub fn set_activity(&mut self, hook: ActivityHook) {
+        self.activity = Some(hook);
+    }
+
+    fn tell(&self, activity: Activity<'_>) {
+        if let Some(hook) = &self.activity {
+            hook(activity);
+        }
     }
 
     /// The run's deadline, when it has one.
@@ -84,7 +128,8 @@ impl Transport {
 
     /// GET an absolute URL as JSON, retrying transient failures.
     pub async fn get(&self, token: &Token, url: &str) -> Result<Value, RemoteError> {
-        self.retrying(|| self.get_once(token, url)).await
+        let label = request_label("GET", url);
+        self.retrying(&label, || self.get_once(token, url)).await
     }
 
     /// POST a batch of GETs (relative URLs) with one token; one answer per sub-request, `None`
@@ -99,8 +144,11 @@ impl Transport {
             .map(|u| serde_json::json!({"method": "GET", "relative_url": u}))
             .collect();
         let batch = Value::Array(requests).to_string();
-        let value = self.retrying(|| self.batch_once(token, &batch)).await?;
         let request = format!("POST {}/", self.cfg.version_root());
+        let label = format!("{request} (batch of {})", relative_urls.len());
+        let value = self
+            .retrying(&label, || self.batch_once(token, &batch))
+            .await?;
         let items: Vec<Option<BatchItem>> =
             serde_json::from_value(value).map_err(|e| RemoteError::Decode {
                 request,
@@ -127,7 +175,11 @@ impl Transport {
         interpret(item.code, &header, body.as_bytes(), token, &request)
     }
 
-    pub(super) async fn retrying<F, Fut>(&self, mut attempt: F) -> Result<Value, RemoteError>
+    pub(super) async fn retrying<F, Fut>(
+        &self,
+        label: &str,
+        mut attempt: F,
+    ) -> Result<Value, RemoteError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Value, RemoteError>>,
@@ -136,14 +188,17 @@ impl Transport {
         let policy = self.policy_from(started);
         let mut failed = 0;
         loop {
-            self.wait_for_pace().await;
+            self.wait_for_pace(label).await;
             let result = {
                 let _permit = self
                     .permits
                     .acquire()
                     .await
                     .map_err(|e| RemoteError::Setup(e.to_string()))?;
-                attempt().await
+                self.tell(Activity::Sent { request: label });
+                let result = attempt().await;
+                self.tell(Activity::Answered { request: label });
+                result
             };
             let err = match result {
                 Ok(value) => return Ok(value),
@@ -151,7 +206,10 @@ impl Transport {
             };
             failed += 1;
             match decide(&policy, &err, failed, started.elapsed(), rand::random()) {
-                Decision::Retry(wait) => tokio::time::sleep(wait).await,
+                Decision::Retry(wait) => {
+                    self.tell_retry(label, wait, failed + 1, &err);
+                    tokio::time::sleep(wait).await;
+                }
                 Decision::Stop => return Err(final_error(err, failed, started.elapsed())),
             }
         }
@@ -277,10 +335,11 @@ impl Transport {
     /// After a batch item failed transiently: wait what Meta asked (its `Retry-After`, its
     /// `estimated_time_to_regain_access`) or the first backoff, as the plain path does before
     /// its second attempt. `false` when the wait is beyond the deadline: do not send it again.
-    pub async fn wait_after_item(&self, err: &RemoteError) -> bool {
+    pub async fn wait_after_item(&self, label: &str, err: &RemoteError) -> bool {
         let policy = self.policy_from(Instant::now());
         match decide(&policy, err, 1, Duration::ZERO, rand::random()) {
             Decision::Retry(wait) => {
+                self.tell_retry(label, wait, 2, err);
                 tokio::time::sleep(wait).await;
                 true
             }
@@ -288,7 +347,21 @@ impl Transport {
         }
     }
 
-    async fn wait_for_pace(&self) {
+    fn tell_retry(&self, label: &str, wait: Duration, attempt: u32, err: &RemoteError) {
+        if self.activity.is_some() {
+            let error = err.to_string();
+            self.tell(Activity::Waiting {
+                request: label,
+                wait,
+                why: WaitReason::Retry {
+                    attempt,
+                    error: &error,
+                },
+            });
+        }
+    }
+
+    async fn wait_for_pace(&self, label: &str) {
         let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
         // Never pause past the run's deadline: the attempt then fails at once.
         let until = match (until, self.deadline) {
@@ -296,6 +369,14 @@ impl Transport {
             (u, _) => u,
         };
         if let Some(until) = until {
+            let wait = until.saturating_duration_since(Instant::now());
+            if !wait.is_zero() {
+                self.tell(Activity::Waiting {
+                    request: label,
+                    wait,
+                    why: WaitReason::RateLimit,
+                });
+            }
             tokio::time::sleep_until(until.into()).await;
         }
     }

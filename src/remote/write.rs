@@ -117,8 +117,11 @@ impl Transport {
         form: &Form,
         safety: WriteSafety,
     ) -> Result<Value, RemoteError> {
+        let label = super::redact::request_label(method.as_str(), url);
         let result = self
-            .retrying(|| self.write_once(token, &method, url, form, safety))
+            .retrying(&label, || {
+                self.write_once(token, &method, url, form, safety)
+            })
             .await;
         result.map_err(|err| lift_unknown(err).map_text(&|t| scrub_all(t, &form.secrets)))
     }

@@ -61,7 +61,7 @@ fn words(action: Action) -> (&'static str, &'static str) {
 fn finished_line(result: &ChangeResult, elapsed: Option<Duration>, p: &Painter) -> String {
     let address = p.bold(&result.address.to_string());
     let after = elapsed
-        .map(|d| format!(" after {:.1}s", d.as_secs_f64()))
+        .map(|d| format!(" after {}", super::progress::seconds(d)))
         .unwrap_or_default();
     let status = result
         .status
@@ -78,7 +78,9 @@ fn finished_line(result: &ChangeResult, elapsed: Option<Duration>, p: &Painter) 
             p.red("Checks failed"),
             reasons.join("; ")
         ),
-        ChangeOutcome::Error { message, .. } => format!("{address}: {} {message}", p.red("Error:")),
+        ChangeOutcome::Error { message, .. } => {
+            format!("{address}: {}{after}: {message}", p.red("Error"))
+        }
         ChangeOutcome::Skipped { why } => format!("{address}: {} {why}", p.yellow("Skipped:")),
     }
 }

@@ -12,6 +12,7 @@ pub mod plan_human;
 pub mod plan_json;
 pub mod plan_markdown;
 mod plan_notices;
+pub mod progress;
 
 use crate::plan::Plan;
 

@@ -88,6 +88,11 @@ impl Env {
             .env("CI", "1")
             // The plan names the commit it was made at: none here, whatever CI sets.
             .env_remove("WACFG_COMMIT")
+            // The timing lines of progress (a read that takes over a second, "Still
+            // creating…") would come and go with the machine's speed: off unless a test
+            // turns them on with a short interval.
+            .env("WACFG_PROGRESS_QUIET_FOR", "1h")
+            .env("WACFG_PROGRESS_EVERY", "1h")
             .env_remove("WACFG_DATABASE_URL")
             .stdin(Stdio::null());
         c
@@ -216,6 +221,10 @@ impl Env {
         // Apply writes state with group commit: how many changes share a write depends on
         // timing, so the serial it ends at does too.
         let serial = regex::Regex::new(r"serial \d+( to )?\d*").unwrap();
+        // Durations in progress lines ("after 2.1 s", "Apply took 3.0 s", retry waits).
+        let took =
+            regex::Regex::new(r"(after|in|waiting|took) (\d+ min )?\d+(\.\d+)? s\b").unwrap();
+        let text = took.replace_all(text.as_ref(), "$1 [T] s");
         let text = digest.replace_all(&text, "sha256:[DIGEST]");
         let text = uuid.replace_all(&text, "[LINEAGE]");
         let text = time.replace_all(&text, "[TIME]");

@@ -1,0 +1,354 @@
+//! Progress on stderr while a command talks to Meta: the read phase says what it waits for
+//! once it has taken longer than a second, retries and slow-downs say how long they wait,
+//! and an apply prints a line per change (with its duration), a "Still creating…" line every
+//! 10 s for a change still running, and its total. On a terminal the running parts are a
+//! spinner; in a pipe (CI logs) they are plain lines. The words come from
+//! `render::progress`; this module only decides when.
+//!
+//! Two hidden environment variables exist for tests, so the timing lines can be shown
+//! deterministically without waiting: `WACFG_PROGRESS_QUIET_FOR` (how long a phase runs before
+//! it speaks, default 1s) and `WACFG_PROGRESS_EVERY` (the "still running" interval, default
+//! 10s), both durations like `50ms`.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::use_color;
+use crate::apply::Progress;
+use crate::model::Address;
+use crate::plan::Action;
+use crate::remote::{Activity, ActivityHook, WaitReason};
+use crate::render::apply_report;
+use crate::render::progress::{self as words, Wait};
+use crate::state::parse_duration;
+
+const QUIET_FOR_ENV: &str = "WACFG_PROGRESS_QUIET_FOR";
+const EVERY_ENV: &str = "WACFG_PROGRESS_EVERY";
+
+/// When progress speaks.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// A phase quicker than this says nothing.
+    pub quiet_for: Duration,
+    /// How often a running phase or change is reported again.
+    pub every: Duration,
+}
+
+impl Pace {
+    fn from_env() -> Pace {
+        let read = |name: &str, default: Duration| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| parse_duration(&v).ok())
+                .filter(|d| !d.is_zero())
+                .unwrap_or(default)
+        };
+        Pace {
+            quiet_for: read(QUIET_FOR_ENV, Duration::from_secs(1)),
+            every: read(EVERY_ENV, Duration::from_secs(10)),
+        }
+    }
+}
+
+/// stderr for one command: where progress lines go (above the spinner when there is one),
+/// and the requests in flight, as the client tells them.
+pub struct Console {
+    tty: bool,
+    color: bool,
+    pace: Pace,
+    state: Mutex<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    bar: Option<indicatif::ProgressBar>,
+    /// Requests in flight, by label, with how many share it.
+    requests: BTreeMap<String, usize>,
+}
+
+impl Console {
+    pub fn new(no_color: bool) -> Arc<Console> {
+        let tty = std::io::stderr().is_terminal();
+        Arc::new(Console {
+            tty,
+            color: use_color(no_color, tty),
+            pace: Pace::from_env(),
+            state: Mutex::new(Shared::default()),
+        })
+    }
+
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Print one line on stderr, above the spinner when one is showing.
+    pub fn line(&self, text: &str) {
+        match &self.shared().bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// The client's side: track the requests in flight, and say how long a wait lasts.
+    pub fn hook(self: &Arc<Self>) -> ActivityHook {
+        let console = Arc::clone(self);
+        Arc::new(move |activity| console.activity(activity))
+    }
+
+    fn activity(&self, activity: Activity<'_>) {
+        match activity {
+            Activity::Sent { request } => {
+                *self
+                    .shared()
+                    .requests
+                    .entry(request.to_string())
+                    .or_default() += 1;
+            }
+            Activity::Answered { request } => {
+                let mut shared = self.shared();
+                if let Some(n) = shared.requests.get_mut(request) {
+                    *n -= 1;
+                    if *n == 0 {
+                        shared.requests.remove(request);
+                    }
+                }
+            }
+            Activity::Waiting { request, wait, why } => {
+                let why = match why {
+                    WaitReason::Retry { attempt, error } => Wait::Retry { attempt, error },
+                    WaitReason::RateLimit => Wait::RateLimit,
+                };
+                self.line(&words::wait_line(request, wait, why));
+            }
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.shared().requests.keys().cloned().collect()
+    }
+
+    /// Watch a phase (`"Reading Meta"`) until the guard drops: silent if it ends within
+    /// [`Pace::quiet_for`]; then, on a terminal, a spinner naming what it waits for, in a pipe
+    /// one line, and another every [`Pace::every`].
+    pub fn phase(self: &Arc<Self>, name: &'static str) -> Ticker {
+        let console = Arc::clone(self);
+        let started = Instant::now();
+        let mut spoken = false;
+        let mut last_line = started;
+        Ticker::start(self.pace.quiet_for, self.tick(), move || {
+            let elapsed = started.elapsed();
+            let waiting = console.requests();
+            if console.tty {
+                let mut shared = console.shared();
+                let bar = shared.bar.get_or_insert_with(spinner);
+                bar.set_message(words::phase_line(name, &waiting, elapsed, false));
+            } else if !spoken {
+                spoken = true;
+                last_line = Instant::now();
+                console.line(&words::phase_line(name, &waiting, elapsed, false));
+            } else if last_line.elapsed() >= console.pace.every {
+                last_line = Instant::now();
+                console.line(&words::phase_line(name, &waiting, elapsed, true));
+            }
+        })
+        .on_stop({
+            let console = Arc::clone(self);
+            move || {
+                if let Some(bar) = console.shared().bar.take() {
+                    bar.finish_and_clear();
+                }
+            }
+        })
+    }
+
+    /// How often the watcher wakes: often enough to refresh a spinner, and to keep to `every`.
+    fn tick(&self) -> Duration {
+        if self.tty {
+            Duration::from_millis(250)
+        } else {
+            self.pace
+                .every
+                .min(self.pace.quiet_for)
+                .max(Duration::from_millis(10))
+        }
+    }
+}
+
+fn spinner() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// A thread that calls its closure every tick after a first delay, until dropped.
+pub struct Ticker {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    on_stop: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl Ticker {
+    fn start(first: Duration, every: Duration, mut tick: impl FnMut() + Send + 'static) -> Ticker {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut wait = first;
+            loop {
+                match stopped.recv_timeout(wait) {
+                    Err(RecvTimeoutError::Timeout) => tick(),
+                    _ => return,
+                }
+                wait = every;
+            }
+        });
+        Ticker {
+            stop: Some(stop),
+            thread: Some(thread),
+            on_stop: None,
+        }
+    }
+
+    fn on_stop(mut self, f: impl FnOnce() + Send + Sync + 'static) -> Ticker {
+        self.on_stop = Some(Box::new(f));
+        self
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the thread at once.
+        self.stop.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        if let Some(f) = self.on_stop.take() {
+            f();
+        }
+    }
+}
+
+/// An apply's progress: one line per change started or finished, with its duration; every
+/// [`Pace::every`] a "Still creating…" line for each change still running (in a pipe) or an
+/// updated spinner naming them (on a terminal); the total at the end.
+pub struct ApplyProgress {
+    console: Arc<Console>,
+    in_flight: Arc<Mutex<BTreeMap<Address, (Action, Instant)>>>,
+    started: Instant,
+    ticker: Option<Ticker>,
+}
+
+impl ApplyProgress {
+    pub fn start(console: &Arc<Console>, total: usize) -> ApplyProgress {
+        if console.tty {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(100));
+            console.shared().bar = Some(bar);
+        }
+        let in_flight: Arc<Mutex<BTreeMap<Address, (Action, Instant)>>> = Arc::default();
+        let ticker = {
+            let (console, in_flight) = (Arc::clone(console), Arc::clone(&in_flight));
+            let tick = if console.tty {
+                Duration::from_secs(1)
+            } else {
+                console.pace.every
+            };
+            Ticker::start(tick, tick, move || {
+                let running: Vec<(Address, Action, Duration)> = in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
+                    .collect();
+                if console.tty {
+                    console.refresh(&running);
+                } else {
+                    for (address, action, elapsed) in running {
+                        if elapsed >= console.pace.every {
+                            console.line(&words::still_line(
+                                &address,
+                                action,
+                                elapsed,
+                                console.color,
+                            ));
+                        }
+                    }
+                }
+            })
+        };
+        ApplyProgress {
+            console: Arc::clone(console),
+            in_flight,
+            started: Instant::now(),
+            ticker: Some(ticker),
+        }
+    }
+
+    pub fn event(&self, event: Progress<'_>) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        let line = match event {
+            Progress::Started(change) => {
+                in_flight.insert(change.address.clone(), (change.action, Instant::now()));
+                apply_report::progress_line(
+                    apply_report::Progress::Started {
+                        address: &change.address,
+                        action: change.action,
+                    },
+                    self.console.color,
+                )
+            }
+            Progress::Finished(result) => {
+                let since = in_flight.remove(&result.address);
+                apply_report::progress_line(
+                    apply_report::Progress::Finished {
+                        result,
+                        elapsed: since.map(|(_, t)| t.elapsed()),
+                    },
+                    self.console.color,
+                )
+            }
+        };
+        self.console.line(&line);
+        if let Some(bar) = &self.console.shared().bar
+            && matches!(event, Progress::Finished(_))
+        {
+            bar.inc(1);
+        }
+        let running: Vec<(Address, Action, Duration)> = in_flight
+            .iter()
+            .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
+            .collect();
+        drop(in_flight);
+        self.console.refresh(&running);
+    }
+
+    /// Stop the spinner and the ticker; `with_total` prints how long the apply took.
+    pub fn finish(mut self, with_total: bool) {
+        self.ticker.take();
+        if let Some(bar) = self.console.shared().bar.take() {
+            bar.finish_and_clear();
+        }
+        if with_total {
+            self.console
+                .line(&words::total_line(self.started.elapsed()));
+        }
+    }
+}
+
+impl Console {
+    /// The spinner's message: the changes in flight and for how long.
+    fn refresh(&self, running: &[(Address, Action, Duration)]) {
+        if let Some(bar) = &self.shared().bar {
+            let names: Vec<(String, Duration)> = running
+                .iter()
+                .map(|(a, _, d)| (a.to_string(), *d))
+                .collect();
+            bar.set_message(words::in_flight_message(&names));
+        }
+    }
+}

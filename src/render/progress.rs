@@ -1,0 +1,167 @@
+//! The words of progress on stderr while a command runs: what the read of Meta waits for,
+//! how long a retry or a slow-down waits, "Still creating… [10 s elapsed]" for a change that
+//! runs long, and the apply's total time. Pure text; `command` decides when to print.
+
+use std::time::Duration;
+
+use super::painter::Painter;
+use crate::model::Address;
+use crate::plan::Action;
+
+/// A duration as people read it in a log: `0.4 s`, `2.1 s`, `12 s`, `2 min 5 s`.
+pub fn seconds(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 10.0 {
+        format!("{secs:.1} s")
+    } else if secs < 60.0 {
+        format!("{} s", secs.round() as u64)
+    } else {
+        let whole = secs.round() as u64;
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
+/// What a long phase waits for: `Reading Meta: waiting for GET …/v23.0/123 [1.0 s elapsed]`;
+/// `still` for the repeated line of a phase that goes on.
+pub fn phase_line(phase: &str, waiting_for: &[String], elapsed: Duration, still: bool) -> String {
+    let head = if still {
+        format!("Still {}", lower_first(phase))
+    } else {
+        phase.to_string()
+    };
+    let what = match waiting_for {
+        [] => String::new(),
+        [one] => format!(": waiting for {one}"),
+        [first, rest @ ..] => format!(
+            ": waiting for {first} and {} more request{}",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    };
+    format!("{head}…{what} [{} elapsed]", seconds(elapsed))
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Why the client does not send for a while.
+#[derive(Debug, Clone, Copy)]
+pub enum Wait<'a> {
+    /// Meta answered a transient error; attempt number `attempt` follows the wait.
+    Retry { attempt: u32, error: &'a str },
+    /// The usage headers passed 80%, or Meta said when access comes back.
+    RateLimit,
+}
+
+/// `GET …: Meta answered a transient error (…); retrying in 2.0 s (attempt 2)`.
+pub fn wait_line(request: &str, wait: Duration, why: Wait<'_>) -> String {
+    match why {
+        Wait::Retry { attempt, error } => format!(
+            "{request}: {error}; retrying in {} (attempt {attempt})",
+            seconds(wait)
+        ),
+        Wait::RateLimit => format!(
+            "Slowing down: Meta's usage headers say the rate limit is near; waiting {} before {request}",
+            seconds(wait)
+        ),
+    }
+}
+
+/// `channel_configuration.X: Still creating… [10 s elapsed]`.
+pub fn still_line(address: &Address, action: Action, elapsed: Duration, color: bool) -> String {
+    let p = Painter::new(color);
+    format!(
+        "{}: Still {}… [{} elapsed]",
+        p.bold(&address.to_string()),
+        still_verb(action),
+        seconds(elapsed)
+    )
+}
+
+fn still_verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "creating",
+        Action::Update => "modifying",
+        Action::Reactivate => "reactivating",
+        Action::Deactivate => "deactivating",
+        Action::Delete => "destroying",
+        Action::Replace => "replacing",
+        Action::NoOp => "checking",
+        Action::Import => "importing",
+        Action::Move => "moving",
+        Action::Refresh => "refreshing",
+    }
+}
+
+/// The spinner's message on a terminal: what is in flight and for how long.
+pub fn in_flight_message(in_flight: &[(String, Duration)]) -> String {
+    if in_flight.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = in_flight
+        .iter()
+        .map(|(name, d)| format!("{name} ({})", seconds(*d)))
+        .collect();
+    format!("in flight: {}", names.join(", "))
+}
+
+/// The last progress line of an apply: `Apply took 3.2 s.`
+pub fn total_line(elapsed: Duration) -> String {
+    format!("Apply took {}.", seconds(elapsed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_log() {
+        assert_eq!(seconds(Duration::from_millis(420)), "0.4 s");
+        assert_eq!(seconds(Duration::from_millis(2_149)), "2.1 s");
+        assert_eq!(seconds(Duration::from_millis(12_400)), "12 s");
+        assert_eq!(seconds(Duration::from_secs(125)), "2 min 5 s");
+    }
+
+    #[test]
+    fn a_phase_names_what_it_waits_for() {
+        let one = vec!["GET /v23.0/1".to_string()];
+        assert_eq!(
+            phase_line("Reading Meta", &one, Duration::from_secs(1), false),
+            "Reading Meta…: waiting for GET /v23.0/1 [1.0 s elapsed]"
+        );
+        let three = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(
+            phase_line("Reading Meta", &three, Duration::from_secs(11), true),
+            "Still reading Meta…: waiting for a and 2 more requests [11 s elapsed]"
+        );
+    }
+
+    #[test]
+    fn waits_say_how_long() {
+        let retry = wait_line(
+            "GET /x",
+            Duration::from_millis(1_500),
+            Wait::Retry {
+                attempt: 2,
+                error: "Meta is busy",
+            },
+        );
+        assert_eq!(retry, "GET /x: Meta is busy; retrying in 1.5 s (attempt 2)");
+        let pace = wait_line("GET /x", Duration::from_secs(3), Wait::RateLimit);
+        assert!(pace.contains("waiting 3.0 s before GET /x"), "{pace}");
+    }
+
+    #[test]
+    fn still_lines_name_the_change_and_its_time() {
+        let address = Address::channel("Marketing_FR");
+        assert_eq!(
+            still_line(&address, Action::Create, Duration::from_secs(10), false),
+            "channel_configuration.Marketing_FR: Still creating… [10 s elapsed]"
+        );
+    }
+}
