@@ -5,9 +5,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The exit codes, shown under `wacfg --help` (README.md has the same table).
+const EXIT_CODES: &str = "Exit codes:
+  0    success, or nothing to do
+  1    any error: invalid configuration, Graph API error, lock held, stale plan, safety
+       refusal, failed checks, apply stopped early, or a usage error (unknown flag, missing
+       argument)
+  2    plan --detailed-exitcode: there are changes; drift: there is drift
+  130  apply interrupted by Ctrl-C";
+
 /// WhatsApp channel configuration as code: validate, plan and apply.
 #[derive(Debug, Parser)]
-#[command(name = "wacfg", version, about, long_about = None)]
+#[command(name = "wacfg", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Disable colour (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
