@@ -2,6 +2,7 @@
 //! No meaning yet: that is `validate/`. Owns the parser's safety limits (16 MiB, UTF-8 only,
 //! strict booleans, duplicate keys, alias budget, no custom tags).
 
+mod cause;
 mod fast;
 mod load;
 mod node;
