@@ -113,12 +113,14 @@ impl SourceCode for IndexedSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // The window: from `context_lines_before` lines above the span's first line to two
+        // The window: from `context_lines_before` + 1 lines above the span's first line to two
         // lines past the last line miette may show (its scanner stops there on its own).
         let last_byte = span.offset() + span.len().saturating_sub(1);
+        // One line more above: miette treats a zero-length span at the very start of its input
+        // apart, so the span must never start the window unless it starts the file.
         let first_line = self
             .line_of(span.offset())
-            .saturating_sub(context_lines_before);
+            .saturating_sub(context_lines_before + 1);
         let end_line = self.line_of(last_byte) + context_lines_after + 2;
         let start = self.line_starts[first_line];
         let end = self
