@@ -36,6 +36,21 @@ use clap::Parser;
 
 /// Parse the command line and run it; the binary's whole `main`.
 pub fn run() -> ExitCode {
-    let cli = cli::Cli::parse();
-    command::dispatch(cli).exit_code()
+    match cli::Cli::try_parse() {
+        Ok(cli) => command::dispatch(cli).exit_code(),
+        Err(err) => usage_error(&err),
+    }
+}
+
+/// clap's own message, on stdout for `--help`/`--version` (exit 0) and on stderr for a usage
+/// error (an unknown flag, a missing argument), which exits 1 and never clap's default 2:
+/// 2 means "changes present" under `plan --detailed-exitcode` and "drift present" for `drift`.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    // Printing can only fail on a closed stream; the exit code still says what happened.
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -330,3 +330,59 @@ fn validate_of_a_directory_with_a_broken_entry_exits_1_quickly_naming_it() {
         }
     }
 }
+
+/// Exit 2 means "changes present" (`plan --detailed-exitcode`) and "drift present" (`drift`),
+/// so a mistyped command line must never exit 2: CI would read it as a plan with changes.
+#[test]
+fn usage_errors_exit_1_not_the_changes_present_code_2() {
+    let cases: [&[&str]; 7] = [
+        &["validate", "--no-such-flag"],
+        &["plan", "--detailed-exitcode", "--no-such-flag"],
+        &["drift", "--no-such-flag"],
+        &["apply", "--no-such-flag"],
+        &["discover", "--token", "env:X"],
+        &["no-such-command"],
+        &[],
+    ];
+    for args in cases {
+        let assert = wacfg().args(args).assert().code(1).stdout("");
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("error:") || stderr.contains("Usage:"),
+            "{args:?}: clap's message on stderr, got: {stderr}"
+        );
+    }
+    wacfg()
+        .args(["plan", "--no-such-flag"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "unexpected argument '--no-such-flag'",
+        ))
+        .stderr(predicate::str::contains("Usage: wacfg plan"));
+    wacfg()
+        .args(["discover", "--business-id", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--token <REF>"));
+}
+
+#[test]
+fn help_and_version_still_exit_0_on_stdout() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["--version"],
+        &["-V"],
+        &["plan", "--help"],
+        &["help", "drift"],
+    ] {
+        let assert = wacfg().args(args).assert().code(0).stderr("");
+        assert!(!assert.get_output().stdout.is_empty(), "{args:?}");
+    }
+    wacfg()
+        .arg("--help")
+        .assert()
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("usage error"));
+}

@@ -44,8 +44,9 @@ pub const TOP: &str = help!(
   wacfg apply plan.json               Apply exactly that
   wacfg <COMMAND> --help              Each command's examples, exit codes and environment",
     "  0    success
-  1    error, invalid configuration, refused or failed change
-  2    plan --detailed-exitcode with changes; drift found
+  1    error, invalid configuration, refused or failed change, or a usage error
+       (unknown flag, missing argument)
+  2    plan --detailed-exitcode with changes; drift found (never a usage error)
   130  apply interrupted by Ctrl-C",
     concat!(
         remote_env!(),

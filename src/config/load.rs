@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_saphyr::{DuplicateKeyPolicy, Error as YamlError, Options};
 
+use super::cause;
 use super::node::{Node, span_of};
 use crate::diag::{Diagnostic, Span};
 
@@ -400,7 +401,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnosti
         Ok(text) => text,
         Err(err) => return (None, Some(not_utf8(path, bytes, &err))),
     };
-    if text.trim().is_empty() || only_comments(text) {
+    if cause::only_blank_or_comments(text) {
         return (None, None);
     }
     if let Some(node) = super::split::parse(text) {
@@ -412,25 +413,13 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnosti
     }
 }
 
-fn only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let l = l.trim();
-        l.is_empty() || l.starts_with('#') || l == "---"
-    })
-}
-
 fn not_utf8(path: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> Diagnostic {
     let offset = err.valid_up_to();
-    let prefix = &bytes[..offset];
-    let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = prefix
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&prefix[line_start..])
-        .chars()
-        .count()
-        + 1;
+    // The bytes before the first invalid one are valid UTF-8.
+    let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+    let starts = cause::line_starts(prefix);
+    let line = starts.len();
+    let column = prefix[starts[line - 1]..].chars().count() + 1;
     Diagnostic::error(
         "wacfg::load::not_utf8",
         format!("the file is not valid UTF-8 (invalid byte at offset {offset})"),
@@ -455,19 +444,81 @@ fn yaml_diag(path: &Path, text: &str, err: &YamlError) -> Diagnostic {
     }
     let span = err.location().map(|l| span_of(&l)).unwrap_or_default();
     let span = fix_offset(text, span);
+    if let Some(diag) = located_cause(path, text, code, &message, &span) {
+        return diag;
+    }
     Diagnostic::error(code, message)
         .with_help(help)
         .at(path, span)
 }
 
+/// The diagnostic at the cause, when the parser noticed it elsewhere (`noticed`): a tab in
+/// indentation, a `[`/`{` never closed, a `!!binary` tag.
+fn located_cause(
+    path: &Path,
+    text: &str,
+    code: &str,
+    message: &str,
+    noticed: &Span,
+) -> Option<Diagnostic> {
+    if code == "wacfg::yaml::tab" {
+        let tab = cause::indentation_tab(text, noticed.line)?;
+        return Some(
+            Diagnostic::error(
+                "wacfg::yaml::tab",
+                "invalid YAML: a tab indents this line; YAML indentation must be spaces",
+            )
+            .with_help("replace the tab with spaces, as many as the lines around it use")
+            .at(path, tab),
+        );
+    }
+    if message.contains("binary") || message.contains("base64") {
+        let tag = cause::binary_tag(text)?;
+        return Some(
+            Diagnostic::error(
+                "wacfg::yaml::unsupported_tag",
+                "invalid YAML: unsupported tag `!!binary`",
+            )
+            .with_help("remove the `!tag`: wacfg reads plain YAML values only")
+            .at(path, tag),
+        );
+    }
+    if code == "wacfg::yaml::syntax" {
+        let (open, bracket) = cause::unclosed_flow(text)?;
+        let close = if bracket == '[' { ']' } else { '}' };
+        let hint = if noticed.line > 0 {
+            format!(
+                " (the parser noticed at line {}, column {}: {})",
+                noticed.line,
+                noticed.column,
+                message.trim_start_matches("invalid YAML: ")
+            )
+        } else {
+            String::new()
+        };
+        return Some(
+            Diagnostic::error(
+                "wacfg::yaml::unclosed_bracket",
+                format!("invalid YAML: this `{bracket}` is never closed"),
+            )
+            .with_help(format!(
+                "add the closing `{close}` where the list or mapping ends{hint}"
+            ))
+            .at(path, open),
+        );
+    }
+    None
+}
+
 /// Byte offsets are only known for some errors; derive them from line/column when missing.
 fn fix_offset(text: &str, mut span: Span) -> Span {
     if span.offset == 0 && (span.line > 1 || span.column > 1) {
-        let line_start: usize = text
-            .split_inclusive('\n')
-            .take(span.line - 1)
-            .map(str::len)
-            .sum();
+        // Lines as YAML breaks them (`\r` alone too), as the parser counted them.
+        let starts = cause::line_starts(text);
+        let line_start = starts
+            .get(span.line.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len());
         let col: usize = text[line_start..]
             .chars()
             .take(span.column.saturating_sub(1))

@@ -3,6 +3,7 @@
 //! strict booleans, duplicate keys, alias budget, no custom tags), the overlay of several
 //! `-c` sources (`overlay.rs`) and `${var.NAME}` variables (`vars.rs`).
 
+mod cause;
 mod fast;
 mod load;
 mod node;
