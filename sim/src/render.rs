@@ -89,7 +89,6 @@ const WABA_OTHER: &[&str] = &[
     "purchase_order_number",
     "template_auto_archival_enabled",
     "whatsapp_business_manager_messaging_limit",
-    "message_templates",
     "assigned_users",
 ];
 const NUMBER_OTHER: &[&str] = &[
@@ -178,6 +177,13 @@ pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<
                     number(ctx, w, n, sub, NUMBER_ROW_DEFAULT)
                 })?;
                 out.insert("phone_numbers".into(), v);
+            }
+            "message_templates" => {
+                let path = format!("{}/message_templates", w.id);
+                let v = embedded(ctx, &path, &w.message_templates, &f, |t, sub| {
+                    crate::server::templates::template(ctx, t, sub)
+                })?;
+                out.insert("message_templates".into(), v);
             }
             "subscribed_apps" => {
                 let sub = f.sub.clone().unwrap_or_default();
