@@ -339,7 +339,7 @@ fn render_node(
             fields,
         ),
         (Loc::Template(b, c, i, t), None) => {
-            templates::template(ctx, &w.waba_at(b, c, i).message_templates[t], fields)
+            render::template(&w.waba_at(b, c, i).message_templates[t], fields)
         }
         (_, Some(e)) => Err(GraphError::unknown_field(e, node_type(loc))),
     }

@@ -5,7 +5,7 @@
 //! checks run in the planner; checks against the world (duplicates, name lock, creation rate,
 //! edit quota) run in the commit, under the world's write lock.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::errors::GraphError;
 use crate::fields::Field;
@@ -16,27 +16,6 @@ use crate::templates::lifecycle::{self, SUB_CATEGORY_LOCKED, SUB_DUPLICATE, SUB_
 use crate::templates::{MessageTemplate, rules};
 use crate::world::{Loc, Waba, World};
 
-/// Meta's default fields of a template (list rows and the node).
-pub const TEMPLATE_DEFAULT: &[&str] = &[
-    "name",
-    "parameter_format",
-    "components",
-    "language",
-    "status",
-    "category",
-    "id",
-    "previous_category",
-];
-
-/// Fields Meta has on a template that the simulator does not model: accepted, not sent.
-const TEMPLATE_OTHER: &[&str] = &[
-    "sub_category",
-    "correct_category",
-    "cta_url_link_tracking_opted_out",
-    "library_template_name",
-    "degrees_of_freedom_spec",
-];
-
 /// List filters and what else a `next` link keeps.
 pub const LIST_PARAMS: &[&str] = &[
     "fields",
@@ -46,39 +25,6 @@ pub const LIST_PARAMS: &[&str] = &[
     "category",
     "quality_score",
 ];
-
-/// One template as Graph JSON for a field selection.
-pub fn template(ctx: &Ctx, t: &MessageTemplate, fields: &[Field]) -> Result<Value, GraphError> {
-    let mut out = Map::new();
-    let chosen: Vec<String> = if fields.is_empty() {
-        TEMPLATE_DEFAULT.iter().map(|f| f.to_string()).collect()
-    } else {
-        fields.iter().map(|f| f.name.clone()).collect()
-    };
-    for name in chosen {
-        let v = match name.as_str() {
-            "id" => continue,
-            "name" => Some(json!(t.name)),
-            "language" => Some(json!(t.language)),
-            "status" => Some(json!(t.status)),
-            "category" => Some(json!(t.category)),
-            "components" => Some(json!(t.components)),
-            "parameter_format" => t.parameter_format.as_ref().map(|p| json!(p)),
-            "rejected_reason" => t.rejected_reason.as_ref().map(|r| json!(r)),
-            "previous_category" => t.previous_category.as_ref().map(|c| json!(c)),
-            "message_send_ttl_seconds" => t.message_send_ttl_seconds.map(|s| json!(s)),
-            "quality_score" => t.quality_score.as_ref().map(|q| json!({ "score": q })),
-            other if TEMPLATE_OTHER.contains(&other) => None,
-            other => return Err(GraphError::unknown_field(other, "WhatsAppBusinessHSM")),
-        };
-        if let Some(v) = v {
-            out.insert(name, v);
-        }
-    }
-    let _ = ctx;
-    out.insert("id".into(), json!(t.id));
-    Ok(Value::Object(out))
-}
 
 /// `GET /{waba-id}/message_templates`: filtered, then one page.
 pub fn list(
@@ -123,7 +69,7 @@ pub fn list(
         &rows,
         args,
         &keep,
-        |t| template(ctx, t, fields),
+        |t| render::template(t, fields),
     )
 }
 
