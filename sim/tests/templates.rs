@@ -838,3 +838,32 @@ template_review:
         "unknown keys are refused"
     );
 }
+
+#[tokio::test]
+async fn reset_restores_the_seeded_templates_the_clock_and_the_ledger() {
+    let sim = frozen_with(2).await;
+    let id = created(&sim, "temp", "en_US", "Hi {{1}}, your order ships today.").await;
+    advance(&sim, 300).await;
+    let url = format!("/v23.0/{WABA_FR}/message_templates");
+    write(&sim, "DELETE", &url, &[("name", "temp")], TOKEN).await;
+    let (status, _) = control(&sim, "reset", json!({})).await;
+    assert_eq!(status, 200);
+    let clock = reqwest::get(format!("{}/__sim/clock", sim.url()))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        (clock["offset_ms"].as_i64(), clock["frozen"].as_bool()),
+        (Some(0), Some(false))
+    );
+    let (_, _, list) = get(&sim, &url, TOKEN).await;
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        2,
+        "the seeded ones only"
+    );
+    assert_eq!(get(&sim, &format!("/v23.0/{id}"), TOKEN).await.0, 400);
+    created(&sim, "temp", "en_US", "Hi {{1}}, your order ships today.").await;
+}
