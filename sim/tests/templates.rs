@@ -867,3 +867,33 @@ async fn reset_restores_the_seeded_templates_the_clock_and_the_ledger() {
     assert_eq!(get(&sim, &format!("/v23.0/{id}"), TOKEN).await.0, 400);
     created(&sim, "temp", "en_US", "Hi {{1}}, your order ships today.").await;
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_still_exists_and_a_blind_retry_is_2388024() {
+    let sim = frozen_with(0).await;
+    let lost =
+        json!({"fail_after_write": [{"code": 2, "message": "An unexpected error has occurred."}]});
+    let (status, _) = control(&sim, "faults", lost).await;
+    assert_eq!(status, 200);
+    let (status, v) = create(
+        &sim,
+        "landed",
+        "en_US",
+        "UTILITY",
+        "Hi {{1}}, your order ships today.",
+    )
+    .await;
+    assert_eq!((status, v["error"]["code"].as_u64()), (503, Some(2)), "{v}");
+    let url = format!("/v23.0/{WABA_FR}/message_templates?name=landed&fields=name,status");
+    let (_, _, list) = get(&sim, &url, TOKEN).await;
+    assert_eq!(list["data"][0]["status"], "PENDING", "Meta made it: {list}");
+    let (status, v) = create(
+        &sim,
+        "landed",
+        "en_US",
+        "UTILITY",
+        "Hi {{1}}, your order ships today.",
+    )
+    .await;
+    assert_eq!((status, subcode(&v)), (400, 2388024), "{v}");
+}

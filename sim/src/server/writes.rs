@@ -172,10 +172,19 @@ pub async fn run(sh: &Shared, req: &GraphRequest, rest: &[&str]) -> Answered {
         return (kind, label, Ok(usage(Reply::error(e), &charge)));
     }
     let reply = match sh.mutate(plan.commit) {
-        Ok(v) => Reply::json(v),
+        Ok(v) => match lost_answer(sh) {
+            Some(i) => crate::server::injected_reply(sh, req, &i),
+            None => Reply::json(v),
+        },
         Err(e) => Reply::error(e),
     };
     (kind, label, Ok(usage(reply, &charge)))
+}
+
+/// The next `fail_after_write` error, if any: the write is done, its answer is lost.
+fn lost_answer(sh: &Shared) -> Option<crate::faults::InjectedError> {
+    let mut f = crate::state::lock(&sh.faults);
+    (!f.fail_after_write.is_empty()).then(|| f.fail_after_write.remove(0))
 }
 
 pub(crate) type Prepared = Result<(Plan, Option<Charge>), Reply>;
