@@ -69,6 +69,7 @@ fn waba(b: usize, w: usize) -> Waba {
         phone_numbers: (0..NUMBERS).map(|n| number(b, w, n)).collect(),
         subscribed: false,
         webhook_override: None,
+        message_templates: Vec::new(),
     }
 }
 

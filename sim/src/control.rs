@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::control_webhooks;
 use crate::faults::{Faults, FaultsBody};
 use crate::state::{Shared, lock};
 use crate::world::{PhoneNumber, Waba, World};
+use crate::{control_templates, control_webhooks};
 
 type Answer = Result<Value, (StatusCode, String)>;
 
@@ -42,6 +42,18 @@ pub fn handle(sh: &Shared, method: &Method, path: &str, body: &[u8]) -> Response
         ("POST", ["numbers", id, "webhook"]) => {
             parse(body).and_then(|b| control_webhooks::set_number_override(sh, id, b))
         }
+        ("GET", ["templates"]) => control_templates::state(sh),
+        ("POST", ["templates", id]) => {
+            parse(body).and_then(|b| control_templates::patch(sh, id, b))
+        }
+        ("POST", ["wabas", id, "templates"]) => {
+            parse(body).and_then(|b| control_templates::add(sh, id, b))
+        }
+        ("POST", ["template_review"]) => {
+            parse(body).and_then(|b| control_templates::set_review(sh, b))
+        }
+        ("GET", ["clock"]) => control_templates::clock(sh, None),
+        ("POST", ["clock"]) => parse(body).and_then(|b| control_templates::clock(sh, Some(b))),
         ("POST", ["tokens", action @ ("expire" | "revoke" | "restore")]) => {
             token_action(sh, action, body)
         }
@@ -96,7 +108,7 @@ fn merge<T: serde::Serialize + DeserializeOwned>(
     let mut v = serde_json::to_value(target)
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     for (k, val) in patch {
-        if k == "id" || k == "phone_numbers" {
+        if k == "id" || k == "phone_numbers" || k == "message_templates" {
             return Err((
                 StatusCode::BAD_REQUEST,
                 format!("field {k} cannot be changed here"),

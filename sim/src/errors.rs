@@ -156,6 +156,19 @@ impl GraphError {
         ))
     }
 
+    /// A template refused synchronously: Meta's code 100 "Invalid parameter" with a subcode
+    /// and its user-facing title and message.
+    pub fn template(subcode: u32, title: &str, msg: impl Into<String>) -> GraphError {
+        let mut e =
+            GraphError::new(100, "OAuthException", "Invalid parameter").with_subcode(subcode);
+        e.user = Some(Box::new(UserFacing {
+            title: Some(title.to_string()),
+            msg: Some(msg.into()),
+            details: None,
+        }));
+        e
+    }
+
     pub fn service_unavailable() -> GraphError {
         GraphError::new(
             2,

@@ -28,6 +28,10 @@ pub struct Faults {
     /// The next sub-requests of batches answer these errors, one each, in order, inside the
     /// batch answer (its headers, `Retry-After` and usage included), the batch itself a 200.
     pub fail_batch_items: Vec<InjectedError>,
+    /// The next writes (POST and DELETE, batch items too) are applied, then answer these
+    /// errors instead, one each, in order: Meta did it but the client never heard (a create
+    /// that landed before a 5xx or a timeout).
+    pub fail_after_write: Vec<InjectedError>,
     /// When set, business reads carry an `X-Business-Use-Case-Usage` header keyed by the
     /// business, at this call-count percentage (Meta sends one on business reads too).
     pub business_usage_percent: Option<u32>,
@@ -157,6 +161,7 @@ pub struct FaultsBody {
     pub echo_token_in_errors: bool,
     pub fail_next: Vec<InjectedError>,
     pub fail_batch_items: Vec<InjectedError>,
+    pub fail_after_write: Vec<InjectedError>,
     pub business_usage_percent: Option<u32>,
     pub malformed: Malformed,
     pub seed: u64,
@@ -172,6 +177,7 @@ impl From<FaultsBody> for Faults {
             echo_token_in_errors: b.echo_token_in_errors,
             fail_next: b.fail_next,
             fail_batch_items: b.fail_batch_items,
+            fail_after_write: b.fail_after_write,
             business_usage_percent: b.business_usage_percent,
             malformed: b.malformed,
             seed: b.seed,
@@ -189,6 +195,7 @@ impl From<&Faults> for FaultsBody {
             echo_token_in_errors: f.echo_token_in_errors,
             fail_next: f.fail_next.clone(),
             fail_batch_items: f.fail_batch_items.clone(),
+            fail_after_write: f.fail_after_write.clone(),
             business_usage_percent: f.business_usage_percent,
             malformed: f.malformed.clone(),
             seed: f.seed,

@@ -7,6 +7,7 @@
 
 pub mod callback;
 pub mod control;
+pub mod control_templates;
 pub mod control_webhooks;
 pub mod errors;
 pub mod faults;
@@ -16,6 +17,7 @@ pub mod render;
 pub mod server;
 pub mod state;
 pub mod stats;
+pub mod templates;
 pub mod urlenc;
 pub mod usage;
 pub mod world;
@@ -159,10 +161,11 @@ impl Sim {
 }
 
 async fn prepare(
-    world: World,
+    mut world: World,
     faults: Faults,
     port: u16,
 ) -> std::io::Result<(Arc<Shared>, tokio::net::TcpListener)> {
+    world.assign_template_ids();
     world
         .check()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;

@@ -2,7 +2,7 @@
 //! the world does not hold (omitted, as Meta omits empty fields), unknown fields (code 100),
 //! and edges embedded as `{data, paging}` with `next` links to the edge URL, the
 //! `subscribed_apps` edge (`{data}` only, as Meta sends it) and a number's
-//! `webhook_configuration`.
+//! `webhook_configuration`, and message templates.
 
 use serde_json::{Map, Value, json};
 
@@ -10,6 +10,7 @@ use crate::errors::GraphError;
 use crate::faults::Malformed;
 use crate::fields::{self, Field};
 use crate::paging::PageArgs;
+use crate::templates::MessageTemplate;
 use crate::urlenc::encode_query;
 use crate::world::{App, Business, PhoneNumber, Waba};
 
@@ -89,7 +90,6 @@ const WABA_OTHER: &[&str] = &[
     "purchase_order_number",
     "template_auto_archival_enabled",
     "whatsapp_business_manager_messaging_limit",
-    "message_templates",
     "assigned_users",
 ];
 const NUMBER_OTHER: &[&str] = &[
@@ -178,6 +178,13 @@ pub fn waba(ctx: &Ctx, w: &Waba, fields: &[Field], defaults: &[&str]) -> Result<
                     number(ctx, w, n, sub, NUMBER_ROW_DEFAULT)
                 })?;
                 out.insert("phone_numbers".into(), v);
+            }
+            "message_templates" => {
+                let path = format!("{}/message_templates", w.id);
+                let v = embedded(ctx, &path, &w.message_templates, &f, |t, sub| {
+                    template(t, sub)
+                })?;
+                out.insert("message_templates".into(), v);
             }
             "subscribed_apps" => {
                 let sub = f.sub.clone().unwrap_or_default();
@@ -353,4 +360,57 @@ pub fn list<T>(
         format!("{}/{}?{}", ctx.versioned_base, edge_path, encode_query(&q))
     };
     Ok(json!({ "data": data, "paging": page.paging(link) }))
+}
+
+/// Meta's default fields of a template (list rows and the node).
+pub const TEMPLATE_DEFAULT: &[&str] = &[
+    "name",
+    "parameter_format",
+    "components",
+    "language",
+    "status",
+    "category",
+    "id",
+    "previous_category",
+];
+
+/// Fields Meta has on a template that the simulator does not model: accepted, not sent.
+const TEMPLATE_OTHER: &[&str] = &[
+    "sub_category",
+    "correct_category",
+    "cta_url_link_tracking_opted_out",
+    "library_template_name",
+    "degrees_of_freedom_spec",
+];
+
+/// One template as Graph JSON for a field selection.
+pub fn template(t: &MessageTemplate, fields: &[Field]) -> Result<Value, GraphError> {
+    let mut out = Map::new();
+    let chosen: Vec<String> = if fields.is_empty() {
+        TEMPLATE_DEFAULT.iter().map(|f| f.to_string()).collect()
+    } else {
+        fields.iter().map(|f| f.name.clone()).collect()
+    };
+    for name in chosen {
+        let v = match name.as_str() {
+            "id" => continue,
+            "name" => Some(json!(t.name)),
+            "language" => Some(json!(t.language)),
+            "status" => Some(json!(t.status)),
+            "category" => Some(json!(t.category)),
+            "components" => Some(json!(t.components)),
+            "parameter_format" => t.parameter_format.as_ref().map(|p| json!(p)),
+            "rejected_reason" => t.rejected_reason.as_ref().map(|r| json!(r)),
+            "previous_category" => t.previous_category.as_ref().map(|c| json!(c)),
+            "message_send_ttl_seconds" => t.message_send_ttl_seconds.map(|s| json!(s)),
+            "quality_score" => t.quality_score.as_ref().map(|q| json!({ "score": q })),
+            other if TEMPLATE_OTHER.contains(&other) => None,
+            other => return Err(GraphError::unknown_field(other, "WhatsAppBusinessHSM")),
+        };
+        if let Some(v) = v {
+            out.insert(name, v);
+        }
+    }
+    out.insert("id".into(), json!(t.id));
+    Ok(Value::Object(out))
 }

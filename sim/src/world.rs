@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::templates::{Ledger, MessageTemplate, TemplateReview};
+
 /// Why a world file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
@@ -37,6 +39,12 @@ pub struct World {
     /// The app every token calls as: what `subscribed_apps` lists.
     #[serde(default)]
     pub app: App,
+    /// How submitted templates are decided (absent: approved at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_review: Option<TemplateReview>,
+    /// What happened while the simulator ran (not part of the file).
+    #[serde(skip)]
+    pub ledger: Ledger,
 }
 
 /// The Meta app the tokens belong to (one per world).
@@ -151,6 +159,9 @@ pub struct Waba {
     /// The WABA-level callback override; needs `subscribed: true`.
     #[serde(default)]
     pub webhook_override: Option<CallbackOverride>,
+    /// Its message templates, one entry per name and language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub message_templates: Vec<MessageTemplate>,
 }
 
 /// A business phone number. Every field but `id` is optional: absent fields are not sent,
@@ -209,8 +220,9 @@ pub struct PhoneNumber {
 impl World {
     /// Parses and checks a world written in YAML.
     pub fn from_yaml(text: &str) -> Result<World, WorldError> {
-        let world: World =
+        let mut world: World =
             serde_saphyr::from_str(text).map_err(|e| WorldError::Parse(e.to_string()))?;
+        world.assign_template_ids();
         world.check()?;
         Ok(world)
     }
@@ -236,6 +248,16 @@ impl World {
                 for n in &w.phone_numbers {
                     unique(&mut ids, &n.id)?;
                     check_override(&n.id, w.subscribed, &n.webhook_override)?;
+                }
+                let mut names = BTreeSet::new();
+                for t in &w.message_templates {
+                    unique(&mut ids, &t.id)?;
+                    if !names.insert((&t.name, &t.language)) {
+                        return Err(WorldError::Invalid(format!(
+                            "WABA {}: template {} in {} appears twice (name and language identify a template)",
+                            w.id, t.name, t.language
+                        )));
+                    }
                 }
             }
         }
@@ -267,6 +289,59 @@ impl World {
         Ok(())
     }
 
+    /// Gives every template without an id a fresh one (ids of the file are kept).
+    pub fn assign_template_ids(&mut self) {
+        let mut n = 1_200_000_000_000_000u64;
+        let mut missing = 0;
+        for w in self.wabas_mut() {
+            missing += w
+                .message_templates
+                .iter()
+                .filter(|t| t.id.is_empty())
+                .count();
+        }
+        if missing == 0 {
+            return;
+        }
+        let mut fresh = Vec::new();
+        while fresh.len() < missing {
+            n += 1;
+            let id = n.to_string();
+            if !self.has_id(&id) {
+                fresh.push(id);
+            }
+        }
+        let mut fresh = fresh.into_iter();
+        for w in self.wabas_mut() {
+            for t in w.message_templates.iter_mut().filter(|t| t.id.is_empty()) {
+                t.id = fresh.next().unwrap_or_default();
+            }
+        }
+    }
+
+    /// True when a business, WABA, number or template has this id.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.businesses.iter().any(|b| b.id == id)
+            || self.wabas().any(|w| {
+                w.id == id
+                    || w.phone_numbers.iter().any(|n| n.id == id)
+                    || w.message_templates.iter().any(|t| t.id == id)
+            })
+    }
+
+    /// Finds a template anywhere in the world.
+    pub fn template_mut(&mut self, id: &str) -> Option<&mut MessageTemplate> {
+        self.wabas_mut()
+            .flat_map(|w| w.message_templates.iter_mut())
+            .find(|t| t.id == id)
+    }
+
+    /// The WABA a template belongs to.
+    pub fn waba_with_template_mut(&mut self, id: &str) -> Option<&mut Waba> {
+        self.wabas_mut()
+            .find(|w| w.message_templates.iter().any(|t| t.id == id))
+    }
+
     /// Finds a phone number anywhere in the world.
     pub fn number_mut(&mut self, id: &str) -> Option<&mut PhoneNumber> {
         self.wabas_mut()
@@ -279,7 +354,7 @@ impl World {
         self.wabas_mut().find(|w| w.id == id)
     }
 
-    fn wabas_mut(&mut self) -> impl Iterator<Item = &mut Waba> {
+    pub fn wabas_mut(&mut self) -> impl Iterator<Item = &mut Waba> {
         self.businesses.iter_mut().flat_map(|b| {
             b.owned_whatsapp_business_accounts
                 .iter_mut()
@@ -390,6 +465,8 @@ pub enum Loc {
     /// business, owned (false) or client (true), waba position
     Waba(usize, bool, usize),
     Number(usize, bool, usize, usize),
+    /// business, owned or client, waba position, template position
+    Template(usize, bool, usize, usize),
 }
 
 /// Lookup tables rebuilt whenever the world changes.
@@ -423,6 +500,12 @@ impl Index {
                             .entry(n.id.clone())
                             .or_insert(Loc::Number(bi, client, wi, ni));
                         add_visible(&mut ix.visible_to, &n.id, &who);
+                    }
+                    for (ti, t) in w.message_templates.iter().enumerate() {
+                        ix.nodes
+                            .entry(t.id.clone())
+                            .or_insert(Loc::Template(bi, client, wi, ti));
+                        add_visible(&mut ix.visible_to, &t.id, &who);
                     }
                 }
             }

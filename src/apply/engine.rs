@@ -314,6 +314,25 @@ impl GraphPort for Counted<'_> {
         Box::pin(async move { self.note(self.inner.write(credentials, request).await) })
     }
 
+    fn write_answer<'a>(
+        &'a self,
+        credentials: &'a str,
+        request: GraphRequest,
+    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>> {
+        Box::pin(async move { self.note(self.inner.write_answer(credentials, request).await) })
+    }
+
+    fn read_template<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, crate::model::ObservedTemplate>, PortError>> {
+        Box::pin(
+            async move { self.note(self.inner.read_template(credentials, waba_id, name).await) },
+        )
+    }
+
     fn halted(&self) -> Option<String> {
         self.inner.halted()
     }

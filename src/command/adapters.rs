@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use crate::apply::{PortError, StateChanges, StateWriter};
 use crate::kinds::NumberRead;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
-use crate::model::{ObservedNumber, ObservedSubscription};
+use crate::model::{ObservedNumber, ObservedSubscription, ObservedTemplate};
 use crate::plan::PriorState;
 use crate::remote::error::human_duration;
 use crate::remote::retry::server_wait;
@@ -339,6 +339,14 @@ impl GraphPort for Graph<'_> {
         credentials: &'a str,
         request: GraphRequest,
     ) -> BoxFuture<'a, Result<(), PortError>> {
+        Box::pin(async move { self.write_answer(credentials, request).await.map(|_| ()) })
+    }
+
+    fn write_answer<'a>(
+        &'a self,
+        credentials: &'a str,
+        request: GraphRequest,
+    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>> {
         Box::pin(async move {
             let token = self.token(credentials)?;
             let form = self.form(&request.form)?;
@@ -356,7 +364,30 @@ impl GraphPort for Graph<'_> {
             };
             let answer = self.sent(answer)?;
             let url = self.client.config().url(&request.path);
-            expect_success(answer, request.method, &url).map_err(graph_error)
+            // A create answers with what it made (`{id, status, category}`), a change with
+            // `{"success": true}`.
+            if answer
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .is_none()
+            {
+                expect_success(answer.clone(), request.method, &url).map_err(graph_error)?;
+            }
+            Ok(answer)
+        })
+    }
+
+    fn read_template<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>> {
+        Box::pin(async move {
+            let token = self.token(credentials)?;
+            self.stop.check()?;
+            let out = self.client.read_template(token, waba_id, name).await;
+            self.sent(out)
         })
     }
 

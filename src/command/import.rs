@@ -25,8 +25,7 @@ pub fn run(args: ImportArgs, no_color: bool, operator: &Operator) -> CommandResu
         )));
     }
     let sources = super::ConfigSources::new(&args.config)?;
-    let Some((desired, warnings)) =
-        pipeline::load_valid(&sources, PlanFormat::Human, no_color)?
+    let Some((desired, warnings)) = pipeline::load_valid(&sources, PlanFormat::Human, no_color)?
     else {
         return Ok(Outcome::Failed);
     };

@@ -212,7 +212,47 @@ pub async fn observe(
         }
     }
     let reads: Vec<TokenReads> = by_token.into_values().collect();
-    client.observe(&reads).await
+    let templates = template_reads(prepared, recorded);
+    // The templates are read beside the portfolios, so they cost no extra wait.
+    let (mut observed, templates) =
+        futures::join!(client.observe(&reads), client.read_templates(&templates));
+    observed.templates = templates;
+    observed
+}
+
+/// The WABAs whose templates the file or state names, each with the token of the
+/// credentials that name it (read once per WABA).
+fn template_reads(
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+) -> Vec<(Token, Vec<String>)> {
+    let mut wanted: BTreeMap<String, &str> = BTreeMap::new();
+    for t in prepared.desired.message_templates.values() {
+        if let Some(c) = prepared.desired.credentials.get(&t.credentials) {
+            wanted
+                .entry(c.waba_id.clone())
+                .or_insert(t.credentials.as_str());
+        }
+    }
+    for r in recorded.values() {
+        if let RecordedResource::MessageTemplate(t) = r {
+            wanted
+                .entry(t.waba_id.clone())
+                .or_insert(t.credentials.as_str());
+        }
+    }
+    let mut by_token: BTreeMap<TokenFingerprint, (Token, Vec<String>)> = BTreeMap::new();
+    for (waba, credentials) in wanted {
+        let Some(token) = prepared.tokens.get(credentials) else {
+            continue;
+        };
+        by_token
+            .entry(token.fingerprint())
+            .or_insert_with(|| (token.clone(), Vec::new()))
+            .1
+            .push(waba);
+    }
+    by_token.into_values().collect()
 }
 
 /// Plan from prepared inputs; validation warnings join the plan's diagnostics.

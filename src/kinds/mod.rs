@@ -12,6 +12,7 @@ pub mod channel_configuration;
 pub mod credentials;
 mod desired;
 pub mod diff;
+pub mod message_template;
 pub mod outcome;
 pub mod phases;
 pub mod plan_ctx;

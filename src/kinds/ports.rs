@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use futures::future::BoxFuture;
 
 use super::{Desired, RecordedResource};
-use crate::model::{Address, ErrorClass, Observed, ObservedNumber, TokenFingerprint};
+use crate::model::{
+    Address, ErrorClass, Observed, ObservedNumber, ObservedTemplate, TokenFingerprint,
+};
 
 /// Why a port call failed. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +133,31 @@ pub trait GraphPort: Sync {
         credentials: &'a str,
         request: GraphRequest,
     ) -> BoxFuture<'a, Result<(), PortError>>;
+    /// Send a write and return Meta's answer (a created template's `{id, status, category}`).
+    fn write_answer<'a>(
+        &'a self,
+        credentials: &'a str,
+        request: GraphRequest,
+    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>> {
+        Box::pin(async move {
+            self.write(credentials, request)
+                .await
+                .map(|()| serde_json::Value::Null)
+        })
+    }
+    /// Every language of template `name` in WABA `waba_id`, by language code.
+    fn read_template<'a>(
+        &'a self,
+        _credentials: &'a str,
+        _waba_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>> {
+        Box::pin(async move {
+            Err(PortError::Missing(format!(
+                "cannot read template `{name}` back: this Graph port does not read templates"
+            )))
+        })
+    }
     /// Why this run sends nothing more to Meta, once it has stopped (Meta asked to wait
     /// longer than the run can, stopped answering, or the run's deadline passed): every call
     /// then fails at once with [`PortError::NotAttempted`]. `None` while calls may be sent.
@@ -152,6 +179,12 @@ pub trait Records: Sync {
         addr: Address,
         record: Option<RecordedResource>,
     ) -> BoxFuture<'_, Result<(), PortError>>;
+}
+
+/// A value for a path's query string, percent-encoded (names and ids are plain, but a
+/// write's path must never be bent by what a file holds).
+pub fn query_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// Everything a kind's execution reads.

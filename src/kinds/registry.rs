@@ -73,12 +73,15 @@ macro_rules! registry {
     };
 }
 
-use super::{channel_configuration as cc, credentials as cr, webhook as wh};
+use super::{
+    channel_configuration as cc, credentials as cr, message_template as mt, webhook as wh,
+};
 
 registry! {
     Credentials / credentials: credentials::Credentials(cr::DesiredCredentials, cr::RecordedCredentials),
     Webhook / webhooks: webhook::Webhooks(wh::DesiredWebhook, wh::RecordedWebhook),
     ChannelConfiguration / channel_configurations: channel_configuration::ChannelConfigurations(cc::DesiredChannel, cc::RecordedChannel),
+    MessageTemplate / message_templates: message_template::MessageTemplates(mt::DesiredTemplate, mt::RecordedTemplate),
 }
 
 #[cfg(test)]

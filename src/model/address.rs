@@ -15,6 +15,7 @@ pub enum ResourceKind {
     Credentials,
     Webhook,
     ChannelConfiguration,
+    MessageTemplate,
 }
 
 impl ResourceKind {
@@ -23,6 +24,7 @@ impl ResourceKind {
         (ResourceKind::Credentials, "credentials"),
         (ResourceKind::Webhook, "webhook"),
         (ResourceKind::ChannelConfiguration, "channel_configuration"),
+        (ResourceKind::MessageTemplate, "message_template"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,13 @@ impl Address {
         }
     }
 
+    pub fn message_template(name: impl Into<String>) -> Self {
+        Self {
+            kind: ResourceKind::MessageTemplate,
+            name: name.into(),
+        }
+    }
+
     pub fn channel(name: impl Into<String>) -> Self {
         Self {
             kind: ResourceKind::ChannelConfiguration,
@@ -77,7 +86,7 @@ impl fmt::Display for Address {
 /// Why a string is not an address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a resource address: use credentials.<name>, webhook.<name> or channel_configuration.<name>"
+    "`{0}` is not a resource address: use credentials.<name>, webhook.<name>, channel_configuration.<name> or message_template.<name>"
 )]
 pub struct AddressParseError(pub String);
 

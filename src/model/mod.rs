@@ -18,8 +18,8 @@ pub use change::{
 pub use check::{CheckResult, CheckStatus};
 pub use desired::{MetaSettings, Moved, Safety, SourceLocation, StateSettings};
 pub use observed::{
-    Observed, ObservedBusiness, ObservedNumber, ObservedSubscription, ObservedToken, ObservedWaba,
-    ObservedWebhookConfig,
+    Observed, ObservedBusiness, ObservedNumber, ObservedSubscription, ObservedTemplate,
+    ObservedToken, ObservedWaba, ObservedWebhookConfig, TemplatesByName,
 };
 pub use outcome::{ChangeOutcome, ChangeResult, ErrorClass};
 pub use secret::{MAX_SECRET_FILE_BYTES, SecretAccess, SecretError, SecretRef, TokenFingerprint};

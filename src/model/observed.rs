@@ -156,6 +156,34 @@ pub struct ObservedError {
     pub message: String,
 }
 
+/// One language of one message template at Meta (`GET /{waba-id}/message_templates`). Enum
+/// fields are Meta's raw strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ObservedTemplate {
+    /// The language's template id (`hsm_id`).
+    pub id: String,
+    pub name: String,
+    pub language: String,
+    /// PENDING, APPROVED, REJECTED, PAUSED, DISABLED, … (raw).
+    pub status: String,
+    /// MARKETING, UTILITY, AUTHENTICATION (raw).
+    pub category: String,
+    /// POSITIONAL or NAMED, when Meta says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_reason: Option<String>,
+    /// GREEN, YELLOW, RED, UNKNOWN (raw, `quality_score.score`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_score: Option<String>,
+    /// Meta's components as it sent them.
+    pub components: serde_json::Value,
+}
+
+/// A WABA's templates: by name, then by language (Meta's identity is name + language).
+pub type TemplatesByName = BTreeMap<String, BTreeMap<String, ObservedTemplate>>;
+
 /// Everything read from Meta in one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Observed {
@@ -165,10 +193,32 @@ pub struct Observed {
     pub businesses: BTreeMap<String, Result<ObservedBusiness, ObservedError>>,
     /// Unix seconds at which the read started; used for token-expiry warnings.
     pub read_at: i64,
+    /// Message templates by WABA ID (every page, every language), for the WABAs whose
+    /// templates the configuration or state names; absent when not read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub templates: BTreeMap<String, Result<TemplatesByName, ObservedError>>,
 }
 
 impl Observed {
     /// Find a WABA by business and WABA ID.
+    /// Whether the templates of WABA `waba_id` were read, and if so the languages of
+    /// template `name` (an empty map when Meta has none).
+    pub fn template(
+        &self,
+        waba_id: &str,
+        name: &str,
+    ) -> Option<&BTreeMap<String, ObservedTemplate>> {
+        static NONE: std::sync::OnceLock<BTreeMap<String, ObservedTemplate>> =
+            std::sync::OnceLock::new();
+        match self.templates.get(waba_id) {
+            Some(Ok(all)) => Some(
+                all.get(name)
+                    .unwrap_or_else(|| NONE.get_or_init(BTreeMap::new)),
+            ),
+            _ => None,
+        }
+    }
+
     pub fn waba(&self, business_id: &str, waba_id: &str) -> Option<&ObservedWaba> {
         match self.businesses.get(business_id) {
             Some(Ok(b)) => b.wabas.get(waba_id),

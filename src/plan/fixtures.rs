@@ -78,6 +78,7 @@ pub fn observed() -> Observed {
         tokens: BTreeMap::from([(fp, Ok::<_, ObservedError>(token))]),
         businesses: BTreeMap::from([(BUSINESS.to_string(), Ok(business))]),
         read_at: NOW,
+        templates: BTreeMap::new(),
     }
 }
 

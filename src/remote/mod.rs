@@ -15,6 +15,7 @@ pub mod number;
 pub mod observe;
 pub mod redact;
 pub mod retry;
+pub mod templates;
 pub mod token;
 pub mod transport;
 pub mod webhook;

@@ -188,7 +188,12 @@ fn unknown_keys(file: &Path, node: &Node, pointer: &str, unexpected: &[String]) 
                 "wacfg::schema::unknown_key",
                 format!("unknown key `{name}` in {where_}"),
             )
-            .with_help(format!("{hint}known keys: {}", known.join(", ")))
+            .with_help(if known.is_empty() {
+                // A map keyed by pattern (template language codes, placeholder names).
+                "the keys here follow a pattern: see this field's description in schemas/wacfg.schema.json (`wacfg schema`)".to_string()
+            } else {
+                format!("{hint}known keys: {}", known.join(", "))
+            })
             .at(file, key.span.clone())
             .with_pointer(format!(
                 "{pointer}/{}",

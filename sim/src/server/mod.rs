@@ -6,6 +6,8 @@ pub mod auth;
 pub mod batch;
 pub mod reply;
 pub mod routes;
+pub mod templates;
+pub mod uploads;
 pub mod webhooks;
 pub mod writes;
 
@@ -146,6 +148,15 @@ fn graph_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) 
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
+    req.body_len = body.len();
+    req.file_offset = headers
+        .get("file_offset")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if req.path.contains("/upload:") {
+        // The body is the file's bytes, not parameters.
+        return req;
+    }
     let text = String::from_utf8_lossy(body);
     if is_json {
         if let Ok(v) = serde_json::from_str::<Value>(&text) {

@@ -19,6 +19,10 @@ pub struct GraphRequest {
     pub json: Option<Value>,
     /// A body was sent as JSON but does not parse.
     pub bad_body: bool,
+    /// Bytes in the body (a resumable upload's chunk).
+    pub body_len: usize,
+    /// The `file_offset` header of a resumable upload.
+    pub file_offset: Option<String>,
 }
 
 impl GraphRequest {

@@ -11,7 +11,7 @@ use crate::paging::PageArgs;
 use crate::render::{self, Ctx};
 use crate::server::auth::{self, TokenState};
 use crate::server::reply::{Body, GraphRequest, Reply};
-use crate::server::{batch, writes};
+use crate::server::{batch, templates, uploads, writes};
 use crate::state::{Live, Shared, lock};
 use crate::usage::Charge;
 use crate::world::{Loc, Token};
@@ -49,6 +49,10 @@ pub async fn handle(sh: &Shared, req: &GraphRequest) -> Reply {
 /// Answers one logical Graph request (an HTTP request or a batch sub-request), reads and
 /// writes alike, and counts it.
 pub async fn answer(sh: &Shared, req: &GraphRequest) -> Reply {
+    // Reviews that came due are decided before anything reads or writes templates.
+    if crate::templates::lifecycle::due(&sh.read().world) {
+        sh.mutate(crate::templates::lifecycle::settle);
+    }
     let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
     let version = segs.first().copied().filter(|v| is_version(v));
     let (kind, label, result) = match version {
@@ -122,6 +126,13 @@ fn route(call: &Call, rest: &[&str]) -> Routed {
     match rest {
         ["debug_token"] => ("debug_token", auth::debug_token(live, req, caller)),
         ["me"] => ("me", caller.require().and_then(|t| auth::me(req, t))),
+        [id] if id.starts_with("upload:") => (
+            "upload",
+            caller
+                .require()
+                .and_then(|_| uploads::status(&live.world, id))
+                .map(Reply::json),
+        ),
         [id] => node_route(call, id, None),
         [id, edge] => node_route(call, id, Some(edge)),
         _ => ("other", Err(GraphError::unknown_path(&rest.join("/")))),
@@ -137,6 +148,8 @@ fn kind_of(loc: Loc, edge: Option<&str>) -> &'static str {
         (Loc::Waba(..), Some("phone_numbers")) => "phone_numbers",
         (Loc::Waba(..), Some("subscribed_apps")) => "subscribed_apps",
         (Loc::Number(..), None) => "phone_number",
+        (Loc::Waba(..), Some("message_templates")) => "message_templates",
+        (Loc::Template(..), None) => "message_template",
         _ => "other",
     }
 }
@@ -225,7 +238,7 @@ pub(crate) fn with_usage(reply: Reply, c: &Charge) -> Reply {
 fn waba_of(live: &Live, loc: Loc) -> Option<String> {
     match loc {
         Loc::Business(_) => None,
-        Loc::Waba(b, c, w) | Loc::Number(b, c, w, _) => {
+        Loc::Waba(b, c, w) | Loc::Number(b, c, w, _) | Loc::Template(b, c, w, _) => {
             Some(live.world.waba_at(b, c, w).id.clone())
         }
     }
@@ -318,6 +331,16 @@ fn render_node(
                 render::NUMBER_DEFAULT,
             )
         }
+        (Loc::Waba(b, c, i), Some("message_templates")) => templates::list(
+            ctx,
+            w.waba_at(b, c, i),
+            &req.params,
+            &page_args(req)?,
+            fields,
+        ),
+        (Loc::Template(b, c, i, t), None) => {
+            render::template(&w.waba_at(b, c, i).message_templates[t], fields)
+        }
         (_, Some(e)) => Err(GraphError::unknown_field(e, node_type(loc))),
     }
 }
@@ -327,5 +350,6 @@ pub(crate) fn node_type(loc: Loc) -> &'static str {
         Loc::Business(_) => "Business",
         Loc::Waba(..) => "WhatsAppBusinessAccount",
         Loc::Number(..) => "WhatsAppBusinessPhoneNumber",
+        Loc::Template(..) => "WhatsAppBusinessHSM",
     }
 }

@@ -16,7 +16,7 @@ use crate::errors::GraphError;
 use crate::server::auth::{self, TokenState};
 use crate::server::reply::{GraphRequest, Reply};
 use crate::server::routes::{self, Answered};
-use crate::server::webhooks;
+use crate::server::{templates, uploads, webhooks};
 use crate::state::{Live, Shared};
 use crate::usage::Charge;
 use crate::world::{Loc, World};
@@ -27,6 +27,7 @@ pub enum NodeKind {
     Business,
     Waba,
     Number,
+    Template,
 }
 
 impl NodeKind {
@@ -35,6 +36,7 @@ impl NodeKind {
             Loc::Business(_) => NodeKind::Business,
             Loc::Waba(..) => NodeKind::Waba,
             Loc::Number(..) => NodeKind::Number,
+            Loc::Template(..) => NodeKind::Template,
         }
     }
 }
@@ -90,6 +92,27 @@ pub const ROUTES: &[WriteRoute] = &[
         None,
         "POST phone_number",
         webhooks::configure_number,
+    ),
+    write(
+        "POST",
+        NodeKind::Waba,
+        Some("message_templates"),
+        "POST message_templates",
+        templates::create,
+    ),
+    write(
+        "DELETE",
+        NodeKind::Waba,
+        Some("message_templates"),
+        "DELETE message_templates",
+        templates::delete,
+    ),
+    write(
+        "POST",
+        NodeKind::Template,
+        None,
+        "POST message_template",
+        templates::edit,
     ),
 ];
 
@@ -149,13 +172,22 @@ pub async fn run(sh: &Shared, req: &GraphRequest, rest: &[&str]) -> Answered {
         return (kind, label, Ok(usage(Reply::error(e), &charge)));
     }
     let reply = match sh.mutate(plan.commit) {
-        Ok(v) => Reply::json(v),
+        Ok(v) => match lost_answer(sh) {
+            Some(i) => crate::server::injected_reply(sh, req, &i),
+            None => Reply::json(v),
+        },
         Err(e) => Reply::error(e),
     };
     (kind, label, Ok(usage(reply, &charge)))
 }
 
-type Prepared = Result<(Plan, Option<Charge>), Reply>;
+/// The next `fail_after_write` error, if any: the write is done, its answer is lost.
+fn lost_answer(sh: &Shared) -> Option<crate::faults::InjectedError> {
+    let mut f = crate::state::lock(&sh.faults);
+    (!f.fail_after_write.is_empty()).then(|| f.fail_after_write.remove(0))
+}
+
+pub(crate) type Prepared = Result<(Plan, Option<Charge>), Reply>;
 
 fn prepare(sh: &Shared, req: &GraphRequest, rest: &[&str]) -> (&'static str, String, Prepared) {
     let live = sh.read();
@@ -183,6 +215,9 @@ fn plan(
         [] => return fail(GraphError::unknown_object("", &method)),
         _ => return fail(GraphError::unknown_path(&rest.join("/"))),
     };
+    if let Some(answer) = uploads::route(live, req, id, edge) {
+        return answer;
+    }
     let Some(&loc) = live.index.nodes.get(id) else {
         return fail(GraphError::unknown_object(id, &method));
     };
@@ -235,6 +270,15 @@ impl Form<'_> {
     /// A text parameter; an empty value counts as absent.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.req.param(name).filter(|v| !v.is_empty())
+    }
+
+    /// A parameter as JSON: its value in a JSON body (any type), else the text parameter
+    /// as a string (form fields are text; the route parses JSON-valued ones).
+    pub fn value(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.req.json.as_ref().and_then(|j| j.get(name)) {
+            return (!v.is_null()).then(|| v.clone());
+        }
+        self.req.param(name).map(|s| Value::String(s.to_string()))
     }
 
     /// A JSON object parameter: a form field holding a JSON object, or an object inside a

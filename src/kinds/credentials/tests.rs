@@ -67,6 +67,7 @@ fn world() -> Observed {
         tokens: BTreeMap::from([(TokenFingerprint::of("t"), Ok(token))]),
         businesses: BTreeMap::from([("1".to_string(), Ok(business))]),
         read_at: NOW,
+        templates: BTreeMap::new(),
     }
 }
 

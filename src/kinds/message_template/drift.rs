@@ -1,0 +1,97 @@
+//! Template drift: what Meta decided or changed on its own since the last apply — a review
+//! decision (with the rejection reason and a hint), PAUSED or DISABLED, a new category, a
+//! quality move, components edited outside wacfg, a language deleted. Reported as status and
+//! drift, never "fixed" by a plan.
+
+use serde_json::{Value, json};
+
+use super::components::comparable;
+use super::lifecycle::{SUBMITTING, rejection_hint};
+use super::model::RecordedTemplate;
+use crate::model::{Address, Drift, Observed};
+
+pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
+    let Some(at_meta) = observed.template(&r.waba_id, &r.name) else {
+        return;
+    };
+    let addr = Address::message_template(&r.name);
+    let mut push = |attribute: String, recorded: Value, observed: Value, message: String| {
+        out.push(Drift {
+            address: addr.clone(),
+            attribute,
+            recorded,
+            observed,
+            message,
+        });
+    };
+    for (code, lang) in &r.languages {
+        if lang.id.is_empty() && lang.status == SUBMITTING {
+            continue;
+        }
+        let Some(o) = at_meta.get(code) else {
+            push(
+                format!("languages.{code}"),
+                json!(lang.id),
+                Value::Null,
+                format!("{code} was deleted at Meta outside wacfg"),
+            );
+            continue;
+        };
+        if o.status != lang.status {
+            let message = match (o.status.as_str(), o.rejected_reason.as_deref()) {
+                ("REJECTED", Some(reason)) => format!(
+                    "{code} was REJECTED by Meta ({reason}): {}",
+                    rejection_hint(reason)
+                ),
+                ("REJECTED", None) => format!("{code} was REJECTED by Meta"),
+                ("APPROVED", _) if lang.status == "PENDING" => {
+                    format!("{code} was APPROVED by Meta")
+                }
+                ("PAUSED", _) => format!(
+                    "{code} was PAUSED by Meta (low quality); it resumes on its own or can be edited"
+                ),
+                ("DISABLED", _) => {
+                    format!("{code} was DISABLED by Meta; it cannot be sent or edited")
+                }
+                (now, _) => format!("{code} is now {now} at Meta"),
+            };
+            push(
+                format!("languages.{code}.status"),
+                json!(lang.status),
+                json!(o.status),
+                message,
+            );
+        }
+        if !o.category.is_empty() && o.category != r.category.as_str() {
+            push(
+                format!("languages.{code}.category"),
+                json!(r.category.as_str()),
+                json!(o.category),
+                format!(
+                    "{code} was re-categorised by Meta to {}; the file says {}",
+                    o.category,
+                    r.category.as_str()
+                ),
+            );
+        }
+        if let Some(q) = &o.quality_score
+            && lang.quality_score.as_ref() != Some(q)
+            && (lang.quality_score.is_some() || q != "UNKNOWN")
+        {
+            push(
+                format!("languages.{code}.quality_score"),
+                json!(lang.quality_score),
+                json!(q),
+                format!("{code}'s quality is {q} at Meta"),
+            );
+        }
+        if !o.components.is_null() && comparable(&o.components) != comparable(&lang.components) {
+            push(
+                format!("languages.{code}.components"),
+                comparable(&lang.components),
+                comparable(&o.components),
+                format!("{code}'s components were changed at Meta outside wacfg"),
+            );
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The `message_template` kind: WhatsApp message templates as code. One entry per template
+//! name with its languages (Meta's identity is name + language, each language its own
+//! template id). Meta reviews every submission (PENDING → APPROVED | REJECTED), limits edits
+//! of APPROVED templates, locks the name of a deleted APPROVED template for 30 days and may
+//! pause, disable or re-categorise a template on its own: the lifecycle models each of these,
+//! the plan shows them, and apply never sends a create twice.
+
+mod apply;
+mod build;
+pub mod components;
+mod drift;
+pub mod graph;
+pub mod lifecycle;
+pub mod model;
+pub mod placeholders;
+pub mod plan;
+pub mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use futures::future::BoxFuture;
+
+pub use model::{DesiredTemplate, RecordedLanguage, RecordedTemplate};
+
+use super::{Desired, ExecCtx, Kind, Listing, PlanCtx, RecordedResource};
+use crate::config::SourceFile;
+use crate::diag::Diagnostic;
+use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
+
+pub struct MessageTemplates;
+
+impl Kind for MessageTemplates {
+    fn kind(&self) -> ResourceKind {
+        ResourceKind::MessageTemplate
+    }
+
+    fn list_key(&self) -> &'static str {
+        "message_templates"
+    }
+
+    fn noun(&self) -> (&'static str, &'static str) {
+        ("message template", "message templates")
+    }
+
+    fn check(&self, files: &[SourceFile], out: &mut Vec<Diagnostic>) {
+        rules::check(files, out);
+    }
+
+    fn build(&self, files: &[SourceFile], base_dir: &Path, desired: &mut Desired) {
+        desired.message_templates = build::build(files, base_dir);
+    }
+
+    fn declared<'a>(&self, desired: &'a Desired) -> Vec<&'a str> {
+        desired
+            .message_templates
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
+        plan::change(cx, addr)
+    }
+
+    fn prevent_destroy(
+        &self,
+        desired: &Desired,
+        recorded: Option<&RecordedResource>,
+        name: &str,
+    ) -> bool {
+        matches!(recorded, Some(RecordedResource::MessageTemplate(r)) if r.prevent_destroy)
+            || desired
+                .message_templates
+                .get(name)
+                .is_some_and(|d| d.prevent_destroy)
+    }
+
+    fn drift(
+        &self,
+        recorded: &RecordedResource,
+        _all: &BTreeMap<Address, RecordedResource>,
+        observed: &Observed,
+        out: &mut Vec<Drift>,
+    ) {
+        if let RecordedResource::MessageTemplate(t) = recorded {
+            drift::detect(out, t, observed);
+        }
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a ResourceChange,
+        cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, ChangeResult> {
+        Box::pin(apply::execute(change, cx))
+    }
+
+    fn listing<'a>(&self, recorded: &'a RecordedResource) -> Listing<'a> {
+        match recorded {
+            RecordedResource::MessageTemplate(t) => Listing {
+                status: t.languages.values().next().map(|l| l.status.as_str()),
+                version: None,
+            },
+            _ => Listing::default(),
+        }
+    }
+}
