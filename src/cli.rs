@@ -58,7 +58,7 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// Record an object that already exists and that the file declares (credentials, a
     /// channel configuration) in the state, after verifying it against Meta.
-    #[command(long_about = IMPORT_HELP)]
+    #[command(long_about = IMPORT_HELP, after_help = help::IMPORT)]
     Import(ImportArgs),
     /// Inspect and edit the state.
     #[command(subcommand, long_about = STATE_HELP, after_help = help::STATE)]
@@ -292,6 +292,7 @@ pub enum StateCommand {
     Rm(StateRmArgs),
     /// Rename a resource in the state: it keeps its history, version and checks (nothing is
     /// changed at Meta). Rename the entry in the file too, or use `moved:` there instead.
+    #[command(after_help = help::STATE_MV)]
     Mv(StateMvArgs),
     /// Print the raw state document.
     #[command(after_help = help::STATE_PULL)]

@@ -138,6 +138,26 @@ impl GraphPort for LiveFacts<'_> {
         self.inner.write(credentials, request)
     }
 
+    fn write_answer<'a>(
+        &'a self,
+        credentials: &'a str,
+        request: GraphRequest,
+    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>> {
+        self.inner.write_answer(credentials, request)
+    }
+
+    fn read_template<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<
+        'a,
+        Result<std::collections::BTreeMap<String, crate::model::ObservedTemplate>, PortError>,
+    > {
+        self.inner.read_template(credentials, waba_id, name)
+    }
+
     fn halted(&self) -> Option<String> {
         self.inner.halted()
     }

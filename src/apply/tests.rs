@@ -92,6 +92,8 @@ fn fixture_number(
 }
 
 impl GraphPort for FixtureGraph {
+    crate::kinds::ports::graph_port_without_templates!();
+
     fn read_number<'a>(
         &'a self,
         credentials: &'a str,
@@ -501,6 +503,8 @@ impl SpentBudget {
 }
 
 impl GraphPort for SpentBudget {
+    crate::kinds::ports::graph_port_without_templates!();
+
     fn read_number<'a>(
         &'a self,
         _credentials: &'a str,
@@ -631,6 +635,8 @@ impl CountingGraph {
 }
 
 impl GraphPort for CountingGraph {
+    crate::kinds::ports::graph_port_without_templates!();
+
     fn read_number<'a>(
         &'a self,
         credentials: &'a str,

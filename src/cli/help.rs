@@ -76,7 +76,10 @@ pub const PLAN: &str = help!(
   wacfg plan -o plan.json                   Save it for `wacfg apply plan.json`
   wacfg plan --format markdown > plan.md    A pull-request comment
   wacfg plan --detailed-exitcode            Exit 2 when there are changes (CI)
-  wacfg plan --target channel_configuration.Marketing_FR",
+  wacfg plan --target channel_configuration.Marketing_FR
+  wacfg plan -c base.yaml -c production.yaml --var region=fr   An environment's overlay
+  wacfg plan --refresh-only                 Only record what Meta says now (accept drift)
+  wacfg plan --retry-failed                 Resubmit configurations that failed their checks",
     "  0  success (no changes, or changes without --detailed-exitcode)
   1  error, invalid configuration, or a refused plan (safety threshold, prevent_destroy)
   2  changes, with --detailed-exitcode",
@@ -87,7 +90,9 @@ pub const APPLY: &str = help!(
     "  wacfg apply                                  Plan, show, ask for `yes`, apply
   wacfg apply --auto-approve                   Without asking (CI)
   wacfg apply plan.json --expect-digest sha256:…   Exactly the reviewed plan
-  wacfg apply --timeout 10m                    Stop sending after 10 minutes",
+  wacfg apply --timeout 10m                    Stop sending after 10 minutes
+  wacfg apply -c base.yaml -c production.yaml  An environment's overlay
+  wacfg apply --refresh-only --auto-approve    Record Meta's facts; `wacfg drift` then exits 0",
     "  0    applied, or nothing to apply
   1    error, a change failed or was not attempted, the plan is stale or refused, or the
        confirmation was declined
@@ -128,6 +133,15 @@ pub const DISCOVER: &str = help!(
     ),
 );
 
+pub const IMPORT: &str = help!(
+    "  wacfg import credentials.acme_fr
+  wacfg import channel_configuration.Marketing_FR
+  wacfg import channel_configuration.Marketing_FR -c base.yaml -c production.yaml",
+    "  0  imported (recorded in state; nothing written to Meta)
+  1  error, or refused (already in state, not declared, verification or a check failed)",
+    remote_env!(),
+);
+
 pub const STATE: &str = help!(
     "  wacfg state list
   wacfg state show channel_configuration.Marketing_FR
@@ -150,6 +164,14 @@ pub const STATE_SHOW: &str = help!(
   wacfg state show channel_configuration.Marketing_FR --format json",
     "  0  success
   1  error (no such resource, the state cannot be read)",
+    state_env!(),
+);
+
+pub const STATE_MV: &str = help!(
+    "  wacfg state mv channel_configuration.Marketing_Old channel_configuration.Marketing_FR
+  (or declare `moved:` in the file and let plan/apply carry the rename)",
+    "  0  renamed
+  1  error, FROM not in state, TO already in state, or another kind",
     state_env!(),
 );
 
@@ -220,6 +242,7 @@ pub const FMT: &str = help!(
 
 pub const SCHEMA: &str = help!(
     "  wacfg schema > wacfg.schema.json
+  wacfg schema --write          Refresh .wacfg/schema.json, the file editors read (offline)
   wacfg schema plan
   wacfg schema state",
     "  0  success",

@@ -134,30 +134,20 @@ pub trait GraphPort: Sync {
         request: GraphRequest,
     ) -> BoxFuture<'a, Result<(), PortError>>;
     /// Send a write and return Meta's answer (a created template's `{id, status, category}`).
+    /// No default: a wrapper port that forgot to forward it would silently drop the answer.
     fn write_answer<'a>(
         &'a self,
         credentials: &'a str,
         request: GraphRequest,
-    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>> {
-        Box::pin(async move {
-            self.write(credentials, request)
-                .await
-                .map(|()| serde_json::Value::Null)
-        })
-    }
-    /// Every language of template `name` in WABA `waba_id`, by language code.
+    ) -> BoxFuture<'a, Result<serde_json::Value, PortError>>;
+    /// Every language of template `name` in WABA `waba_id`, by language code. No default,
+    /// for the same reason as [`GraphPort::write_answer`].
     fn read_template<'a>(
         &'a self,
-        _credentials: &'a str,
-        _waba_id: &'a str,
+        credentials: &'a str,
+        waba_id: &'a str,
         name: &'a str,
-    ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>> {
-        Box::pin(async move {
-            Err(PortError::Missing(format!(
-                "cannot read template `{name}` back: this Graph port does not read templates"
-            )))
-        })
-    }
+    ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>>;
     /// Why this run sends nothing more to Meta, once it has stopped (Meta asked to wait
     /// longer than the run can, stopped answering, or the run's deadline passed): every call
     /// then fails at once with [`PortError::NotAttempted`]. `None` while calls may be sent.
@@ -165,6 +155,46 @@ pub trait GraphPort: Sync {
         None
     }
 }
+
+/// The two template methods for a test fake that neither creates nor reads templates: a
+/// write's answer is `null`, a template read is refused as unsupported.
+#[cfg(test)]
+macro_rules! graph_port_without_templates {
+    () => {
+        fn write_answer<'a>(
+            &'a self,
+            credentials: &'a str,
+            request: $crate::kinds::GraphRequest,
+        ) -> futures::future::BoxFuture<'a, Result<serde_json::Value, $crate::kinds::PortError>> {
+            Box::pin(async move {
+                self.write(credentials, request)
+                    .await
+                    .map(|()| serde_json::Value::Null)
+            })
+        }
+
+        fn read_template<'a>(
+            &'a self,
+            _credentials: &'a str,
+            _waba_id: &'a str,
+            name: &'a str,
+        ) -> futures::future::BoxFuture<
+            'a,
+            Result<
+                std::collections::BTreeMap<String, $crate::model::ObservedTemplate>,
+                $crate::kinds::PortError,
+            >,
+        > {
+            Box::pin(async move {
+                Err($crate::kinds::PortError::Missing(format!(
+                    "this test port does not read templates (`{name}`)"
+                )))
+            })
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use graph_port_without_templates;
 
 /// The records, as a kind's execution sees them.
 pub trait Records: Sync {
@@ -245,6 +275,8 @@ mod tests {
     struct Unclear(Mutex<u32>);
 
     impl GraphPort for Unclear {
+        crate::kinds::ports::graph_port_without_templates!();
+
         fn read_number<'a>(
             &'a self,
             _: &'a str,

@@ -57,7 +57,17 @@ fn a_quick_read_says_nothing() {
 
 #[test]
 fn apply_in_a_pipe_reports_durations_still_running_changes_and_its_total() {
-    let env = Env::with(world(), slow(), &crate::config::base());
+    // Channel configurations reuse the facts the plan read, so they finish at once; a
+    // template create is a write that waits for Meta while it runs.
+    let file = crate::config::base()
+        + "message_templates:\n  \
+           - name: order_update\n    \
+             credentials: acme_fr\n    \
+             category: UTILITY\n    \
+             languages:\n      \
+               en_US:\n        \
+                 body: {text: \"Hi {{1}}, your order {{2}} ships today.\", example: [\"Ana\", \"#1234\"]}\n";
+    let env = Env::with(world(), slow(), &file);
     let run = run_paced(&env, &["apply", "--auto-approve"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
     let err = &run.stderr;
@@ -68,7 +78,7 @@ fn apply_in_a_pipe_reports_durations_still_running_changes_and_its_total() {
         "{err}"
     );
     assert!(
-        regex::Regex::new(r"channel_configuration\.\w+: Still creating… \[\d+\.\d s elapsed\]")
+        regex::Regex::new(r"message_template\.order_update: Still creating… \[\d+\.\d s elapsed\]")
             .unwrap()
             .is_match(err),
         "{err}"
