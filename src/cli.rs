@@ -283,7 +283,7 @@ pub struct DiscoverArgs {
 pub enum StateCommand {
     /// List the resources in the state.
     #[command(after_help = help::STATE_LIST)]
-    List(StateReadArgs),
+    List(StateListArgs),
     /// Show one resource, or the whole state.
     #[command(after_help = help::STATE_SHOW)]
     Show(StateShowArgs),
@@ -379,6 +379,18 @@ pub struct StateRecoverArgs {
 pub struct StateConfigArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
+    /// Print only the addresses, one per line, no header (for scripts; the shell completion
+    /// of `--target` uses it).
+    #[arg(long, conflicts_with = "format")]
+    pub addresses: bool,
 }
 
 #[derive(Debug, Args)]

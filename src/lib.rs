@@ -15,6 +15,27 @@
 //! behind one seam; validate, plan, apply, state and render loop over the registered kinds.
 //! `model` and `diag` depend on nothing; `command` is the only module that wires I/O together.
 
+/// `print!` that never panics: a reader that went away (`wacfg schema | head`) is not
+/// wacfg's error. The rest of the output is dropped; the exit code still says what happened.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics, as [`out!`].
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 pub mod apply;
 pub mod cli;
 pub mod command;

@@ -386,3 +386,28 @@ fn help_and_version_still_exit_0_on_stdout() {
         .stdout(predicate::str::contains("Exit codes:"))
         .stdout(predicate::str::contains("usage error"));
 }
+
+#[test]
+fn a_reader_that_went_away_is_no_panic() {
+    // `wacfg schema | head -1`: the pipe's reader is closed before wacfg writes a byte.
+    for args in [
+        vec!["schema"],
+        vec!["schema", "plan"],
+        vec!["version"],
+        vec!["completions", "bash"],
+        vec!["validate", "-c", "examples/full.yaml"],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wacfg"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("wacfg runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}

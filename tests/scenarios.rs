@@ -4,6 +4,8 @@
 
 #[path = "scenarios/callback.rs"]
 mod callback;
+#[path = "scenarios/completion.rs"]
+mod completion;
 #[path = "scenarios/config.rs"]
 mod config;
 #[path = "scenarios/environments.rs"]

@@ -188,7 +188,7 @@ async fn locked(
             // change). A person confirming at a terminal always sees the plan first.
             let report_follows = plan.has_changes() && !plan.refused;
             if !(args.format == PlanFormat::Json && args.auto_approve && report_follows) {
-                print!("{}", render_plan(&plan, args.format.into(), out_color));
+                out!("{}", render_plan(&plan, args.format.into(), out_color));
             }
             if plan.refused {
                 return Ok(Outcome::Failed);
@@ -213,7 +213,7 @@ async fn locked(
         }
     };
     if !plan.has_changes() {
-        println!("No changes to apply.");
+        outln!("No changes to apply.");
         return Ok(Outcome::Success);
     }
     let writer = StoreWriter {
@@ -263,7 +263,7 @@ async fn locked(
     } else {
         args.format
     };
-    print!("{}", render_apply_report(&report, format.into(), out_color));
+    out!("{}", render_apply_report(&report, format.into(), out_color));
     Ok(if report.interrupted {
         Outcome::Interrupted
     } else if report.failed() {

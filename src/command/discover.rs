@@ -40,7 +40,7 @@ pub fn run(args: DiscoverArgs, no_color: bool, operator: &Operator) -> CommandRe
         DiscoverFormat::Json => render::json(&business),
         DiscoverFormat::Yaml => render::config_yaml(&business, &args.token),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(Outcome::Success)
 }
 

@@ -32,7 +32,7 @@ pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResul
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
-    print!("{}", render_drift(&drift, args.format.into(), color));
+    out!("{}", render_drift(&drift, args.format.into(), color));
     Ok(if drift.is_empty() {
         Outcome::Success
     } else {

@@ -39,10 +39,10 @@ pub fn run(args: FmtArgs) -> CommandResult {
             continue;
         }
         if args.check {
-            println!("{}", file.display());
+            outln!("{}", file.display());
         } else {
             write_atomically(file, &formatted)?;
-            println!("formatted {}", file.display());
+            outln!("formatted {}", file.display());
         }
         would_change.push(file);
     }

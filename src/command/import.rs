@@ -87,7 +87,7 @@ async fn locked(
     )?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
     if planned.has_errors() {
-        print!("{}", render_plan(&planned, PlanFormat::Human.into(), color));
+        out!("{}", render_plan(&planned, PlanFormat::Human.into(), color));
         return Ok(Outcome::Failed);
     }
     let Some(mut change) = planned
@@ -156,14 +156,14 @@ async fn locked(
     let result = report.results.first();
     match (result.map(|r| &r.outcome), &report.state) {
         (Some(ChangeOutcome::Applied), Some(state)) => {
-            println!(
+            outln!(
                 "Imported {address} into the state (now serial {}): verified against Meta and recorded. Nothing was changed at Meta.",
                 state.serial
             );
             Ok(Outcome::Success)
         }
         _ => {
-            print!(
+            out!(
                 "{}",
                 render_apply_report(&report, PlanFormat::Human.into(), color)
             );

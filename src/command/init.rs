@@ -43,18 +43,18 @@ pub fn run(args: InitArgs) -> CommandResult {
     let schema = args.dir.join(super::schema::EDITOR_SCHEMA_PATH);
     super::schema::write_schema(&schema, crate::validate::SCHEMA_TEXT)?;
     let added = update_gitignore(&args.dir.join(".gitignore"))?;
-    println!("wrote {}", config.display());
-    println!(
+    outln!("wrote {}", config.display());
+    outln!(
         "wrote {} (editors read it through the first line of wacfg.yaml; commit it, and refresh it with `wacfg schema --write` after upgrading wacfg)",
         schema.display()
     );
     if added > 0 {
-        println!(
+        outln!(
             "added the local state files to {}",
             args.dir.join(".gitignore").display()
         );
     }
-    println!("next: edit it, then run `wacfg validate`");
+    outln!("next: edit it, then run `wacfg validate`");
     Ok(Outcome::Success)
 }
 

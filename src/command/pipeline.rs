@@ -73,8 +73,8 @@ pub fn print_diagnostics(
     no_color: bool,
 ) -> Result<(), CommandError> {
     match format {
-        PlanFormat::Json => print!("{}", diagnostics::json(diags)),
-        PlanFormat::Github => print!("{}", diagnostics::github(diags)),
+        PlanFormat::Json => out!("{}", diagnostics::json(diags)),
+        PlanFormat::Github => out!("{}", diagnostics::github(diags)),
         PlanFormat::Human | PlanFormat::Markdown => {
             let color = use_color(no_color, std::io::stderr().is_terminal());
             let mut err = std::io::stderr().lock();

@@ -28,7 +28,7 @@ pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult
     let plan =
         pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
-    print!("{}", render_plan(&plan, args.format.into(), color));
+    out!("{}", render_plan(&plan, args.format.into(), color));
     if plan.refused {
         return Ok(Outcome::Failed);
     }

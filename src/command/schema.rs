@@ -16,7 +16,7 @@ const STATE_SCHEMA: &str = include_str!("../../schemas/state.schema.json");
 pub fn run(args: SchemaArgs) -> CommandResult {
     let text = schema_text(args.kind);
     match args.write {
-        None => print!("{text}"),
+        None => out!("{text}"),
         Some(path) => {
             let changed = write_schema(&path, text).map_err(|e| {
                 CommandError::new(format!(
@@ -25,9 +25,9 @@ pub fn run(args: SchemaArgs) -> CommandResult {
                 ))
             })?;
             if changed {
-                println!("wrote {}", path.display());
+                outln!("wrote {}", path.display());
             } else {
-                println!("{} is up to date", path.display());
+                outln!("{} is up to date", path.display());
             }
         }
     }

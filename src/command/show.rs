@@ -12,7 +12,7 @@ pub fn run(args: ShowArgs, no_color: bool, operator: &Operator) -> CommandResult
         Some(path) => {
             let plan = super::plan::load(path)?;
             let color = use_color(no_color, std::io::stdout().is_terminal());
-            print!("{}", render_plan(&plan, args.format.into(), color));
+            out!("{}", render_plan(&plan, args.format.into(), color));
             Ok(Outcome::Success)
         }
         None => {

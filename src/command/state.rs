@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{CommandError, CommandResult, Operator, Outcome};
 use crate::cli::{
-    DataFormat, PlanFormat, StateCommand, StateMvArgs, StatePushArgs, StateReadArgs,
+    DataFormat, PlanFormat, StateCommand, StateListArgs, StateMvArgs, StatePushArgs, StateReadArgs,
     StateRecoverArgs, StateRmArgs, StateShowArgs, StateUnlockArgs,
 };
 use crate::model::{Address, StateSettings};
@@ -59,9 +59,12 @@ async fn read_existing(store: &Store) -> Result<StateDocument, CommandError> {
     })
 }
 
-async fn list(args: StateReadArgs, operator: &Operator) -> CommandResult {
+async fn list(args: StateListArgs, operator: &Operator) -> CommandResult {
     let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
     let doc = store.read().await?;
+    if args.addresses {
+        return print(&render::list_addresses(doc.as_ref()));
+    }
     print(&match args.format {
         DataFormat::Human => render::list_human(doc.as_ref()),
         DataFormat::Json => render::list_json(doc.as_ref()),

@@ -24,7 +24,7 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
             let mut err = std::io::stderr().lock();
             write!(err, "{}", human(&validation.diagnostics, &sources, color))?;
             match &validation.desired {
-                Some(desired) => println!("{}", summary(desired, &counts(&validation.diagnostics))),
+                Some(desired) => outln!("{}", summary(desired, &counts(&validation.diagnostics))),
                 None => writeln!(
                     err,
                     "error: the configuration is invalid ({})",
@@ -32,11 +32,11 @@ pub fn run(args: ValidateArgs, no_color: bool) -> CommandResult {
                 )?,
             }
         }
-        DiagFormat::Json => print!("{}", json(&validation.diagnostics)),
+        DiagFormat::Json => out!("{}", json(&validation.diagnostics)),
         DiagFormat::Github => {
-            print!("{}", github(&validation.diagnostics));
+            out!("{}", github(&validation.diagnostics));
             if let Some(desired) = &validation.desired {
-                println!("{}", summary(desired, &counts(&validation.diagnostics)));
+                outln!("{}", summary(desired, &counts(&validation.diagnostics)));
             }
         }
     }

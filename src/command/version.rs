@@ -39,19 +39,19 @@ pub fn run(args: VersionArgs) -> CommandResult {
     match args.format {
         DataFormat::Json => {
             // Plain data: serialising cannot fail.
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&info).unwrap_or_default()
             );
         }
         DataFormat::Human => {
             let formats: Vec<String> = info.state_formats_read.iter().map(u32::to_string).collect();
-            println!("wacfg {}", info.version);
-            println!("commit: {}", info.commit.unwrap_or("unknown"));
-            println!("target: {}", info.target);
-            println!("configuration version: {}", info.config_version);
-            println!("plan format: {}", info.plan_format);
-            println!(
+            outln!("wacfg {}", info.version);
+            outln!("commit: {}", info.commit.unwrap_or("unknown"));
+            outln!("target: {}", info.target);
+            outln!("configuration version: {}", info.config_version);
+            outln!("plan format: {}", info.plan_format);
+            outln!(
                 "state format: {} (reads {})",
                 info.state_format,
                 formats.join(", ")

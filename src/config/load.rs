@@ -408,9 +408,27 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> (Option<Node>, Option<Diagnosti
         return (Some(node), None);
     }
     match serde_saphyr::from_str_with_options::<Node>(text, options()) {
+        // serde-saphyr decodes a well-formed `!!binary` silently; wacfg refuses it like any
+        // other tag (the scan runs only when the word is there, so plain files pay nothing).
+        Ok(_) if text.contains("binary") && cause::binary_tag(text).is_some() => {
+            (None, binary_tag_diag(path, text))
+        }
         Ok(node) => (Some(node), None),
         Err(err) => (None, Some(yaml_diag(path, text, &err))),
     }
+}
+
+/// `!!binary` refused at the tag.
+fn binary_tag_diag(path: &Path, text: &str) -> Option<Diagnostic> {
+    let tag = cause::binary_tag(text)?;
+    Some(
+        Diagnostic::error(
+            "wacfg::yaml::unsupported_tag",
+            "invalid YAML: unsupported tag `!!binary`",
+        )
+        .with_help("remove the `!tag`: wacfg reads plain YAML values only")
+        .at(path, tag),
+    )
 }
 
 fn not_utf8(path: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> Diagnostic {
@@ -473,15 +491,7 @@ fn located_cause(
         );
     }
     if message.contains("binary") || message.contains("base64") {
-        let tag = cause::binary_tag(text)?;
-        return Some(
-            Diagnostic::error(
-                "wacfg::yaml::unsupported_tag",
-                "invalid YAML: unsupported tag `!!binary`",
-            )
-            .with_help("remove the `!tag`: wacfg reads plain YAML values only")
-            .at(path, tag),
-        );
+        return binary_tag_diag(path, text);
     }
     if code == "wacfg::yaml::syntax" {
         let (open, bracket) = cause::unclosed_flow(text)?;

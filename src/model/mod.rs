@@ -9,6 +9,7 @@ pub mod desired;
 pub mod observed;
 pub mod outcome;
 pub mod secret;
+pub mod time;
 
 pub use address::{Address, ResourceKind};
 pub use change::{

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::kinds::RecordedResource;
 use crate::model::Address;
+use crate::model::time::rfc3339_or_seconds;
 use crate::state::{HistoryEntry, StateDocument, canonical};
 
 /// The status and version columns of a resource, as its kind lists it (kinds without a
@@ -40,6 +41,18 @@ pub fn list_human(doc: Option<&StateDocument>) -> String {
         ));
     }
     out
+}
+
+/// `state list --addresses`: one address per line, in the listing's order; nothing at all
+/// when there is no state (a completion offers nothing rather than a sentence).
+pub fn list_addresses(doc: Option<&StateDocument>) -> String {
+    doc.map(|doc| {
+        doc.iter_ordered()
+            .into_iter()
+            .map(|(address, _)| format!("{address}\n"))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// `state list --format json`: `{lineage, serial, resources: [{address, kind, name, status,
@@ -119,23 +132,12 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
         Value::Null => out.push_str(&format!("  {prefix}: -\n")),
         // Times are kept as Unix seconds (`…_at`); people read them in RFC 3339.
         Value::Number(n) if prefix.ends_with("_at") && n.is_i64() => {
-            let shown = n
-                .as_i64()
-                .and_then(rfc3339)
-                .unwrap_or_else(|| n.to_string());
+            let shown = n.as_i64().map_or_else(|| n.to_string(), rfc3339_or_seconds);
             out.push_str(&format!("  {prefix}: {shown}\n"));
         }
         Value::String(s) => out.push_str(&format!("  {prefix}: {s}\n")),
         other => out.push_str(&format!("  {prefix}: {other}\n")),
     }
-}
-
-/// Unix seconds as RFC 3339 in UTC, e.g. `2026-12-01T07:00:00Z`.
-pub fn rfc3339(seconds: i64) -> Option<String> {
-    time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()?
-        .format(&time::format_description::well_known::Rfc3339)
-        .ok()
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -220,7 +222,6 @@ mod tests {
 
     #[test]
     fn times_are_shown_in_rfc3339() {
-        assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
         let mut out = String::new();
         flatten(
             "",

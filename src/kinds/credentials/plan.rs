@@ -11,6 +11,7 @@ use super::verify::{
 use crate::diag::Diagnostic;
 use crate::kinds::diff;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
+use crate::model::time::rfc3339_or_seconds;
 use crate::model::{
     Action, Address, Attributes, Expectation, KNOWN_AFTER_APPLY, Observed, PlannedCheck,
     ResourceChange, SENSITIVE, TokenFingerprint,
@@ -90,7 +91,11 @@ fn token_diagnostics(
         Some(Ok(t)) => match t.expires_at {
             Some(exp) if exp <= observed.read_at => out.push(at(Diagnostic::error(
                 "wacfg::token::expired",
-                format!("the token of credentials `{}` has expired", creds.name),
+                format!(
+                    "the token of credentials `{}` expired at {}",
+                    creds.name,
+                    rfc3339_or_seconds(exp)
+                ),
             )
             .with_help(format!(
                 "renew the system-user token and put it where {} points",
@@ -101,8 +106,9 @@ fn token_diagnostics(
                 out.push(at(Diagnostic::warning(
                     "wacfg::token::expiring",
                     format!(
-                        "the token of credentials `{}` expires in {days} day(s)",
-                        creds.name
+                        "the token of credentials `{}` expires in {days} day(s), at {}",
+                        creds.name,
+                        rfc3339_or_seconds(exp)
                     ),
                 )
                 .with_help(

@@ -80,7 +80,7 @@ pub fn edit_quota(status: &str, edits: &[i64], now: i64) -> Result<Option<usize>
         let next = edits.iter().max().copied().unwrap_or(now) + DAY_SECS;
         return Err(format!(
             "Meta allows {EDITS_PER_DAY} edit of an APPROVED template per 24 hours; the next is possible from {}",
-            rfc3339(next)
+            crate::model::time::rfc3339_or_seconds(next)
         ));
     }
     if last_30 >= EDITS_PER_30_DAYS {
@@ -93,20 +93,10 @@ pub fn edit_quota(status: &str, edits: &[i64], now: i64) -> Result<Option<usize>
         let next = recent[recent.len() - EDITS_PER_30_DAYS] + 30 * DAY_SECS;
         return Err(format!(
             "Meta allows {EDITS_PER_30_DAYS} edits of an APPROVED template per 30 days, all spent; the next is possible from {}",
-            rfc3339(next)
+            crate::model::time::rfc3339_or_seconds(next)
         ));
     }
     Ok(Some(last_30 + 1))
-}
-
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// The facts one language is decided on.
