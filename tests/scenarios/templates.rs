@@ -196,3 +196,48 @@ fn a_create_whose_answer_is_lost_is_read_back_and_not_sent_twice() {
     env.expect(&["plan", "--detailed-exitcode"], 0);
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
 }
+
+#[test]
+fn refresh_only_records_metas_decisions_and_drift_then_exits_0() {
+    let env = created();
+    let before = env.run(&["drift"]);
+    assert_eq!(before.code, Some(2), "{before:#?}");
+    assert!(
+        before.stdout.contains("APPROVED by Meta"),
+        "{}",
+        before.stdout
+    );
+    let id = state_template(&env, "order_update")["languages"]["en_US"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.control(&format!("templates/{id}"), r#"{"status": "PAUSED"}"#);
+    env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
+    let langs = &state_template(&env, "order_update")["languages"];
+    assert_eq!(langs["en_US"]["status"], "PAUSED");
+    assert_eq!(langs["fr_FR"]["status"], "APPROVED");
+    env.expect(&["drift"], 0);
+    // Nothing was sent to Meta to get there.
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+}
+
+#[test]
+fn refresh_only_does_not_accept_what_only_the_file_can_settle() {
+    let env = created();
+    env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
+    let id = state_template(&env, "order_update")["languages"]["en_US"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.control(&format!("templates/{id}"), r#"{"category": "MARKETING"}"#);
+    let plan = env.expect(&["plan", "--refresh-only"], 0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("re-categorised by Meta to MARKETING")
+            && plan.stdout.contains("refresh cannot record this"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(env.run(&["drift"]).code, Some(2));
+}

@@ -1,7 +1,9 @@
 //! Template drift: what Meta decided or changed on its own since the last apply — a review
 //! decision (with the rejection reason and a hint), PAUSED or DISABLED, a new category, a
 //! quality move, components edited outside wacfg, a language deleted. Reported as status and
-//! drift, never "fixed" by a plan.
+//! drift, never "fixed" by a plan. `--refresh-only` records Meta's own decisions (status,
+//! rejection reason, quality); what only the file can settle (a new category, components
+//! edited outside wacfg, a deleted language) it cannot accept.
 
 use serde_json::{Value, json};
 
@@ -94,4 +96,31 @@ pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
             );
         }
     }
+}
+
+/// The record with Meta's decisions as they are now (`--refresh-only`): each language's
+/// status, rejection reason and quality. `None` when the template is not at Meta any more or
+/// Meta changed what the file owns (category, components, a language deleted): the file has
+/// to change for those, so nothing is accepted on their behalf.
+pub fn refresh(r: &RecordedTemplate, observed: &Observed) -> Option<RecordedTemplate> {
+    let at_meta = observed.template(&r.waba_id, &r.name)?;
+    let mut next = r.clone();
+    for (code, lang) in &mut next.languages {
+        if lang.id.is_empty() && lang.status == SUBMITTING {
+            continue;
+        }
+        let o = at_meta.get(code)?;
+        let recategorised = !o.category.is_empty() && o.category != r.category.as_str();
+        let edited =
+            !o.components.is_null() && comparable(&o.components) != comparable(&lang.components);
+        if recategorised || edited {
+            return None;
+        }
+        lang.status = o.status.clone();
+        lang.rejected_reason = o.rejected_reason.clone();
+        if o.quality_score.is_some() {
+            lang.quality_score = o.quality_score.clone();
+        }
+    }
+    Some(next)
 }

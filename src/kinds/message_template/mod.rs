@@ -90,6 +90,19 @@ impl Kind for MessageTemplates {
         }
     }
 
+    fn refresh(
+        &self,
+        recorded: &RecordedResource,
+        observed: &Observed,
+    ) -> Option<RecordedResource> {
+        match recorded {
+            RecordedResource::MessageTemplate(t) => {
+                drift::refresh(t, observed).map(RecordedResource::MessageTemplate)
+            }
+            _ => None,
+        }
+    }
+
     fn execute<'a>(
         &'a self,
         change: &'a ResourceChange,
