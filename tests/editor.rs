@@ -202,12 +202,17 @@ fn the_file_init_writes_gets_completion_hover_and_diagnostics_offline() {
         .unwrap();
     assert!(status.success());
     let path = dir.path().join("wacfg.yaml");
-    // What `init` wrote, plus a configuration being typed (its marketing action not yet
-    // chosen) and a misspelt top-level key.
+    // What `init` wrote, plus a configuration whose sender is a variable, one whose sender
+    // is not a number, a configuration being typed (its marketing action not yet chosen)
+    // and a misspelt top-level key.
     let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(
+    text.push_str(concat!(
+        "  - name: From_${var.env}\n    channel: whatsapp\n    marketing_actions: [emailTargeting]\n",
+        "    credentials: acme_fr\n    sender_number: \"${var.sender}\"\n",
+        "  - name: Bad_number\n    channel: whatsapp\n    marketing_actions: [emailTargeting]\n",
+        "    credentials: acme_fr\n    sender_number: \"12ab\"\n",
         "  - name: Typing\n    channel: whatsapp\n    marketing_actions:\n      - \nbogus_key: 1\n",
-    );
+    ));
     std::fs::write(&path, &text).unwrap();
     let uri = format!("file://{}", path.display());
 
@@ -260,6 +265,26 @@ fn the_file_init_writes_gets_completion_hover_and_diagnostics_offline() {
     assert!(
         schema_uri.ends_with("/.wacfg/schema.json"),
         "the modeline must resolve to the local copy, not {schema_uri}"
+    );
+
+    // A variable passes the schema's patterns (wacfg checks the substituted value); a value
+    // that is neither still fails.
+    let on_line = |line: usize| -> Vec<&Value> {
+        diagnostics
+            .iter()
+            .filter(|d| d["range"]["start"]["line"] == line)
+            .collect()
+    };
+    let var_line = line_of(&text, |l| l.contains("${var.sender}"));
+    assert!(on_line(var_line).is_empty(), "{:?}", on_line(var_line));
+    let name_line = line_of(&text, |l| l.contains("From_${var.env}"));
+    assert!(on_line(name_line).is_empty(), "{:?}", on_line(name_line));
+    let bad_line = line_of(&text, |l| l.contains("\"12ab\""));
+    assert!(
+        on_line(bad_line)
+            .iter()
+            .any(|d| d["message"].as_str().is_some_and(|m| m.contains("pattern"))),
+        "{diagnostics:?}"
     );
 
     // Hover: the schema's description of the key under the cursor.

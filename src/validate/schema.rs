@@ -337,4 +337,36 @@ mod tests {
             .collect();
         assert_eq!(listed, CORE_MARKETING_ACTIONS);
     }
+
+    /// The file as written, before `${var.NAME}` is substituted, is what editors check: a
+    /// variable wherever a pattern constrains a string must pass, and a value that is
+    /// neither the pattern nor a variable must still fail.
+    #[test]
+    fn patterns_let_variables_through_and_nothing_else() {
+        let credentials = |waba: &str, phone: &str| {
+            serde_json::json!({
+                "version": 1,
+                "credentials": [{
+                    "name": "acme_${var.region}",
+                    "token": "env:WHATSAPP_TOKEN",
+                    "business_id": "1234567890123456",
+                    "whatsapp_business_account": waba,
+                    "phone_number": phone,
+                }],
+            })
+        };
+        let valid = |doc: &serde_json::Value| super::VALIDATOR.is_valid(doc);
+        assert!(valid(&credentials("${var.waba}", "${var.phone}")));
+        assert!(valid(&credentials("102290129340398", "15550100001")));
+        assert!(!valid(&credentials("12ab", "15550100001")));
+        assert!(!valid(&credentials("${waba}", "15550100001")));
+        assert!(!valid(&credentials("102290129340398", "+33 6")));
+        // A secret may be a variable holding a reference (checked after substitution),
+        // never a literal.
+        let mut token = credentials("102290129340398", "15550100001");
+        token["credentials"][0]["token"] = "${var.token_ref}".into();
+        assert!(valid(&token));
+        token["credentials"][0]["token"] = "EAAG-not-a-reference".into();
+        assert!(!valid(&token));
+    }
 }
