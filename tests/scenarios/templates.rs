@@ -41,6 +41,14 @@ fn state_template(env: &Env, name: &str) -> serde_json::Value {
     env.state()["resources"][format!("message_template.{name}")].clone()
 }
 
+/// The hsm_id state records for order_update's en_US.
+fn en_us_id(env: &Env) -> String {
+    state_template(env, "order_update")["languages"]["en_US"]["id"]
+        .as_str()
+        .expect("en_US recorded with its id")
+        .to_string()
+}
+
 /// Created in two languages and applied; Meta (no review delay) approves them.
 fn created() -> Env {
     let env = Env::new(&file("order_update", BODY, true));
@@ -172,10 +180,7 @@ fn a_rename_deletes_the_old_name_by_id_with_the_lock_and_creates_the_new_one() {
 #[test]
 fn a_pause_by_meta_is_drift_and_never_fixed() {
     let env = created();
-    let id = state_template(&env, "order_update")["languages"]["en_US"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = en_us_id(&env);
     env.control(&format!("templates/{id}"), r#"{"status": "PAUSED"}"#);
     let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
     assert!(plan.stdout.contains("PAUSED by Meta"), "{}", plan.stdout);
@@ -207,10 +212,7 @@ fn refresh_only_records_metas_decisions_and_drift_then_exits_0() {
         "{}",
         before.stdout
     );
-    let id = state_template(&env, "order_update")["languages"]["en_US"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = en_us_id(&env);
     env.control(&format!("templates/{id}"), r#"{"status": "PAUSED"}"#);
     env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
     let langs = &state_template(&env, "order_update")["languages"];
@@ -226,10 +228,7 @@ fn refresh_only_records_metas_decisions_and_drift_then_exits_0() {
 fn refresh_only_does_not_accept_what_only_the_file_can_settle() {
     let env = created();
     env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
-    let id = state_template(&env, "order_update")["languages"]["en_US"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = en_us_id(&env);
     env.control(&format!("templates/{id}"), r#"{"category": "MARKETING"}"#);
     let plan = env.expect(&["plan", "--refresh-only"], 0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
