@@ -1,11 +1,14 @@
 //! Message templates end to end against the simulator's review: create in two languages and
 //! see Meta's decision, a rejection with its reason, edits within and beyond Meta's quota, a
-//! rename as a replace, a delete with the 30-day lock, a pause seen as drift, and a create
-//! whose answer is lost (read back, never sent twice).
+//! rename as a replace, a delete with the 30-day lock, a pause seen as drift, a create whose
+//! answer is lost (read back, never sent twice), and a crash (kill -9) between Meta's create
+//! and its record (the next apply adopts it, never a duplicate).
+
+use std::time::Duration;
 
 use wacfg_sim::{Faults, InjectedError};
 
-use crate::harness::{Env, world};
+use crate::harness::{Env, finish, signal, wait_until, world};
 
 const WABA: &str = "102290129340398";
 const ADDR: &str = "message_template.order_update";
@@ -195,4 +198,75 @@ fn a_create_whose_answer_is_lost_is_read_back_and_not_sent_twice() {
     assert!(!t["languages"]["en_US"]["id"].as_str().unwrap().is_empty());
     env.expect(&["plan", "--detailed-exitcode"], 0);
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
+}
+
+/// The languages Meta has for `name` in the WABA, with their ids.
+fn at_meta(env: &Env, name: &str) -> Vec<(String, String)> {
+    let world = env.sim.world();
+    let mut found: Vec<(String, String)> = world
+        .wabas()
+        .filter(|w| w.id == WABA)
+        .flat_map(|w| w.message_templates.iter())
+        .filter(|t| t.name == name)
+        .map(|t| (t.language.clone(), t.id.clone()))
+        .collect();
+    found.sort();
+    found
+}
+
+/// A recorded template as the store reads it (journal included), as JSON.
+fn recorded(env: &Env, name: &str) -> serde_json::Value {
+    let doc = env.state_doc().expect("a state was written");
+    serde_json::to_value(&doc.resources[&format!("message_template.{name}")]).expect("JSON")
+}
+
+#[test]
+fn a_crash_between_metas_create_and_the_record_is_adopted_by_the_next_apply_never_created_twice() {
+    // Meta applies the first create and holds its answer: wacfg is killed while it waits.
+    let faults = Faults {
+        hang_after_write: 1,
+        ..Faults::default()
+    };
+    let env = Env::with(world(), faults, &file("order_update", BODY, true));
+    let child = env.spawn(&["apply", "--auto-approve"]);
+    wait_until(
+        Duration::from_secs(30),
+        "Meta to accept the first create",
+        || !at_meta(&env, "order_update").is_empty(),
+    );
+    signal(&child, "-KILL");
+    let run = finish(child);
+    assert_eq!(run.code, None, "killed by a signal: {run:#?}");
+    let meta = at_meta(&env, "order_update");
+    assert_eq!(meta.len(), 1, "{meta:?}");
+    let (language, id) = meta[0].clone();
+    assert_eq!(language, "en_US");
+    // The intent was durable before the create was sent; the id never reached the state.
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "SUBMITTING", "{t:#}");
+    assert_eq!(t["languages"]["en_US"]["id"], "", "{t:#}");
+    assert!(t["languages"].get("fr_FR").is_none(), "{t:#}");
+
+    // The next plan reads Meta: en_US is adopted, fr_FR (never sent) is submitted.
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(&format!(
+            "en_US was submitted but not recorded: Meta has it (id {id}), recorded without sending again; fr_FR submitted for review"
+        )),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    // The rerun sent one create, fr_FR's (the killed run's create, never answered, is not
+    // counted by the simulator): en_US was not sent again.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
+    let meta = at_meta(&env, "order_update");
+    let languages: Vec<&str> = meta.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(languages, ["en_US", "fr_FR"], "no duplicate at Meta");
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["id"], id.as_str(), "{t:#}");
+    assert_eq!(t["languages"]["fr_FR"]["id"], meta[1].1.as_str(), "{t:#}");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
+    assert_eq!(at_meta(&env, "order_update").len(), 2);
 }
