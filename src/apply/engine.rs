@@ -16,6 +16,7 @@ use super::commit::Committer;
 use super::live::LiveFacts;
 use super::ports::{GraphPort, PortError, StateWriter};
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
+use super::wait::WaitFor;
 use crate::kinds::GraphRequest;
 use crate::kinds::outcome::{failed, port_error, result};
 use crate::kinds::{Desired, ExecCtx, RecordedResource, kind_of, phases};
@@ -45,12 +46,40 @@ pub struct ApplyInput<'a> {
 pub enum Progress<'a> {
     Started(&'a ResourceChange),
     Finished(&'a ChangeResult),
+    /// `apply --wait`: the changes are done; `count` resources are in Meta's review.
+    AwaitingReview {
+        count: usize,
+    },
+    /// A poll found these parts of `address` still in review.
+    InReview {
+        address: &'a Address,
+        pending: &'a [String],
+        elapsed: std::time::Duration,
+    },
+    /// Meta decided: the change's result with the decision.
+    Reviewed {
+        result: &'a ChangeResult,
+        elapsed: std::time::Duration,
+    },
 }
 
 /// Carry out every actionable change of `plan`, phase by phase.
 pub async fn apply<W: StateWriter + Sync>(
     plan: &Plan,
     input: ApplyInput<'_>,
+    writer: W,
+    graph: &dyn GraphPort,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> ApplyReport {
+    apply_waiting(plan, input, None, writer, graph, progress).await
+}
+
+/// As [`apply`], then, with `wait`, wait for Meta's review of what it submitted
+/// (`apply --wait`, see `wait.rs`), recording each decision.
+pub async fn apply_waiting<W: StateWriter + Sync>(
+    plan: &Plan,
+    input: ApplyInput<'_>,
+    wait: Option<WaitFor>,
     writer: W,
     graph: &dyn GraphPort,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -127,6 +156,13 @@ pub async fn apply<W: StateWriter + Sync>(
             .position(|c| c.address == r.address)
             .unwrap_or(usize::MAX)
     });
+    if let Some(wait) = &wait
+        && !input.interrupted.load(Ordering::SeqCst)
+    {
+        report.review =
+            super::wait::reviews(&mut report.results, &cx, wait, &input.interrupted, progress)
+                .await;
+    }
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
     report.stopped = graph.halted().filter(|_| report.failed());
     let (state, finish_failed) = records.finish().await;

@@ -270,3 +270,105 @@ fn a_crash_between_metas_create_and_the_record_is_adopted_by_the_next_apply_neve
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
     assert_eq!(at_meta(&env, "order_update").len(), 2);
 }
+
+#[test]
+fn apply_wait_polls_until_meta_approves_and_records_the_decision() {
+    let env = Env::new(&file("order_update", BODY, true));
+    let run = env.expect(&["apply", "--auto-approve", "--wait"], 0);
+    assert!(
+        run.stderr
+            .contains("Waiting for Meta's review of 1 resource"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Review complete after")
+            && run.stderr.contains("[status=APPROVED]"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("Apply complete!"), "{run:#?}");
+    let t = recorded(&env, "order_update");
+    for code in ["en_US", "fr_FR"] {
+        assert_eq!(t["languages"][code]["status"], "APPROVED", "{t:#}");
+    }
+    // The decision is in state: the next plan has nothing to report, not even drift.
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(!plan.stdout.contains("APPROVED by Meta"), "{}", plan.stdout);
+    env.expect(&["drift"], 0);
+    // Waiting only reads: one create per language, no edit.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+}
+
+#[test]
+fn apply_wait_fails_on_a_rejection_with_metas_reason_and_records_it() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control(
+        "template_review",
+        r#"{"delay_ms": 0, "reject": [{"body_contains": "ships today", "reason": "INVALID_FORMAT"}]}"#,
+    );
+    let run = env.expect(&["apply", "--auto-approve", "--wait"], 1);
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Rejected by Meta after")
+            && run
+                .stderr
+                .contains("en_US REJECTED by Meta (INVALID_FORMAT): check placeholders"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("Apply failed"), "{run:#?}");
+    assert!(
+        run.stdout.contains("(status: REJECTED)") && run.stdout.contains("INVALID_FORMAT"),
+        "{run:#?}"
+    );
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "REJECTED", "{t:#}");
+    assert_eq!(
+        t["languages"]["en_US"]["rejected_reason"], "INVALID_FORMAT",
+        "{t:#}"
+    );
+}
+
+#[test]
+fn apply_wait_that_ends_before_metas_decision_lists_what_is_in_review_and_succeeds() {
+    let env = Env::new(&file("order_update", BODY, true));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    let run = env.expect(&["apply", "--auto-approve", "--wait=1s"], 0);
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Still in review… (en_US, fr_FR)"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("Apply complete!")
+            && run.stdout.contains(
+                "Still in Meta's review when the wait ended (--wait=1s ended): 1 resource (not a failure):"
+            )
+            && run
+                .stdout
+                .contains("  message_template.order_update: en_US, fr_FR"),
+        "{run:#?}"
+    );
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "PENDING", "{t:#}");
+    let bad = env.expect(&["apply", "--auto-approve", "--wait=soon"], 1);
+    assert!(bad.stderr.contains("--wait"), "{bad:#?}");
+}
+
+#[test]
+fn apply_wait_in_json_names_what_is_still_in_review() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    let run = env.expect(
+        &["apply", "--auto-approve", "--wait=1s", "--format", "json"],
+        0,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["complete"], true, "{doc:#}");
+    assert_eq!(doc["review"]["ended"], "--wait=1s ended", "{doc:#}");
+    assert_eq!(
+        doc["review"]["in_review"],
+        serde_json::json!([{"address": "message_template.order_update", "pending": ["en_US"]}]),
+        "{doc:#}"
+    );
+}

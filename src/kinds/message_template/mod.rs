@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod placeholders;
 pub mod plan;
+pub mod review;
 pub mod rules;
 #[cfg(test)]
 mod tests;
@@ -25,7 +26,7 @@ use futures::future::BoxFuture;
 
 pub use model::{DesiredTemplate, RecordedLanguage, RecordedTemplate};
 
-use super::{Desired, ExecCtx, Kind, Listing, PlanCtx, RecordedResource};
+use super::{Desired, ExecCtx, Kind, Listing, PlanCtx, PortError, RecordedResource, Review};
 use crate::config::SourceFile;
 use crate::diag::Diagnostic;
 use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
@@ -96,6 +97,21 @@ impl Kind for MessageTemplates {
         cx: &'a ExecCtx<'a>,
     ) -> BoxFuture<'a, ChangeResult> {
         Box::pin(apply::execute(change, cx))
+    }
+
+    fn awaiting(&self, recorded: &RecordedResource) -> Vec<String> {
+        match recorded {
+            RecordedResource::MessageTemplate(t) => review::undecided(t),
+            _ => Vec::new(),
+        }
+    }
+
+    fn review<'a>(
+        &'a self,
+        addr: &'a Address,
+        cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, Option<Result<Review, PortError>>> {
+        Box::pin(review::poll(addr, cx))
     }
 
     fn listing<'a>(&self, recorded: &'a RecordedResource) -> Listing<'a> {
