@@ -19,7 +19,7 @@ use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
 use super::wait::WaitFor;
 use crate::kinds::GraphRequest;
 use crate::kinds::outcome::{failed, port_error, result};
-use crate::kinds::{Desired, ExecCtx, RecordedResource, kind_of, phases};
+use crate::kinds::{Desired, ExecCtx, Pacing, RecordedResource, kind_of, phases};
 use crate::model::{
     Action, Address, ErrorClass, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint,
 };
@@ -86,8 +86,11 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
 ) -> ApplyReport {
     let records = Committer::new(input.recorded.clone(), writer);
     let live = LiveFacts::new(graph, input.live_max_age);
+    let pacing = Pacing::default();
     let cx = ExecCtx {
         desired: input.desired,
+        prior: &input.recorded,
+        pacing: &pacing,
         observed: input.observed,
         fingerprints: input.fingerprints,
         records: &records,

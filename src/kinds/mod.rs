@@ -26,7 +26,9 @@ use futures::future::BoxFuture;
 
 pub use desired::Desired;
 pub use plan_ctx::PlanCtx;
-pub use ports::{ExecCtx, GraphPort, GraphRequest, LiveRead, NumberRead, PortError, Records};
+pub use ports::{
+    ExecCtx, GraphPort, GraphRequest, LiveRead, NumberRead, Pacing, PortError, Records,
+};
 pub use registry::{DesiredResources, KINDS, RecordedResource, of};
 
 use crate::config::SourceFile;

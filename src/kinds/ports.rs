@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
 
+use super::message_template::pacing::Budget;
 use super::{Desired, RecordedResource};
 use crate::model::{
     Address, ErrorClass, Observed, ObservedNumber, ObservedTemplate, TokenFingerprint,
@@ -217,9 +218,52 @@ pub fn query_value(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// Limits Meta counts across changes (the template creations per hour of a WABA), spent by
+/// the changes of one apply as they run at once. A kind names the key and, on first use,
+/// the starting budget.
+#[derive(Debug, Default)]
+pub struct Pacing {
+    budgets: std::sync::Mutex<BTreeMap<String, Budget>>,
+}
+
+impl Pacing {
+    fn budgets(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Budget>> {
+        self.budgets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Spend one of `key`'s budget (`start` on first use); `Err(next_at)` when none is left.
+    pub fn take(&self, key: &str, start: impl FnOnce() -> Budget) -> Result<(), i64> {
+        let mut budgets = self.budgets();
+        let budget = budgets.entry(key.to_string()).or_insert_with(start);
+        if budget.take() {
+            Ok(())
+        } else {
+            Err(budget.next_at)
+        }
+    }
+
+    /// When one more of `key`'s budget is allowed once it is spent.
+    pub fn next_at(&self, key: &str, start: impl FnOnce() -> Budget) -> i64 {
+        self.budgets()
+            .entry(key.to_string())
+            .or_insert_with(start)
+            .next_at
+    }
+
+    /// Meta says `key`'s budget is spent (whatever the counts said): none left until `next_at`.
+    pub fn exhaust(&self, key: &str, next_at: i64) {
+        self.budgets()
+            .insert(key.to_string(), Budget { left: 0, next_at });
+    }
+}
+
 /// Everything a kind's execution reads.
 pub struct ExecCtx<'a> {
     pub desired: &'a Desired,
+    /// The records as the apply began (for budgets counted over many resources).
+    pub prior: &'a BTreeMap<Address, RecordedResource>,
+    /// Budgets shared by the changes of this apply (`Pacing`).
+    pub pacing: &'a Pacing,
     /// Facts read just before apply (the same read the stale check used).
     pub observed: &'a Observed,
     /// Secret fingerprints by secret key, as at plan time.

@@ -372,3 +372,101 @@ fn apply_wait_in_json_names_what_is_still_in_review() {
         "{doc:#}"
     );
 }
+
+/// `n` templates of one language each, `t000`… in address order.
+fn many(n: usize) -> String {
+    let mut s = file("t000", BODY, false);
+    for i in 1..n {
+        s += &format!(
+            "  - name: t{i:03}\n    \
+               credentials: acme_fr\n    \
+               category: UTILITY\n    \
+               languages:\n      \
+                 en_US:\n        \
+                   body: {{text: \"{BODY}\", example: [\"Ana\", \"#1234\"]}}\n"
+        );
+    }
+    s
+}
+
+#[test]
+fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_it() {
+    // 101 creations in one WABA: Meta allows 100 per hour.
+    let env = Env::new(&many(101));
+    let plan = env.expect(&["plan"], 0);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        all.contains("wacfg::template::creation_rate")
+            && all.contains(&format!(
+                "WABA {WABA} has 100 of Meta's 100 template creations per hour left, and this plan needs more: from message template `t100` on"
+            )),
+        "{all}"
+    );
+    assert!(
+        plan.stdout
+            .contains("en_US waits for Meta's limit of 100 creations per hour (apply again after")
+            && plan
+                .stdout
+                .contains(r#"+ creations_waiting         = ["en_US"]"#),
+        "{}",
+        plan.stdout
+    );
+    // Apply sends the 100 the hour allows and reports the last as not attempted (exit 1).
+    let run = env.expect(&["apply", "--auto-approve"], 1);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
+    assert!(
+        run.stdout.contains(&format!(
+            "message_template.t100: create: not attempted: en_US not submitted: Meta allows 100 template creations per hour in WABA {WABA} and this hour's are spent; apply again after"
+        )),
+        "{run:#?}"
+    );
+    let doc = env.state_doc().expect("state");
+    assert!(doc.resources.contains_key("message_template.t099"));
+    assert!(!doc.resources.contains_key("message_template.t100"));
+    // The next run counts the hour's creations from state: t100 still waits, nothing is sent.
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr).contains(&format!(
+            "WABA {WABA} has 0 of Meta's 100 template creations per hour left"
+        )),
+        "{plan:#?}"
+    );
+    env.expect(&["apply", "--auto-approve"], 1);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
+}
+
+#[test]
+fn metas_creation_rate_error_stops_further_creates_for_the_waba() {
+    // Meta counts 99 creations this hour made elsewhere (state knows none of them).
+    let env = Env::new(&many(3));
+    env.sim.mutate(|w| {
+        let now = w.ledger.frozen_at_ms.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64
+        }) + w.ledger.clock_offset_ms;
+        w.ledger.creations.insert(WABA.into(), vec![now; 99]);
+    });
+    // One change at a time, so which create meets the refusal is known (at a higher
+    // parallelism the creates already in flight are refused by Meta the same way).
+    let run = env.expect(&["apply", "--auto-approve", "--parallelism", "1"], 1);
+    // t000 is the 100th; t001 is refused by Meta (nothing made); t002 is never sent.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(at_meta(&env, "t000").len(), 1);
+    assert!(at_meta(&env, "t001").is_empty() && at_meta(&env, "t002").is_empty());
+    for name in ["t001", "t002"] {
+        assert!(
+            run.stdout.contains(&format!(
+                "message_template.{name}: create: not attempted: en_US not submitted: Meta allows 100"
+            )),
+            "{run:#?}"
+        );
+    }
+    let doc = env.state_doc().expect("state");
+    assert!(doc.resources.contains_key("message_template.t000"));
+    assert!(
+        !doc.resources.contains_key("message_template.t001"),
+        "no intent left behind"
+    );
+}

@@ -12,6 +12,7 @@ mod drift;
 pub mod graph;
 pub mod lifecycle;
 pub mod model;
+pub mod pacing;
 pub mod placeholders;
 pub mod plan;
 pub mod review;
@@ -60,6 +61,13 @@ impl Kind for MessageTemplates {
             .keys()
             .map(String::as_str)
             .collect()
+    }
+
+    fn prepare(&self, cx: &mut PlanCtx<'_>) {
+        cx.template_creations = pacing::budgets(cx.recorded, cx.observed.read_at)
+            .into_iter()
+            .map(|(waba, b)| (waba, pacing::Spending::new(b)))
+            .collect();
     }
 
     fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {

@@ -116,6 +116,7 @@ mod tests {
             rejected_reason: None,
             quality_score: None,
             edits: Vec::new(),
+            created_at: None,
         }
     }
 
