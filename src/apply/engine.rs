@@ -19,7 +19,9 @@ use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
 use super::wait::WaitFor;
 use crate::kinds::GraphRequest;
 use crate::kinds::outcome::{failed, port_error, result};
-use crate::kinds::{Desired, ExecCtx, Pacing, RecordedResource, kind_of, phases};
+use crate::kinds::{
+    Desired, ExecCtx, MediaFiles, NoMediaFiles, Pacing, RecordedResource, kind_of, phases,
+};
 use crate::model::{
     Action, Address, ErrorClass, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint,
 };
@@ -71,15 +73,32 @@ pub async fn apply<W: StateWriter + Sync>(
     graph: &dyn GraphPort,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> ApplyReport {
-    apply_waiting(plan, input, None, writer, graph, progress).await
+    apply_waiting(plan, input, Extras::default(), writer, graph, progress).await
 }
 
-/// As [`apply`], then, with `wait`, wait for Meta's review of what it submitted
-/// (`apply --wait`, see `wait.rs`), recording each decision.
+/// What `apply` (the command) adds to an apply: a wait for Meta's review, and the media files
+/// a template header uploads.
+pub struct Extras<'a> {
+    /// `apply --wait`: wait for Meta's review of what was submitted (see `wait.rs`).
+    pub wait: Option<WaitFor>,
+    pub files: &'a dyn MediaFiles,
+}
+
+impl Default for Extras<'_> {
+    fn default() -> Self {
+        Extras {
+            wait: None,
+            files: &NoMediaFiles,
+        }
+    }
+}
+
+/// As [`apply`], with the `extras`: media files read for uploads, and with a wait, Meta's
+/// review of what it submitted awaited and each decision recorded.
 pub async fn apply_waiting<W: StateWriter + Sync>(
     plan: &Plan,
     input: ApplyInput<'_>,
-    wait: Option<WaitFor>,
+    extras: Extras<'_>,
     writer: W,
     graph: &dyn GraphPort,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -91,6 +110,7 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
         desired: input.desired,
         prior: &input.recorded,
         pacing: &pacing,
+        files: extras.files,
         observed: input.observed,
         fingerprints: input.fingerprints,
         records: &records,
@@ -159,7 +179,7 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
             .position(|c| c.address == r.address)
             .unwrap_or(usize::MAX)
     });
-    if let Some(wait) = &wait
+    if let Some(wait) = &extras.wait
         && !input.interrupted.load(Ordering::SeqCst)
     {
         report.review =
@@ -370,6 +390,14 @@ impl GraphPort for Counted<'_> {
         Box::pin(
             async move { self.note(self.inner.read_template(credentials, waba_id, name).await) },
         )
+    }
+
+    fn upload<'a>(
+        &'a self,
+        credentials: &'a str,
+        file: &'a crate::kinds::MediaFile,
+    ) -> BoxFuture<'a, Result<String, PortError>> {
+        Box::pin(async move { self.note(self.inner.upload(credentials, file).await) })
     }
 
     fn halted(&self) -> Option<String> {

@@ -9,7 +9,7 @@ pub mod ports;
 pub mod report;
 pub mod wait;
 
-pub use engine::{ApplyInput, Progress, apply, apply_waiting};
+pub use engine::{ApplyInput, Extras, Progress, apply, apply_waiting};
 pub use ports::{GraphPort, PortError, StateChanges, StateWriter};
 pub use report::{ApplyReport, ChangeOutcome, ChangeResult};
 

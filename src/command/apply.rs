@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::adapters::{Graph, Stop, StoreWriter};
+use super::media::ConfinedFiles;
 use super::pipeline::{self, Prepared};
 use super::progress::{ApplyProgress, Console};
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
 use crate::apply::wait::WaitFor;
-use crate::apply::{ApplyInput, apply_waiting};
+use crate::apply::{ApplyInput, Extras, apply_waiting};
 use crate::cli::{ApplyArgs, PlanFormat};
 use crate::model::Address;
 use crate::plan::Plan;
@@ -252,7 +253,12 @@ async fn locked(
             interrupted: interrupted.flag.clone(),
             live_max_age: crate::apply::live::MAX_AGE,
         },
-        wait,
+        Extras {
+            wait,
+            files: &ConfinedFiles {
+                access: &prepared.access,
+            },
+        },
         writer,
         &graph,
         &|event| reporter.event(event),

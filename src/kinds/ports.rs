@@ -149,6 +149,14 @@ pub trait GraphPort: Sync {
         waba_id: &'a str,
         name: &'a str,
     ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>>;
+    /// Upload `file` through Meta's resumable upload with the token of `credentials`:
+    /// the handle a template header's example takes. No default, for the same reason as
+    /// [`GraphPort::write_answer`].
+    fn upload<'a>(
+        &'a self,
+        credentials: &'a str,
+        file: &'a MediaFile,
+    ) -> BoxFuture<'a, Result<String, PortError>>;
     /// Why this run sends nothing more to Meta, once it has stopped (Meta asked to wait
     /// longer than the run can, stopped answering, or the run's deadline passed): every call
     /// then fails at once with [`PortError::NotAttempted`]. `None` while calls may be sent.
@@ -192,10 +200,53 @@ macro_rules! graph_port_without_templates {
                 )))
             })
         }
+
+        fn upload<'a>(
+            &'a self,
+            _credentials: &'a str,
+            file: &'a $crate::kinds::MediaFile,
+        ) -> futures::future::BoxFuture<'a, Result<String, $crate::kinds::PortError>> {
+            Box::pin(async move {
+                Err($crate::kinds::PortError::Missing(format!(
+                    "this test port does not upload (`{}`)",
+                    file.name
+                )))
+            })
+        }
     };
 }
 #[cfg(test)]
 pub(crate) use graph_port_without_templates;
+
+/// A media file to upload (a template header's sample): its name, Meta's MIME type for it and
+/// its bytes, read by the operator's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub name: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Reading the media files a configuration names (`file:` on a template header). The
+/// configuration is untrusted: the command layer confines the path as it does `file:`
+/// secrets (its directory tree and the operator's `--secret-dir`) and bounds the size.
+pub trait MediaFiles: Sync {
+    /// The bytes of `path`, refused when outside the allowed directories, not a regular file
+    /// or larger than `max_bytes`.
+    fn read(&self, path: &std::path::Path, max_bytes: u64) -> Result<Vec<u8>, PortError>;
+}
+
+/// For commands that upload nothing.
+pub struct NoMediaFiles;
+
+impl MediaFiles for NoMediaFiles {
+    fn read(&self, path: &std::path::Path, _max_bytes: u64) -> Result<Vec<u8>, PortError> {
+        Err(PortError::Missing(format!(
+            "this command does not upload media files ({})",
+            path.display()
+        )))
+    }
+}
 
 /// The records, as a kind's execution sees them.
 pub trait Records: Sync {
@@ -250,6 +301,13 @@ impl Pacing {
             .next_at
     }
 
+    /// Give back one spent on a create that was never sent.
+    pub fn give_back(&self, key: &str) {
+        if let Some(b) = self.budgets().get_mut(key) {
+            b.left += 1;
+        }
+    }
+
     /// Meta says `key`'s budget is spent (whatever the counts said): none left until `next_at`.
     pub fn exhaust(&self, key: &str, next_at: i64) {
         self.budgets()
@@ -264,6 +322,8 @@ pub struct ExecCtx<'a> {
     pub prior: &'a BTreeMap<Address, RecordedResource>,
     /// Budgets shared by the changes of this apply (`Pacing`).
     pub pacing: &'a Pacing,
+    /// Media files the configuration names, read confined (`MediaFiles`).
+    pub files: &'a dyn MediaFiles,
     /// Facts read just before apply (the same read the stale check used).
     pub observed: &'a Observed,
     /// Secret fingerprints by secret key, as at plan time.

@@ -470,3 +470,119 @@ fn metas_creation_rate_error_stops_further_creates_for_the_waba() {
         "no intent left behind"
     );
 }
+
+/// A template whose IMAGE header's sample is the file `path` (as the YAML writes it).
+fn with_image(path: &str) -> String {
+    file("order_update", BODY, false).replace(
+        "      en_US:\n",
+        &format!("      en_US:\n        header: {{format: IMAGE, file: \"{path}\"}}\n"),
+    )
+}
+
+/// The header handle Meta stored for `name` (en_US).
+fn stored_handle(env: &Env, name: &str) -> String {
+    let world = env.sim.world();
+    let t = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .find(|t| t.name == name)
+        .expect("the template is at Meta");
+    t.components[0]["example"]["header_handle"][0]
+        .as_str()
+        .expect("a header handle")
+        .to_string()
+}
+
+#[test]
+fn a_header_file_is_uploaded_in_chunks_through_the_resumable_upload_and_its_handle_sent() {
+    let env = Env::new(&with_image("media/header.png"));
+    std::fs::create_dir_all(env.path("media")).unwrap();
+    let png: Vec<u8> = (0..=255u8).cycle().take(1_000).collect();
+    std::fs::write(env.path("media/header.png"), &png).unwrap();
+    env.expect(&["validate"], 0);
+    // Chunks of 300 bytes: four requests, each at the offset Meta stands at.
+    let run = env
+        .cmd(&["apply", "--auto-approve"])
+        .env("WACFG_UPLOAD_CHUNK_BYTES", "300")
+        .output()
+        .expect("wacfg runs");
+    assert_eq!(run.status.code(), Some(0), "{run:#?}");
+    let stats = env.sim.stats();
+    assert_eq!(stats.route_count("POST uploads"), 1);
+    assert_eq!(stats.route_count("POST upload"), 4);
+    let handle = stored_handle(&env, "order_update");
+    assert!(handle.starts_with("4::"), "{handle}");
+    // The state keeps the `file:` form: the next plan compares the file, not the handle.
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 1);
+}
+
+#[test]
+fn a_failed_chunk_resumes_from_the_offset_meta_reports_never_sending_a_byte_twice() {
+    use wacfg::remote::upload::Upload;
+    use wacfg::remote::{Client, ClientConfig, Token};
+    let env = Env::new(&file("order_update", BODY, false));
+    let client =
+        Client::new(ClientConfig::from_parts(&env.sim.url(), None, "v23.0", 4)).expect("client");
+    let token = Token::new(crate::harness::TOKEN);
+    let bytes = vec![7u8; 1_000];
+    let file = Upload {
+        name: "header.png",
+        mime: "image/png",
+        bytes: &bytes,
+        chunk: 600,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = rt.block_on(async {
+        let app = client.app_id(&token).await.expect("the token's app");
+        let session = client
+            .open_upload(&token, &app, &file)
+            .await
+            .expect("a session");
+        // Meta stores the first chunk, then the answer is lost (a 500).
+        env.sim.set_faults(Faults {
+            fail_after_write: vec![InjectedError::code(131000)],
+            ..Faults::default()
+        });
+        client.upload_bytes(&token, &session, &file).await
+    });
+    let handle = handle.expect("resumed to the end");
+    assert!(handle.starts_with("4::"), "{handle}");
+    // Two chunks sent in all: the first (stored, answer lost) and the rest from the offset
+    // Meta reported (600), never the first again; one status read in between.
+    assert_eq!(env.sim.stats().route_count("POST upload"), 2);
+    assert_eq!(env.sim.stats().route_count("upload"), 1);
+}
+
+#[test]
+fn a_header_file_outside_the_configuration_or_of_a_type_meta_refuses_is_never_read() {
+    let env = Env::new(&with_image("../outside.png"));
+    let outside = env.dir.path().parent().unwrap().join("outside.png");
+    let _ = std::fs::write(&outside, b"not for Meta");
+    let run = env.expect(&["apply", "--auto-approve"], 1);
+    let _ = std::fs::remove_file(&outside);
+    assert!(
+        run.stdout
+            .contains("outside the directories files may be read from"),
+        "{run:#?}"
+    );
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 0);
+
+    let env = Env::new(&with_image("media/header.gif"));
+    std::fs::create_dir_all(env.path("media")).unwrap();
+    std::fs::write(env.path("media/header.gif"), b"GIF89a").unwrap();
+    // Refused offline, at the `file:` line.
+    let run = env.expect(&["validate"], 1);
+    assert!(
+        run.stderr.contains("wacfg::template::media_file_type")
+            && run.stderr.contains("use .jpg, .jpeg, .png")
+            && run.stderr.contains("wacfg.yaml:14:39"),
+        "{run:#?}"
+    );
+    env.expect(&["apply", "--auto-approve"], 1);
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
+}

@@ -14,10 +14,10 @@ use super::components::components;
 use super::graph;
 use super::lifecycle::{SUBMITTING, Step, after_edit};
 use super::model::{DesiredTemplate, RecordedLanguage, RecordedTemplate};
-use super::pacing;
 use super::plan::steps;
+use super::{media, pacing};
 use crate::kinds::outcome::{applied, failed, port_error, result};
-use crate::kinds::{ExecCtx, PortError, RecordedResource};
+use crate::kinds::{ExecCtx, MediaFile, PortError, RecordedResource};
 use crate::model::{
     Address, ChangeOutcome, ChangeResult, ErrorClass, ObservedTemplate, ResourceChange,
 };
@@ -188,12 +188,6 @@ async fn run_step(
             let Some(comps) = wanted() else {
                 return Ok(Done::Nothing);
             };
-            if has_upload(&comps) {
-                return Err(PortError::Missing(format!(
-                    "message template `{}` ({code}) names a header `file:`; uploading it is not supported yet: upload it and set `example: [<handle>]`",
-                    d.name
-                )));
-            }
             // Meta's 100 creations per hour per WABA: counted from state's creation times
             // and this run's creates; beyond them nothing is sent.
             if let Err(next_at) = cx
@@ -202,6 +196,13 @@ async fn run_step(
             {
                 return Ok(Done::Waits(next_at));
             }
+            let sent = match uploaded(cx, d, code, &comps).await {
+                Ok(sent) => sent,
+                Err(e) => {
+                    cx.pacing.give_back(waba);
+                    return Err(e);
+                }
+            };
             // The intent is durable before the create is sent: a crash in between is seen by
             // the next plan, which adopts what Meta has instead of submitting it twice.
             let previous = record.languages.get(code).cloned();
@@ -218,7 +219,7 @@ async fn run_step(
                 },
             );
             commit(cx, &addr, record).await?;
-            let (id, status) = match create(cx, d, waba, code, &comps).await {
+            let (id, status) = match create(cx, d, waba, code, &sent).await {
                 Ok(made) => made,
                 // Refused before acting: nothing was made. No more creates for this WABA.
                 Err(e) if pacing::is_creation_limit(&e) => {
@@ -264,9 +265,10 @@ async fn run_step(
                 return Ok(Done::Nothing);
             };
             let category = (record.category != d.category).then_some(d.category.as_str());
+            let sent = uploaded(cx, d, code, &comps).await?;
             let answer = cx
                 .graph
-                .write_answer(&d.credentials, graph::edit(&before.id, &comps, category))
+                .write_answer(&d.credentials, graph::edit(&before.id, &sent, category))
                 .await?;
             let status = answer
                 .get("status")
@@ -300,12 +302,39 @@ async fn run_step(
     }
 }
 
-fn has_upload(components: &Value) -> bool {
-    components.as_array().into_iter().flatten().any(|c| {
-        c["example"]["header_handle"][0]
-            .as_str()
-            .is_some_and(|h| h.starts_with("file:"))
-    })
+/// The components to send: each header `file:` uploaded through Meta's resumable upload (its
+/// type and size checked against what Meta takes, the file read confined) and replaced by
+/// the handle Meta answered.
+async fn uploaded(
+    cx: &ExecCtx<'_>,
+    d: &DesiredTemplate,
+    code: &str,
+    comps: &Value,
+) -> Result<Value, PortError> {
+    let files = media::files_in(comps);
+    if files.is_empty() {
+        return Ok(comps.clone());
+    }
+    let mut handles = BTreeMap::new();
+    for (path, format) in files {
+        let refused = |why: String| {
+            PortError::Missing(format!(
+                "message template `{}` ({code}): the header file {}: {why}",
+                d.name,
+                path.display()
+            ))
+        };
+        let (mime, max) = media::media_type(&path, &format).map_err(refused)?;
+        let bytes = cx.files.read(&path, max)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = MediaFile { name, mime, bytes };
+        let handle = cx.graph.upload(&d.credentials, &file).await?;
+        handles.insert(path, handle);
+    }
+    Ok(media::with_handles(comps, &handles))
 }
 
 /// Submit one language. A create whose answer is lost is read back: found, it is done; not

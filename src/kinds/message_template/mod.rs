@@ -11,6 +11,7 @@ pub mod components;
 mod drift;
 pub mod graph;
 pub mod lifecycle;
+pub mod media;
 pub mod model;
 pub mod pacing;
 pub mod placeholders;
