@@ -182,9 +182,15 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
     if let Some(wait) = &extras.wait
         && !input.interrupted.load(Ordering::SeqCst)
     {
-        report.review =
-            super::wait::reviews(&mut report.results, &cx, wait, &input.interrupted, progress)
-                .await;
+        report.review = super::wait::reviews(
+            &mut report.results,
+            &cx,
+            wait,
+            &input.interrupted,
+            input.parallelism,
+            progress,
+        )
+        .await;
     }
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
     report.stopped = graph.halted().filter(|_| report.failed());

@@ -1,15 +1,17 @@
 //! `apply --wait`: after the changes, poll Meta's review of what this apply submitted (each
 //! kind says what it awaits, `Kind::awaiting`, and reads and records a decision,
 //! `Kind::review`) until every part is decided, the wait's end comes, the run stops talking
-//! to Meta, or Ctrl-C. Polls are spaced out (1 s, doubling up to a minute) and go through
-//! the same client as every call, so the usage headers' slow-down and Meta's waits apply. A
-//! rejection turns the change's result into a failed one with Meta's reason; a part still in
-//! review when the wait ends is reported as such, never as a failure. It decides nothing
-//! about what to send: it only reads and records.
+//! to Meta, or Ctrl-C. Rounds of polls are spaced out (1 s, doubling up to a minute), the
+//! polls of a round `--parallelism` at a time, all through the same client as every call, so
+//! the usage headers' slow-down and Meta's waits apply. A rejection turns the change's result
+//! into a failed one with Meta's reason; a part still in review when the wait ends is
+//! reported as such, never as a failure. It decides nothing about what to send: it only
+//! reads and records.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::engine::Progress;
@@ -77,6 +79,7 @@ pub async fn reviews(
     cx: &ExecCtx<'_>,
     wait: &WaitFor,
     interrupted: &AtomicBool,
+    parallelism: usize,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Option<ReviewWait> {
     let mut pending: Vec<(usize, Vec<String>)> = Vec::new();
@@ -106,9 +109,20 @@ pub async fn reviews(
             break;
         }
         let mut still = Vec::new();
-        for (i, parts) in std::mem::take(&mut pending) {
-            let addr = results[i].address.clone();
-            match kind_of(&addr).review(&addr, cx).await {
+        // This round's polls, `parallelism` at a time (the client paces them), in order.
+        let polled: Vec<_> = futures::stream::iter(std::mem::take(&mut pending))
+            .map(|(i, parts)| {
+                let addr = results[i].address.clone();
+                async move {
+                    let review = kind_of(&addr).review(&addr, cx).await;
+                    (i, parts, addr, review)
+                }
+            })
+            .buffered(parallelism.max(1))
+            .collect()
+            .await;
+        for (i, parts, addr, review) in polled {
+            match review {
                 Some(Ok(review)) if review.pending.is_empty() => {
                     decided(&mut results[i], &review);
                     progress(Progress::Reviewed {
