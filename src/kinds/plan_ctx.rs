@@ -26,6 +26,9 @@ pub struct PlanCtx<'a> {
     /// Meta's template creations left this hour per WABA, as the plan spends them (empty
     /// until the template kind prepares it; an absent WABA has its whole budget).
     pub template_creations: BTreeMap<String, Spending>,
+    /// `--target`: when not empty, only these addresses (and what they depend on) are
+    /// planned, so only they spend a budget counted across resources.
+    pub targets: Vec<Address>,
 }
 
 impl<'a> PlanCtx<'a> {
@@ -44,6 +47,7 @@ impl<'a> PlanCtx<'a> {
             diagnostics: Vec::new(),
             retry_failed: false,
             template_creations: BTreeMap::new(),
+            targets: Vec::new(),
         }
     }
 

@@ -411,6 +411,13 @@ fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_i
         "{}",
         plan.stdout
     );
+    // Targeted alone, t100 is the only creation: nothing waits.
+    let one = env.expect(&["plan", "--target", "message_template.t100"], 0);
+    assert!(
+        one.stdout.contains("en_US submitted for review")
+            && !format!("{}{}", one.stdout, one.stderr).contains("creation_rate"),
+        "{one:#?}"
+    );
     // Apply sends the 100 the hour allows and reports the last as not attempted (exit 1).
     let run = env.expect(&["apply", "--auto-approve"], 1);
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);

@@ -94,7 +94,8 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
     let mut steps = steps(desired, recorded, observed, cx.observed.read_at);
     if let Some(d) = desired {
         refusals(cx, d, &steps);
-        if let Some(w) = waba {
+        let targeted = cx.targets.is_empty() || cx.targets.contains(addr);
+        if let (Some(w), true) = (waba, targeted) {
             pace(cx, d, w, &mut steps);
         }
     }
@@ -172,6 +173,7 @@ pub fn describe(steps: &Steps, action: Action) -> String {
 
 /// Spend the WABA's creations left this hour on this template's creates; the ones beyond
 /// wait (`Step::Paced`). The first template of a WABA that waits carries a warning saying so.
+/// A template left out by `--target` spends nothing.
 fn pace(cx: &mut PlanCtx<'_>, d: &DesiredTemplate, waba: &str, steps: &mut Steps) {
     let now = cx.observed.read_at;
     let creates = steps
