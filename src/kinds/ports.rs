@@ -283,7 +283,7 @@ impl Pacing {
     }
 
     /// Spend one of `key`'s budget (`start` on first use); `Err(next_at)` when none is left.
-    pub fn take(&self, key: &str, start: impl FnOnce() -> Budget) -> Result<(), i64> {
+    pub fn take(&self, key: &str, start: impl FnOnce() -> Budget) -> Result<(), Option<i64>> {
         let mut budgets = self.budgets();
         let budget = budgets.entry(key.to_string()).or_insert_with(start);
         if budget.take() {
@@ -294,7 +294,7 @@ impl Pacing {
     }
 
     /// When one more of `key`'s budget is allowed once it is spent.
-    pub fn next_at(&self, key: &str, start: impl FnOnce() -> Budget) -> i64 {
+    pub fn next_at(&self, key: &str, start: impl FnOnce() -> Budget) -> Option<i64> {
         self.budgets()
             .entry(key.to_string())
             .or_insert_with(start)
@@ -310,8 +310,11 @@ impl Pacing {
 
     /// Meta says `key`'s budget is spent (whatever the counts said): none left until `next_at`.
     pub fn exhaust(&self, key: &str, next_at: i64) {
-        self.budgets()
-            .insert(key.to_string(), Budget { left: 0, next_at });
+        let spent = Budget {
+            left: 0,
+            next_at: Some(next_at),
+        };
+        self.budgets().insert(key.to_string(), spent);
     }
 }
 

@@ -404,7 +404,7 @@ fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_i
     );
     assert!(
         plan.stdout
-            .contains("en_US waits for Meta's limit of 100 creations per hour (apply again after")
+            .contains("en_US waits for Meta's limit of 100 creations per hour (apply again an hour after the creations this apply makes)")
             && plan
                 .stdout
                 .contains(r#"+ creations_waiting         = ["en_US"]"#),
@@ -419,11 +419,15 @@ fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_i
         "{one:#?}"
     );
     // Apply sends the 100 the hour allows and reports the last as not attempted (exit 1).
-    let run = env.expect(&["apply", "--auto-approve"], 1);
+    // Through a saved plan: re-derived at apply, it is the same plan (its words do not move
+    // with the clock), so it is applied, not refused.
+    env.expect(&["plan", "-o", "plan.json"], 0);
+    let run = env.expect(&["apply", "plan.json"], 1);
+    assert!(!run.stderr.contains("refusing"), "{run:#?}");
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
     assert!(
         run.stdout.contains(&format!(
-            "message_template.t100: create: not attempted: en_US not submitted: Meta allows 100 template creations per hour in WABA {WABA} and this hour's are spent; apply again after"
+            "message_template.t100: create: not attempted: en_US not submitted: Meta allows 100 template creations per hour in WABA {WABA} and this hour's are spent; apply again an hour after the creations this apply makes"
         )),
         "{run:#?}"
     );
@@ -435,10 +439,15 @@ fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_i
     assert!(
         format!("{}{}", plan.stdout, plan.stderr).contains(&format!(
             "WABA {WABA} has 0 of Meta's 100 template creations per hour left"
-        )),
+        )) && plan.stdout.contains("(apply again after 2"),
         "{plan:#?}"
     );
-    env.expect(&["apply", "--auto-approve"], 1);
+    let run = env.expect(&["apply", "--auto-approve"], 1);
+    assert!(
+        run.stdout
+            .contains("this hour's are spent; apply again after 2"),
+        "{run:#?}"
+    );
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
 }
 

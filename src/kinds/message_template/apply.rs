@@ -86,7 +86,7 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
     });
     let mut pending = Vec::new();
     let mut waiting: Vec<String> = Vec::new();
-    let mut wait_until = now;
+    let mut wait_until: Option<i64> = Some(now);
     let held = held_back(change);
     for (code, step) in &decided {
         if held.contains(code) && matches!(step, Step::Create | Step::Recreate) {
@@ -94,7 +94,7 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
             let next_at = cx
                 .pacing
                 .next_at(&waba, || pacing::budget_of(cx.prior, &waba, now));
-            wait_until = wait_until.max(next_at);
+            wait_until = pacing::later(wait_until, next_at);
             continue;
         }
         let result = run_step(cx, d, &waba, code, step, &mut record, observed, now).await;
@@ -103,7 +103,7 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
             Ok(Done::Nothing) => {}
             Ok(Done::Waits(next_at)) => {
                 waiting.push(code.clone());
-                wait_until = wait_until.max(next_at);
+                wait_until = pacing::later(wait_until, next_at);
             }
             Err(e) => return port_error(change, &e),
         }
@@ -151,8 +151,9 @@ enum Done {
     Nothing,
     /// Submitted or edited: Meta's status.
     Status(String),
-    /// A create not sent: Meta's hourly limit for the WABA is spent until then (unix s).
-    Waits(i64),
+    /// A create not sent: Meta's hourly limit for the WABA is spent until then (unix s;
+    /// `None`: an hour after this apply's creations).
+    Waits(Option<i64>),
 }
 
 async fn commit(
@@ -230,7 +231,7 @@ async fn run_step(
                         None => record.languages.remove(code),
                     };
                     commit(cx, &addr, record).await?;
-                    return Ok(Done::Waits(next_at));
+                    return Ok(Done::Waits(Some(next_at)));
                 }
                 Err(e) => return Err(e),
             };

@@ -52,10 +52,11 @@ pub enum Step {
         id: String,
     },
     /// A create beyond what Meta's hourly limit leaves for the WABA (the plan's pacing,
-    /// `pacing.rs`): it waits until `next_at` (unix seconds). Apply decides again on its own
+    /// `pacing.rs`): it waits until `next_at` (unix seconds; `None`: an hour after the
+    /// creations of the apply). Apply decides again on its own
     /// counts.
     Paced {
-        next_at: i64,
+        next_at: Option<i64>,
     },
 }
 

@@ -21,16 +21,19 @@ pub const HOUR_SECS: i64 = 3_600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
     pub left: usize,
-    /// Unix seconds from which one more creation is allowed once `left` is spent.
-    pub next_at: i64,
+    /// Unix seconds from which one more creation is allowed once `left` is spent, when the
+    /// creations of the hour (state's times, or Meta's refusal) say; `None`: an hour after
+    /// the creations this run makes (a plan's text must not move with the clock, or a saved
+    /// plan would differ from the one re-derived when it is applied).
+    pub next_at: Option<i64>,
 }
 
 impl Budget {
     /// A WABA with no creation this hour.
-    pub fn full(now: i64) -> Budget {
+    pub fn full() -> Budget {
         Budget {
             left: CREATIONS_PER_HOUR,
-            next_at: now + HOUR_SECS,
+            next_at: None,
         }
     }
 
@@ -40,9 +43,9 @@ impl Budget {
         recent.sort_unstable();
         let left = CREATIONS_PER_HOUR.saturating_sub(recent.len());
         let next_at = if recent.len() >= CREATIONS_PER_HOUR {
-            recent[recent.len() - CREATIONS_PER_HOUR] + HOUR_SECS
+            Some(recent[recent.len() - CREATIONS_PER_HOUR] + HOUR_SECS)
         } else {
-            recent.first().map_or(now + HOUR_SECS, |t| t + HOUR_SECS)
+            recent.first().map(|t| t + HOUR_SECS)
         };
         Budget { left, next_at }
     }
@@ -131,12 +134,28 @@ pub fn is_creation_limit(e: &PortError) -> bool {
 }
 
 /// Why languages wait, for the plan and the apply report.
-pub fn waiting_text(codes: &[String], waba: &str, next_at: i64) -> String {
+pub fn waiting_text(codes: &[String], waba: &str, next_at: Option<i64>) -> String {
     format!(
-        "{} not submitted: Meta allows {CREATIONS_PER_HOUR} template creations per hour in WABA {waba} and this hour's are spent; apply again after {}",
+        "{} not submitted: Meta allows {CREATIONS_PER_HOUR} template creations per hour in WABA {waba} and this hour's are spent; apply again {}",
         codes.join(", "),
-        super::lifecycle::rfc3339(next_at)
+        when(next_at)
     )
+}
+
+/// When to apply again: `after <time>`, or an hour after this run's creations.
+pub fn when(next_at: Option<i64>) -> String {
+    match next_at {
+        Some(t) => format!("after {}", super::lifecycle::rfc3339(t)),
+        None => "an hour after the creations this apply makes".to_string(),
+    }
+}
+
+/// The later of two waits (`None`: an hour after this run's creations, the latest).
+pub fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -146,16 +165,16 @@ mod tests {
     #[test]
     fn a_full_hour_is_spent_until_its_oldest_creation_is_an_hour_old() {
         let now = 10_000;
-        assert_eq!(Budget::from_times(Vec::new(), now), Budget::full(now));
+        assert_eq!(Budget::from_times(Vec::new(), now), Budget::full());
         // 100 creations in the last hour, the oldest 1,000 s ago; older ones do not count.
         let mut times: Vec<i64> = (0..100).map(|i| now - 1_000 + i).collect();
         times.push(now - HOUR_SECS - 5);
         let b = Budget::from_times(times, now);
         assert_eq!(b.left, 0);
-        assert_eq!(b.next_at, now - 1_000 + HOUR_SECS);
+        assert_eq!(b.next_at, Some(now - 1_000 + HOUR_SECS));
         let mut some = Budget::from_times(vec![now - 10, now - 20], now);
         assert_eq!(some.left, 98);
-        assert_eq!(some.next_at, now - 20 + HOUR_SECS);
+        assert_eq!(some.next_at, Some(now - 20 + HOUR_SECS));
         assert!(some.take());
         assert_eq!(some.left, 97);
         let mut none = b;

@@ -155,9 +155,9 @@ pub fn describe(steps: &Steps, action: Action) -> String {
                 "{code} was submitted but not recorded: Meta has it (id {id}), recorded without sending again"
             ),
             Step::Paced { next_at } => format!(
-                "{code} waits for Meta's limit of {} creations per hour (apply again after {})",
+                "{code} waits for Meta's limit of {} creations per hour (apply again {})",
                 super::pacing::CREATIONS_PER_HOUR,
-                super::lifecycle::rfc3339(*next_at)
+                super::pacing::when(*next_at)
             ),
             Step::Unchanged => continue,
         };
@@ -175,7 +175,6 @@ pub fn describe(steps: &Steps, action: Action) -> String {
 /// wait (`Step::Paced`). The first template of a WABA that waits carries a warning saying so.
 /// A template left out by `--target` spends nothing.
 fn pace(cx: &mut PlanCtx<'_>, d: &DesiredTemplate, waba: &str, steps: &mut Steps) {
-    let now = cx.observed.read_at;
     let creates = steps
         .values()
         .filter(|s| matches!(s, Step::Create | Step::Recreate))
@@ -186,7 +185,7 @@ fn pace(cx: &mut PlanCtx<'_>, d: &DesiredTemplate, waba: &str, steps: &mut Steps
     let spending = cx
         .template_creations
         .entry(waba.to_string())
-        .or_insert_with(|| Spending::new(Budget::full(now)));
+        .or_insert_with(|| Spending::new(Budget::full()));
     let first_wait = spending.waiting == 0;
     let mut waited = 0;
     for s in steps.values_mut() {
@@ -209,8 +208,8 @@ fn pace(cx: &mut PlanCtx<'_>, d: &DesiredTemplate, waba: &str, steps: &mut Steps
         ),
     )
     .with_help(format!(
-        "apply submits what the hour allows and reports the rest as not attempted (exit 1), never sending a create Meta would refuse; apply again after {}",
-        super::lifecycle::rfc3339(spending.budget.next_at)
+        "apply submits what the hour allows and reports the rest as not attempted (exit 1), never sending a create Meta would refuse; apply again {}",
+        super::pacing::when(spending.budget.next_at)
     ));
     cx.diagnostics.push(at_source(diag, &d.source));
 }
