@@ -85,6 +85,7 @@ fn main() {
                     rejected_reason: None,
                     quality_score: None,
                     edits: Vec::new(),
+                    created_at: None,
                 },
             );
         }

@@ -236,6 +236,13 @@ pub struct ApplyArgs {
     /// reported so, state is saved, exit 1. Like 30s, 10m, 1h.
     #[arg(long, value_name = "DURATION", default_value = "30m")]
     pub timeout: String,
+    /// After the changes, wait for Meta's review of every message template this apply
+    /// submitted (polling within the usage budget, progress on stderr) and record each decision.
+    /// Alone: until all are decided or --timeout; --wait=DURATION (with `=`): at most that
+    /// long. A rejection fails the apply (exit 1); a template still in review when the wait
+    /// ends does not (it is listed; `wacfg plan` shows the decision later).
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true)]
+    pub wait: Option<Option<String>>,
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
 }

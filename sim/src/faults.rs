@@ -32,6 +32,10 @@ pub struct Faults {
     /// errors instead, one each, in order: Meta did it but the client never heard (a create
     /// that landed before a 5xx or a timeout).
     pub fail_after_write: Vec<InjectedError>,
+    /// The next this many writes (POST and DELETE) are applied, then their answer is held a
+    /// day: Meta did it, and the client is still waiting when it is killed (a crash between a
+    /// create and its record).
+    pub hang_after_write: u32,
     /// When set, business reads carry an `X-Business-Use-Case-Usage` header keyed by the
     /// business, at this call-count percentage (Meta sends one on business reads too).
     pub business_usage_percent: Option<u32>,
@@ -162,6 +166,7 @@ pub struct FaultsBody {
     pub fail_next: Vec<InjectedError>,
     pub fail_batch_items: Vec<InjectedError>,
     pub fail_after_write: Vec<InjectedError>,
+    pub hang_after_write: u32,
     pub business_usage_percent: Option<u32>,
     pub malformed: Malformed,
     pub seed: u64,
@@ -178,6 +183,7 @@ impl From<FaultsBody> for Faults {
             fail_next: b.fail_next,
             fail_batch_items: b.fail_batch_items,
             fail_after_write: b.fail_after_write,
+            hang_after_write: b.hang_after_write,
             business_usage_percent: b.business_usage_percent,
             malformed: b.malformed,
             seed: b.seed,
@@ -196,6 +202,7 @@ impl From<&Faults> for FaultsBody {
             fail_next: f.fail_next.clone(),
             fail_batch_items: f.fail_batch_items.clone(),
             fail_after_write: f.fail_after_write.clone(),
+            hang_after_write: f.hang_after_write,
             business_usage_percent: f.business_usage_percent,
             malformed: f.malformed.clone(),
             seed: f.seed,

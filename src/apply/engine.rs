@@ -16,9 +16,12 @@ use super::commit::Committer;
 use super::live::LiveFacts;
 use super::ports::{GraphPort, PortError, StateWriter};
 use super::report::{ApplyReport, ChangeOutcome, ChangeResult};
+use super::wait::WaitFor;
 use crate::kinds::GraphRequest;
 use crate::kinds::outcome::{failed, port_error, result};
-use crate::kinds::{Desired, ExecCtx, RecordedResource, kind_of, phases};
+use crate::kinds::{
+    Desired, ExecCtx, MediaFiles, NoMediaFiles, Pacing, RecordedResource, kind_of, phases,
+};
 use crate::model::{
     Action, Address, ErrorClass, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint,
 };
@@ -45,6 +48,21 @@ pub struct ApplyInput<'a> {
 pub enum Progress<'a> {
     Started(&'a ResourceChange),
     Finished(&'a ChangeResult),
+    /// `apply --wait`: the changes are done; `count` resources are in Meta's review.
+    AwaitingReview {
+        count: usize,
+    },
+    /// A poll found these parts of `address` still in review.
+    InReview {
+        address: &'a Address,
+        pending: &'a [String],
+        elapsed: std::time::Duration,
+    },
+    /// Meta decided: the change's result with the decision.
+    Reviewed {
+        result: &'a ChangeResult,
+        elapsed: std::time::Duration,
+    },
 }
 
 /// Carry out every actionable change of `plan`, phase by phase.
@@ -55,10 +73,44 @@ pub async fn apply<W: StateWriter + Sync>(
     graph: &dyn GraphPort,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> ApplyReport {
+    apply_waiting(plan, input, Extras::default(), writer, graph, progress).await
+}
+
+/// What `apply` (the command) adds to an apply: a wait for Meta's review, and the media files
+/// a template header uploads.
+pub struct Extras<'a> {
+    /// `apply --wait`: wait for Meta's review of what was submitted (see `wait.rs`).
+    pub wait: Option<WaitFor>,
+    pub files: &'a dyn MediaFiles,
+}
+
+impl Default for Extras<'_> {
+    fn default() -> Self {
+        Extras {
+            wait: None,
+            files: &NoMediaFiles,
+        }
+    }
+}
+
+/// As [`apply`], with the `extras`: media files read for uploads, and with a wait, Meta's
+/// review of what it submitted awaited and each decision recorded.
+pub async fn apply_waiting<W: StateWriter + Sync>(
+    plan: &Plan,
+    input: ApplyInput<'_>,
+    extras: Extras<'_>,
+    writer: W,
+    graph: &dyn GraphPort,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> ApplyReport {
     let records = Committer::new(input.recorded.clone(), writer);
     let live = LiveFacts::new(graph, input.live_max_age);
+    let pacing = Pacing::default();
     let cx = ExecCtx {
         desired: input.desired,
+        prior: &input.recorded,
+        pacing: &pacing,
+        files: extras.files,
         observed: input.observed,
         fingerprints: input.fingerprints,
         records: &records,
@@ -127,6 +179,19 @@ pub async fn apply<W: StateWriter + Sync>(
             .position(|c| c.address == r.address)
             .unwrap_or(usize::MAX)
     });
+    if let Some(wait) = &extras.wait
+        && !input.interrupted.load(Ordering::SeqCst)
+    {
+        report.review = super::wait::reviews(
+            &mut report.results,
+            &cx,
+            wait,
+            &input.interrupted,
+            input.parallelism,
+            progress,
+        )
+        .await;
+    }
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
     report.stopped = graph.halted().filter(|_| report.failed());
     let (state, finish_failed) = records.finish().await;
@@ -331,6 +396,14 @@ impl GraphPort for Counted<'_> {
         Box::pin(
             async move { self.note(self.inner.read_template(credentials, waba_id, name).await) },
         )
+    }
+
+    fn upload<'a>(
+        &'a self,
+        credentials: &'a str,
+        file: &'a crate::kinds::MediaFile,
+    ) -> BoxFuture<'a, Result<String, PortError>> {
+        Box::pin(async move { self.note(self.inner.upload(credentials, file).await) })
     }
 
     fn halted(&self) -> Option<String> {

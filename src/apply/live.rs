@@ -158,6 +158,14 @@ impl GraphPort for LiveFacts<'_> {
         self.inner.read_template(credentials, waba_id, name)
     }
 
+    fn upload<'a>(
+        &'a self,
+        credentials: &'a str,
+        file: &'a crate::kinds::MediaFile,
+    ) -> BoxFuture<'a, Result<String, PortError>> {
+        self.inner.upload(credentials, file)
+    }
+
     fn halted(&self) -> Option<String> {
         self.inner.halted()
     }

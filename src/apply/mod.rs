@@ -1,13 +1,15 @@
 //! Carrying a plan out: each change in dependency order, executed by its kind, the facts its
-//! checks read from Meta read once per phase in batches, state written after each one.
+//! checks read from Meta read once per phase in batches, state written after each one; with
+//! `--wait`, Meta's review of what was submitted awaited and recorded.
 
 mod commit;
 pub mod engine;
 pub mod live;
 pub mod ports;
 pub mod report;
+pub mod wait;
 
-pub use engine::{ApplyInput, Progress, apply};
+pub use engine::{ApplyInput, Extras, Progress, apply, apply_waiting};
 pub use ports::{GraphPort, PortError, StateChanges, StateWriter};
 pub use report::{ApplyReport, ChangeOutcome, ChangeResult};
 

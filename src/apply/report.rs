@@ -21,6 +21,10 @@ pub struct ApplyReport {
     /// change is durable all the same; the next command that locks the state finishes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_warning: Option<String>,
+    /// `apply --wait` ended with resources still in Meta's review: which, and why it ended.
+    /// Not a failure: the next plan shows Meta's decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<super::wait::ReviewWait>,
 }
 
 impl ApplyReport {

@@ -92,10 +92,13 @@ pub const APPLY: &str = help!(
   wacfg apply plan.json --expect-digest sha256:…   Exactly the reviewed plan
   wacfg apply --timeout 10m                    Stop sending after 10 minutes
   wacfg apply -c base.yaml -c production.yaml  An environment's overlay
-  wacfg apply --refresh-only --auto-approve    Record Meta's facts; `wacfg drift` then exits 0",
-    "  0    applied, or nothing to apply
+  wacfg apply --refresh-only --auto-approve    Record Meta's facts; `wacfg drift` then exits 0
+  wacfg apply --auto-approve --wait            Then wait for Meta's review of new templates
+  wacfg apply --auto-approve --wait=15m        ... for at most 15 minutes",
+    "  0    applied, or nothing to apply (with --wait: templates still in review when the
+       wait ends are listed, not failed)
   1    error, a change failed or was not attempted, the plan is stale or refused, or the
-       confirmation was declined
+       confirmation was declined; with --wait, Meta rejected a template
   130  interrupted by Ctrl-C (the changes in flight finished and were saved)",
     concat!(
         remote_env!(),

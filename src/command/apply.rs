@@ -3,7 +3,8 @@
 //! confirm, carry the changes out with progress on stderr, write state after each one, and
 //! report. Ctrl-C before any change started (at the confirmation prompt, say) cancels at
 //! once: nothing changed, the lock is released, exit 130. Ctrl-C while changes run finishes
-//! what is in flight, saves, unlocks and exits 130.
+//! what is in flight, saves, unlocks and exits 130. With `--wait`, the changes are followed by
+//! a wait for Meta's review of the templates submitted (`apply::wait`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
@@ -12,10 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::adapters::{Graph, Stop, StoreWriter};
+use super::media::ConfinedFiles;
 use super::pipeline::{self, Prepared};
 use super::progress::{ApplyProgress, Console};
 use super::{CommandError, CommandResult, Operator, Outcome, use_color};
-use crate::apply::{ApplyInput, apply};
+use crate::apply::wait::WaitFor;
+use crate::apply::{ApplyInput, Extras, apply_waiting};
 use crate::cli::{ApplyArgs, PlanFormat};
 use crate::model::Address;
 use crate::plan::Plan;
@@ -73,6 +76,9 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
         return Err(CommandError::new(
             "--timeout must be longer than 0s: it is the time the whole apply may take",
         ));
+    }
+    if let Some(Some(wait)) = &args.wait {
+        parse_duration(wait).map_err(|e| CommandError::new(format!("--wait: {e}")))?;
     }
     let interrupted = Interrupt::default();
     let rt = pipeline::runtime()?;
@@ -227,6 +233,7 @@ async fn locked(
         secrets: &prepared.secrets,
         stop: Stop::new(Some(deadline)),
     };
+    let wait = review_wait(args.wait.as_ref(), deadline)?;
     let reporter = ApplyProgress::start(&console, plan.actionable().count());
     // Ctrl-C before the first change: nothing to finish, cancel now.
     interrupted.applying.store(true, Ordering::SeqCst);
@@ -235,7 +242,7 @@ async fn locked(
         eprintln!("{CANCELLED}");
         return Ok(Outcome::Interrupted);
     }
-    let report = apply(
+    let report = apply_waiting(
         &plan,
         ApplyInput {
             desired: &prepared.desired,
@@ -245,6 +252,12 @@ async fn locked(
             parallelism: args.remote.parallelism as usize,
             interrupted: interrupted.flag.clone(),
             live_max_age: crate::apply::live::MAX_AGE,
+        },
+        Extras {
+            wait,
+            files: &ConfinedFiles {
+                access: &prepared.access,
+            },
         },
         writer,
         &graph,
@@ -270,6 +283,41 @@ async fn locked(
         Outcome::Failed
     } else {
         Outcome::Success
+    })
+}
+
+/// `--wait` (until every review is decided or the run's deadline) or `--wait=DURATION` (at
+/// most that long, and never past the deadline) as the instant the wait ends and why.
+fn review_wait(
+    flag: Option<&Option<String>>,
+    deadline: (Instant, std::time::Duration),
+) -> Result<Option<WaitFor>, CommandError> {
+    let (run_until, run_timeout) = deadline;
+    let run_ends = format!(
+        "the apply's --timeout ({}) ran out",
+        crate::remote::error::human_duration(run_timeout)
+    );
+    Ok(match flag {
+        None => None,
+        Some(None) => Some(WaitFor {
+            until: run_until,
+            ends: run_ends,
+        }),
+        Some(Some(text)) => {
+            let d = parse_duration(text).map_err(|e| CommandError::new(format!("--wait: {e}")))?;
+            let until = Instant::now() + d;
+            Some(if until < run_until {
+                WaitFor {
+                    until,
+                    ends: format!("--wait={text} ended"),
+                }
+            } else {
+                WaitFor {
+                    until: run_until,
+                    ends: run_ends,
+                }
+            })
+        }
     })
 }
 

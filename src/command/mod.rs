@@ -10,6 +10,7 @@ pub mod drift;
 pub mod format;
 pub mod import;
 pub mod init;
+mod media;
 pub mod pipeline;
 pub mod plan;
 pub mod progress;

@@ -312,6 +312,25 @@ impl ApplyProgress {
                     self.console.color,
                 )
             }
+            Progress::AwaitingReview { count } => words::awaiting_review_line(count),
+            Progress::InReview {
+                address,
+                pending,
+                elapsed,
+            } => words::in_review_line(address, pending, elapsed, self.console.color),
+            Progress::Reviewed { result, elapsed } => {
+                let rejected = match &result.outcome {
+                    crate::apply::ChangeOutcome::ChecksFailed { reasons } => reasons.as_slice(),
+                    _ => &[],
+                };
+                words::reviewed_line(
+                    &result.address,
+                    result.status.as_deref(),
+                    rejected,
+                    elapsed,
+                    self.console.color,
+                )
+            }
         };
         self.console.line(&line);
         if let Some(bar) = &self.console.shared().bar

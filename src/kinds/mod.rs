@@ -26,7 +26,10 @@ use futures::future::BoxFuture;
 
 pub use desired::Desired;
 pub use plan_ctx::PlanCtx;
-pub use ports::{ExecCtx, GraphPort, GraphRequest, LiveRead, NumberRead, PortError, Records};
+pub use ports::{
+    ExecCtx, GraphPort, GraphRequest, LiveRead, MediaFile, MediaFiles, NoMediaFiles, NumberRead,
+    Pacing, PortError, Records,
+};
 pub use registry::{DesiredResources, KINDS, RecordedResource, of};
 
 use crate::config::SourceFile;
@@ -38,6 +41,18 @@ use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, Resou
 pub struct Listing<'a> {
     pub status: Option<&'a str>,
     pub version: Option<u32>,
+}
+
+/// Where Meta's review of one resource stands after a poll (`Kind::review`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Review {
+    /// Parts still in review (a template's language codes).
+    pub pending: Vec<String>,
+    /// Parts Meta rejected, each a sentence with the reason and what to change.
+    pub rejected: Vec<String>,
+    /// The status to show: REJECTED when a part was rejected, PENDING while one is in
+    /// review, else Meta's decision.
+    pub status: String,
 }
 
 /// A secret an entry references, to read at plan time (never at validate time).
@@ -116,6 +131,21 @@ pub trait Kind: Sync {
         change: &'a ResourceChange,
         cx: &'a ExecCtx<'a>,
     ) -> BoxFuture<'a, ChangeResult>;
+    /// The parts of a recorded resource Meta accepted but has not decided on yet (a
+    /// template's languages in review): what `apply --wait` waits for. Pure; empty for kinds
+    /// Meta does not review.
+    fn awaiting(&self, _recorded: &RecordedResource) -> Vec<String> {
+        Vec::new()
+    }
+    /// Read Meta's review of the resource at `addr` now and record its decisions (no write
+    /// to Meta). `None`: not a resource of this kind in state, or a kind Meta does not review.
+    fn review<'a>(
+        &'a self,
+        _addr: &'a Address,
+        _cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, Option<Result<Review, PortError>>> {
+        Box::pin(async { None })
+    }
     /// Status and version for state listings (kinds without a lifecycle have neither).
     fn listing<'a>(&self, _recorded: &'a RecordedResource) -> Listing<'a> {
         Listing::default()

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::credentials::Verification;
+use super::message_template::pacing::Spending;
 use super::{Desired, RecordedResource};
 use crate::diag::{Diagnostic, Span};
 use crate::model::{Address, SourceLocation, TokenFingerprint};
@@ -22,6 +23,12 @@ pub struct PlanCtx<'a> {
     /// `--retry-failed`: submit failed configurations again even when nothing they depend
     /// on changed.
     pub retry_failed: bool,
+    /// Meta's template creations left this hour per WABA, as the plan spends them (empty
+    /// until the template kind prepares it; an absent WABA has its whole budget).
+    pub template_creations: BTreeMap<String, Spending>,
+    /// `--target`: when not empty, only these addresses (and what they depend on) are
+    /// planned, so only they spend a budget counted across resources.
+    pub targets: Vec<Address>,
 }
 
 impl<'a> PlanCtx<'a> {
@@ -39,6 +46,8 @@ impl<'a> PlanCtx<'a> {
             verified: BTreeMap::new(),
             diagnostics: Vec::new(),
             retry_failed: false,
+            template_creations: BTreeMap::new(),
+            targets: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
 
+use super::message_template::pacing::Budget;
 use super::{Desired, RecordedResource};
 use crate::model::{
     Address, ErrorClass, Observed, ObservedNumber, ObservedTemplate, TokenFingerprint,
@@ -148,6 +149,14 @@ pub trait GraphPort: Sync {
         waba_id: &'a str,
         name: &'a str,
     ) -> BoxFuture<'a, Result<BTreeMap<String, ObservedTemplate>, PortError>>;
+    /// Upload `file` through Meta's resumable upload with the token of `credentials`:
+    /// the handle a template header's example takes. No default, for the same reason as
+    /// [`GraphPort::write_answer`].
+    fn upload<'a>(
+        &'a self,
+        credentials: &'a str,
+        file: &'a MediaFile,
+    ) -> BoxFuture<'a, Result<String, PortError>>;
     /// Why this run sends nothing more to Meta, once it has stopped (Meta asked to wait
     /// longer than the run can, stopped answering, or the run's deadline passed): every call
     /// then fails at once with [`PortError::NotAttempted`]. `None` while calls may be sent.
@@ -191,10 +200,53 @@ macro_rules! graph_port_without_templates {
                 )))
             })
         }
+
+        fn upload<'a>(
+            &'a self,
+            _credentials: &'a str,
+            file: &'a $crate::kinds::MediaFile,
+        ) -> futures::future::BoxFuture<'a, Result<String, $crate::kinds::PortError>> {
+            Box::pin(async move {
+                Err($crate::kinds::PortError::Missing(format!(
+                    "this test port does not upload (`{}`)",
+                    file.name
+                )))
+            })
+        }
     };
 }
 #[cfg(test)]
 pub(crate) use graph_port_without_templates;
+
+/// A media file to upload (a template header's sample): its name, Meta's MIME type for it and
+/// its bytes, read by the operator's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub name: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Reading the media files a configuration names (`file:` on a template header). The
+/// configuration is untrusted: the command layer confines the path as it does `file:`
+/// secrets (its directory tree and the operator's `--secret-dir`) and bounds the size.
+pub trait MediaFiles: Sync {
+    /// The bytes of `path`, refused when outside the allowed directories, not a regular file
+    /// or larger than `max_bytes`.
+    fn read(&self, path: &std::path::Path, max_bytes: u64) -> Result<Vec<u8>, PortError>;
+}
+
+/// For commands that upload nothing.
+pub struct NoMediaFiles;
+
+impl MediaFiles for NoMediaFiles {
+    fn read(&self, path: &std::path::Path, _max_bytes: u64) -> Result<Vec<u8>, PortError> {
+        Err(PortError::Missing(format!(
+            "this command does not upload media files ({})",
+            path.display()
+        )))
+    }
+}
 
 /// The records, as a kind's execution sees them.
 pub trait Records: Sync {
@@ -217,9 +269,64 @@ pub fn query_value(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// Limits Meta counts across changes (the template creations per hour of a WABA), spent by
+/// the changes of one apply as they run at once. A kind names the key and, on first use,
+/// the starting budget.
+#[derive(Debug, Default)]
+pub struct Pacing {
+    budgets: std::sync::Mutex<BTreeMap<String, Budget>>,
+}
+
+impl Pacing {
+    fn budgets(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Budget>> {
+        self.budgets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Spend one of `key`'s budget (`start` on first use); `Err(next_at)` when none is left.
+    pub fn take(&self, key: &str, start: impl FnOnce() -> Budget) -> Result<(), Option<i64>> {
+        let mut budgets = self.budgets();
+        let budget = budgets.entry(key.to_string()).or_insert_with(start);
+        if budget.take() {
+            Ok(())
+        } else {
+            Err(budget.next_at)
+        }
+    }
+
+    /// When one more of `key`'s budget is allowed once it is spent.
+    pub fn next_at(&self, key: &str, start: impl FnOnce() -> Budget) -> Option<i64> {
+        self.budgets()
+            .entry(key.to_string())
+            .or_insert_with(start)
+            .next_at
+    }
+
+    /// Give back one spent on a create that was never sent.
+    pub fn give_back(&self, key: &str) {
+        if let Some(b) = self.budgets().get_mut(key) {
+            b.left += 1;
+        }
+    }
+
+    /// Meta says `key`'s budget is spent (whatever the counts said): none left until `next_at`.
+    pub fn exhaust(&self, key: &str, next_at: i64) {
+        let spent = Budget {
+            left: 0,
+            next_at: Some(next_at),
+        };
+        self.budgets().insert(key.to_string(), spent);
+    }
+}
+
 /// Everything a kind's execution reads.
 pub struct ExecCtx<'a> {
     pub desired: &'a Desired,
+    /// The records as the apply began (for budgets counted over many resources).
+    pub prior: &'a BTreeMap<Address, RecordedResource>,
+    /// Budgets shared by the changes of this apply (`Pacing`).
+    pub pacing: &'a Pacing,
+    /// Media files the configuration names, read confined (`MediaFiles`).
+    pub files: &'a dyn MediaFiles,
     /// Facts read just before apply (the same read the stale check used).
     pub observed: &'a Observed,
     /// Secret fingerprints by secret key, as at plan time.

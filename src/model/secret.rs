@@ -66,6 +66,26 @@ impl SecretAccess {
             .is_none_or(|roots| roots.iter().any(|root| canonical.starts_with(root)))
     }
 
+    /// The canonical path of a file the configuration names (a template header's media),
+    /// when it lies inside the allowed directories; why not otherwise (a missing file outside
+    /// is refused as outside, so the message does not say which files exist elsewhere).
+    pub fn confine(&self, path: &Path) -> Result<PathBuf, String> {
+        let outside = |resolved: &Path| {
+            format!(
+                "{} resolves to {}, outside the directories files may be read from ({}): a `file:` must stay inside the configuration's directory tree; the operator may allow another with --secret-dir DIR or WACFG_SECRET_DIRS (the file alone cannot)",
+                path.display(),
+                resolved.display(),
+                self.describe_roots()
+            )
+        };
+        match std::fs::canonicalize(path) {
+            Ok(resolved) if self.permits(&resolved) => Ok(resolved),
+            Ok(resolved) => Err(outside(&resolved)),
+            Err(_) if !self.permits(&lexical(path)) => Err(outside(&lexical(path))),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
     fn describe_roots(&self) -> String {
         match &self.roots {
             Some(roots) if !roots.is_empty() => roots

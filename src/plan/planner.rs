@@ -16,6 +16,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let (recorded, moved) = moves::resolve(input.desired, input.recorded, &mut move_diags);
     let mut cx = PlanCtx::new(input.desired, input.observed, &recorded, input.fingerprints);
     cx.retry_failed = input.options.retry_failed;
+    cx.targets = input.targets.clone();
     cx.diagnostics = move_diags;
     for kind in KINDS {
         kind.prepare(&mut cx);

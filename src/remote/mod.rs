@@ -18,6 +18,7 @@ pub mod retry;
 pub mod templates;
 pub mod token;
 pub mod transport;
+pub mod upload;
 pub mod webhook;
 pub mod wire;
 pub mod write;

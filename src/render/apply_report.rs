@@ -10,6 +10,7 @@ use super::Format;
 use super::painter::Painter;
 use super::plan_github::annotation;
 use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
+use crate::apply::wait::ReviewWait;
 use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
 use crate::model::{Address, CheckStatus};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, PriorState};
@@ -264,6 +265,13 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
             out.push_str(&format!("  {line}\n"));
         }
     }
+    if let Some(review) = &report.review {
+        out.push('\n');
+        for line in review_lines(review) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     if let Some(state) = &report.state {
         out.push_str(&format!("\n{}\n", state_line(state)));
     }
@@ -353,8 +361,34 @@ fn markdown(report: &ApplyReport) -> String {
             ));
         }
     }
+    if let Some(review) = &report.review {
+        let lines = review_lines(review);
+        out.push_str(&format!("{}\n\n", lines.join("  \n")));
+    }
     if let Some(state) = &report.state {
         out.push_str(&format!("{}\n", state_line(state)));
     }
     out
+}
+
+/// `apply --wait` ended with resources still in review: which, why, and what to do.
+fn review_lines(review: &ReviewWait) -> Vec<String> {
+    let n = review.in_review.len();
+    let mut lines = vec![format!(
+        "Still in Meta's review when the wait ended ({}): {} (not a failure):",
+        review.ended,
+        if n == 1 {
+            "1 resource".to_string()
+        } else {
+            format!("{n} resources")
+        }
+    )];
+    for r in &review.in_review {
+        lines.push(format!("  {}: {}", r.address, r.pending.join(", ")));
+    }
+    lines.push(
+        "`wacfg plan` shows Meta's decision once it is made; `wacfg apply --refresh-only` records it."
+            .to_string(),
+    );
+    lines
 }

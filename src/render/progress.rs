@@ -110,6 +110,59 @@ pub fn in_flight_message(in_flight: &[(String, Duration)]) -> String {
     format!("in flight: {}", names.join(", "))
 }
 
+/// `apply --wait`, once the changes are done: what it waits for.
+pub fn awaiting_review_line(count: usize) -> String {
+    let what = if count == 1 {
+        "1 resource".to_string()
+    } else {
+        format!("{count} resources")
+    };
+    format!("Waiting for Meta's review of {what} (each decision is recorded as it comes)...")
+}
+
+/// `message_template.x: Still in review… (en_US, fr_FR) [4.0 s elapsed]`.
+pub fn in_review_line(
+    address: &Address,
+    pending: &[String],
+    elapsed: Duration,
+    color: bool,
+) -> String {
+    let p = Painter::new(color);
+    format!(
+        "{}: Still in review… ({}) [{} elapsed]",
+        p.bold(&address.to_string()),
+        pending.join(", "),
+        seconds(elapsed)
+    )
+}
+
+/// Meta decided: `…: Review complete after 4.0 s [status=APPROVED]`, or rejected with why.
+pub fn reviewed_line(
+    address: &Address,
+    status: Option<&str>,
+    rejected: &[String],
+    elapsed: Duration,
+    color: bool,
+) -> String {
+    let p = Painter::new(color);
+    let status = status.map(|s| format!(" [status={s}]")).unwrap_or_default();
+    let head = format!("{}:", p.bold(&address.to_string()));
+    if rejected.is_empty() {
+        format!(
+            "{head} {} after {}{status}",
+            p.green("Review complete"),
+            seconds(elapsed)
+        )
+    } else {
+        format!(
+            "{head} {} after {}{status}: {}",
+            p.red("Rejected by Meta"),
+            seconds(elapsed),
+            rejected.join("; ")
+        )
+    }
+}
+
 /// The last progress line of an apply: `Apply took 3.2 s.`
 pub fn total_line(elapsed: Duration) -> String {
     format!("Apply took {}.", seconds(elapsed))

@@ -65,6 +65,7 @@ fn success() -> ApplyReport {
         state: state(),
         stopped: None,
         finish_warning: None,
+        review: None,
     }
 }
 
@@ -109,6 +110,7 @@ fn failures() -> ApplyReport {
         state: state(),
         stopped: None,
         finish_warning: None,
+        review: None,
     }
 }
 
@@ -132,6 +134,7 @@ fn interrupted() -> ApplyReport {
         state: state(),
         stopped: None,
         finish_warning: None,
+        review: None,
     }
 }
 
@@ -236,6 +239,7 @@ fn huge_markdown_apply_report_stays_under_the_comment_limit() {
         state: state(),
         stopped: None,
         finish_warning: None,
+        review: None,
     };
     let text = render_apply_report(&report, Format::Markdown, false);
     let max = wacfg::render::plan_markdown::MAX_CHARS;

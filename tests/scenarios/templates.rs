@@ -1,11 +1,14 @@
 //! Message templates end to end against the simulator's review: create in two languages and
 //! see Meta's decision, a rejection with its reason, edits within and beyond Meta's quota, a
-//! rename as a replace, a delete with the 30-day lock, a pause seen as drift, and a create
-//! whose answer is lost (read back, never sent twice).
+//! rename as a replace, a delete with the 30-day lock, a pause seen as drift, a create whose
+//! answer is lost (read back, never sent twice), and a crash (kill -9) between Meta's create
+//! and its record (the next apply adopts it, never a duplicate).
+
+use std::time::Duration;
 
 use wacfg_sim::{Faults, InjectedError};
 
-use crate::harness::{Env, world};
+use crate::harness::{Env, finish, signal, wait_until, world};
 
 const WABA: &str = "102290129340398";
 const ADDR: &str = "message_template.order_update";
@@ -239,4 +242,407 @@ fn refresh_only_does_not_accept_what_only_the_file_can_settle() {
         plan.stdout
     );
     assert_eq!(env.run(&["drift"]).code, Some(2));
+}
+
+/// The languages Meta has for `name` in the WABA, with their ids.
+fn at_meta(env: &Env, name: &str) -> Vec<(String, String)> {
+    let world = env.sim.world();
+    let mut found: Vec<(String, String)> = world
+        .wabas()
+        .filter(|w| w.id == WABA)
+        .flat_map(|w| w.message_templates.iter())
+        .filter(|t| t.name == name)
+        .map(|t| (t.language.clone(), t.id.clone()))
+        .collect();
+    found.sort();
+    found
+}
+
+/// A recorded template as the store reads it (journal included), as JSON.
+fn recorded(env: &Env, name: &str) -> serde_json::Value {
+    let doc = env.state_doc().expect("a state was written");
+    serde_json::to_value(&doc.resources[&format!("message_template.{name}")]).expect("JSON")
+}
+
+#[test]
+fn a_crash_between_metas_create_and_the_record_is_adopted_by_the_next_apply_never_created_twice() {
+    // Meta applies the first create and holds its answer: wacfg is killed while it waits.
+    let faults = Faults {
+        hang_after_write: 1,
+        ..Faults::default()
+    };
+    let env = Env::with(world(), faults, &file("order_update", BODY, true));
+    let child = env.spawn(&["apply", "--auto-approve"]);
+    wait_until(
+        Duration::from_secs(30),
+        "Meta to accept the first create",
+        || !at_meta(&env, "order_update").is_empty(),
+    );
+    signal(&child, "-KILL");
+    let run = finish(child);
+    assert_eq!(run.code, None, "killed by a signal: {run:#?}");
+    let meta = at_meta(&env, "order_update");
+    assert_eq!(meta.len(), 1, "{meta:?}");
+    let (language, id) = meta[0].clone();
+    assert_eq!(language, "en_US");
+    // The intent was durable before the create was sent; the id never reached the state.
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "SUBMITTING", "{t:#}");
+    assert_eq!(t["languages"]["en_US"]["id"], "", "{t:#}");
+    assert!(t["languages"].get("fr_FR").is_none(), "{t:#}");
+
+    // The next plan reads Meta: en_US is adopted, fr_FR (never sent) is submitted.
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(&format!(
+            "en_US was submitted but not recorded: Meta has it (id {id}), recorded without sending again; fr_FR submitted for review"
+        )),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    // The rerun sent one create, fr_FR's (the killed run's create, never answered, is not
+    // counted by the simulator): en_US was not sent again.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
+    let meta = at_meta(&env, "order_update");
+    let languages: Vec<&str> = meta.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(languages, ["en_US", "fr_FR"], "no duplicate at Meta");
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["id"], id.as_str(), "{t:#}");
+    assert_eq!(t["languages"]["fr_FR"]["id"], meta[1].1.as_str(), "{t:#}");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 1);
+    assert_eq!(at_meta(&env, "order_update").len(), 2);
+}
+
+#[test]
+fn apply_wait_polls_until_meta_approves_and_records_the_decision() {
+    let env = Env::new(&file("order_update", BODY, true));
+    let run = env.expect(&["apply", "--auto-approve", "--wait"], 0);
+    assert!(
+        run.stderr
+            .contains("Waiting for Meta's review of 1 resource"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Review complete after")
+            && run.stderr.contains("[status=APPROVED]"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("Apply complete!"), "{run:#?}");
+    let t = recorded(&env, "order_update");
+    for code in ["en_US", "fr_FR"] {
+        assert_eq!(t["languages"][code]["status"], "APPROVED", "{t:#}");
+    }
+    // The decision is in state: the next plan has nothing to report, not even drift.
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(!plan.stdout.contains("APPROVED by Meta"), "{}", plan.stdout);
+    env.expect(&["drift"], 0);
+    // Waiting only reads: one create per language, no edit.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+}
+
+#[test]
+fn apply_wait_fails_on_a_rejection_with_metas_reason_and_records_it() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control(
+        "template_review",
+        r#"{"delay_ms": 0, "reject": [{"body_contains": "ships today", "reason": "INVALID_FORMAT"}]}"#,
+    );
+    let run = env.expect(&["apply", "--auto-approve", "--wait"], 1);
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Rejected by Meta after")
+            && run
+                .stderr
+                .contains("en_US REJECTED by Meta (INVALID_FORMAT): check placeholders"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("Apply failed"), "{run:#?}");
+    assert!(
+        run.stdout.contains("(status: REJECTED)") && run.stdout.contains("INVALID_FORMAT"),
+        "{run:#?}"
+    );
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "REJECTED", "{t:#}");
+    assert_eq!(
+        t["languages"]["en_US"]["rejected_reason"], "INVALID_FORMAT",
+        "{t:#}"
+    );
+}
+
+#[test]
+fn apply_wait_that_ends_before_metas_decision_lists_what_is_in_review_and_succeeds() {
+    let env = Env::new(&file("order_update", BODY, true));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    let run = env.expect(&["apply", "--auto-approve", "--wait=1s"], 0);
+    assert!(
+        run.stderr
+            .contains("message_template.order_update: Still in review… (en_US, fr_FR)"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("Apply complete!")
+            && run.stdout.contains(
+                "Still in Meta's review when the wait ended (--wait=1s ended): 1 resource (not a failure):"
+            )
+            && run
+                .stdout
+                .contains("  message_template.order_update: en_US, fr_FR"),
+        "{run:#?}"
+    );
+    let t = recorded(&env, "order_update");
+    assert_eq!(t["languages"]["en_US"]["status"], "PENDING", "{t:#}");
+    let bad = env.expect(&["apply", "--auto-approve", "--wait=soon"], 1);
+    assert!(bad.stderr.contains("--wait"), "{bad:#?}");
+}
+
+#[test]
+fn apply_wait_in_json_names_what_is_still_in_review() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    let run = env.expect(
+        &["apply", "--auto-approve", "--wait=1s", "--format", "json"],
+        0,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["complete"], true, "{doc:#}");
+    assert_eq!(doc["review"]["ended"], "--wait=1s ended", "{doc:#}");
+    assert_eq!(
+        doc["review"]["in_review"],
+        serde_json::json!([{"address": "message_template.order_update", "pending": ["en_US"]}]),
+        "{doc:#}"
+    );
+}
+
+/// `n` templates of one language each, `t000`… in address order.
+fn many(n: usize) -> String {
+    let mut s = file("t000", BODY, false);
+    for i in 1..n {
+        s += &format!(
+            "  - name: t{i:03}\n    \
+               credentials: acme_fr\n    \
+               category: UTILITY\n    \
+               languages:\n      \
+                 en_US:\n        \
+                   body: {{text: \"{BODY}\", example: [\"Ana\", \"#1234\"]}}\n"
+        );
+    }
+    s
+}
+
+#[test]
+fn the_plan_paces_creations_to_metas_hourly_limit_and_apply_never_sends_beyond_it() {
+    // 101 creations in one WABA: Meta allows 100 per hour.
+    let env = Env::new(&many(101));
+    let plan = env.expect(&["plan"], 0);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        all.contains("wacfg::template::creation_rate")
+            && all.contains(&format!(
+                "WABA {WABA} has 100 of Meta's 100 template creations per hour left, and this plan needs more: from message template `t100` on"
+            )),
+        "{all}"
+    );
+    assert!(
+        plan.stdout
+            .contains("en_US waits for Meta's limit of 100 creations per hour (apply again an hour after the creations this apply makes)")
+            && plan
+                .stdout
+                .contains(r#"+ creations_waiting         = ["en_US"]"#),
+        "{}",
+        plan.stdout
+    );
+    // Targeted alone, t100 is the only creation: nothing waits.
+    let one = env.expect(&["plan", "--target", "message_template.t100"], 0);
+    assert!(
+        one.stdout.contains("en_US submitted for review")
+            && !format!("{}{}", one.stdout, one.stderr).contains("creation_rate"),
+        "{one:#?}"
+    );
+    // Apply sends the 100 the hour allows and reports the last as not attempted (exit 1).
+    // Through a saved plan: re-derived at apply, it is the same plan (its words do not move
+    // with the clock), so it is applied, not refused.
+    env.expect(&["plan", "-o", "plan.json"], 0);
+    let run = env.expect(&["apply", "plan.json"], 1);
+    assert!(!run.stderr.contains("refusing"), "{run:#?}");
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
+    assert!(
+        run.stdout.contains(&format!(
+            "message_template.t100: create: not attempted: en_US not submitted: Meta allows 100 template creations per hour in WABA {WABA} and this hour's are spent; apply again an hour after the creations this apply makes"
+        )),
+        "{run:#?}"
+    );
+    let doc = env.state_doc().expect("state");
+    assert!(doc.resources.contains_key("message_template.t099"));
+    assert!(!doc.resources.contains_key("message_template.t100"));
+    // The next run counts the hour's creations from state: t100 still waits, nothing is sent.
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr).contains(&format!(
+            "WABA {WABA} has 0 of Meta's 100 template creations per hour left"
+        )) && plan.stdout.contains("(apply again after 2"),
+        "{plan:#?}"
+    );
+    let run = env.expect(&["apply", "--auto-approve"], 1);
+    assert!(
+        run.stdout
+            .contains("this hour's are spent; apply again after 2"),
+        "{run:#?}"
+    );
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 100);
+}
+
+#[test]
+fn metas_creation_rate_error_stops_further_creates_for_the_waba() {
+    // Meta counts 99 creations this hour made elsewhere (state knows none of them).
+    let env = Env::new(&many(3));
+    env.sim.mutate(|w| {
+        let now = w.ledger.frozen_at_ms.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64
+        }) + w.ledger.clock_offset_ms;
+        w.ledger.creations.insert(WABA.into(), vec![now; 99]);
+    });
+    // One change at a time, so which create meets the refusal is known (at a higher
+    // parallelism the creates already in flight are refused by Meta the same way).
+    let run = env.expect(&["apply", "--auto-approve", "--parallelism", "1"], 1);
+    // t000 is the 100th; t001 is refused by Meta (nothing made); t002 is never sent.
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(at_meta(&env, "t000").len(), 1);
+    assert!(at_meta(&env, "t001").is_empty() && at_meta(&env, "t002").is_empty());
+    for name in ["t001", "t002"] {
+        assert!(
+            run.stdout.contains(&format!(
+                "message_template.{name}: create: not attempted: en_US not submitted: Meta allows 100"
+            )),
+            "{run:#?}"
+        );
+    }
+    let doc = env.state_doc().expect("state");
+    assert!(doc.resources.contains_key("message_template.t000"));
+    assert!(
+        !doc.resources.contains_key("message_template.t001"),
+        "no intent left behind"
+    );
+}
+
+/// A template whose IMAGE header's sample is the file `path` (as the YAML writes it).
+fn with_image(path: &str) -> String {
+    file("order_update", BODY, false).replace(
+        "      en_US:\n",
+        &format!("      en_US:\n        header: {{format: IMAGE, file: \"{path}\"}}\n"),
+    )
+}
+
+/// The header handle Meta stored for `name` (en_US).
+fn stored_handle(env: &Env, name: &str) -> String {
+    let world = env.sim.world();
+    let t = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .find(|t| t.name == name)
+        .expect("the template is at Meta");
+    t.components[0]["example"]["header_handle"][0]
+        .as_str()
+        .expect("a header handle")
+        .to_string()
+}
+
+#[test]
+fn a_header_file_is_uploaded_in_chunks_through_the_resumable_upload_and_its_handle_sent() {
+    let env = Env::new(&with_image("media/header.png"));
+    std::fs::create_dir_all(env.path("media")).unwrap();
+    let png: Vec<u8> = (0..=255u8).cycle().take(1_000).collect();
+    std::fs::write(env.path("media/header.png"), &png).unwrap();
+    env.expect(&["validate"], 0);
+    // Chunks of 300 bytes: four requests, each at the offset Meta stands at.
+    let run = env
+        .cmd(&["apply", "--auto-approve"])
+        .env("WACFG_UPLOAD_CHUNK_BYTES", "300")
+        .output()
+        .expect("wacfg runs");
+    assert_eq!(run.status.code(), Some(0), "{run:#?}");
+    let stats = env.sim.stats();
+    assert_eq!(stats.route_count("POST uploads"), 1);
+    assert_eq!(stats.route_count("POST upload"), 4);
+    let handle = stored_handle(&env, "order_update");
+    assert!(handle.starts_with("4::"), "{handle}");
+    // The state keeps the `file:` form: the next plan compares the file, not the handle.
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 1);
+}
+
+#[test]
+fn a_failed_chunk_resumes_from_the_offset_meta_reports_never_sending_a_byte_twice() {
+    use wacfg::remote::upload::Upload;
+    use wacfg::remote::{Client, ClientConfig, Token};
+    let env = Env::new(&file("order_update", BODY, false));
+    let client =
+        Client::new(ClientConfig::from_parts(&env.sim.url(), None, "v23.0", 4)).expect("client");
+    let token = Token::new(crate::harness::TOKEN);
+    let bytes = vec![7u8; 1_000];
+    let file = Upload {
+        name: "header.png",
+        mime: "image/png",
+        bytes: &bytes,
+        chunk: 600,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = rt.block_on(async {
+        let app = client.app_id(&token).await.expect("the token's app");
+        let session = client
+            .open_upload(&token, &app, &file)
+            .await
+            .expect("a session");
+        // Meta stores the first chunk, then the answer is lost (a 500).
+        env.sim.set_faults(Faults {
+            fail_after_write: vec![InjectedError::code(131000)],
+            ..Faults::default()
+        });
+        client.upload_bytes(&token, &session, &file).await
+    });
+    let handle = handle.expect("resumed to the end");
+    assert!(handle.starts_with("4::"), "{handle}");
+    // Two chunks sent in all: the first (stored, answer lost) and the rest from the offset
+    // Meta reported (600), never the first again; one status read in between.
+    assert_eq!(env.sim.stats().route_count("POST upload"), 2);
+    assert_eq!(env.sim.stats().route_count("upload"), 1);
+}
+
+#[test]
+fn a_header_file_outside_the_configuration_or_of_a_type_meta_refuses_is_never_read() {
+    let env = Env::new(&with_image("../outside.png"));
+    let outside = env.dir.path().parent().unwrap().join("outside.png");
+    let _ = std::fs::write(&outside, b"not for Meta");
+    let run = env.expect(&["apply", "--auto-approve"], 1);
+    let _ = std::fs::remove_file(&outside);
+    assert!(
+        run.stdout
+            .contains("outside the directories files may be read from"),
+        "{run:#?}"
+    );
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 0);
+
+    let env = Env::new(&with_image("media/header.gif"));
+    std::fs::create_dir_all(env.path("media")).unwrap();
+    std::fs::write(env.path("media/header.gif"), b"GIF89a").unwrap();
+    // Refused offline, at the `file:` line.
+    let run = env.expect(&["validate"], 1);
+    assert!(
+        run.stderr.contains("wacfg::template::media_file_type")
+            && run.stderr.contains("use .jpg, .jpeg, .png")
+            && run.stderr.contains("wacfg.yaml:14:39"),
+        "{run:#?}"
+    );
+    env.expect(&["apply", "--auto-approve"], 1);
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
 }

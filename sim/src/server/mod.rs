@@ -52,7 +52,7 @@ async fn entry(
 }
 
 /// How long a hanging request sleeps: longer than any client waits.
-const HANG: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const HANG: Duration = Duration::from_secs(24 * 3600);
 
 async fn graph(
     sh: Arc<Shared>,

@@ -172,6 +172,10 @@ pub async fn run(sh: &Shared, req: &GraphRequest, rest: &[&str]) -> Answered {
         return (kind, label, Ok(usage(Reply::error(e), &charge)));
     }
     let reply = match sh.mutate(plan.commit) {
+        Ok(_) if held_answer(sh) => {
+            tokio::time::sleep(crate::server::HANG).await;
+            Reply::json(success())
+        }
         Ok(v) => match lost_answer(sh) {
             Some(i) => crate::server::injected_reply(sh, req, &i),
             None => Reply::json(v),
@@ -179,6 +183,15 @@ pub async fn run(sh: &Shared, req: &GraphRequest, rest: &[&str]) -> Answered {
         Err(e) => Reply::error(e),
     };
     (kind, label, Ok(usage(reply, &charge)))
+}
+
+/// Whether this write's answer is held (`hang_after_write`): the write is done, the client
+/// waits.
+fn held_answer(sh: &Shared) -> bool {
+    let mut f = crate::state::lock(&sh.faults);
+    let held = f.hang_after_write > 0;
+    f.hang_after_write = f.hang_after_write.saturating_sub(1);
+    held
 }
 
 /// The next `fail_after_write` error, if any: the write is done, its answer is lost.

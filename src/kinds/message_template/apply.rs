@@ -2,7 +2,9 @@
 //! template at Meta), then per language: record the intent, create (read back when the answer
 //! is lost, never sent twice), edit (only what changed, within the quota), or delete by
 //! `hsm_id`. The record is committed after each language, so a stop halfway keeps what Meta
-//! already has.
+//! already has. Creates spend the WABA's hourly creations (`pacing`): beyond them, or once
+//! Meta answers its creation-rate error, the languages left are not sent and the change is
+//! reported not attempted, with when to apply again.
 
 use std::collections::BTreeMap;
 
@@ -13,9 +15,12 @@ use super::graph;
 use super::lifecycle::{SUBMITTING, Step, after_edit};
 use super::model::{DesiredTemplate, RecordedLanguage, RecordedTemplate};
 use super::plan::steps;
-use crate::kinds::outcome::{applied, failed, port_error};
-use crate::kinds::{ExecCtx, PortError, RecordedResource};
-use crate::model::{Address, ChangeResult, ErrorClass, ObservedTemplate, ResourceChange};
+use super::{media, pacing};
+use crate::kinds::outcome::{applied, failed, port_error, result};
+use crate::kinds::{ExecCtx, MediaFile, PortError, RecordedResource};
+use crate::model::{
+    Address, ChangeOutcome, ChangeResult, ErrorClass, ObservedTemplate, ResourceChange,
+};
 
 pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
     let addr = &change.address;
@@ -80,11 +85,26 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
         languages: BTreeMap::new(),
     });
     let mut pending = Vec::new();
+    let mut waiting: Vec<String> = Vec::new();
+    let mut wait_until: Option<i64> = Some(now);
+    let held = held_back(change);
     for (code, step) in &decided {
+        if held.contains(code) && matches!(step, Step::Create | Step::Recreate) {
+            waiting.push(code.clone());
+            let next_at = cx
+                .pacing
+                .next_at(&waba, || pacing::budget_of(cx.prior, &waba, now));
+            wait_until = pacing::later(wait_until, next_at);
+            continue;
+        }
         let result = run_step(cx, d, &waba, code, step, &mut record, observed, now).await;
         match result {
-            Ok(Some(status)) => pending.push(status),
-            Ok(None) => {}
+            Ok(Done::Status(status)) => pending.push(status),
+            Ok(Done::Nothing) => {}
+            Ok(Done::Waits(next_at)) => {
+                waiting.push(code.clone());
+                wait_until = pacing::later(wait_until, next_at);
+            }
             Err(e) => return port_error(change, &e),
         }
     }
@@ -97,7 +117,43 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
         return port_error(change, &e);
     }
     let status = pending.first().map(String::as_str);
+    if !waiting.is_empty() {
+        let mut why = pacing::waiting_text(&waiting, &waba, wait_until);
+        if !pending.is_empty() {
+            why = format!("the other languages were submitted; {why}");
+        }
+        return ChangeResult {
+            status: status.map(str::to_string),
+            ..result(change, ChangeOutcome::Skipped { why })
+        };
+    }
     applied(change, status)
+}
+
+/// The languages the plan held back for Meta's hourly creation limit.
+fn held_back(change: &ResourceChange) -> Vec<String> {
+    change
+        .after
+        .as_ref()
+        .and_then(|a| a.get(super::plan::CREATIONS_WAITING))
+        .and_then(Value::as_array)
+        .map(|codes| {
+            codes
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What one language's step came to.
+enum Done {
+    Nothing,
+    /// Submitted or edited: Meta's status.
+    Status(String),
+    /// A create not sent: Meta's hourly limit for the WABA is spent until then (unix s;
+    /// `None`: an hour after this apply's creations).
+    Waits(Option<i64>),
 }
 
 async fn commit(
@@ -110,7 +166,7 @@ async fn commit(
     cx.records.commit(addr.clone(), value).await
 }
 
-/// One language; `Ok(Some(status))` when it was submitted or edited.
+/// One language.
 #[allow(clippy::too_many_arguments)]
 async fn run_step(
     cx: &ExecCtx<'_>,
@@ -121,7 +177,7 @@ async fn run_step(
     record: &mut RecordedTemplate,
     observed: Option<&BTreeMap<String, ObservedTemplate>>,
     now: i64,
-) -> Result<Option<String>, PortError> {
+) -> Result<Done, PortError> {
     let addr = Address::message_template(&d.name);
     let wanted = || {
         d.languages
@@ -131,16 +187,26 @@ async fn run_step(
     match step {
         Step::Create | Step::Recreate => {
             let Some(comps) = wanted() else {
-                return Ok(None);
+                return Ok(Done::Nothing);
             };
-            if has_upload(&comps) {
-                return Err(PortError::Missing(format!(
-                    "message template `{}` ({code}) names a header `file:`; uploading it is not supported yet: upload it and set `example: [<handle>]`",
-                    d.name
-                )));
+            // Meta's 100 creations per hour per WABA: counted from state's creation times
+            // and this run's creates; beyond them nothing is sent.
+            if let Err(next_at) = cx
+                .pacing
+                .take(waba, || pacing::budget_of(cx.prior, waba, now))
+            {
+                return Ok(Done::Waits(next_at));
             }
+            let sent = match uploaded(cx, d, code, &comps).await {
+                Ok(sent) => sent,
+                Err(e) => {
+                    cx.pacing.give_back(waba);
+                    return Err(e);
+                }
+            };
             // The intent is durable before the create is sent: a crash in between is seen by
             // the next plan, which adopts what Meta has instead of submitting it twice.
+            let previous = record.languages.get(code).cloned();
             record.languages.insert(
                 code.to_string(),
                 RecordedLanguage {
@@ -150,10 +216,25 @@ async fn run_step(
                     rejected_reason: None,
                     quality_score: None,
                     edits: Vec::new(),
+                    created_at: Some(now),
                 },
             );
             commit(cx, &addr, record).await?;
-            let (id, status) = create(cx, d, waba, code, &comps).await?;
+            let (id, status) = match create(cx, d, waba, code, &sent).await {
+                Ok(made) => made,
+                // Refused before acting: nothing was made. No more creates for this WABA.
+                Err(e) if pacing::is_creation_limit(&e) => {
+                    let next_at = now + pacing::HOUR_SECS;
+                    cx.pacing.exhaust(waba, next_at);
+                    match previous {
+                        Some(p) => record.languages.insert(code.to_string(), p),
+                        None => record.languages.remove(code),
+                    };
+                    commit(cx, &addr, record).await?;
+                    return Ok(Done::Waits(Some(next_at)));
+                }
+                Err(e) => return Err(e),
+            };
             record.languages.insert(
                 code.to_string(),
                 RecordedLanguage {
@@ -163,11 +244,13 @@ async fn run_step(
                     rejected_reason: None,
                     quality_score: None,
                     edits: Vec::new(),
+                    created_at: Some(now),
                 },
             );
             commit(cx, &addr, record).await?;
-            Ok(Some(status))
+            Ok(Done::Status(status))
         }
+        Step::Paced { next_at } => Ok(Done::Waits(*next_at)),
         Step::Adopt { id } => {
             if let (Some(lang), Some(o)) = (
                 record.languages.get_mut(code),
@@ -176,16 +259,17 @@ async fn run_step(
                 lang.id = id.clone();
                 lang.status = o.status.clone();
             }
-            Ok(None)
+            Ok(Done::Nothing)
         }
         Step::Edit { quota } => {
             let (Some(comps), Some(before)) = (wanted(), record.languages.get(code)) else {
-                return Ok(None);
+                return Ok(Done::Nothing);
             };
             let category = (record.category != d.category).then_some(d.category.as_str());
+            let sent = uploaded(cx, d, code, &comps).await?;
             let answer = cx
                 .graph
-                .write_answer(&d.credentials, graph::edit(&before.id, &comps, category))
+                .write_answer(&d.credentials, graph::edit(&before.id, &sent, category))
                 .await?;
             let status = answer
                 .get("status")
@@ -195,7 +279,7 @@ async fn run_step(
             let shown = next.status.clone();
             record.languages.insert(code.to_string(), next);
             commit(cx, &addr, record).await?;
-            Ok(Some(shown))
+            Ok(Done::Status(shown))
         }
         Step::Delete { .. } => {
             if let Some(lang) = record.languages.get(code).filter(|l| !l.id.is_empty()) {
@@ -205,7 +289,7 @@ async fn run_step(
             }
             record.languages.remove(code);
             commit(cx, &addr, record).await?;
-            Ok(None)
+            Ok(Done::Nothing)
         }
         Step::Refused { why } => Err(PortError::Missing(format!(
             "message template `{}` ({code}) cannot be edited now: {why}",
@@ -215,16 +299,43 @@ async fn run_step(
             "message template `{}` ({code}) exists at Meta (id {id}) but is not managed: adopt it with `wacfg import templates`",
             d.name
         ))),
-        Step::Wait { .. } | Step::Unchanged => Ok(None),
+        Step::Wait { .. } | Step::Unchanged => Ok(Done::Nothing),
     }
 }
 
-fn has_upload(components: &Value) -> bool {
-    components.as_array().into_iter().flatten().any(|c| {
-        c["example"]["header_handle"][0]
-            .as_str()
-            .is_some_and(|h| h.starts_with("file:"))
-    })
+/// The components to send: each header `file:` uploaded through Meta's resumable upload (its
+/// type and size checked against what Meta takes, the file read confined) and replaced by
+/// the handle Meta answered.
+async fn uploaded(
+    cx: &ExecCtx<'_>,
+    d: &DesiredTemplate,
+    code: &str,
+    comps: &Value,
+) -> Result<Value, PortError> {
+    let files = media::files_in(comps);
+    if files.is_empty() {
+        return Ok(comps.clone());
+    }
+    let mut handles = BTreeMap::new();
+    for (path, format) in files {
+        let refused = |why: String| {
+            PortError::Missing(format!(
+                "message template `{}` ({code}): the header file {}: {why}",
+                d.name,
+                path.display()
+            ))
+        };
+        let (mime, max) = media::media_type(&path, &format).map_err(refused)?;
+        let bytes = cx.files.read(&path, max)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = MediaFile { name, mime, bytes };
+        let handle = cx.graph.upload(&d.credentials, &file).await?;
+        handles.insert(path, handle);
+    }
+    Ok(media::with_handles(comps, &handles))
 }
 
 /// Submit one language. A create whose answer is lost is read back: found, it is done; not

@@ -51,6 +51,13 @@ pub enum Step {
     Adopt {
         id: String,
     },
+    /// A create beyond what Meta's hourly limit leaves for the WABA (the plan's pacing,
+    /// `pacing.rs`): it waits until `next_at` (unix seconds; `None`: an hour after the
+    /// creations of the apply). Apply decides again on its own
+    /// counts.
+    Paced {
+        next_at: Option<i64>,
+    },
 }
 
 impl Step {
@@ -63,6 +70,7 @@ impl Step {
                 | Step::Edit { .. }
                 | Step::Delete { .. }
                 | Step::Adopt { .. }
+                | Step::Paced { .. }
         )
     }
 }
@@ -196,6 +204,7 @@ pub fn after_edit(
         rejected_reason: None,
         quality_score: before.quality_score.clone(),
         edits,
+        created_at: before.created_at,
     }
 }
 

@@ -11,9 +11,12 @@ pub mod components;
 mod drift;
 pub mod graph;
 pub mod lifecycle;
+pub mod media;
 pub mod model;
+pub mod pacing;
 pub mod placeholders;
 pub mod plan;
+pub mod review;
 pub mod rules;
 #[cfg(test)]
 mod tests;
@@ -25,7 +28,7 @@ use futures::future::BoxFuture;
 
 pub use model::{DesiredTemplate, RecordedLanguage, RecordedTemplate};
 
-use super::{Desired, ExecCtx, Kind, Listing, PlanCtx, RecordedResource};
+use super::{Desired, ExecCtx, Kind, Listing, PlanCtx, PortError, RecordedResource, Review};
 use crate::config::SourceFile;
 use crate::diag::Diagnostic;
 use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
@@ -59,6 +62,13 @@ impl Kind for MessageTemplates {
             .keys()
             .map(String::as_str)
             .collect()
+    }
+
+    fn prepare(&self, cx: &mut PlanCtx<'_>) {
+        cx.template_creations = pacing::budgets(cx.recorded, cx.observed.read_at)
+            .into_iter()
+            .map(|(waba, b)| (waba, pacing::Spending::new(b)))
+            .collect();
     }
 
     fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
@@ -109,6 +119,21 @@ impl Kind for MessageTemplates {
         cx: &'a ExecCtx<'a>,
     ) -> BoxFuture<'a, ChangeResult> {
         Box::pin(apply::execute(change, cx))
+    }
+
+    fn awaiting(&self, recorded: &RecordedResource) -> Vec<String> {
+        match recorded {
+            RecordedResource::MessageTemplate(t) => review::undecided(t),
+            _ => Vec::new(),
+        }
+    }
+
+    fn review<'a>(
+        &'a self,
+        addr: &'a Address,
+        cx: &'a ExecCtx<'a>,
+    ) -> BoxFuture<'a, Option<Result<Review, PortError>>> {
+        Box::pin(review::poll(addr, cx))
     }
 
     fn listing<'a>(&self, recorded: &'a RecordedResource) -> Listing<'a> {

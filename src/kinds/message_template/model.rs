@@ -241,6 +241,10 @@ pub struct RecordedLanguage {
     /// window is 30 days, so older ones are dropped).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edits: Vec<i64>,
+    /// Unix seconds when wacfg sent this language's create: Meta allows 100 creations per
+    /// hour per WABA, and these times count what this hour has spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

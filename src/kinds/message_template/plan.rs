@@ -10,6 +10,7 @@ use serde_json::json;
 use super::components::components;
 use super::lifecycle::{Facts, NAME_LOCK_DAYS, Step, step};
 use super::model::{DesiredTemplate, RecordedTemplate};
+use super::pacing::{Budget, CREATIONS_PER_HOUR, Spending};
 use crate::diag::Diagnostic;
 use crate::kinds::RecordedResource;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, no_op};
@@ -90,9 +91,13 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         ));
     }
     let observed = waba.and_then(|w| cx.observed.template(w, &addr.name));
-    let steps = steps(desired, recorded, observed, cx.observed.read_at);
+    let mut steps = steps(desired, recorded, observed, cx.observed.read_at);
     if let Some(d) = desired {
         refusals(cx, d, &steps);
+        let targeted = cx.targets.is_empty() || cx.targets.contains(addr);
+        if let (Some(w), true) = (waba, targeted) {
+            pace(cx, d, w, &mut steps);
+        }
     }
     let writes: Vec<(&String, &Step)> = steps.iter().filter(|(_, s)| s.needs_apply()).collect();
     if writes.is_empty() {
@@ -104,8 +109,22 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         _ => Action::Update,
     };
     let reason = describe(&steps, action);
-    Some(full_change(cx, addr, action, reason, desired, recorded))
+    let mut change = full_change(cx, addr, action, reason, desired, recorded);
+    let waiting: Vec<&String> = steps
+        .iter()
+        .filter(|(_, s)| matches!(s, Step::Paced { .. }))
+        .map(|(code, _)| code)
+        .collect();
+    if let (false, Some(after)) = (waiting.is_empty(), change.after.as_mut()) {
+        after.insert(CREATIONS_WAITING.into(), json!(waiting));
+    }
+    Some(change)
 }
+
+/// The attribute naming the languages the plan holds back for Meta's hourly creation limit:
+/// apply does not send them either, whatever its own count says, so it does what the
+/// reviewed plan says.
+pub const CREATIONS_WAITING: &str = "creations_waiting";
 
 fn lock_note() -> String {
     format!(" (an APPROVED language: Meta locks the name for {NAME_LOCK_DAYS} days)")
@@ -135,6 +154,11 @@ pub fn describe(steps: &Steps, action: Action) -> String {
             Step::Adopt { id } => format!(
                 "{code} was submitted but not recorded: Meta has it (id {id}), recorded without sending again"
             ),
+            Step::Paced { next_at } => format!(
+                "{code} waits for Meta's limit of {} creations per hour (apply again {})",
+                super::pacing::CREATIONS_PER_HOUR,
+                super::pacing::when(*next_at)
+            ),
             Step::Unchanged => continue,
         };
         parts.push(part);
@@ -145,6 +169,49 @@ pub fn describe(steps: &Steps, action: Action) -> String {
         _ => "",
     };
     format!("{head}{}", parts.join("; "))
+}
+
+/// Spend the WABA's creations left this hour on this template's creates; the ones beyond
+/// wait (`Step::Paced`). The first template of a WABA that waits carries a warning saying so.
+/// A template left out by `--target` spends nothing.
+fn pace(cx: &mut PlanCtx<'_>, d: &DesiredTemplate, waba: &str, steps: &mut Steps) {
+    let creates = steps
+        .values()
+        .filter(|s| matches!(s, Step::Create | Step::Recreate))
+        .count();
+    if creates == 0 {
+        return;
+    }
+    let spending = cx
+        .template_creations
+        .entry(waba.to_string())
+        .or_insert_with(|| Spending::new(Budget::full()));
+    let first_wait = spending.waiting == 0;
+    let mut waited = 0;
+    for s in steps.values_mut() {
+        if matches!(s, Step::Create | Step::Recreate) && !spending.budget.take() {
+            *s = Step::Paced {
+                next_at: spending.budget.next_at,
+            };
+            waited += 1;
+        }
+    }
+    spending.waiting += waited;
+    if waited == 0 || !first_wait {
+        return;
+    }
+    let diag = Diagnostic::warning(
+        "wacfg::template::creation_rate",
+        format!(
+            "WABA {waba} has {} of Meta's {CREATIONS_PER_HOUR} template creations per hour left, and this plan needs more: from message template `{}` on, the creations beyond the limit wait",
+            spending.left_at_start, d.name
+        ),
+    )
+    .with_help(format!(
+        "apply submits what the hour allows and reports the rest as not attempted (exit 1), never sending a create Meta would refuse; apply again {}",
+        super::pacing::when(spending.budget.next_at)
+    ));
+    cx.diagnostics.push(at_source(diag, &d.source));
 }
 
 /// Refusals and waits as diagnostics at the template's declaration.

@@ -262,6 +262,17 @@ fn check_header(lang: &Here<'_, '_>, what: &str, named: bool, out: &mut Vec<Diag
                 "set `example: [<upload handle>]` or `file: PATH` (wacfg uploads it through Meta's resumable upload); prevents Meta's subcode 2388273 (media header without an example)".into(),
             );
         }
+        if let Some(file) = header.child("file")
+            && let Some(path) = file.node.as_str()
+            && let Err(why) = super::media::media_type(std::path::Path::new(path), format)
+        {
+            file.push(
+                out,
+                "media_file_type",
+                format!("the {format} header file of {what}: {why}"),
+                "Meta takes JPEG or PNG images (5 MB), MP4 or 3GP videos (16 MB) and PDF documents (100 MB) as a header sample; the type is read from the extension".into(),
+            );
+        }
         return;
     }
     let Some(text_here) = header.child("text") else {

@@ -38,6 +38,7 @@ fn recorded_lang(status: &str, text: &str, edits: &[i64]) -> RecordedLanguage {
         rejected_reason: None,
         quality_score: None,
         edits: edits.to_vec(),
+        created_at: None,
     }
 }
 
