@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wacfg demo, with no Meta account: start the bundled Graph API simulator on
 # examples/sim/world.yaml, then validate -> plan (saved) -> apply the saved plan -> plan again
-# (now empty), and stop the simulator. Everything happens in a temporary directory.
+# (now empty), and stop the simulator. Apply waits for Meta's review of the message template.
+# Everything happens in a temporary directory.
 #
 #   bash examples/demo/run.sh
 #
@@ -56,8 +57,8 @@ step "wacfg validate"
 step "wacfg plan -o plan.json"
 "$wacfg" plan -o plan.json
 
-step "wacfg apply plan.json"
-"$wacfg" apply plan.json
+step "wacfg apply plan.json --wait=1m (and wait for Meta's template review)"
+"$wacfg" apply plan.json --wait=1m
 
 step "wacfg plan --detailed-exitcode (again: nothing left to do)"
 "$wacfg" plan --detailed-exitcode
