@@ -15,6 +15,7 @@ pub mod local;
 pub mod lock;
 pub mod postgres;
 mod postgres_lock;
+mod postgres_rows;
 mod postgres_schema;
 mod postgres_tls;
 pub mod store;
