@@ -541,7 +541,8 @@ impl LocalStore {
             self.read_snapshot()?,
             backup.read().ok().flatten(),
         ];
-        let kept: Vec<u64> = candidates.iter().flatten().map(|d| d.serial).collect();
+        let mut kept: Vec<u64> = candidates.iter().flatten().map(|d| d.serial).collect();
+        kept.dedup();
         candidates
             .into_iter()
             .flatten()
