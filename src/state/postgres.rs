@@ -381,7 +381,7 @@ impl PgStore {
             let found = self.inspect(&tx).await?.map(|c| c.serial as u64);
             return Err(StateError::Conflict { expected, found });
         }
-        postgres_rows::replace_all(&tx, &self.workspace, serial, &next.resources)
+        postgres_rows::replace_all(&tx, &self.workspace, serial, &next.resources, false)
             .await
             .map_err(self.err("write the resource rows"))?;
         insert_history(&tx, &self.workspace, &next, &body)
@@ -537,7 +537,8 @@ impl PgStore {
         )
         .await
         .map_err(self.err("point the state at the recovered serial"))?;
-        postgres_rows::replace_all(&tx, &self.workspace, to_i64(next.serial), &next.resources)
+        let serial = to_i64(next.serial);
+        postgres_rows::replace_all(&tx, &self.workspace, serial, &next.resources, true)
             .await
             .map_err(self.err("write the resource rows"))?;
         insert_history(&tx, &self.workspace, &next, &body)

@@ -9,10 +9,12 @@
 //! reading and verifying the rows, and rebuilding any kept serial from the nearest whole
 //! document below it and the changes above it. `postgres` decides when each is used.
 //!
-//! Each row's `checksum` is `sha256:` of its `body::text` (the `jsonb` text the server gives
-//! back), computed in the statement that writes it: a row edited by hand no longer matches and
-//! is refused on read. The row count of the current serial is kept in its history row
-//! (`resource_count`), so a row deleted or added by hand is refused too.
+//! Each row's `checksum` is `sha256:` of the resource's JSON as wacfg serialises it (the bytes
+//! the document holds for it), computed by wacfg: a read parses the `jsonb` body, serialises it
+//! the same way and compares, so a row edited by hand no longer matches and is refused; and a
+//! whole-document write compares checksums to send only the rows that changed. The row count
+//! of the current serial is kept in its history row (`resource_count`), so a row deleted or
+//! added by hand is refused too.
 
 use std::collections::BTreeMap;
 
@@ -27,13 +29,13 @@ use super::postgres::{Current, PgStore, RFC3339};
 use crate::kinds::RecordedResource;
 use crate::model::ResourceKind;
 
-/// Insert or replace rows given as three parallel arrays (address, kind, body as text) for
-/// workspace $1 at serial $2. An identical row is left alone (no dead tuple, its serial kept).
+/// Insert or replace rows given as four parallel arrays (address, kind, body as text,
+/// checksum) for workspace $1 at serial $2. An identical row is left alone (no dead tuple, its
+/// serial kept).
 const UPSERT: &str = "
 INSERT INTO wacfg.resources AS r (workspace, address, kind, serial, body, checksum)
-SELECT $1, u.a, u.k, $2, u.b::jsonb,
-       'sha256:' || encode(sha256(convert_to(u.b::jsonb::text, 'UTF8')), 'hex')
-FROM unnest($3::text[], $4::text[], $5::text[]) AS u(a, k, b)
+SELECT $1, u.a, u.k, $2, u.b::jsonb, u.c
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(a, k, b, c)
 ON CONFLICT (workspace, address) DO UPDATE
 SET kind = EXCLUDED.kind, serial = EXCLUDED.serial, body = EXCLUDED.body,
     checksum = EXCLUDED.checksum
@@ -45,9 +47,9 @@ WHERE (r.kind, r.body, r.checksum) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.bod
 /// upserted and removed and the history row holding the changes, its `resource_count` the
 /// previous serial's plus the rows inserted minus those removed. Returns whether it swapped.
 ///
-/// $1 workspace, $2 lineage, $3 new serial, $4 expected serial, $5/$6/$7 rows (address, kind,
-/// body), $8 removed addresses, $9 tool version, $10 written at, $11 changes' checksum,
-/// $12 changes.
+/// $1 workspace, $2 lineage, $3 new serial, $4 expected serial, $5/$6/$7/$13 rows (address,
+/// kind, body, checksum), $8 removed addresses, $9 tool version, $10 written at, $11 changes'
+/// checksum, $12 changes.
 const APPEND: &str = "
 WITH cas AS (
     UPDATE wacfg.state SET serial = $3, rows_serial = $3, updated_at = now()
@@ -60,9 +62,8 @@ WITH cas AS (
 ),
 up AS (
     INSERT INTO wacfg.resources AS r (workspace, address, kind, serial, body, checksum)
-    SELECT $1, u.a, u.k, $3, u.b::jsonb,
-           'sha256:' || encode(sha256(convert_to(u.b::jsonb::text, 'UTF8')), 'hex')
-    FROM unnest($5::text[], $6::text[], $7::text[]) AS u(a, k, b), cas
+    SELECT $1, u.a, u.k, $3, u.b::jsonb, u.c
+    FROM unnest($5::text[], $6::text[], $7::text[], $13::text[]) AS u(a, k, b, c), cas
     ON CONFLICT (workspace, address) DO UPDATE
     SET kind = EXCLUDED.kind, serial = EXCLUDED.serial, body = EXCLUDED.body,
         checksum = EXCLUDED.checksum
@@ -89,26 +90,44 @@ hist AS (
 )
 SELECT (SELECT count(*) FROM cas) + (SELECT count(*) FROM hist)";
 
-/// Resources as the three parallel arrays of [`UPSERT`] and [`APPEND`].
+/// Resources as the four parallel arrays of [`UPSERT`] and [`APPEND`].
 #[derive(Default)]
 pub(crate) struct Rows {
     addresses: Vec<String>,
     kinds: Vec<String>,
     bodies: Vec<String>,
+    checksums: Vec<String>,
 }
 
-/// The rows of `resources` (keyed by address): each body is the resource's JSON as the
-/// document holds it.
+impl Rows {
+    fn push(&mut self, address: &str, body: String, checksum: String) {
+        self.addresses.push(address.to_string());
+        self.kinds.push(kind_of(address).to_string());
+        self.bodies.push(body);
+        self.checksums.push(checksum);
+    }
+}
+
+/// A resource's row body (its JSON as the document holds it) and that body's checksum.
+fn body_of(resource: &RecordedResource) -> (String, String) {
+    // Plain data into a String: serialisation cannot fail.
+    let body = serde_json::to_string(resource).unwrap_or_default();
+    let checksum = sha256_text(body.as_bytes());
+    (body, checksum)
+}
+
+fn sha256_text(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// The rows of `resources` (keyed by address).
 pub(crate) fn rows<'a>(
     resources: impl Iterator<Item = (&'a String, &'a RecordedResource)>,
 ) -> Rows {
     let mut rows = Rows::default();
     for (address, resource) in resources {
-        rows.addresses.push(address.clone());
-        rows.kinds.push(kind_of(address).to_string());
-        // Plain data into a String: serialisation cannot fail.
-        rows.bodies
-            .push(serde_json::to_string(resource).unwrap_or_default());
+        let (body, checksum) = body_of(resource);
+        rows.push(address, body, checksum);
     }
     rows
 }
@@ -144,6 +163,7 @@ pub(crate) async fn append<C: GenericClient>(
                 &record.written_at,
                 &checksum,
                 &changes,
+                &rows.checksums,
             ],
         )
         .await?;
@@ -151,34 +171,59 @@ pub(crate) async fn append<C: GenericClient>(
 }
 
 /// Bring the workspace's rows in step with a whole document written as `serial` (inside the
-/// transaction that writes it): rows that differ are replaced, rows no longer in it removed.
-/// Identical rows are not touched, so a `state rm` of one resource changes one row.
+/// transaction that writes it). Rows whose checksum already matches are not sent, rows no
+/// longer in the document are removed: a `state rm` of one resource changes one row. `force`
+/// (recover, migration) rewrites every row that differs in any way, a damaged one included.
 pub(crate) async fn replace_all<C: GenericClient>(
     client: &C,
     workspace: &str,
     serial: i64,
     resources: &BTreeMap<String, RecordedResource>,
+    force: bool,
 ) -> Result<(), tokio_postgres::Error> {
-    let rows = rows(resources.iter());
-    client
-        .execute(
-            UPSERT,
-            &[
-                &workspace,
-                &serial,
-                &rows.addresses,
-                &rows.kinds,
-                &rows.bodies,
-            ],
+    let existing: BTreeMap<String, String> = client
+        .query(
+            "SELECT address, checksum FROM wacfg.resources WHERE workspace = $1",
+            &[&workspace],
         )
-        .await?;
-    client
-        .execute(
-            "DELETE FROM wacfg.resources
-             WHERE workspace = $1 AND address NOT IN (SELECT unnest($2::text[]))",
-            &[&workspace, &rows.addresses],
-        )
-        .await?;
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let mut rows = Rows::default();
+    for (address, resource) in resources {
+        let (body, checksum) = body_of(resource);
+        if force || existing.get(address) != Some(&checksum) {
+            rows.push(address, body, checksum);
+        }
+    }
+    if !rows.addresses.is_empty() {
+        client
+            .execute(
+                UPSERT,
+                &[
+                    &workspace,
+                    &serial,
+                    &rows.addresses,
+                    &rows.kinds,
+                    &rows.bodies,
+                    &rows.checksums,
+                ],
+            )
+            .await?;
+    }
+    let gone: Vec<&String> = existing
+        .keys()
+        .filter(|a| !resources.contains_key(*a))
+        .collect();
+    if !gone.is_empty() {
+        client
+            .execute(
+                "DELETE FROM wacfg.resources WHERE workspace = $1 AND address = ANY($2::text[])",
+                &[&workspace, &gone],
+            )
+            .await?;
+    }
     Ok(())
 }
 
@@ -214,12 +259,6 @@ pub(crate) async fn read_current<C: GenericClient>(
     for row in &rows {
         let (address, kind, body, checksum, serial): (String, String, String, String, i64) =
             (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
-        let actual = format!("sha256:{}", hex::encode(Sha256::digest(body.as_bytes())));
-        if actual != checksum {
-            return Err(corrupt(format!(
-                "the row of `{address}` says {checksum}, its body hashes to {actual}"
-            )));
-        }
         if serial > current.serial {
             return Err(corrupt(format!(
                 "the row of `{address}` was written by serial {serial}, above the current serial"
@@ -234,6 +273,12 @@ pub(crate) async fn read_current<C: GenericClient>(
                     .map_err(|e| format!("the row of `{address}` is not a {kind}: {e}"))
             })
             .and_then(|r| {
+                let actual = body_of(&r).1;
+                if actual != checksum {
+                    return Err(format!(
+                        "the row of `{address}` says {checksum}, its body hashes to {actual}"
+                    ));
+                }
                 let own = r.address().to_string();
                 if own == address {
                     Ok(r)
@@ -413,7 +458,7 @@ pub(crate) async fn materialize_all<C: GenericClient>(
         if doc.serial != serial as u64 {
             continue;
         }
-        replace_all(client, &workspace, serial, &doc.resources).await?;
+        replace_all(client, &workspace, serial, &doc.resources, true).await?;
         client
             .execute(
                 "UPDATE wacfg.state SET rows_serial = serial WHERE workspace = $1",
