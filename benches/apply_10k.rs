@@ -387,6 +387,14 @@ fn measure(sim: &wacfg_sim::Sim, backend: Backend) {
         "  apply changing 1 configuration of 10,000: median {mid:.3} s (min {lo:.3}, max {hi:.3}; target ≤ 0.3 s), peak RSS {:.1} MB",
         median(peaks).1
     );
+    // What part of that is the plan: validation, the state's read, the read of Meta.
+    let plans: Vec<f64> = (0..ONE_CHANGE_RUNS)
+        .map(|_| timed(sim, dir.path(), &["plan", "--format", "json"]).wall)
+        .collect();
+    let (lo, mid, hi) = median(plans);
+    println!(
+        "  plan with nothing to change (validate, read the state and Meta): median {mid:.3} s (min {lo:.3}, max {hi:.3})"
+    );
     let doc = pull(sim, dir.path());
     assert_eq!(state_figures(&doc).2, SHAPE.channels);
     drop(dir);

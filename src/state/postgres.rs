@@ -43,6 +43,9 @@ pub struct PgStore {
     pub(crate) conn: String,
     pub(crate) workspace: String,
     pub(crate) key: i64,
+    /// The group-commit statement, prepared once per connection: parsing and planning it
+    /// again for each of an apply's groups cost as much as its commit.
+    append_statement: std::sync::Mutex<Option<tokio_postgres::Statement>>,
 }
 
 /// The advisory-lock key of a name: the first 8 bytes of its SHA-256, big-endian.
@@ -124,6 +127,7 @@ impl PgStore {
             conn: conn.to_string(),
             workspace: workspace.to_string(),
             key: advisory_key(workspace),
+            append_statement: std::sync::Mutex::new(None),
         })
     }
 
@@ -436,8 +440,23 @@ impl PgStore {
         };
         let rows = postgres_rows::rows(changes.upserts.iter());
         let client = self.client.lock().await;
+        let cached = self.append_statement.lock().ok().and_then(|s| s.clone());
+        let statement = match cached {
+            Some(statement) => statement,
+            None => {
+                let statement = client
+                    .prepare(postgres_rows::APPEND)
+                    .await
+                    .map_err(self.err("prepare the group write"))?;
+                if let Ok(mut slot) = self.append_statement.lock() {
+                    *slot = Some(statement.clone());
+                }
+                statement
+            }
+        };
         let swapped = postgres_rows::append(
             &*client,
+            &statement,
             &self.workspace,
             &record,
             to_i64(old),

@@ -50,7 +50,7 @@ WHERE (r.kind, r.body, r.checksum) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.bod
 /// $1 workspace, $2 lineage, $3 new serial, $4 expected serial, $5/$6/$7/$13 rows (address,
 /// kind, body, checksum), $8 removed addresses, $9 tool version, $10 written at, $11 changes'
 /// checksum, $12 changes.
-const APPEND: &str = "
+pub(crate) const APPEND: &str = "
 WITH cas AS (
     UPDATE wacfg.state SET serial = $3, rows_serial = $3, updated_at = now()
     WHERE workspace = $1 AND serial = $4 AND rows_serial = $4 AND lineage = $2::text::uuid
@@ -136,9 +136,11 @@ fn kind_of(address: &str) -> &str {
     address.split_once('.').map_or("", |(kind, _)| kind)
 }
 
-/// One group commit (see [`APPEND`]). `Ok(false)`: the compare-and-swap did not pass.
+/// One group commit with `statement`, [`APPEND`] prepared on `client`. `Ok(false)`: the
+/// compare-and-swap did not pass.
 pub(crate) async fn append<C: GenericClient>(
     client: &C,
+    statement: &tokio_postgres::Statement,
     workspace: &str,
     record: &journal::Record,
     expected: i64,
@@ -149,7 +151,7 @@ pub(crate) async fn append<C: GenericClient>(
     let serial = i64::try_from(record.serial).unwrap_or(i64::MAX);
     let row = client
         .query_one(
-            APPEND,
+            statement,
             &[
                 &workspace,
                 &record.lineage.to_string(),
