@@ -17,6 +17,8 @@
 //! - kill -9 trials: an apply of 10,000 killed at a pseudo-random moment, then a rerun, which
 //!   must converge (every configuration active, the state readable). The bench fails if not.
 //!
+//! - diagnostic: the first apply at parallelism 64 (groups of up to 64 changes).
+//!
 //! Run: `cargo bench --bench apply_10k` (`-- local` or `-- postgres` for one store).
 
 #[path = "../tests/support/state_fixtures.rs"]
@@ -112,7 +114,13 @@ fn timed(sim: &wacfg_sim::Sim, dir: &Path, args: &[&str]) -> Run {
 }
 
 fn apply(sim: &wacfg_sim::Sim, dir: &Path) -> Run {
-    let run = timed(sim, dir, &["apply", "--auto-approve", "--format", "json"]);
+    apply_with(sim, dir, &[])
+}
+
+fn apply_with(sim: &wacfg_sim::Sim, dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["apply", "--auto-approve", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = timed(sim, dir, &args);
     assert!(
         run.out.status.success(),
         "apply failed: {}",
@@ -403,6 +411,27 @@ fn measure(sim: &wacfg_sim::Sim, backend: Backend) {
     }
 }
 
+/// Diagnostic: the first apply at parallelism 64. A change holds its parallelism slot until
+/// it is durable, so a group commit carries at most `parallelism` changes: this shows what
+/// larger groups do to the wall time (fewer fsync'd commits).
+fn wider(sim: &wacfg_sim::Sim, backend: Backend) {
+    let db = (backend == Backend::Postgres).then(Database::create);
+    let dir = workdir(backend, db.as_ref());
+    let run = apply_with(sim, dir.path(), &["--parallelism", "64"]);
+    let (_, _, active, serial) = state_figures(&pull(sim, dir.path()));
+    assert_eq!(active, SHAPE.channels);
+    println!(
+        "  {}: first apply at parallelism 64: wall {:.2} s, {serial} serials, peak RSS {:.1} MB",
+        backend.name(),
+        run.wall,
+        run.peak_kib as f64 / 1024.0
+    );
+    drop(dir);
+    if let Some(db) = db {
+        db.drop_database();
+    }
+}
+
 /// An apply of 10,000 killed with SIGKILL after `after`, then a rerun that must converge.
 fn kill_trial(sim: &wacfg_sim::Sim, backend: Backend, after: Duration) {
     let db = (backend == Backend::Postgres).then(Database::create);
@@ -474,6 +503,10 @@ fn main() {
         .collect();
     for &backend in &backends {
         measure(&sim, backend);
+    }
+    println!("\ndiagnostic, larger groups (not the target's parallelism):");
+    for &backend in &backends {
+        wider(&sim, backend);
     }
     println!("\nkill -9 trials (10,000 new configurations, killed mid-apply, then a rerun):");
     // Pseudo-random kill points, fixed per process id: spread over the apply.
