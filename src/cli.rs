@@ -417,6 +417,9 @@ pub struct StateShowArgs {
     pub config: ConfigArg,
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub format: DataFormat,
+    /// Show a past serial instead of the current state (`wacfg state history` lists them).
+    #[arg(long, value_name = "N")]
+    pub serial: Option<u64>,
 }
 
 #[derive(Debug, Args)]

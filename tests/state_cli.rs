@@ -511,3 +511,60 @@ fn recover_on_the_local_store_points_at_the_backup() {
         .success()
         .stdout(predicate::str::contains("--to-serial").and(predicate::str::contains("--latest")));
 }
+
+/// `state show --serial N` prints a past serial: on PostgreSQL any serial, rebuilt from the
+/// history (here one written whole and one holding only an apply's changes); on the local
+/// store the current serial and the backup's, and a clear refusal for the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_serial_prints_a_past_serial_rebuilt_from_the_history() {
+    let dir = TempDir::new().unwrap();
+    let (config, workspace) = pg_config(dir.path());
+    let secret = dir.path().join("pg-url");
+    std::fs::write(&secret, fixtures::pg_conn()).unwrap();
+    let store = open_store(&wacfg::model::StateSettings::Postgres {
+        url: wacfg::model::SecretRef::File(secret),
+        workspace,
+    })
+    .await
+    .unwrap();
+    let first = store.write(&fixtures::sample_doc(1), None).await.unwrap();
+    let failed = fixtures::channel("Marketing_00000", wacfg::kinds::ChannelStatus::Failed);
+    let changes = wacfg::state::ResourceChanges {
+        upserts: [(failed.address().to_string(), failed)].into(),
+        removals: vec![],
+    };
+    store
+        .append(first.lineage, &changes, Some(1))
+        .await
+        .unwrap();
+    let status = |serial: &str| {
+        let doc = json_of(&mut pg_run(
+            &["show", "--serial", serial, "--format", "json"],
+            &config,
+        ));
+        assert_eq!(doc["serial"], serial.parse::<u64>().unwrap());
+        doc["resources"]["channel_configuration.Marketing_00000"]["status"].clone()
+    };
+    assert_eq!(status("1"), "active");
+    assert_eq!(status("2"), "failed");
+    pg_run(&["show", "--serial", "3"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("serial 3 is not in the history"));
+
+    let (_dir, config, doc) = seeded();
+    let store = LocalStore::new(config.parent().unwrap().join("wacfg.state.json"));
+    store.write(&doc, Some(1)).unwrap();
+    let local = json_of(&mut wacfg(
+        &["show", "--serial", "1", "--format", "json"],
+        &config,
+    ));
+    assert_eq!(local["serial"], 1);
+    wacfg(&["show", "--serial", "7"], &config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "serial 7 is not kept by the local state",
+        ))
+        .stderr(predicate::str::contains("kept now: 2, 1"));
+}

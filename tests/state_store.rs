@@ -652,9 +652,9 @@ async fn postgres_views_list_webhooks_and_their_keywords() {
     assert_eq!(names, ["inbound"]);
 }
 
-/// A database at schema version 2 (before the webhook views) is moved to version 3 by the
-/// next connection, and the views then show the state already written. The database is a
-/// fresh one, so rewinding it to version 2 disturbs no other test.
+/// A database at schema version 2 (before the webhook views) is moved to the latest version by
+/// the next connection, and the views then show the state already written. The database is a
+/// fresh one, so building it at version 2 disturbs no other test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
     let admin = pg_client(&fixtures::pg_conn()).await;
@@ -668,17 +668,34 @@ async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
         fixtures::pg_conn().replace("dbname=test", "")
     );
     let workspace = "migrated";
-    let store = PgStore::connect(&conn, workspace).await.unwrap();
-    store.write(&webhook_doc(), None).await.unwrap();
-    drop(store);
-
-    // Rewind to version 2: v3 only added the two views.
+    // The database as wacfg at schema version 2 left it: its tables, and a workspace's serial 1
+    // as that version wrote it (the document's text in the history, the state row on it).
+    PgStore::migrate_schema_to(&conn, 2).await.unwrap();
     let client = pg_client(&conn).await;
+    let mut doc = webhook_doc();
+    doc.serial = 1;
+    doc.written_at = "2026-11-30T00:00:00Z".into();
+    let text = String::from_utf8(wacfg::state::canonical::seal_and_encode(&mut doc)).unwrap();
     client
-        .batch_execute(
-            "DROP VIEW wacfg.webhook_keywords;
-             DROP VIEW wacfg.webhooks;
-             DELETE FROM wacfg.schema_migrations WHERE version = 3;",
+        .execute(
+            "INSERT INTO wacfg.state_history (workspace, serial, lineage, tool_version,
+               written_at, resource_count, checksum, document)
+             VALUES ($1, 1, $2::text::uuid, '0.0.9', $3::text::timestamptz, $4, $5, $6)",
+            &[
+                &workspace,
+                &doc.lineage.to_string(),
+                &doc.written_at,
+                &(doc.resources.len() as i32),
+                &doc.checksum,
+                &text,
+            ],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO wacfg.state (workspace, lineage, serial) VALUES ($1, $2::text::uuid, 1)",
+            &[&workspace, &doc.lineage.to_string()],
         )
         .await
         .unwrap();
@@ -686,7 +703,7 @@ async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
     assert_eq!(view_comments(&client).await, [None, None]);
 
     let store = PgStore::connect(&conn, workspace).await.unwrap();
-    assert_eq!(applied_versions(&client).await, [1, 2, 3]);
+    assert_eq!(applied_versions(&client).await, [1, 2, 3, 4]);
     let comments = view_comments(&client).await;
     assert!(comments.iter().all(Option::is_some), "{comments:?}");
     let count: i64 = client

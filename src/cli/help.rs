@@ -164,9 +164,10 @@ pub const STATE_LIST: &str = help!(
 
 pub const STATE_SHOW: &str = help!(
     "  wacfg state show
-  wacfg state show channel_configuration.Marketing_FR --format json",
+  wacfg state show channel_configuration.Marketing_FR --format json
+  wacfg state show --serial 41   (a past serial, as `wacfg state history` lists them)",
     "  0  success
-  1  error (no such resource, the state cannot be read)",
+  1  error (no such resource or serial, the state cannot be read)",
     state_env!(),
 );
 

@@ -35,6 +35,7 @@ pub fn run(args: ShowArgs, no_color: bool, operator: &Operator) -> CommandResult
             super::state::run(
                 StateCommand::Show(StateShowArgs {
                     address: None,
+                    serial: None,
                     config: args.config,
                     format,
                 }),

@@ -73,7 +73,10 @@ async fn list(args: StateListArgs, operator: &Operator) -> CommandResult {
 
 async fn show(args: StateShowArgs, operator: &Operator) -> CommandResult {
     let store = open(&super::ConfigSources::new(&args.config)?, operator).await?;
-    let doc = read_existing(&store).await?;
+    let doc = match args.serial {
+        Some(serial) => store.read_serial(serial).await?,
+        None => read_existing(&store).await?,
+    };
     let Some(text) = &args.address else {
         return print(&match args.format {
             DataFormat::Human => render::state_human(&doc),

@@ -116,6 +116,17 @@ pub enum StateError {
     )]
     LocalRecover { path: String, backup: String },
 
+    #[error(
+        "serial {serial} is not kept by the local state {location}, which keeps only its \
+         current serial and the previous one (kept now: {kept}); PostgreSQL workspaces keep \
+         every serial"
+    )]
+    NotKept {
+        location: String,
+        serial: u64,
+        kept: String,
+    },
+
     #[error("invalid state document {location}: {reason}")]
     Invalid { location: String, reason: String },
 

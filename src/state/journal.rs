@@ -93,6 +93,24 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     Ok(parsed)
 }
 
+/// One record from its JSON and its `sha256:<hex>` (how PostgreSQL's history keeps a group's
+/// changes): verified and checked like a journal line.
+pub fn decode_record(checksum: &str, json: &[u8]) -> Result<Record, String> {
+    let mut line = Vec::with_capacity(checksum.len() + 1 + json.len());
+    line.extend_from_slice(checksum.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(json);
+    decode_line(&line)
+}
+
+/// The record's JSON and its `sha256:<hex>`, the two halves of [`encode`]'s line.
+pub fn encode_parts(record: &Record) -> (String, String) {
+    // Plain data into a String: serialisation cannot fail.
+    let json = serde_json::to_string(record).unwrap_or_default();
+    let checksum = format!("sha256:{}", hex::encode(Sha256::digest(json.as_bytes())));
+    (json, checksum)
+}
+
 fn decode_line(line: &[u8]) -> Result<Record, String> {
     let (hash, json) = line
         .strip_prefix(b"sha256:")

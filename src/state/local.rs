@@ -533,6 +533,31 @@ impl LocalStore {
         }
     }
 
+    /// Serial `serial` if this directory still holds it (see [`LocalStore::history`]).
+    pub fn read_serial(&self, serial: u64) -> Result<StateDocument, StateError> {
+        let backup = LocalStore::new(self.backup_path());
+        let candidates = [
+            self.read()?,
+            self.read_snapshot()?,
+            backup.read().ok().flatten(),
+        ];
+        let mut kept: Vec<u64> = candidates.iter().flatten().map(|d| d.serial).collect();
+        kept.dedup();
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|d| d.serial == serial)
+            .ok_or_else(|| StateError::NotKept {
+                location: self.path.display().to_string(),
+                serial,
+                kept: kept
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
     /// The current serial and the backup's, newest first. A backup that fails verification is
     /// left out (the current state is still listed).
     pub fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {

@@ -5,7 +5,9 @@
 //! - [`upgrade`]: migrations of older `format_version`s;
 //! - [`lock`]: lock information and `--lock-timeout` parsing;
 //! - [`store`]: the one store interface ([`Store`], [`open_store_within`], [`LockGuard`]);
-//! - [`local`] (with its [`journal`]) and [`postgres`]: the two stores.
+//! - [`local`] (with its [`journal`]) and [`postgres`]: the two stores; PostgreSQL keeps the
+//!   current resources as rows and its history as whole documents and change logs
+//!   (`postgres_rows`), in a schema evolved by numbered migrations (`postgres_schema`).
 
 pub mod canonical;
 pub mod document;
@@ -15,6 +17,7 @@ pub mod local;
 pub mod lock;
 pub mod postgres;
 mod postgres_lock;
+mod postgres_rows;
 mod postgres_schema;
 mod postgres_tls;
 pub mod store;

@@ -1,9 +1,17 @@
 //! The PostgreSQL store: schema `wacfg` (see `postgres_schema`), one `wacfg.state` row per
-//! workspace pointing at its current serial in the insert-only `wacfg.state_history`.
+//! workspace pointing at its current serial in the insert-only `wacfg.state_history`, and its
+//! current resources as rows in `wacfg.resources` (see `postgres_rows`).
 //!
-//! - A write is one transaction: compare-and-swap of the serial on `wacfg.state`, then the new
-//!   document inserted into the history. Past documents are never updated, so a corrupt serial
-//!   is never overwritten either.
+//! - An apply's group commit (`append`) is one statement: compare-and-swap of the serial on
+//!   `wacfg.state`, the group's rows upserted and removed, and a history row holding only the
+//!   group's changes. It costs the size of the changes, not of the state.
+//! - A whole-document write (`write`: first write, `state push`/`rm`/`mv`; and `recover`) is one
+//!   transaction: compare-and-swap, the rows brought in step (only those that differ change),
+//!   the document inserted into the history. Past serials are never updated, so a corrupt
+//!   serial is never overwritten either; any of them is rebuilt from the nearest whole document
+//!   below it and the changes above it (`read_serial`, `recover`).
+//! - `read` takes the current serial's whole document when it has one, else the rows (each
+//!   verified); `docs/state-writes.md` has the crash analysis.
 //! - The lock is a session advisory lock on a dedicated connection, keyed by the first 8 bytes
 //!   of SHA-256 of the workspace name: the server frees it when the process or its connection
 //!   dies. Who holds it is written to `wacfg.locks`, trusted only while that row's backend
@@ -19,9 +27,9 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, GenericClient};
 
 use super::canonical::{self, Origin};
-use super::document::{HistoryEntry, StateDocument};
+use super::document::{HistoryEntry, ResourceChanges, StateDocument, StateRef, now_rfc3339};
 use super::error::StateError;
-use super::{postgres_schema, postgres_tls};
+use super::{journal, postgres_rows, postgres_schema, postgres_tls};
 
 /// `to_char` format for RFC 3339 in UTC.
 /// The highest serial the `bigint` columns hold.
@@ -35,8 +43,9 @@ pub struct PgStore {
     pub(crate) conn: String,
     pub(crate) workspace: String,
     pub(crate) key: i64,
-    /// The document this handle's last `append` wrote.
-    last: Mutex<Option<StateDocument>>,
+    /// The group-commit statement, prepared once per connection: parsing and planning it
+    /// again for each of an apply's groups cost as much as its commit.
+    append_statement: std::sync::Mutex<Option<tokio_postgres::Statement>>,
 }
 
 /// The advisory-lock key of a name: the first 8 bytes of its SHA-256, big-endian.
@@ -118,8 +127,18 @@ impl PgStore {
             conn: conn.to_string(),
             workspace: workspace.to_string(),
             key: advisory_key(workspace),
-            last: Mutex::new(None),
+            append_statement: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Create or migrate the `wacfg` schema of `conn` up to version `upto` only, as an earlier
+    /// wacfg left it: for the migration tests.
+    #[doc(hidden)]
+    pub async fn migrate_schema_to(conn: &str, upto: i32) -> Result<(), StateError> {
+        let mut client = open_connection(conn, "migration").await?;
+        postgres_schema::migrate_to(&mut client, upto)
+            .await
+            .map_err(|e| pg_error("migration", "migrate the wacfg schema", &e, conn))
     }
 
     pub fn workspace(&self) -> &str {
@@ -137,10 +156,29 @@ impl PgStore {
     /// (see [`PgStore::inspect`]): an inconsistent workspace never reads as "no state yet".
     pub async fn read(&self) -> Result<Option<StateDocument>, StateError> {
         let client = self.client.lock().await;
-        let Some(current) = self.inspect(&*client).await? else {
+        self.read_on(&*client).await
+    }
+
+    /// [`PgStore::read`] on `client` (a transaction, for `recover`). The current serial's whole
+    /// document when it has one (verified as a document); else the rows, each verified; else
+    /// (rows not in step with a serial that holds only changes) the serial rebuilt from the
+    /// history.
+    pub(crate) async fn read_on<C: GenericClient>(
+        &self,
+        client: &C,
+    ) -> Result<Option<StateDocument>, StateError> {
+        let Some(current) = self.inspect(client).await? else {
             return Ok(None);
         };
-        let doc = canonical::decode(current.text.as_bytes(), &self.origin(current.serial))?;
+        let Some(text) = &current.text else {
+            let doc = if current.rows {
+                postgres_rows::read_current(self, client, &current).await?
+            } else {
+                postgres_rows::rebuild(self, client, current.serial).await?
+            };
+            return Ok(Some(doc));
+        };
+        let doc = canonical::decode(text.as_bytes(), &self.origin(current.serial))?;
         let serial = current.serial as u64;
         if doc.serial != serial {
             return Err(self.inconsistent(
@@ -166,6 +204,13 @@ impl PgStore {
         Ok(Some(doc))
     }
 
+    /// Serial `serial` as it was written, rebuilt from the history (verified); `NoSuchSerial`
+    /// when the history does not hold it.
+    pub async fn read_serial(&self, serial: u64) -> Result<StateDocument, StateError> {
+        let client = self.client.lock().await;
+        postgres_rows::rebuild(self, &*client, to_i64(serial)).await
+    }
+
     /// What `wacfg.state` points at, checked against the history: `None` when the workspace
     /// has neither a state row nor history; an `Inconsistent` error, naming the `wacfg state
     /// recover` command to run, when the state row is missing but history exists, when its
@@ -177,11 +222,15 @@ impl PgStore {
     ) -> Result<Option<Current>, StateError> {
         let row = client
             .query_one(
-                "SELECT s.serial, s.lineage::text, h.serial, h.lineage::text, h.document,
-                        (SELECT max(serial) FROM wacfg.state_history WHERE workspace = $1)
+                &format!(
+                    "SELECT s.serial, s.lineage::text, h.serial, h.lineage::text, h.document,
+                        (SELECT max(serial) FROM wacfg.state_history WHERE workspace = $1),
+                        s.rows_serial, h.resource_count, h.tool_version,
+                        to_char(h.written_at AT TIME ZONE 'UTC', {RFC3339})
                  FROM (SELECT 1) AS one
                  LEFT JOIN wacfg.state s ON s.workspace = $1
-                 LEFT JOIN wacfg.state_history h ON h.workspace = $1 AND h.serial = s.serial",
+                 LEFT JOIN wacfg.state_history h ON h.workspace = $1 AND h.serial = s.serial"
+                ),
                 &[&self.workspace],
             )
             .await
@@ -254,6 +303,10 @@ impl PgStore {
             serial,
             lineage: state_lineage,
             text: row.get(4),
+            rows: row.get::<_, Option<i64>>(6) == Some(serial),
+            count: row.get::<_, Option<i32>>(7).unwrap_or(0),
+            tool_version: row.get::<_, Option<String>>(8).unwrap_or_default(),
+            written_at: row.get::<_, Option<String>>(9).unwrap_or_default(),
         }))
     }
 
@@ -265,7 +318,7 @@ impl PgStore {
         }
     }
 
-    fn origin(&self, serial: i64) -> Origin {
+    pub(crate) fn origin(&self, serial: i64) -> Origin {
         let restore = if serial > 1 {
             format!(
                 "Make an earlier serial current: `wacfg state recover --to-serial {}` \
@@ -301,8 +354,8 @@ impl PgStore {
             None => {
                 // Not over a workspace whose state row was lost while its history was kept.
                 tx.execute(
-                    "INSERT INTO wacfg.state (workspace, lineage, serial)
-                     SELECT $1, $2::text::uuid, $3
+                    "INSERT INTO wacfg.state (workspace, lineage, serial, rows_serial)
+                     SELECT $1, $2::text::uuid, $3, $3
                      WHERE NOT EXISTS (SELECT 1 FROM wacfg.state_history WHERE workspace = $1)
                      ON CONFLICT (workspace) DO NOTHING",
                     &[&self.workspace, &lineage, &serial],
@@ -314,7 +367,8 @@ impl PgStore {
                 // Only from a consistent state: its serial kept in the history with the same
                 // lineage, and nothing above it.
                 tx.execute(
-                    "UPDATE wacfg.state SET lineage = $2::text::uuid, serial = $3, updated_at = now()
+                    "UPDATE wacfg.state SET lineage = $2::text::uuid, serial = $3, rows_serial = $3,
+                       updated_at = now()
                      WHERE workspace = $1 AND serial = $4
                        AND EXISTS (SELECT 1 FROM wacfg.state_history h WHERE h.workspace = $1
                                    AND h.serial = $4 AND h.lineage = wacfg.state.lineage)
@@ -331,6 +385,9 @@ impl PgStore {
             let found = self.inspect(&tx).await?.map(|c| c.serial as u64);
             return Err(StateError::Conflict { expected, found });
         }
+        postgres_rows::replace_all(&tx, &self.workspace, serial, &next.resources, false)
+            .await
+            .map_err(self.err("write the resource rows"))?;
         insert_history(&tx, &self.workspace, &next, &body)
             .await
             .map_err(|e| self.history_error(e))?;
@@ -338,38 +395,93 @@ impl PgStore {
         Ok(next)
     }
 
-    /// One group of changes as the next serial. For now PostgreSQL still records a whole
-    /// document per serial (`write`): the document this handle last wrote is kept, so a group
-    /// does not read the state back first.
+    /// One group of changes as the next serial (see `postgres_rows::append`): the rows and a
+    /// history row of the changes only, in one statement. The workspace's first write (no
+    /// state yet) is a whole document, the base later serials are rebuilt from; so is a group
+    /// over rows not in step with the current serial (a wacfg older than schema v4 wrote it).
     pub async fn append(
         &self,
         lineage: uuid::Uuid,
-        changes: &super::document::ResourceChanges,
+        changes: &ResourceChanges,
         expected: Option<u64>,
-    ) -> Result<super::document::StateRef, StateError> {
-        let cached = self
-            .last
-            .lock()
-            .await
-            .take()
-            .filter(|d| Some(d.serial) == expected);
-        let mut doc = match cached {
-            Some(doc) => doc,
-            None => self.read().await?.unwrap_or_else(|| StateDocument {
-                lineage,
-                ..StateDocument::new()
-            }),
+    ) -> Result<StateRef, StateError> {
+        let Some(old) = expected else {
+            let doc = with_changes(
+                StateDocument {
+                    lineage,
+                    ..StateDocument::new()
+                },
+                changes,
+            );
+            return Ok(self.write(&doc, None).await?.state_ref());
         };
-        for (key, r) in &changes.upserts {
-            doc.resources.insert(key.clone(), r.clone());
+        let serial = old
+            .checked_add(1)
+            .filter(|next| *next <= MAX_SERIAL)
+            .ok_or_else(|| StateError::SerialExhausted {
+                location: format!("of postgres workspace {}", self.workspace),
+                serial: old,
+                max: MAX_SERIAL,
+            })?;
+        // An address both upserted and removed is upserted (one row, one change).
+        let removals: Vec<String> = changes
+            .removals
+            .iter()
+            .filter(|k| !changes.upserts.contains_key(*k))
+            .cloned()
+            .collect();
+        let record = journal::Record {
+            lineage,
+            serial,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            written_at: now_rfc3339(),
+            upserts: changes.upserts.clone(),
+            removals: removals.clone(),
+        };
+        let rows = postgres_rows::rows(changes.upserts.iter());
+        let client = self.client.lock().await;
+        let cached = self.append_statement.lock().ok().and_then(|s| s.clone());
+        let statement = match cached {
+            Some(statement) => statement,
+            None => {
+                let statement = client
+                    .prepare(postgres_rows::APPEND)
+                    .await
+                    .map_err(self.err("prepare the group write"))?;
+                if let Ok(mut slot) = self.append_statement.lock() {
+                    *slot = Some(statement.clone());
+                }
+                statement
+            }
+        };
+        let swapped = postgres_rows::append(
+            &*client,
+            &statement,
+            &self.workspace,
+            &record,
+            to_i64(old),
+            &rows,
+            &removals,
+        )
+        .await
+        .map_err(|e| self.history_error(e))?;
+        if swapped {
+            return Ok(StateRef { lineage, serial });
         }
-        for key in &changes.removals {
-            doc.resources.remove(key);
+        // Why not: a lost race, an inconsistent workspace (named as such), or rows not in step.
+        let current = self.inspect(&*client).await?;
+        drop(client);
+        match current {
+            Some(c) if c.serial == to_i64(old) && c.lineage == lineage.to_string() && !c.rows => {
+                let doc = self.read().await?.unwrap_or_default();
+                let written = self.write(&with_changes(doc, changes), Some(old)).await?;
+                Ok(written.state_ref())
+            }
+            other => Err(StateError::Conflict {
+                expected,
+                found: other.map(|c| c.serial as u64),
+            }),
         }
-        let written = self.write(&doc, expected).await?;
-        let state = written.state_ref();
-        *self.last.lock().await = Some(written);
-        Ok(state)
     }
 
     /// A failed history insert; a duplicate serial means rows were changed by hand.
@@ -415,35 +527,27 @@ impl PgStore {
             Some(serial) => i64::try_from(serial).unwrap_or(i64::MAX),
             None => latest,
         };
-        if let Ok(Some(current)) = self.inspect(&tx).await
-            && current.serial == from
+        // Refused only when the current serial reads back whole: damaged rows are recovered
+        // from the history like any other damage.
+        if let Ok(Some(current)) = self.read_on(&tx).await
+            && current.serial == from as u64
         {
             return Err(StateError::AlreadyCurrent {
                 workspace: self.workspace.clone(),
                 serial: from as u64,
             });
         }
-        let text: String = tx
-            .query_opt(
-                "SELECT document FROM wacfg.state_history WHERE workspace = $1 AND serial = $2",
-                &[&self.workspace, &from],
-            )
-            .await
-            .map_err(self.err("read the history"))?
-            .ok_or(StateError::NoSuchSerial {
-                workspace: self.workspace.clone(),
-                serial: Some(to.unwrap_or(from as u64)),
-            })?
-            .get(0);
-        let doc = canonical::decode(text.as_bytes(), &self.origin(from))?;
+        let doc = postgres_rows::rebuild(self, &tx, from).await?;
         let top = latest.max(state.unwrap_or(0)).max(0) as u64;
         let location = format!("of postgres workspace {}", self.workspace);
         let (next, bytes) = super::store::prepare(&doc, Some(top), MAX_SERIAL, &location)?;
         let body = String::from_utf8(bytes).unwrap_or_default();
         tx.execute(
-            "INSERT INTO wacfg.state (workspace, lineage, serial) VALUES ($1, $2::text::uuid, $3)
+            "INSERT INTO wacfg.state (workspace, lineage, serial, rows_serial)
+             VALUES ($1, $2::text::uuid, $3, $3)
              ON CONFLICT (workspace) DO UPDATE
-               SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, updated_at = now()",
+               SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,
+                   rows_serial = EXCLUDED.rows_serial, updated_at = now()",
             &[
                 &self.workspace,
                 &next.lineage.to_string(),
@@ -452,6 +556,10 @@ impl PgStore {
         )
         .await
         .map_err(self.err("point the state at the recovered serial"))?;
+        let serial = to_i64(next.serial);
+        postgres_rows::replace_all(&tx, &self.workspace, serial, &next.resources, true)
+            .await
+            .map_err(self.err("write the resource rows"))?;
         insert_history(&tx, &self.workspace, &next, &body)
             .await
             .map_err(|e| self.history_error(e))?;
@@ -486,7 +594,27 @@ impl PgStore {
 pub(crate) struct Current {
     pub(crate) serial: i64,
     pub(crate) lineage: String,
-    pub(crate) text: String,
+    /// The current serial's whole document, when it holds one (not only changes).
+    pub(crate) text: Option<String>,
+    /// `wacfg.resources` holds this serial (`rows_serial` = `serial`).
+    pub(crate) rows: bool,
+    /// The number of resources the current serial's history row recorded.
+    pub(crate) count: i32,
+    pub(crate) tool_version: String,
+    pub(crate) written_at: String,
+}
+
+/// `doc` with a group's changes applied.
+fn with_changes(mut doc: StateDocument, changes: &ResourceChanges) -> StateDocument {
+    for (key, r) in &changes.upserts {
+        doc.resources.insert(key.clone(), r.clone());
+    }
+    for key in &changes.removals {
+        if !changes.upserts.contains_key(key) {
+            doc.resources.remove(key);
+        }
+    }
+    doc
 }
 
 fn recover_latest(latest: i64) -> String {

@@ -2,6 +2,11 @@
 //! `wacfg.schema_migrations`. Migrations run in one transaction that first takes a
 //! transaction-level advisory lock, so concurrent first uses wait for each other instead of
 //! racing to create the same tables.
+//!
+//! v4 (resources as rows) also moves each workspace's data: its current document is verified
+//! and copied into `wacfg.resources` inside the same transaction (`postgres_rows::materialize`),
+//! so a workspace is either fully on rows or, when its document does not verify, left readable
+//! from its history document exactly as before (the views fall back to it).
 
 use tokio_postgres::Client;
 
@@ -12,7 +17,7 @@ fn migration_key() -> i64 {
 }
 
 /// (version, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 /// v1: current pointer per workspace, every serial's document, lock holders, and the view for
 /// services that send messages.
@@ -128,8 +133,102 @@ COMMENT ON VIEW wacfg.webhook_keywords IS
     'One row per keyword of each webhook category in each workspace''s current state, with the category''s reply; a category without keywords (default) has one row with a null keyword.';
 "#;
 
+/// v4: resources as rows, history as a log of changes. `wacfg.resources` holds each
+/// workspace's current resources, one row each (`body` as `jsonb`, `checksum` over its text so
+/// a hand edit is refused on read, `serial` the one that last wrote it), kept in step with
+/// `wacfg.state.serial` inside the same compare-and-swap; `wacfg.state.rows_serial` says which
+/// serial the rows hold (a wacfg older than v4 moves `serial` without them). A history row now
+/// holds either a whole `document` or only the `changes` of one group commit (a journal record,
+/// its hash in `checksum`); any serial is rebuilt from the nearest whole document below it and
+/// the changes above it. The views read the rows (by the `(workspace, kind)` index); for a
+/// workspace whose rows are not in step they parse the current document as before.
+const V4: &str = r#"
+CREATE TABLE wacfg.resources (
+    workspace text NOT NULL,
+    address   text NOT NULL,
+    kind      text NOT NULL,
+    serial    bigint NOT NULL,
+    checksum  text NOT NULL,
+    body      jsonb NOT NULL,
+    PRIMARY KEY (workspace, address)
+);
+CREATE INDEX resources_by_kind ON wacfg.resources (workspace, kind);
+COMMENT ON TABLE wacfg.resources IS
+    'One row per resource of each workspace''s current state (valid while wacfg.state.rows_serial = wacfg.state.serial); checksum is sha256 of the resource''s JSON as wacfg serialises it (what its state document holds).';
+
+ALTER TABLE wacfg.state ADD COLUMN rows_serial bigint;
+COMMENT ON COLUMN wacfg.state.rows_serial IS
+    'The serial wacfg.resources holds for this workspace; NULL or behind serial: read the current document from state_history.';
+
+ALTER TABLE wacfg.state_history ALTER COLUMN document DROP NOT NULL;
+ALTER TABLE wacfg.state_history ADD COLUMN changes text;
+ALTER TABLE wacfg.state_history ADD CONSTRAINT state_history_document_or_changes
+    CHECK ((document IS NULL) <> (changes IS NULL));
+COMMENT ON TABLE wacfg.state_history IS
+    'Every serial ever written, insert-only: a whole document (first write, push, rm, mv, recover, before v4) or the changes of one group commit of an apply (checksum: sha256 of changes).';
+
+CREATE VIEW wacfg.current_resources AS
+SELECT r.workspace, r.address, r.kind, r.body AS value
+FROM wacfg.resources r
+JOIN wacfg.state s ON s.workspace = r.workspace AND s.rows_serial = s.serial
+UNION ALL
+SELECT s.workspace, e.key, e.value->>'kind', e.value
+FROM wacfg.state s
+JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
+CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS e(key, value)
+WHERE s.rows_serial IS DISTINCT FROM s.serial AND h.document IS NOT NULL;
+COMMENT ON VIEW wacfg.current_resources IS
+    'Each workspace''s current resources (address, kind, value): its rows, or its current document where the rows are not in step.';
+
+CREATE OR REPLACE VIEW wacfg.channel_configurations AS
+SELECT c.workspace,
+       c.value->>'name'                   AS name,
+       c.value->>'status'                 AS status,
+       c.value->'spec'->>'sender_number'  AS sender_number,
+       c.value->>'phone_number_id'        AS phone_number_id,
+       (c.value->>'version')::integer     AS version
+FROM wacfg.current_resources c
+WHERE c.kind = 'channel_configuration';
+
+CREATE OR REPLACE VIEW wacfg.webhooks AS
+SELECT c.workspace,
+       c.value->>'name'                                      AS name,
+       c.value->>'credentials'                               AS credentials,
+       c.value->>'waba_id'                                   AS waba_id,
+       c.value->>'phone_number_id'                           AS phone_number_id,
+       c.value->>'scope'                                     AS scope,
+       c.value->>'callback_url'                              AS callback_url,
+       COALESCE((c.value->>'prevent_destroy')::boolean, false) AS prevent_destroy,
+       COALESCE(c.value->'keywords', '{}'::jsonb)            AS keywords
+FROM wacfg.current_resources c
+WHERE c.kind = 'webhook';
+
+CREATE OR REPLACE VIEW wacfg.webhook_keywords AS
+SELECT c.workspace,
+       c.value->>'name'            AS webhook,
+       c.value->>'waba_id'         AS waba_id,
+       c.value->>'phone_number_id' AS phone_number_id,
+       k.key                       AS category,
+       w.keyword,
+       k.value->>'reply'           AS reply
+FROM wacfg.current_resources c
+CROSS JOIN LATERAL jsonb_each(COALESCE(c.value->'keywords', '{}'::jsonb)) AS k(key, value)
+LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(k.value->'keywords', '[]'::jsonb)) AS w(keyword)
+       ON true
+WHERE c.kind = 'webhook';
+"#;
+
 /// Bring the schema up to date.
 pub(crate) async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+    migrate_to(client, i32::MAX).await
+}
+
+/// Apply the migrations up to `upto` only: how the tests build a database as an earlier wacfg
+/// left it.
+pub(crate) async fn migrate_to(
+    client: &mut Client,
+    upto: i32,
+) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&migration_key()])
         .await?;
@@ -147,9 +246,12 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::E
         .iter()
         .map(|row| row.get(0))
         .collect();
-    for (version, sql) in MIGRATIONS {
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= upto) {
         if !applied.contains(version) {
             tx.batch_execute(sql).await?;
+            if *version == 4 {
+                super::postgres_rows::materialize_all(&tx).await?;
+            }
             tx.execute(
                 "INSERT INTO wacfg.schema_migrations (version) VALUES ($1)",
                 &[version],

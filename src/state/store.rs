@@ -138,6 +138,17 @@ impl Store {
         }
     }
 
+    /// A kept serial as it was written, verified: PostgreSQL rebuilds any serial of its
+    /// history (the nearest whole document below it and the changes above it); the local
+    /// store keeps the current serial, the snapshot's while a journal is pending, and the
+    /// backup's.
+    pub async fn read_serial(&self, serial: u64) -> Result<StateDocument, StateError> {
+        match self {
+            Store::Local(s) => s.read_serial(serial),
+            Store::Postgres(s) => s.read_serial(serial).await,
+        }
+    }
+
     /// Make one group of changes durable as the serial after `expected_serial` (compare-and-
     /// swap, as [`Store::write`]; `None`: no state yet, which `lineage` then starts). Costs the
     /// size of the changes, not of the state: the local store appends them to its journal, and

@@ -365,3 +365,109 @@ fn apply_timeout_is_a_duration() {
     assert!(run.stderr.contains("--timeout"), "{run:#?}");
     assert!(env.state_doc().is_none(), "nothing applied");
 }
+
+// ---- The same stories on PostgreSQL (issue 12: resources as rows, history as changes) ----
+
+/// `slow_env` with its state in a fresh PostgreSQL workspace (127.0.0.1:5432, or
+/// WACFG_TEST_PG), the connection string in a `file:` secret beside the configuration.
+fn slow_pg_env() -> Env {
+    let env = slow_env();
+    let conn = std::env::var("WACFG_TEST_PG")
+        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into());
+    std::fs::write(env.path("pg-url"), conn).expect("write the secret");
+    let config = std::fs::read_to_string(env.path("wacfg.yaml")).expect("config");
+    env.write_config(&format!(
+        "{config}state:\n  backend: postgres\n  url: file:pg-url\n  workspace: scenario-{}\n",
+        uuid::Uuid::new_v4().simple()
+    ));
+    env
+}
+
+/// The state as `wacfg state pull` prints it (`None` while there is none yet).
+fn pulled(env: &Env) -> Option<serde_json::Value> {
+    let run = env.run(&["state", "pull"]);
+    (run.code == Some(0))
+        .then(|| serde_json::from_str(&run.stdout).ok())
+        .flatten()
+}
+
+fn pulled_channels(env: &Env) -> usize {
+    pulled(env).map_or(0, |doc| {
+        doc["resources"].as_object().map_or(0, |r| {
+            r.keys()
+                .filter(|k| k.starts_with("channel_configuration."))
+                .count()
+        })
+    })
+}
+
+fn pg_converges(env: &Env) {
+    env.sim.set_faults(Faults::default());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    let state = pulled(env).expect("a state");
+    for i in 0..MANY {
+        let c = &state["resources"][format!("channel_configuration.Channel_{i:02}")];
+        assert_eq!(c["status"], "active", "Channel_{i:02}: {c:#}");
+    }
+    // Every serial the applies wrote still reads back from the history.
+    let history = env.expect(&["state", "history", "--format", "json"], 0);
+    let serials: Vec<u64> = serde_json::from_str::<serde_json::Value>(&history.stdout)
+        .expect("history JSON")
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["serial"].as_u64())
+        .collect();
+    assert!(serials.len() > 2, "{serials:?}");
+    for serial in serials {
+        env.expect(&["state", "show", "--serial", &serial.to_string()], 0);
+    }
+}
+
+#[test]
+fn postgres_kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
+    let env = slow_pg_env();
+    let child = env.spawn(SLOW_APPLY);
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        pulled_channels(&env) >= 2
+    });
+    signal(&child, "-KILL");
+    let run = finish(child);
+    assert_eq!(run.code, None, "killed by a signal: {run:#?}");
+    assert!(pulled_channels(&env) >= 2, "the state survived");
+    pg_converges(&env);
+}
+
+#[test]
+fn postgres_ctrl_c_mid_apply_saves_unlocks_exits_130_and_a_rerun_converges() {
+    let env = slow_pg_env();
+    let child = env.spawn(SLOW_APPLY);
+    wait_until(LIMIT, "the first configurations to be recorded", || {
+        pulled_channels(&env) >= 2
+    });
+    signal(&child, "-INT");
+    let run = finish(child);
+    assert_eq!(run.code, Some(130), "{run:#?}");
+    let done = pulled_channels(&env);
+    assert!(done < MANY, "the apply stopped early ({done} of {MANY})");
+    pg_converges(&env);
+}
+
+#[test]
+fn postgres_two_applies_at_once_one_is_refused_naming_the_holder() {
+    let env = slow_pg_env();
+    let first = env.spawn(SLOW_APPLY);
+    wait_until(LIMIT, "the first apply to write", || {
+        pulled_channels(&env) >= 1
+    });
+    let second = env.expect(&["apply", "--auto-approve", "--lock-timeout", "0s"], 1);
+    assert!(
+        second.stderr.contains("the state is locked by")
+            && second.stderr.contains(&format!("(pid {})", first.id())),
+        "{second:#?}"
+    );
+    let run = finish(first);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    pg_converges(&env);
+}
