@@ -1,11 +1,13 @@
 //! Reading message templates: every page of `GET /{waba-id}/message_templates` with the fields
-//! wacfg needs, for many WABAs in the fewest round trips cursor paging allows — the first
-//! page of every WABA of one token in one Graph batch (at most 50 per batch, tokens
-//! concurrently), then each WABA's further pages in sequence (a cursor names the next page
-//! only once the previous one arrived), WABAs concurrently. The languages of one name are
-//! grouped back into one entry.
+//! wacfg needs, for many WABAs in the fewest round trips cursor paging allows. Pages are read
+//! in rounds: the first page of every WABA of one token in one Graph batch (at most 50 per
+//! batch, tokens concurrently), then, while any WABA has a next cursor, the next page of every
+//! such WABA in one batch again — a cursor names the next page only once the previous one
+//! arrived, so a WABA of P pages takes P round trips and the whole read takes as many as the
+//! WABA with the most pages, whatever the number of WABAs or the parallelism. The languages of
+//! one name are grouped back into one entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 use serde_json::Value;
@@ -13,8 +15,9 @@ use serde_json::Value;
 use crate::model::observed::ObservedError;
 use crate::model::{ObservedTemplate, TemplatesByName};
 
+use super::batch::{MAX_BATCH, WholeFailure};
 use super::error::RemoteError;
-use super::retry::is_transient;
+use super::observe::MAX_PAGES;
 use super::token::Token;
 use super::wire::Page;
 use super::{Client, convert, redact};
@@ -23,8 +26,7 @@ use super::{Client, convert, redact};
 pub const TEMPLATE_PAGE_LIMIT: u32 = 100;
 
 /// The fields a plan, drift and import need.
-pub const TEMPLATE_FIELDS: &str =
-    "id,name,language,status,category,parameter_format,rejected_reason,quality_score,components";
+pub const TEMPLATE_FIELDS: &str = "id,name,language,status,category,parameter_format,rejected_reason,quality_score,message_send_ttl_seconds,components";
 
 /// One WABA's templates, or why they could not be read.
 pub type TemplatesResult = Result<TemplatesByName, ObservedError>;
@@ -61,37 +63,75 @@ impl Client {
         token: &Token,
         wabas: &[String],
     ) -> Vec<(String, TemplatesResult)> {
-        let size = self.config().batch_size.clamp(1, 50);
-        let chunks = join_all(wabas.chunks(size).map(|c| self.templates_chunk(token, c))).await;
-        chunks.into_iter().flatten().collect()
-    }
-
-    async fn templates_chunk(
-        &self,
-        token: &Token,
-        wabas: &[String],
-    ) -> Vec<(String, TemplatesResult)> {
-        let urls: Vec<String> = wabas.iter().map(|w| self.templates_path(w, None)).collect();
-        let answers = self.transport.batch(token, &urls).await.unwrap_or_default();
-        let reads = wabas.iter().zip(&urls).enumerate().map(|(i, (waba, url))| {
-            let answer = answers.get(i).cloned().flatten();
-            async move {
-                let first = match answer.map(|item| {
-                    self.transport.note_item_usage(&item);
-                    self.transport.batch_item(token, url, &item)
-                }) {
-                    Some(Err(err)) if is_transient(&err) => self.get_relative(token, url).await,
-                    Some(r) => r,
-                    None => self.get_relative(token, url).await,
+        let size = self.config().batch_size.clamp(1, MAX_BATCH);
+        let mut rows: BTreeMap<&String, Vec<Value>> = BTreeMap::new();
+        let mut failed: BTreeMap<&String, RemoteError> = BTreeMap::new();
+        let mut seen: BTreeMap<&String, BTreeSet<String>> = BTreeMap::new();
+        // The page each WABA still has to read, as a URL below the base URL.
+        let mut pending: Vec<(&String, String)> = wabas
+            .iter()
+            .map(|w| (w, self.templates_path(w, None)))
+            .collect();
+        while !pending.is_empty() {
+            let urls: Vec<String> = pending.iter().map(|(_, u)| u.clone()).collect();
+            let answers: Vec<Result<Value, RemoteError>> = join_all(
+                urls.chunks(size)
+                    .map(|c| self.batch_get(token, c, WholeFailure::ReadEach)),
+            )
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut next_round = Vec::new();
+            for ((waba, url), answer) in pending.into_iter().zip(answers) {
+                let page = answer.and_then(|v| self.decode::<Page<Value>>(v, &url));
+                let mut page = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        failed.insert(waba, e);
+                        continue;
+                    }
                 };
-                let result = match first {
-                    Ok(value) => self.all_templates(token, value, url).await,
-                    Err(e) => Err(e),
+                let next = page.next().map(|n| self.reroot(n));
+                rows.entry(waba).or_default().append(&mut page.data);
+                let Some(next) = next else { continue };
+                let seen = seen.entry(waba).or_default();
+                let relative = next
+                    .strip_prefix(&format!("{}/", self.config().base_url))
+                    .map(str::to_string);
+                let problem = match relative {
+                    Some(rel) if seen.insert(rel.clone()) && seen.len() <= MAX_PAGES => {
+                        next_round.push((waba, rel));
+                        continue;
+                    }
+                    Some(_) => "paging.next repeats itself; stopped following it",
+                    None => "paging.next is not below the Graph base URL; not followed",
                 };
-                (waba.clone(), result.map_err(|e| convert::error(&e)))
+                failed.insert(
+                    waba,
+                    RemoteError::Decode {
+                        request: redact::request_label("GET", &next),
+                        message: problem.to_string(),
+                    },
+                );
             }
-        });
-        join_all(reads).await
+            pending = next_round;
+        }
+        wabas
+            .iter()
+            .map(|w| {
+                let result = match failed.remove(w) {
+                    Some(e) => Err(convert::error(&e)),
+                    None => Ok(group(
+                        rows.remove(w)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(template),
+                    )),
+                };
+                (w.clone(), result)
+            })
+            .collect()
     }
 
     /// The languages of template `name` in one WABA (every page), by language code.
@@ -145,6 +185,7 @@ pub fn template(row: &Value) -> Option<ObservedTemplate> {
             .and_then(|q| q.get("score"))
             .and_then(Value::as_str)
             .map(str::to_string),
+        message_send_ttl_seconds: row.get("message_send_ttl_seconds").and_then(Value::as_i64),
         components: row.get("components").cloned().unwrap_or(Value::Null),
     })
 }
