@@ -149,8 +149,11 @@ async fn locked(
         .clone()
         .unwrap_or_else(|| config_dir(sources.primary()).join("imported-templates.yaml"));
     let text = checked_yaml(&origin, sources, &yaml_path, &mut selection)?;
-    // The YAML first: a record without its entry would be planned for deletion.
-    write_yaml(args.out.as_deref(), &text)?;
+    // The YAML first: a record without its entry would be planned for deletion. Nothing new
+    // to declare, nothing written (no empty file left behind).
+    if !selection.new.is_empty() {
+        write_yaml(args.out.as_deref(), &text)?;
+    }
     let recorded = record(store, &mut doc, &selection).await?;
     report(&console, args.out.as_deref(), sources, &selection, recorded);
     Ok(Outcome::Success)
@@ -331,7 +334,9 @@ fn report(
     } else {
         lines.push("Nothing adopted: the state is unchanged.".to_string());
     }
-    if new > 0 {
+    if new == 0 {
+        lines.push("  No YAML written: no template to add to the configuration.".to_string());
+    } else {
         let place = match out {
             Some(p) => where_it_is_read(p, sources),
             None => "to stdout: add it to the configuration before the next plan (a recorded template missing from the configuration is planned for deletion)".to_string(),

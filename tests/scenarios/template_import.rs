@@ -204,9 +204,14 @@ fn import_of_250_templates_over_several_pages_then_an_empty_plan() {
         0,
     );
     assert!(
-        again.stderr.contains("250 already in the state"),
+        again.stderr.contains("250 already in the state")
+            && again.stderr.contains("No YAML written"),
         "{}",
         again.stderr
+    );
+    assert!(
+        !env.path("again.yaml").exists(),
+        "no empty file left behind"
     );
     assert_eq!(env.serial(), serial + 1);
 }
