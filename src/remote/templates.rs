@@ -64,7 +64,7 @@ impl Client {
         wabas: &[String],
     ) -> Vec<(String, TemplatesResult)> {
         let size = self.config().batch_size.clamp(1, MAX_BATCH);
-        let mut rows: BTreeMap<&String, Vec<Value>> = BTreeMap::new();
+        let mut rows: BTreeMap<&String, Vec<ObservedTemplate>> = BTreeMap::new();
         let mut failed: BTreeMap<&String, RemoteError> = BTreeMap::new();
         let mut seen: BTreeMap<&String, BTreeSet<String>> = BTreeMap::new();
         // The page each WABA still has to read, as a URL below the base URL.
@@ -84,17 +84,28 @@ impl Client {
             .collect();
             let mut next_round = Vec::new();
             for ((waba, url), answer) in pending.into_iter().zip(answers) {
-                let page = answer.and_then(|v| self.decode::<Page<Value>>(v, &url));
-                let mut page = match page {
+                let page = answer.and_then(|v| {
+                    take_page(v).map_err(|message| RemoteError::Decode {
+                        request: redact::request_label(
+                            "GET",
+                            &format!("{}/{url}", self.config().base_url),
+                        ),
+                        message,
+                    })
+                });
+                let (data, next) = match page {
                     Ok(page) => page,
                     Err(e) => {
                         failed.insert(waba, e);
                         continue;
                     }
                 };
-                let next = page.next().map(|n| self.reroot(n));
-                rows.entry(waba).or_default().append(&mut page.data);
-                let Some(next) = next else { continue };
+                rows.entry(waba)
+                    .or_default()
+                    .extend(data.into_iter().filter_map(owned_template));
+                let Some(next) = next.map(|n| self.reroot(&n)) else {
+                    continue;
+                };
                 let seen = seen.entry(waba).or_default();
                 let relative = next
                     .strip_prefix(&format!("{}/", self.config().base_url))
@@ -122,12 +133,7 @@ impl Client {
             .map(|w| {
                 let result = match failed.remove(w) {
                     Some(e) => Err(convert::error(&e)),
-                    None => Ok(group(
-                        rows.remove(w)
-                            .unwrap_or_default()
-                            .iter()
-                            .filter_map(template),
-                    )),
+                    None => Ok(group(rows.remove(w).unwrap_or_default().into_iter())),
                 };
                 (w.clone(), result)
             })
@@ -162,6 +168,70 @@ impl Client {
         let rows = self.all_rows(token, Some(page)).await?;
         Ok(group(rows.iter().filter_map(template)))
     }
+}
+
+/// One page of Meta's answer taken apart without copying its rows: the rows (`data`, or the
+/// answer itself when it is a list) and the next page's URL. Shapes as `wire::Page` reads them.
+fn take_page(value: Value) -> Result<(Vec<Value>, Option<String>), String> {
+    match value {
+        Value::Array(rows) => Ok((rows, None)),
+        Value::Object(mut map) => {
+            let rows = match map.remove("data") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(rows)) => rows,
+                Some(_) => return Err("`data` is not a list".into()),
+            };
+            let next = match map.remove("paging") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(mut paging)) => match paging.remove("next") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(next)) => Some(next).filter(|n| !n.is_empty()),
+                    Some(_) => return Err("`paging.next` is not a string".into()),
+                },
+                Some(_) => return Err("`paging` is not an object".into()),
+            };
+            Ok((rows, next))
+        }
+        _ => Err("not a page of rows".into()),
+    }
+}
+
+/// [`template`], taking the row apart instead of copying it (a read of thousands of rows).
+pub fn owned_template(row: Value) -> Option<ObservedTemplate> {
+    let Value::Object(mut row) = row else {
+        return None;
+    };
+    let mut text = |key: &str| match row.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let name = text("name")?;
+    let language = text("language")?;
+    let status = text("status").unwrap_or_default();
+    let category = text("category").unwrap_or_default();
+    let parameter_format = text("parameter_format");
+    let rejected_reason = text("rejected_reason").filter(|r| r != "NONE");
+    let id = match row.remove("id")? {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(ObservedTemplate {
+        id,
+        name,
+        language,
+        status,
+        category,
+        parameter_format,
+        rejected_reason,
+        quality_score: row
+            .get("quality_score")
+            .and_then(|q| q.get("score"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        message_send_ttl_seconds: row.get("message_send_ttl_seconds").and_then(Value::as_i64),
+        components: row.remove("components").unwrap_or(Value::Null),
+    })
 }
 
 /// One row of Meta's answer; a row without id, name or language is left out.
@@ -225,5 +295,34 @@ mod tests {
             Some("INVALID_FORMAT")
         );
         assert_eq!(grouped["welcome"]["en_US"].rejected_reason, None);
+        for row in &rows {
+            assert_eq!(owned_template(row.clone()), template(row), "{row}");
+        }
+    }
+
+    #[test]
+    fn pages_are_taken_apart_as_wire_reads_them() {
+        let page = json!({"data": [{"id": "1"}], "paging": {"cursors": {}, "next": "https://x/v23.0/1/message_templates?after=A"}});
+        let (rows, next) = take_page(page).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            next.as_deref(),
+            Some("https://x/v23.0/1/message_templates?after=A")
+        );
+        assert_eq!(
+            take_page(json!({"data": [], "paging": {"next": ""}}))
+                .unwrap()
+                .1,
+            None
+        );
+        assert_eq!(take_page(json!({})).unwrap().0.len(), 0);
+        assert_eq!(take_page(json!([{"id": "1"}])).unwrap().0.len(), 1);
+        for bad in [
+            json!({"data": 3}),
+            json!({"data": [], "paging": {"next": 1}}),
+            json!("x"),
+        ] {
+            assert!(take_page(bad.clone()).is_err(), "{bad}");
+        }
     }
 }
