@@ -398,3 +398,94 @@ fn where_it_is_read(path: &Path, sources: &ConfigSources) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The YAML `render::template_yaml` writes, read back by the configuration's parser (a
+    //! layer `render` may not use itself).
+
+    use crate::kinds::message_template::adopt::Imported;
+    use crate::kinds::message_template::model::{Body, Category, Language, ParameterFormat};
+    use crate::render::template_yaml::{Entry, Origin, key_or_quoted, quote, render};
+
+    #[test]
+    fn any_text_meta_sends_reads_back_exactly() {
+        let tricky = [
+            "plain",
+            "quote \" and backslash \\ and {{1}}",
+            "new\nline, tab\t, return\r",
+            "DEL \u{7f}, NEL \u{85}, C1 \u{9b}, BOM \u{feff}, nul \u{0}",
+            "émoji 🎉 and ü",
+            "# not a comment: - [x] {y}",
+            "  leading and trailing  ",
+        ];
+        for text in tricky {
+            let yaml = format!("k: {}\n", quote(text));
+            let tree = crate::config::parse_strict(&yaml).expect(&yaml);
+            assert_eq!(tree.get_str("k"), Some(text), "{yaml}");
+        }
+    }
+
+    #[test]
+    fn names_and_keys_yaml_would_read_otherwise_are_quoted() {
+        assert_eq!(key_or_quoted("en_US"), "en_US");
+        assert_eq!(key_or_quoted("order_update"), "order_update");
+        for odd in ["no", "true", "Null", "2fa_code", "a-b", ""] {
+            assert!(key_or_quoted(odd).starts_with('"'), "{odd}");
+        }
+    }
+
+    #[test]
+    fn entries_take_the_lines_they_are_written_on() {
+        let imported = |name: &str| Imported {
+            name: name.into(),
+            category: Category::Utility,
+            parameter_format: ParameterFormat::Positional,
+            message_send_ttl_seconds: Some(600),
+            languages: [(
+                "en_US".to_string(),
+                Language {
+                    body: Body {
+                        text: Some("Hi there".into()),
+                        ..Body::default()
+                    },
+                    ..Language::default()
+                },
+            )]
+            .into(),
+        };
+        let (a, b) = (imported("a_first"), imported("b_second"));
+        let facts = Default::default();
+        let entries = [
+            Entry {
+                imported: &a,
+                facts: &facts,
+            },
+            Entry {
+                imported: &b,
+                facts: &facts,
+            },
+        ];
+        let origin = Origin {
+            credentials: "acme_fr",
+            waba_id: "1",
+            glob: None,
+        };
+        let skipped = [("c_third".to_string(), "why\nnot".to_string())];
+        let r = render(&origin, &entries, &skipped);
+        let lines: Vec<&str> = r.text.lines().collect();
+        for (name, range) in &r.lines {
+            assert_eq!(lines[range.start() - 1], format!("  - name: {name}"));
+            assert!(lines[range.end() - 1].contains("text: \"Hi there\""));
+        }
+        assert!(r.text.contains("    message_send_ttl_seconds: 600\n"));
+        assert!(r.text.ends_with("#   c_third: why not\n"), "{}", r.text);
+        let tree = crate::config::parse_strict(&r.text).expect("valid YAML");
+        assert_eq!(
+            tree.get("message_templates")
+                .and_then(|m| m.as_seq())
+                .map(<[_]>::len),
+            Some(2)
+        );
+    }
+}
