@@ -368,8 +368,9 @@ is planned for deletion. The YAML is written before anything is recorded.
 
 Adoption is explicit: a template at Meta that wacfg has not recorded is never changed or \
 deleted by a plan. A template already in the state is left as recorded; one the \
-configuration already declares is recorded as Meta has it (not written again), and the next \
-plan shows any difference as an edit. A template wacfg cannot write as it is at Meta (a \
+configuration already declares is recorded as Meta has it (not written again; only the \
+languages the configuration declares, the others stay unmanaged), and the next plan shows any \
+difference as an edit. A template wacfg cannot write as it is at Meta (a \
 component, header format, button or field its file model lacks, languages that disagree on \
 the category, a template being deleted) is not adopted: it is named with the reason on \
 stderr and in the YAML, and stays unmanaged. Meta does not say how many edits an APPROVED \

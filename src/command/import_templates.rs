@@ -124,10 +124,10 @@ async fn locked(
         name,
         waba_id,
         |n| {
-            desired
-                .message_templates
-                .get(n)
-                .map(|t| t.credentials.clone())
+            desired.message_templates.get(n).map(|t| adopt::Declared {
+                credentials: t.credentials.clone(),
+                languages: t.languages.keys().cloned().collect(),
+            })
         },
         |n| doc.get(&Address::message_template(n)).is_some(),
     );
@@ -353,6 +353,9 @@ fn report(
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    for (name, why) in &selection.partly {
+        lines.push(format!("  {name}: {why}."));
     }
     if !selection.managed.is_empty() {
         lines.push(format!(

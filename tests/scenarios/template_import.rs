@@ -407,13 +407,23 @@ fn a_declared_template_the_plan_refuses_as_unmanaged_is_adopted_by_its_name() {
                body: {{text: \"Your order has shipped.\"}}\n"
     );
     let env = Env::with(
-        world_with(vec![seeded(
-            1_700_000_000_000_001,
-            "order_shipped",
-            "en_US",
-            "UTILITY",
-            body,
-        )]),
+        // Meta also has it in fr_FR, which the file does not declare.
+        world_with(vec![
+            seeded(
+                1_700_000_000_000_001,
+                "order_shipped",
+                "en_US",
+                "UTILITY",
+                body.clone(),
+            ),
+            seeded(
+                1_700_000_000_000_002,
+                "order_shipped",
+                "fr_FR",
+                "UTILITY",
+                body,
+            ),
+        ]),
         Faults::default(),
         CONFIG,
     );
@@ -447,6 +457,21 @@ fn a_declared_template_the_plan_refuses_as_unmanaged_is_adopted_by_its_name() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr.contains(
+            "order_shipped: fr_FR at Meta not declared in the configuration: left unmanaged"
+        ),
+        "{}",
+        run.stderr
+    );
+    let recorded = &env.state()["resources"]["message_template.order_shipped"]["languages"];
+    assert!(
+        recorded["en_US"].is_object() && recorded["fr_FR"].is_null(),
+        "{recorded}"
+    );
+    // Nothing to send, nothing deleted: the undeclared language stays at Meta.
     env.expect(&["plan", "--detailed-exitcode"], 0);
+    env.expect(&["apply", "--auto-approve"], 0);
     assert_eq!(env.sim.stats().route_count("POST message_templates"), 0);
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 0);
 }

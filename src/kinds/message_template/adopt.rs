@@ -421,6 +421,16 @@ pub struct Selection {
     pub managed: Vec<String>,
     /// Not adopted, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Adopted in part: a declared template's languages at Meta that the configuration does
+    /// not declare stay unmanaged (recording them would plan their deletion).
+    pub partly: Vec<(String, String)>,
+}
+
+/// How the configuration declares a template: for which credentials, in which languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    pub credentials: String,
+    pub languages: std::collections::BTreeSet<String>,
 }
 
 impl Selection {
@@ -429,14 +439,14 @@ impl Selection {
     }
 }
 
-/// Sort every template of a WABA's read into a [`Selection`]. `declared_for` gives the
-/// credentials a name is declared for in the configuration, `recorded` whether state has it.
+/// Sort every template of a WABA's read into a [`Selection`]. `declared_for` says how the
+/// configuration declares a name, `recorded` whether state has it.
 pub fn select(
     read: &crate::model::TemplatesByName,
     glob: Option<&str>,
     credentials: &str,
     waba_id: &str,
-    declared_for: impl Fn(&str) -> Option<String>,
+    declared_for: impl Fn(&str) -> Option<Declared>,
     recorded: impl Fn(&str) -> bool,
 ) -> Selection {
     let mut out = Selection::default();
@@ -448,19 +458,56 @@ pub fn select(
             out.managed.push(name.clone());
             continue;
         }
-        let declared = declared_for(name);
-        if let Some(other) = declared.as_deref().filter(|c| *c != credentials) {
+        let Some(declared) = declared_for(name) else {
+            match adopt(name, languages, credentials, waba_id) {
+                Ok(a) => out.new.push(a),
+                Err(why) => out.skipped.push((name.clone(), why)),
+            }
+            continue;
+        };
+        if declared.credentials != credentials {
             out.skipped.push((
                 name.clone(),
                 format!(
-                    "declared in the configuration for credentials `{other}`, not `{credentials}`"
+                    "declared in the configuration for credentials `{}`, not `{credentials}`",
+                    declared.credentials
                 ),
             ));
             continue;
         }
-        match adopt(name, languages, credentials, waba_id) {
-            Ok(a) if declared.is_some() => out.declared.push(a),
-            Ok(a) => out.new.push(a),
+        let (wanted, left): (BTreeMap<String, ObservedTemplate>, Vec<&String>) = {
+            let mut wanted = BTreeMap::new();
+            let mut left = Vec::new();
+            for (code, t) in languages {
+                if declared.languages.contains(code) {
+                    wanted.insert(code.clone(), t.clone());
+                } else {
+                    left.push(code);
+                }
+            }
+            (wanted, left)
+        };
+        if wanted.is_empty() {
+            out.skipped.push((
+                name.clone(),
+                "the configuration declares none of its languages at Meta".to_string(),
+            ));
+            continue;
+        }
+        match adopt(name, &wanted, credentials, waba_id) {
+            Ok(a) => {
+                if !left.is_empty() {
+                    let codes: Vec<&str> = left.iter().map(|c| c.as_str()).collect();
+                    out.partly.push((
+                        name.clone(),
+                        format!(
+                            "{} at Meta not declared in the configuration: left unmanaged",
+                            codes.join(", ")
+                        ),
+                    ));
+                }
+                out.declared.push(a);
+            }
             Err(why) => out.skipped.push((name.clone(), why)),
         }
     }
@@ -620,16 +667,33 @@ mod tests {
             t.name = name.into();
             read.insert(name.into(), one(t));
         }
-        let declared = |n: &str| match n {
-            "declared" => Some("acme".to_string()),
-            "other_creds" => Some("beta".to_string()),
-            _ => None,
+        // Meta has a language of `declared` the file does not declare.
+        let mut fr = row("fr_FR", "UTILITY", body.clone());
+        fr.name = "declared".into();
+        read.get_mut("declared").unwrap().insert("fr_FR".into(), fr);
+        let declared = |n: &str| {
+            let credentials = match n {
+                "declared" => "acme",
+                "other_creds" => "beta",
+                _ => return None,
+            };
+            Some(Declared {
+                credentials: credentials.to_string(),
+                languages: ["en_US".to_string()].into(),
+            })
         };
         let s = select(&read, None, "acme", "1", declared, |n| n == "order_b");
         let names =
             |l: &[Adopted]| -> Vec<String> { l.iter().map(|a| a.imported.name.clone()).collect() };
         assert_eq!(names(&s.new), ["order_a", "welcome"]);
         assert_eq!(names(&s.declared), ["declared"]);
+        assert_eq!(
+            s.declared[0].record.languages.keys().collect::<Vec<_>>(),
+            ["en_US"],
+            "an undeclared language is not recorded: the plan would delete it"
+        );
+        assert_eq!(s.partly.len(), 1);
+        assert!(s.partly[0].1.starts_with("fr_FR at Meta"), "{:?}", s.partly);
         assert_eq!(s.managed, ["order_b"]);
         assert_eq!(s.skipped.len(), 1);
         assert!(s.skipped[0].1.contains("`beta`"));
