@@ -328,13 +328,73 @@ business portfolio, the WABA and the number (the same steps a plan shows), and r
 now and records it as active, version 1 (its credentials must be in the state already). \
 Nothing is written to Meta. Refused when the address is already in the state (`wacfg state \
 mv` renames a record) or not declared in the file, and when verification or a check fails: \
-nothing is recorded then. `wacfg plan` shows the same adoption as an `import` change.";
+nothing is recorded then. `wacfg plan` shows the same adoption as an `import` change.
+
+`wacfg import templates --credentials NAME` adopts the message templates that already exist in \
+a WABA, writing their YAML (see `wacfg import templates --help`).";
 
 #[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
 pub struct ImportArgs {
+    #[command(subcommand)]
+    pub what: Option<ImportCommand>,
     /// The address to import: credentials.NAME or channel_configuration.NAME.
-    #[arg(value_name = "ADDR")]
-    pub address: String,
+    #[arg(value_name = "ADDR", required = true)]
+    pub address: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Adopt the message templates that already exist in a credentials entry's WABA: write
+    /// them as YAML and record them in the state.
+    #[command(long_about = IMPORT_TEMPLATES_HELP, after_help = help::IMPORT_TEMPLATES)]
+    Templates(ImportTemplatesArgs),
+}
+
+const IMPORT_TEMPLATES_HELP: &str = "\
+Adopt the message templates that already exist in a credentials entry's WABA.
+
+Reads every template of the WABA (every page, every language) with the entry's token, writes \
+them as a `message_templates:` YAML list that passes `wacfg validate` with the configuration \
+(names in order, languages in code order, Meta's status of each language as a comment), then \
+records them in the state as managed, so the next `wacfg plan` shows no change for them. \
+Nothing is written to Meta. The YAML goes to stdout, or with --out to a new file: keep it as \
+a configuration source (in a -c directory, or one more -c FILE) or move its entries into the \
+configuration before the next plan, since a recorded template missing from the configuration \
+is planned for deletion. The YAML is written before anything is recorded.
+
+Adoption is explicit: a template at Meta that wacfg has not recorded is never changed or \
+deleted by a plan. A template already in the state is left as recorded; one the \
+configuration already declares is recorded as Meta has it (not written again; only the \
+languages the configuration declares, the others stay unmanaged), and the next plan shows any \
+difference as an edit. A template wacfg cannot write as it is at Meta (a \
+component, header format, button or field its file model lacks, languages that disagree on \
+the category, a template being deleted) is not adopted: it is named with the reason on \
+stderr and in the YAML, and stays unmanaged. Meta does not say how many edits an APPROVED \
+template has spent: an adopted template starts with none recorded. The credentials must be in \
+the state already (`wacfg import credentials.NAME`).";
+
+#[derive(Debug, Args)]
+pub struct ImportTemplatesArgs {
+    /// The credentials entry whose WABA's templates are adopted; its token reads them.
+    #[arg(long, value_name = "NAME")]
+    pub credentials: String,
+    /// Only templates whose name matches GLOB (`*` any characters, `?` one), e.g. 'order_*'.
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Write the YAML to FILE, a new file (refused when it exists), instead of stdout.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArg,
     #[command(flatten)]

@@ -28,6 +28,8 @@ mod secrets;
 mod stale;
 #[path = "scenarios/statuses.rs"]
 mod statuses;
+#[path = "scenarios/template_import.rs"]
+mod template_import;
 #[path = "scenarios/templates.rs"]
 mod templates;
 #[path = "scenarios/webhook.rs"]

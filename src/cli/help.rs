@@ -139,9 +139,21 @@ pub const DISCOVER: &str = help!(
 pub const IMPORT: &str = help!(
     "  wacfg import credentials.acme_fr
   wacfg import channel_configuration.Marketing_FR
-  wacfg import channel_configuration.Marketing_FR -c base.yaml -c production.yaml",
+  wacfg import channel_configuration.Marketing_FR -c base.yaml -c production.yaml
+  wacfg import templates --credentials acme_fr --out templates.yaml",
     "  0  imported (recorded in state; nothing written to Meta)
   1  error, or refused (already in state, not declared, verification or a check failed)",
+    remote_env!(),
+);
+
+pub const IMPORT_TEMPLATES: &str = help!(
+    "  wacfg import templates --credentials acme_fr > templates.yaml
+  wacfg import templates --credentials acme_fr --name 'order_*' --out config/templates.yaml
+  wacfg import templates --credentials acme_fr -o t.yaml && wacfg plan -c wacfg.yaml -c t.yaml",
+    "  0  adopted (YAML written, recorded in state; nothing written to Meta). Templates that
+     cannot be adopted are listed on stderr and stay unmanaged
+  1  error (unknown credentials, no state, credentials not recorded, Meta unreadable, no
+     template matches, --out exists, the state is locked)",
     remote_env!(),
 );
 

@@ -18,7 +18,7 @@ use crate::render::render_plan;
 use crate::state::{Store, parse_duration};
 
 pub fn run(args: ImportArgs, no_color: bool, operator: &Operator) -> CommandResult {
-    let address: Address = args.address.parse()?;
+    let address: Address = args.address.as_deref().unwrap_or_default().parse()?;
     if address.kind == ResourceKind::Webhook {
         return Err(CommandError::new(format!(
             "{address} cannot be imported: a webhook's subscription is set by apply (`wacfg apply` records it once set)"

@@ -9,6 +9,7 @@ pub mod discover;
 pub mod drift;
 pub mod format;
 pub mod import;
+pub mod import_templates;
 pub mod init;
 mod media;
 pub mod pipeline;
@@ -208,6 +209,10 @@ pub fn dispatch(cli: Cli) -> Finished {
         Command::Plan(args) => plan::run(args, no_color, &operator),
         Command::Apply(args) => apply::run(args, no_color, &operator),
         Command::Drift(args) => drift::run(args, no_color, &operator),
+        Command::Import(crate::cli::ImportArgs {
+            what: Some(crate::cli::ImportCommand::Templates(args)),
+            ..
+        }) => import_templates::run(args, no_color, &operator),
         Command::Import(args) => import::run(args, no_color, &operator),
         Command::Show(args) => show::run(args, no_color, &operator),
         Command::Discover(args) => discover::run(args, no_color, &operator),

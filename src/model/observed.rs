@@ -177,6 +177,9 @@ pub struct ObservedTemplate {
     /// GREEN, YELLOW, RED, UNKNOWN (raw, `quality_score.score`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_score: Option<String>,
+    /// How long Meta tries to deliver a message sent with it, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_send_ttl_seconds: Option<i64>,
     /// Meta's components as it sent them.
     pub components: serde_json::Value,
 }

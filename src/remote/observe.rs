@@ -26,7 +26,7 @@ pub struct TokenReads {
 }
 
 /// Pages followed per edge before giving up: a loop guard, far above any real portfolio.
-const MAX_PAGES: usize = 1000;
+pub(super) const MAX_PAGES: usize = 1000;
 
 type TokenResult = Result<ObservedToken, ObservedError>;
 type BusinessResult = (String, Result<ObservedBusiness, ObservedError>);
@@ -261,7 +261,7 @@ impl Client {
 
     /// A `paging.next` URL pointed at our base URL, so the token is only ever sent to the host
     /// the configuration names.
-    fn reroot(&self, next: &str) -> String {
+    pub(super) fn reroot(&self, next: &str) -> String {
         reroot(&self.config().base_url, next)
     }
 

@@ -1,11 +1,13 @@
 //! Reading message templates: every page of `GET /{waba-id}/message_templates` with the fields
-//! wacfg needs, for many WABAs in the fewest round trips cursor paging allows — the first
-//! page of every WABA of one token in one Graph batch (at most 50 per batch, tokens
-//! concurrently), then each WABA's further pages in sequence (a cursor names the next page
-//! only once the previous one arrived), WABAs concurrently. The languages of one name are
-//! grouped back into one entry.
+//! wacfg needs, for many WABAs in the fewest round trips cursor paging allows. Pages are read
+//! in rounds: the first page of every WABA of one token in one Graph batch (at most 50 per
+//! batch, tokens concurrently), then, while any WABA has a next cursor, the next page of every
+//! such WABA in one batch again — a cursor names the next page only once the previous one
+//! arrived, so a WABA of P pages takes P round trips and the whole read takes as many as the
+//! WABA with the most pages, whatever the number of WABAs or the parallelism. The languages of
+//! one name are grouped back into one entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 use serde_json::Value;
@@ -13,8 +15,9 @@ use serde_json::Value;
 use crate::model::observed::ObservedError;
 use crate::model::{ObservedTemplate, TemplatesByName};
 
+use super::batch::{MAX_BATCH, WholeFailure};
 use super::error::RemoteError;
-use super::retry::is_transient;
+use super::observe::MAX_PAGES;
 use super::token::Token;
 use super::wire::Page;
 use super::{Client, convert, redact};
@@ -23,8 +26,7 @@ use super::{Client, convert, redact};
 pub const TEMPLATE_PAGE_LIMIT: u32 = 100;
 
 /// The fields a plan, drift and import need.
-pub const TEMPLATE_FIELDS: &str =
-    "id,name,language,status,category,parameter_format,rejected_reason,quality_score,components";
+pub const TEMPLATE_FIELDS: &str = "id,name,language,status,category,parameter_format,rejected_reason,quality_score,message_send_ttl_seconds,components";
 
 /// One WABA's templates, or why they could not be read.
 pub type TemplatesResult = Result<TemplatesByName, ObservedError>;
@@ -61,37 +63,81 @@ impl Client {
         token: &Token,
         wabas: &[String],
     ) -> Vec<(String, TemplatesResult)> {
-        let size = self.config().batch_size.clamp(1, 50);
-        let chunks = join_all(wabas.chunks(size).map(|c| self.templates_chunk(token, c))).await;
-        chunks.into_iter().flatten().collect()
-    }
-
-    async fn templates_chunk(
-        &self,
-        token: &Token,
-        wabas: &[String],
-    ) -> Vec<(String, TemplatesResult)> {
-        let urls: Vec<String> = wabas.iter().map(|w| self.templates_path(w, None)).collect();
-        let answers = self.transport.batch(token, &urls).await.unwrap_or_default();
-        let reads = wabas.iter().zip(&urls).enumerate().map(|(i, (waba, url))| {
-            let answer = answers.get(i).cloned().flatten();
-            async move {
-                let first = match answer.map(|item| {
-                    self.transport.note_item_usage(&item);
-                    self.transport.batch_item(token, url, &item)
-                }) {
-                    Some(Err(err)) if is_transient(&err) => self.get_relative(token, url).await,
-                    Some(r) => r,
-                    None => self.get_relative(token, url).await,
+        let size = self.config().batch_size.clamp(1, MAX_BATCH);
+        let mut rows: BTreeMap<&String, Vec<ObservedTemplate>> = BTreeMap::new();
+        let mut failed: BTreeMap<&String, RemoteError> = BTreeMap::new();
+        let mut seen: BTreeMap<&String, BTreeSet<String>> = BTreeMap::new();
+        // The page each WABA still has to read, as a URL below the base URL.
+        let mut pending: Vec<(&String, String)> = wabas
+            .iter()
+            .map(|w| (w, self.templates_path(w, None)))
+            .collect();
+        while !pending.is_empty() {
+            let urls: Vec<String> = pending.iter().map(|(_, u)| u.clone()).collect();
+            let answers: Vec<Result<Value, RemoteError>> = join_all(
+                urls.chunks(size)
+                    .map(|c| self.batch_get(token, c, WholeFailure::ReadEach)),
+            )
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut next_round = Vec::new();
+            for ((waba, url), answer) in pending.into_iter().zip(answers) {
+                let page = answer.and_then(|v| {
+                    take_page(v).map_err(|message| RemoteError::Decode {
+                        request: redact::request_label(
+                            "GET",
+                            &format!("{}/{url}", self.config().base_url),
+                        ),
+                        message,
+                    })
+                });
+                let (data, next) = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        failed.insert(waba, e);
+                        continue;
+                    }
                 };
-                let result = match first {
-                    Ok(value) => self.all_templates(token, value, url).await,
-                    Err(e) => Err(e),
+                rows.entry(waba)
+                    .or_default()
+                    .extend(data.into_iter().filter_map(owned_template));
+                let Some(next) = next.map(|n| self.reroot(&n)) else {
+                    continue;
                 };
-                (waba.clone(), result.map_err(|e| convert::error(&e)))
+                let seen = seen.entry(waba).or_default();
+                let relative = next
+                    .strip_prefix(&format!("{}/", self.config().base_url))
+                    .map(str::to_string);
+                let problem = match relative {
+                    Some(rel) if seen.insert(rel.clone()) && seen.len() <= MAX_PAGES => {
+                        next_round.push((waba, rel));
+                        continue;
+                    }
+                    Some(_) => "paging.next repeats itself; stopped following it",
+                    None => "paging.next is not below the Graph base URL; not followed",
+                };
+                failed.insert(
+                    waba,
+                    RemoteError::Decode {
+                        request: redact::request_label("GET", &next),
+                        message: problem.to_string(),
+                    },
+                );
             }
-        });
-        join_all(reads).await
+            pending = next_round;
+        }
+        wabas
+            .iter()
+            .map(|w| {
+                let result = match failed.remove(w) {
+                    Some(e) => Err(convert::error(&e)),
+                    None => Ok(group(rows.remove(w).unwrap_or_default().into_iter())),
+                };
+                (w.clone(), result)
+            })
+            .collect()
     }
 
     /// The languages of template `name` in one WABA (every page), by language code.
@@ -124,6 +170,70 @@ impl Client {
     }
 }
 
+/// One page of Meta's answer taken apart without copying its rows: the rows (`data`, or the
+/// answer itself when it is a list) and the next page's URL. Shapes as `wire::Page` reads them.
+fn take_page(value: Value) -> Result<(Vec<Value>, Option<String>), String> {
+    match value {
+        Value::Array(rows) => Ok((rows, None)),
+        Value::Object(mut map) => {
+            let rows = match map.remove("data") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(rows)) => rows,
+                Some(_) => return Err("`data` is not a list".into()),
+            };
+            let next = match map.remove("paging") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(mut paging)) => match paging.remove("next") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(next)) => Some(next).filter(|n| !n.is_empty()),
+                    Some(_) => return Err("`paging.next` is not a string".into()),
+                },
+                Some(_) => return Err("`paging` is not an object".into()),
+            };
+            Ok((rows, next))
+        }
+        _ => Err("not a page of rows".into()),
+    }
+}
+
+/// [`template`], taking the row apart instead of copying it (a read of thousands of rows).
+pub fn owned_template(row: Value) -> Option<ObservedTemplate> {
+    let Value::Object(mut row) = row else {
+        return None;
+    };
+    let mut text = |key: &str| match row.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let name = text("name")?;
+    let language = text("language")?;
+    let status = text("status").unwrap_or_default();
+    let category = text("category").unwrap_or_default();
+    let parameter_format = text("parameter_format");
+    let rejected_reason = text("rejected_reason").filter(|r| r != "NONE");
+    let id = match row.remove("id")? {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(ObservedTemplate {
+        id,
+        name,
+        language,
+        status,
+        category,
+        parameter_format,
+        rejected_reason,
+        quality_score: row
+            .get("quality_score")
+            .and_then(|q| q.get("score"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        message_send_ttl_seconds: row.get("message_send_ttl_seconds").and_then(Value::as_i64),
+        components: row.remove("components").unwrap_or(Value::Null),
+    })
+}
+
 /// One row of Meta's answer; a row without id, name or language is left out.
 pub fn template(row: &Value) -> Option<ObservedTemplate> {
     let text = |key: &str| row.get(key).and_then(Value::as_str).map(str::to_string);
@@ -145,6 +255,7 @@ pub fn template(row: &Value) -> Option<ObservedTemplate> {
             .and_then(|q| q.get("score"))
             .and_then(Value::as_str)
             .map(str::to_string),
+        message_send_ttl_seconds: row.get("message_send_ttl_seconds").and_then(Value::as_i64),
         components: row.get("components").cloned().unwrap_or(Value::Null),
     })
 }
@@ -184,5 +295,34 @@ mod tests {
             Some("INVALID_FORMAT")
         );
         assert_eq!(grouped["welcome"]["en_US"].rejected_reason, None);
+        for row in &rows {
+            assert_eq!(owned_template(row.clone()), template(row), "{row}");
+        }
+    }
+
+    #[test]
+    fn pages_are_taken_apart_as_wire_reads_them() {
+        let page = json!({"data": [{"id": "1"}], "paging": {"cursors": {}, "next": "https://x/v23.0/1/message_templates?after=A"}});
+        let (rows, next) = take_page(page).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            next.as_deref(),
+            Some("https://x/v23.0/1/message_templates?after=A")
+        );
+        assert_eq!(
+            take_page(json!({"data": [], "paging": {"next": ""}}))
+                .unwrap()
+                .1,
+            None
+        );
+        assert_eq!(take_page(json!({})).unwrap().0.len(), 0);
+        assert_eq!(take_page(json!([{"id": "1"}])).unwrap().0.len(), 1);
+        for bad in [
+            json!({"data": 3}),
+            json!({"data": [], "paging": {"next": 1}}),
+            json!("x"),
+        ] {
+            assert!(take_page(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

@@ -41,3 +41,4 @@ pub fn render_plan(plan: &Plan, format: Format, color: bool) -> String {
     }
 }
 pub mod state;
+pub mod template_yaml;

@@ -5,6 +5,7 @@
 //! pause, disable or re-categorise a template on its own: the lifecycle models each of these,
 //! the plan shows them, and apply never sends a create twice.
 
+pub mod adopt;
 mod apply;
 mod build;
 pub mod components;

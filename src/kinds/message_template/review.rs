@@ -148,6 +148,7 @@ mod tests {
             rejected_reason: reason.map(str::to_string),
             quality_score: None,
             components: serde_json::Value::Null,
+            message_send_ttl_seconds: None,
         }
     }
 
