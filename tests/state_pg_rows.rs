@@ -525,3 +525,38 @@ async fn postgres_sigkill_during_appends_on_10000_resources_loses_no_reported_ch
     let doc = store.read().await.unwrap().unwrap();
     assert_eq!(doc.resources.len(), 10_000 + doc.serial as usize - 1);
 }
+
+/// A resource holding free-form JSON (a message template's components) reads back from its
+/// `jsonb` row although PostgreSQL hands its keys back in another order (shortest first): the
+/// row's checksum is over the sorted-key form. It was refused as corrupt before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_rows_with_free_form_json_read_back_whatever_the_key_order() {
+    let (_dir, store, _workspace) = workspace_store("template_rows").await;
+    let template: RecordedResource = serde_json::from_value(serde_json::json!({
+        "kind": "message_template",
+        "name": "order_update",
+        "credentials": "acme",
+        "waba_id": "102290129340398",
+        "category": "UTILITY",
+        "languages": {"en_US": {
+            "id": "1234",
+            "status": "APPROVED",
+            "components": [{
+                "type": "BODY",
+                "text": "Hi {{1}}, your order {{2}} ships today.",
+                "example": {"body_text": [["Ana", "#1234"]]}
+            }]
+        }}
+    }))
+    .expect("a recorded template");
+    let written = store
+        .append(uuid::Uuid::new_v4(), &upserts([template.clone()]), None)
+        .await
+        .unwrap();
+    let doc = store.read().await.unwrap().expect("the state");
+    assert_eq!(doc.serial, written.serial);
+    assert_eq!(
+        doc.resources.get("message_template.order_update"),
+        Some(&template)
+    );
+}

@@ -9,16 +9,15 @@
 //! reading and verifying the rows, and rebuilding any kept serial from the nearest whole
 //! document below it and the changes above it. `postgres` decides when each is used.
 //!
-//! Each row's `checksum` is `sha256:` of the resource's JSON as wacfg serialises it (the bytes
-//! the document holds for it), computed by wacfg: a read parses the `jsonb` body, serialises it
-//! the same way and compares, so a row edited by hand no longer matches and is refused; and a
+//! Each row's `checksum` is `sha256:` of the resource's JSON in sorted-key canonical form,
+//! computed by wacfg: a read parses the `jsonb` body (whose keys PostgreSQL reorders),
+//! canonicalises it the same way and compares, so a row edited by hand no longer matches and is refused; and a
 //! whole-document write compares checksums to send only the rows that changed. The row count
 //! of the current serial is kept in its history row (`resource_count`), so a row deleted or
 //! added by hand is refused too.
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
 use tokio_postgres::GenericClient;
 
 use super::canonical::{self, Origin};
@@ -108,16 +107,14 @@ impl Rows {
     }
 }
 
-/// A resource's row body (its JSON as the document holds it) and that body's checksum.
+/// A resource's row body (its JSON as the document holds it) and that body's checksum, over
+/// its sorted-key canonical form: `jsonb` gives objects back with their keys reordered, and a
+/// resource holding free-form JSON (a template's components) would otherwise never verify.
 fn body_of(resource: &RecordedResource) -> (String, String) {
-    // Plain data into a String: serialisation cannot fail.
+    // Plain data into a String or a Value: serialisation cannot fail.
     let body = serde_json::to_string(resource).unwrap_or_default();
-    let checksum = sha256_text(body.as_bytes());
-    (body, checksum)
-}
-
-fn sha256_text(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    let value = serde_json::to_value(resource).unwrap_or_default();
+    (body, canonical::sorted_checksum(&value))
 }
 
 /// The rows of `resources` (keyed by address).

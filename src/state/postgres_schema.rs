@@ -154,7 +154,7 @@ CREATE TABLE wacfg.resources (
 );
 CREATE INDEX resources_by_kind ON wacfg.resources (workspace, kind);
 COMMENT ON TABLE wacfg.resources IS
-    'One row per resource of each workspace''s current state (valid while wacfg.state.rows_serial = wacfg.state.serial); checksum is sha256 of the resource''s JSON as wacfg serialises it (what its state document holds).';
+    'One row per resource of each workspace''s current state (valid while wacfg.state.rows_serial = wacfg.state.serial); checksum is sha256 of the resource''s JSON in sorted-key canonical form (jsonb reorders keys).';
 
 ALTER TABLE wacfg.state ADD COLUMN rows_serial bigint;
 COMMENT ON COLUMN wacfg.state.rows_serial IS

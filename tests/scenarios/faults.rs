@@ -8,6 +8,8 @@ use std::time::Duration;
 use wacfg_sim::Faults;
 
 use crate::config::{Channel, active, config};
+use wacfg::state::local::LocalStore;
+
 use crate::harness::{Env, Run, finish, recorded_channels, signal, wait_until, world};
 
 const MANY: usize = 40;
@@ -33,6 +35,48 @@ fn slow_env() -> Env {
 }
 
 const SLOW_APPLY: &[&str] = &["apply", "--auto-approve", "--parallelism", "2"];
+
+/// `slow_env` plus as many message templates. Since issue 12 the configurations share one
+/// batched read of their senders and then finish at once, so an apply of them alone can end
+/// before a signal reaches it; each template create is a write that waits out Meta's latency,
+/// two at a time, which keeps the apply interruptible for over a second.
+fn interruptible_env() -> Env {
+    let env = slow_env();
+    let mut config = std::fs::read_to_string(env.path("wacfg.yaml")).expect("config");
+    config.push_str("message_templates:\n");
+    for i in 0..MANY {
+        config.push_str(&format!(
+            "  - name: notice_{i:02}\n    credentials: acme_fr\n    category: UTILITY\n    \
+             languages:\n      en_US:\n        body: {{text: \"Hi {{{{1}}}}, your order \
+             {{{{2}}}} ships today.\", example: [\"Ana\", \"#1234\"]}}\n"
+        ));
+    }
+    env.write_config(&config);
+    env
+}
+
+/// How many of `interruptible_env`'s templates a state document (as JSON) records as
+/// created at Meta (an id, not just the intent).
+fn templates_done(doc: &serde_json::Value) -> usize {
+    doc["resources"].as_object().map_or(0, |r| {
+        r.iter()
+            .filter(|(k, v)| {
+                k.starts_with("message_template.")
+                    && v["languages"]["en_US"]["id"]
+                        .as_str()
+                        .is_some_and(|id| !id.is_empty())
+            })
+            .count()
+    })
+}
+
+/// `templates_done` of the local state file (0 while there is none).
+fn local_templates_done(env: &Env) -> usize {
+    match LocalStore::new(env.state_path()).read() {
+        Ok(Some(doc)) => templates_done(&serde_json::to_value(&doc).expect("state as JSON")),
+        _ => 0,
+    }
+}
 const LIMIT: Duration = Duration::from_secs(20);
 
 /// The re-run applies what is left and the plan is then empty.
@@ -40,26 +84,40 @@ fn converges(env: &Env) {
     env.sim.set_faults(Faults::default());
     env.expect(&["apply", "--auto-approve"], 0);
     env.expect(&["plan", "--detailed-exitcode"], 0);
-    let state = env.state();
+    all_applied(env, &env.state());
+}
+
+/// Every configuration active and, in `interruptible_env`, every template created once.
+fn all_applied(env: &Env, state: &serde_json::Value) {
     for i in 0..MANY {
         let c = &state["resources"][format!("channel_configuration.Channel_{i:02}")];
         assert_eq!(c["status"], "active", "Channel_{i:02}: {c:#}");
+    }
+    let declared = std::fs::read_to_string(env.path("wacfg.yaml")).expect("config");
+    if declared.contains("message_templates:") {
+        assert_eq!(templates_done(state), MANY, "{state:#}");
+        // Never created twice, whatever the interruption (a create whose answer was lost
+        // is read back, not sent again).
+        let creates = env.sim.stats().route_count("POST message_templates");
+        assert!(
+            creates <= MANY as u64,
+            "{creates} creates for {MANY} templates"
+        );
     }
 }
 
 #[test]
 fn ctrl_c_mid_apply_saves_unlocks_exits_130_and_a_rerun_converges() {
-    let env = slow_env();
+    let env = interruptible_env();
     let child = env.spawn(SLOW_APPLY);
-    let state = env.state_path();
-    wait_until(LIMIT, "the first configurations to be recorded", || {
-        recorded_channels(&state) >= 2
+    wait_until(LIMIT, "the first templates to be recorded", || {
+        local_templates_done(&env) >= 2
     });
     signal(&child, "-INT");
     let run = finish(child);
     assert_eq!(run.code, Some(130), "{run:#?}");
     assert!(run.stderr.contains("Interrupted"), "{run:#?}");
-    let done = recorded_channels(&state);
+    let done = local_templates_done(&env);
     assert!(done < MANY, "the apply stopped early ({done} of {MANY})");
     assert!(
         !env.path("wacfg.state.json.lock.info").exists(),
@@ -72,11 +130,10 @@ fn ctrl_c_mid_apply_saves_unlocks_exits_130_and_a_rerun_converges() {
 
 #[test]
 fn kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
-    let env = slow_env();
+    let env = interruptible_env();
     let child = env.spawn(SLOW_APPLY);
-    let state = env.state_path();
-    wait_until(LIMIT, "the first configurations to be recorded", || {
-        recorded_channels(&state) >= 2
+    wait_until(LIMIT, "the first templates to be recorded", || {
+        local_templates_done(&env) >= 2
     });
     signal(&child, "-KILL");
     let run = finish(child);
@@ -88,7 +145,7 @@ fn kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
 
 #[test]
 fn two_applies_at_once_one_is_refused_naming_the_holder() {
-    let env = slow_env();
+    let env = interruptible_env();
     let first = env.spawn(SLOW_APPLY);
     let info = env.path("wacfg.state.json.lock.info");
     wait_until(LIMIT, "the first apply to hold the lock", || info.exists());
@@ -107,7 +164,7 @@ fn two_applies_at_once_one_is_refused_naming_the_holder() {
 
 #[test]
 fn two_applies_at_once_the_second_waits_then_finds_nothing_to_do() {
-    let env = slow_env();
+    let env = interruptible_env();
     let first = env.spawn(SLOW_APPLY);
     let info = env.path("wacfg.state.json.lock.info");
     wait_until(LIMIT, "the first apply to hold the lock", || info.exists());
@@ -371,7 +428,7 @@ fn apply_timeout_is_a_duration() {
 /// `slow_env` with its state in a fresh PostgreSQL workspace (127.0.0.1:5432, or
 /// WACFG_TEST_PG), the connection string in a `file:` secret beside the configuration.
 fn slow_pg_env() -> Env {
-    let env = slow_env();
+    let env = interruptible_env();
     let conn = std::env::var("WACFG_TEST_PG")
         .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into());
     std::fs::write(env.path("pg-url"), conn).expect("write the secret");
@@ -406,10 +463,7 @@ fn pg_converges(env: &Env) {
     env.expect(&["apply", "--auto-approve"], 0);
     env.expect(&["plan", "--detailed-exitcode"], 0);
     let state = pulled(env).expect("a state");
-    for i in 0..MANY {
-        let c = &state["resources"][format!("channel_configuration.Channel_{i:02}")];
-        assert_eq!(c["status"], "active", "Channel_{i:02}: {c:#}");
-    }
+    all_applied(env, &state);
     // Every serial the applies wrote still reads back from the history.
     let history = env.expect(&["state", "history", "--format", "json"], 0);
     let serials: Vec<u64> = serde_json::from_str::<serde_json::Value>(&history.stdout)
@@ -429,13 +483,13 @@ fn pg_converges(env: &Env) {
 fn postgres_kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
     let env = slow_pg_env();
     let child = env.spawn(SLOW_APPLY);
-    wait_until(LIMIT, "the first configurations to be recorded", || {
-        pulled_channels(&env) >= 2
+    wait_until(LIMIT, "the first templates to be recorded", || {
+        pulled(&env).is_some_and(|d| templates_done(&d) >= 2)
     });
     signal(&child, "-KILL");
     let run = finish(child);
     assert_eq!(run.code, None, "killed by a signal: {run:#?}");
-    assert!(pulled_channels(&env) >= 2, "the state survived");
+    assert!(pulled_channels(&env) == MANY, "the state survived");
     pg_converges(&env);
 }
 
@@ -443,13 +497,13 @@ fn postgres_kill_9_mid_apply_leaves_valid_state_and_a_rerun_converges() {
 fn postgres_ctrl_c_mid_apply_saves_unlocks_exits_130_and_a_rerun_converges() {
     let env = slow_pg_env();
     let child = env.spawn(SLOW_APPLY);
-    wait_until(LIMIT, "the first configurations to be recorded", || {
-        pulled_channels(&env) >= 2
+    wait_until(LIMIT, "the first templates to be recorded", || {
+        pulled(&env).is_some_and(|d| templates_done(&d) >= 2)
     });
     signal(&child, "-INT");
     let run = finish(child);
     assert_eq!(run.code, Some(130), "{run:#?}");
-    let done = pulled_channels(&env);
+    let done = pulled(&env).map_or(0, |d| templates_done(&d));
     assert!(done < MANY, "the apply stopped early ({done} of {MANY})");
     pg_converges(&env);
 }
