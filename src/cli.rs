@@ -22,10 +22,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub graph_url: Option<String>,
 
-    /// Also allow `file:` secrets (tokens, verify tokens, the PostgreSQL URL) under DIR
-    /// (repeatable; WACFG_SECRET_DIRS adds a colon-separated list). Without it, a `file:`
-    /// reference must resolve, symlinks and `..` followed, inside the configuration's
-    /// directory. Secret files are regular files of at most 64 KiB.
+    /// Also allow `file:` secrets (tokens, verify tokens, the PostgreSQL URL) and template
+    /// header files under DIR (repeatable; WACFG_SECRET_DIRS adds a colon-separated list).
+    /// Without it, a `file:` reference must resolve, symlinks and `..` followed, inside the
+    /// configuration's directory. Secret files are regular files of at most 64 KiB; header
+    /// files are bounded by Meta's size for their format.
     #[arg(long = "secret-dir", global = true, value_name = "DIR")]
     pub secret_dirs: Vec<PathBuf>,
 
