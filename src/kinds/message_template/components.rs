@@ -127,6 +127,24 @@ pub fn comparable(components: &Value) -> Value {
     strip(components)
 }
 
+/// `comparable(a) == comparable(b)`, without copying either: every key but `example`
+/// compared, at every level (keys in any order, as `Value`'s equality does).
+pub fn comparable_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let kept = |m: &Map<String, Value>| m.keys().filter(|k| *k != "example").count();
+            kept(x) == kept(y)
+                && x.iter()
+                    .filter(|(k, _)| k.as_str() != "example")
+                    .all(|(k, v)| y.get(k).is_some_and(|w| comparable_eq(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| comparable_eq(v, w))
+        }
+        (x, y) => x == y,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::model::{Body, Button, ButtonType, Header};
@@ -188,5 +206,42 @@ mod tests {
             c[0]["example"],
             json!({"body_text_named_params": [{"param_name": "first_name", "example": "Ana"}]})
         );
+    }
+
+    #[test]
+    fn comparable_eq_agrees_with_comparing_the_stripped_copies() {
+        let a = json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}", "example": {"header_text": ["#1"]}},
+            {"type": "BUTTONS", "buttons": [{"type": "URL", "url": "u", "example": ["1"]}]}
+        ]);
+        let cases = [
+            a.clone(),
+            json!([
+                {"example": {"header_text": ["#2"]}, "text": "Order {{1}}", "format": "TEXT", "type": "HEADER"},
+                {"type": "BUTTONS", "buttons": [{"type": "URL", "url": "u"}]}
+            ]),
+            json!([
+                {"type": "HEADER", "format": "TEXT", "text": "Order {{2}}"},
+                {"type": "BUTTONS", "buttons": [{"type": "URL", "url": "u"}]}
+            ]),
+            json!([
+                {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}", "extra": 1},
+                {"type": "BUTTONS", "buttons": [{"type": "URL", "url": "u"}]}
+            ]),
+            json!([{"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"}]),
+            json!({"example": 1}),
+            json!({}),
+            json!(null),
+            json!("x"),
+        ];
+        for x in &cases {
+            for y in &cases {
+                assert_eq!(
+                    comparable_eq(x, y),
+                    comparable(x) == comparable(y),
+                    "{x} / {y}"
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::components::comparable;
+use super::components::{comparable, comparable_eq};
 use super::lifecycle::{SUBMITTING, rejection_hint};
 use super::model::RecordedTemplate;
 use crate::model::{Address, Drift, Observed};
@@ -87,7 +87,7 @@ pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
                 format!("{code}'s quality is {q} at Meta"),
             );
         }
-        if !o.components.is_null() && comparable(&o.components) != comparable(&lang.components) {
+        if !o.components.is_null() && !comparable_eq(&o.components, &lang.components) {
             push(
                 format!("languages.{code}.components"),
                 comparable(&lang.components),
@@ -111,8 +111,7 @@ pub fn refresh(r: &RecordedTemplate, observed: &Observed) -> Option<RecordedTemp
         }
         let o = at_meta.get(code)?;
         let recategorised = !o.category.is_empty() && o.category != r.category.as_str();
-        let edited =
-            !o.components.is_null() && comparable(&o.components) != comparable(&lang.components);
+        let edited = !o.components.is_null() && !comparable_eq(&o.components, &lang.components);
         if recategorised || edited {
             return None;
         }
