@@ -229,21 +229,32 @@ pub fn substitute(
             vars,
             out,
         };
+        // One pointer buffer for the whole walk, grown and cut back as it goes down and up:
+        // a pointer is only needed for a diagnostic, not worth a string per node.
+        let mut pointer = String::new();
         match &mut tree.value {
             Value::Map(entries) => {
                 for (key, node) in entries.iter_mut() {
                     if key.name != "vars" {
-                        cx.walk(node, &format!("/{}", escape_pointer(&key.name)));
+                        push_key(&mut pointer, &key.name);
+                        cx.walk(node, &mut pointer);
+                        pointer.clear();
                     }
                 }
             }
-            _ => cx.walk(tree, ""),
+            _ => cx.walk(tree, &mut pointer),
         }
     }
 }
 
-fn escape_pointer(part: &str) -> String {
-    part.replace('~', "~0").replace('/', "~1")
+/// Append `/part` to a JSON pointer, escaped.
+fn push_key(pointer: &mut String, part: &str) {
+    pointer.push('/');
+    if part.contains(['~', '/']) {
+        pointer.push_str(&part.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(part);
+    }
 }
 
 struct Cx<'a> {
@@ -254,7 +265,9 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn walk(&mut self, node: &mut Node, pointer: &str) {
+    /// `pointer` is `node`'s pointer; it is the same again when this returns.
+    fn walk(&mut self, node: &mut Node, pointer: &mut String) {
+        let at = pointer.len();
         match &mut node.value {
             Value::String(s) if s.contains("${") => {
                 let span = node.span.clone();
@@ -264,12 +277,17 @@ impl Cx<'_> {
             }
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    self.walk(item, &format!("{pointer}/{i}"));
+                    use std::fmt::Write as _;
+                    let _ = write!(pointer, "/{i}");
+                    self.walk(item, pointer);
+                    pointer.truncate(at);
                 }
             }
             Value::Map(entries) => {
                 for (key, value) in entries.iter_mut() {
-                    self.walk(value, &format!("{pointer}/{}", escape_pointer(&key.name)));
+                    push_key(pointer, &key.name);
+                    self.walk(value, pointer);
+                    pointer.truncate(at);
                 }
             }
             _ => {}
