@@ -5,6 +5,8 @@
 //! decides and reports. So this path never accepts what the strict parser would refuse; a test
 //! checks that both paths build the same tree.
 
+use std::borrow::Cow;
+
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 use super::node::{Key, Node, Value};
@@ -105,7 +107,7 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
                     if style == ScalarStyle::Plain && text == "<<" {
                         return None; // a merge key: serde-saphyr merges, found by fuzzing
                     }
-                    let Value::String(name) = resolve(&text, style)? else {
+                    let Value::String(name) = resolve(text, style)? else {
                         return None;
                     };
                     if entries.iter().any(|(k, _)| k.name == name) {
@@ -115,7 +117,7 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
                     continue;
                 }
                 Node {
-                    value: resolve(&text, style)?,
+                    value: resolve(text, style)?,
                     span,
                 }
             }
@@ -152,12 +154,13 @@ fn convert(span: &serde_saphyr::granit_parser::Span, origin: Origin) -> Option<S
     })
 }
 
-/// The YAML 1.2 core type of a scalar, for the unambiguous cases only.
-fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
+/// The YAML 1.2 core type of a scalar, for the unambiguous cases only. Takes the parser's
+/// text, so a string it already owns is not copied again.
+fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
-        return Some(Value::String(text.to_string()));
+        return Some(Value::String(text.into_owned()));
     }
-    match text {
+    match &*text {
         "" | "~" | "null" => return Some(Value::Null),
         "true" => return Some(Value::Bool(true)),
         "false" => return Some(Value::Bool(false)),
@@ -187,5 +190,5 @@ fn resolve(text: &str, style: ScalarStyle) -> Option<Value> {
     let surely_text = bytes
         .iter()
         .any(|b| !(b.is_ascii_hexdigit() || b"+-._:xXoObBeEiInNfFaA".contains(b)));
-    (!numberish || surely_text).then(|| Value::String(text.to_string()))
+    (!numberish || surely_text).then(|| Value::String(text.into_owned()))
 }
