@@ -469,3 +469,97 @@ fn schema_views_agree_on_examples_and_corpus() {
         assert_schema_views_agree(&text).unwrap();
     }
 }
+
+/// A scalar as a flow collection holds it: plain, double- or single-quoted; the quoted ones
+/// carry the characters that end or open flow collections (`,`, `]`, `}`, `{`, `:`, `#`) and
+/// escapes.
+fn flow_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z][a-z0-9_]{0,8}",
+        "[1-9][0-9]{0,3}",
+        r#"[A-Za-z0-9 {}\[\],:#!&*'-]{0,16}"#.prop_map(|s| format!("\"{s}\"")),
+        r#"[A-Za-z0-9 {}\[\],:#"-]{0,16}"#.prop_map(|s| format!("'{s}'")),
+        r#"[a-z ]{0,6}"#.prop_map(|s| format!("\"{s}\\n\\t\\u00e9\\\"\"")),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        Just("\"#1234\"".to_string()),
+        Just("\"Hi {{1}}, order {{2}}.\"".to_string()),
+    ]
+}
+
+/// A single-line flow collection of scalars: `[a, "b"]` or `{k: v, k2: [x]}` (keys distinct).
+fn flow_collection() -> impl Strategy<Value = String> {
+    let seq =
+        prop::collection::vec(flow_scalar(), 0..4).prop_map(|v| format!("[{}]", v.join(", ")));
+    let map = (
+        prop::collection::vec(flow_scalar(), 0..4),
+        prop::collection::vec(flow_scalar(), 0..3),
+    )
+        .prop_map(|(values, example)| {
+            let mut entries: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("k{i}: {v}"))
+                .collect();
+            if !example.is_empty() {
+                entries.push(format!("example: [{}]", example.join(", ")));
+            }
+            format!("{{{}}}", entries.join(", "))
+        });
+    prop_oneof![seq, map]
+}
+
+/// A `message_templates:` file whose languages are flow collections, the shape of the
+/// templates benchmark and of examples/templates.yaml.
+fn template_config() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::collection::vec((flow_collection(), flow_collection(), flow_collection()), 1..3),
+        2..6,
+    )
+    .prop_map(|templates| {
+        let mut text = String::from(
+            "version: 1\nmessage_templates:\n",
+        );
+        for (i, languages) in templates.iter().enumerate() {
+            text += &format!(
+                "  - name: t{i}\n    credentials: acme\n    category: UTILITY\n    languages:\n"
+            );
+            for (j, (header, body, button)) in languages.iter().enumerate() {
+                text += &format!(
+                    "      l{j}:\n        header: {header}\n        body: {body}\n        footer: \"Reply STOP\"\n        buttons:\n          - {button}\n          - {{type: QUICK_REPLY, text: \"Track\"}}\n"
+                );
+            }
+        }
+        text
+    })
+}
+
+/// Text that attacks flow collections: unbalanced brackets, a line break inside one,
+/// quotes, commas, anchors, tags and keys without values.
+const FLOW_ATTACKS: &[&str] = &[
+    "[", "]", "{", "}", ",", ", ", ":", ": ", "\"", "'", "\n", "\n  - ", "&a ", "*a", "!t ", "? ",
+    "#", " #", "<<: ", "-", "\\",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn fast_and_split_paths_agree_on_flow_collections(
+        text in template_config(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..3),
+    ) {
+        // The unedited file is plain: the fast path must take it, not step aside.
+        prop_assert!(wacfg::config::parse_fast(&text).is_some(), "{}", text);
+        assert_same_tree(&text)?;
+        assert_split_agrees(&text)?;
+        let mut edited = text.clone();
+        for (at, piece) in edits {
+            let boundaries: Vec<usize> = (0..=edited.len()).filter(|i| edited.is_char_boundary(*i)).collect();
+            let i = boundaries[at.index(boundaries.len())];
+            edited.insert_str(i, FLOW_ATTACKS[piece.index(FLOW_ATTACKS.len())]);
+        }
+        assert_same_tree(&edited)?;
+        assert_split_agrees(&edited)?;
+    }
+}
