@@ -74,14 +74,25 @@ fn components(body: &str) -> String {
 
 /// Creates one language; (status, answer).
 async fn create(sim: &Sim, name: &str, lang: &str, category: &str, body: &str) -> (u16, Value) {
-    let c = components(body);
+    create_in(sim, WABA_FR, name, lang, category, &components(body)).await
+}
+
+/// `POST /{waba}/message_templates` with `components` as given (a JSON array).
+async fn create_in(
+    sim: &Sim,
+    waba: &str,
+    name: &str,
+    lang: &str,
+    category: &str,
+    components: &str,
+) -> (u16, Value) {
     let form = [
         ("name", name),
         ("language", lang),
         ("category", category),
-        ("components", c.as_str()),
+        ("components", components),
     ];
-    let url = format!("/v23.0/{WABA_FR}/message_templates");
+    let url = format!("/v23.0/{waba}/message_templates");
     let (status, _, v) = write(sim, "POST", &url, &form, TOKEN).await;
     (status, v)
 }
@@ -317,20 +328,7 @@ async fn synchronous_rejections_carry_metas_subcodes() {
     let media =
         json!([{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Look at this."}])
             .to_string();
-    let form = [
-        ("name", "media"),
-        ("language", "en_US"),
-        ("category", "MARKETING"),
-        ("components", media.as_str()),
-    ];
-    let (status, _, v) = write(
-        &sim,
-        "POST",
-        &format!("/v23.0/{WABA_FR}/message_templates"),
-        &form,
-        TOKEN,
-    )
-    .await;
+    let (status, v) = create_in(&sim, WABA_FR, "media", "en_US", "MARKETING", &media).await;
     assert_eq!((status, subcode(&v)), (400, 2388273), "{v}");
     for (name, category) in [("Bad Name", "UTILITY"), ("fine_name", "PROMO")] {
         let (status, v) = create(&sim, name, "en_US", category, "Hello there friend.").await;
@@ -576,19 +574,9 @@ async fn a_waba_creates_at_most_100_templates_per_hour() {
     )
     .await;
     assert_eq!((status, subcode(&v)), (400, 2388904), "{v}");
-    let other = "/v23.0/102290129340399/message_templates";
     let c = components("Hello there, this is a message.");
-    let form = [
-        ("name", "bulk_100"),
-        ("language", "en_US"),
-        ("category", "UTILITY"),
-        ("components", c.as_str()),
-    ];
-    assert_eq!(
-        write(&sim, "POST", other, &form, TOKEN).await.0,
-        200,
-        "per WABA"
-    );
+    let other = create_in(&sim, "102290129340399", "bulk_100", "en_US", "UTILITY", &c).await;
+    assert_eq!(other.0, 200, "per WABA");
     advance(&sim, 3_600_000).await;
     created(&sim, "bulk_100", "en_US", "Hello there, this is a message.").await;
 }
@@ -711,20 +699,7 @@ async fn resumable_upload_gives_a_handle_a_media_header_accepts() {
         {"type": "BODY", "text": "Look at our new collection today."}
     ])
     .to_string();
-    let form = [
-        ("name", "with_image"),
-        ("language", "en_US"),
-        ("category", "MARKETING"),
-        ("components", c.as_str()),
-    ];
-    let (status, _, v) = write(
-        &sim,
-        "POST",
-        &format!("/v23.0/{WABA_FR}/message_templates"),
-        &form,
-        TOKEN,
-    )
-    .await;
+    let (status, v) = create_in(&sim, WABA_FR, "with_image", "en_US", "MARKETING", &c).await;
     assert_eq!(status, 200, "{v}");
     let (status, _, v) = write(&sim, "POST", &open, &[("file_type", "image/jpeg")], TOKEN).await;
     assert_eq!((status, v["error"]["code"].as_u64()), (400, Some(100)));
