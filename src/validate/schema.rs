@@ -366,7 +366,7 @@ mod tests {
         let mut token = credentials("102290129340398", "15550100001");
         token["credentials"][0]["token"] = "${var.token_ref}".into();
         assert!(valid(&token));
-        token["credentials"][0]["token"] = "EAAG-not-a-reference".into();
+        token["credentials"][0]["token"] = "EAAFAKE-not-a-reference".into();
         assert!(!valid(&token));
     }
 }
