@@ -259,12 +259,7 @@ impl ApplyProgress {
                 console.pace.every
             };
             Ticker::start(tick, tick, move || {
-                let running: Vec<(Address, Action, Duration)> = in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .iter()
-                    .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
-                    .collect();
+                let running = running_now(&in_flight.lock().unwrap_or_else(|e| e.into_inner()));
                 if console.tty {
                     console.refresh(&running);
                 } else {
@@ -338,10 +333,12 @@ impl ApplyProgress {
         {
             bar.inc(1);
         }
-        let running: Vec<(Address, Action, Duration)> = in_flight
-            .iter()
-            .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
-            .collect();
+        // Only a terminal's spinner shows what is in flight after each event; building that
+        // list in a pipe cost O(changes in flight) per event for nothing.
+        if !self.console.tty {
+            return;
+        }
+        let running = running_now(&in_flight);
         drop(in_flight);
         self.console.refresh(&running);
     }
@@ -357,6 +354,18 @@ impl ApplyProgress {
                 .line(&words::total_line(self.started.elapsed()));
         }
     }
+}
+
+/// The changes in flight and for how long, longest first (ties in address order).
+fn running_now(
+    in_flight: &BTreeMap<Address, (Action, Instant)>,
+) -> Vec<(Address, Action, Duration)> {
+    let mut running: Vec<(Address, Action, Duration)> = in_flight
+        .iter()
+        .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
+        .collect();
+    running.sort_by_key(|r| std::cmp::Reverse(r.2));
+    running
 }
 
 impl Console {

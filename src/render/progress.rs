@@ -105,10 +105,18 @@ pub fn in_flight_message(in_flight: &[(String, Duration)]) -> String {
     }
     let names: Vec<String> = in_flight
         .iter()
+        .take(SPINNER_NAMES)
         .map(|(name, d)| format!("{name} ({})", seconds(*d)))
         .collect();
-    format!("in flight: {}", names.join(", "))
+    match in_flight.len().saturating_sub(SPINNER_NAMES) {
+        0 => format!("in flight: {}", names.join(", ")),
+        more => format!("in flight: {} and {more} more", names.join(", ")),
+    }
 }
+
+/// How many changes the spinner names (the longest-running first); the rest are counted. At
+/// thousands of changes waiting for one state write, naming them all would not fit a line.
+const SPINNER_NAMES: usize = 3;
 
 /// `apply --wait`, once the changes are done: what it waits for.
 pub fn awaiting_review_line(count: usize) -> String {
@@ -171,6 +179,29 @@ pub fn total_line(elapsed: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spinner_names_three_changes_and_counts_the_rest() {
+        let running = |n: usize| -> Vec<(String, Duration)> {
+            (0..n)
+                .map(|i| {
+                    (
+                        format!("c.C{i}"),
+                        Duration::from_millis(1_000 * (n - i) as u64),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(in_flight_message(&running(0)), "");
+        assert_eq!(
+            in_flight_message(&running(2)),
+            "in flight: c.C0 (2.0 s), c.C1 (1.0 s)"
+        );
+        assert_eq!(
+            in_flight_message(&running(500)),
+            "in flight: c.C0 (8 min 20 s), c.C1 (8 min 19 s), c.C2 (8 min 18 s) and 497 more"
+        );
+    }
 
     #[test]
     fn durations_read_like_a_log() {
