@@ -16,21 +16,39 @@ use crate::kinds::{RecordedResource, Records};
 use crate::model::Address;
 use crate::plan::PriorState;
 
-struct Memory {
-    resources: BTreeMap<Address, RecordedResource>,
+/// The records as this apply changed them: what it changed over the records it started from
+/// (a copy of 10,000 records per apply cost more than the change of one).
+struct Memory<'a> {
+    base: &'a BTreeMap<Address, RecordedResource>,
+    /// Records this apply wrote (`Some`) or removed (`None`).
+    changed: BTreeMap<Address, Option<RecordedResource>>,
     /// Bumped by every change applied in memory.
     generation: u64,
     /// Addresses changed in memory since the last write took its changes.
     dirty: BTreeSet<Address>,
 }
 
-impl Memory {
+impl Memory<'_> {
+    fn current(&self, addr: &Address) -> Option<&RecordedResource> {
+        match self.changed.get(addr) {
+            Some(changed) => changed.as_ref(),
+            None => self.base.get(addr),
+        }
+    }
+
+    /// Apply a kind's record (or its absence).
+    fn put(&mut self, addr: Address, record: Option<RecordedResource>) {
+        self.dirty.insert(addr.clone());
+        self.changed.insert(addr, record);
+        self.generation += 1;
+    }
+
     /// Take what changed since the last write: the current record of each dirty address, or
     /// its removal.
     fn take_changes(&mut self) -> StateChanges {
         let mut changes = StateChanges::default();
         for addr in std::mem::take(&mut self.dirty) {
-            match self.resources.get(&addr) {
+            match self.current(&addr) {
                 Some(r) => changes.upserts.push((addr, r.clone())),
                 None => changes.removals.push(addr),
             }
@@ -49,16 +67,18 @@ struct Disk<W> {
     failed: Option<PortError>,
 }
 
-pub struct Committer<W> {
-    memory: Mutex<Memory>,
+pub struct Committer<'a, W> {
+    memory: Mutex<Memory<'a>>,
     disk: Mutex<Disk<W>>,
 }
 
-impl<W: StateWriter> Committer<W> {
-    pub fn new(resources: BTreeMap<Address, RecordedResource>, writer: W) -> Self {
+impl<'a, W: StateWriter> Committer<'a, W> {
+    /// Over the records the apply starts from.
+    pub fn new(base: &'a BTreeMap<Address, RecordedResource>, writer: W) -> Self {
         Self {
             memory: Mutex::new(Memory {
-                resources,
+                base,
+                changed: BTreeMap::new(),
                 generation: 0,
                 dirty: BTreeSet::new(),
             }),
@@ -73,17 +93,14 @@ impl<W: StateWriter> Committer<W> {
 
     /// A copy of one recorded resource as it stands now.
     pub async fn get(&self, addr: &Address) -> Option<RecordedResource> {
-        self.memory.lock().await.resources.get(addr).cloned()
+        self.memory.lock().await.current(addr).cloned()
     }
 
     /// Apply `update` in memory only: it reaches disk with the next write. For transient
     /// records (Processing) whose loss in a crash changes nothing: the next plan submits
     /// the configuration again either way.
     pub async fn note(&self, addr: Address, record: Option<RecordedResource>) {
-        let mut memory = self.memory.lock().await;
-        put(&mut memory.resources, addr.clone(), record);
-        memory.dirty.insert(addr);
-        memory.generation += 1;
+        self.memory.lock().await.put(addr, record);
     }
 
     /// Apply `update` and return once it is durable.
@@ -94,9 +111,7 @@ impl<W: StateWriter> Committer<W> {
     ) -> Result<(), PortError> {
         let mine = {
             let mut memory = self.memory.lock().await;
-            put(&mut memory.resources, addr.clone(), record);
-            memory.dirty.insert(addr);
-            memory.generation += 1;
+            memory.put(addr, record);
             memory.generation
         };
         let mut disk = self.disk.lock().await;
@@ -137,23 +152,7 @@ impl<W: StateWriter> Committer<W> {
     }
 }
 
-/// Apply a kind's record (or its absence) to the resources.
-fn put(
-    resources: &mut BTreeMap<Address, RecordedResource>,
-    addr: Address,
-    record: Option<RecordedResource>,
-) {
-    match record {
-        Some(r) => {
-            resources.insert(addr, r);
-        }
-        None => {
-            resources.remove(&addr);
-        }
-    }
-}
-
-impl<W: StateWriter + Sync> Records for Committer<W> {
+impl<W: StateWriter + Sync> Records for Committer<'_, W> {
     fn get<'a>(&'a self, addr: &'a Address) -> BoxFuture<'a, Option<RecordedResource>> {
         Box::pin(Committer::get(self, addr))
     }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod live;
 pub mod ports;
 pub mod report;
+mod slot;
 pub mod wait;
 
 pub use engine::{ApplyInput, Extras, Progress, apply, apply_waiting};

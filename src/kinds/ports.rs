@@ -261,6 +261,17 @@ pub trait Records: Sync {
         addr: Address,
         record: Option<RecordedResource>,
     ) -> BoxFuture<'_, Result<(), PortError>>;
+    /// As `commit`, for a change's last step: nothing of the change talks to Meta after it, so
+    /// the apply may start the next change while this one waits for the disk. (An earlier
+    /// commit keeps the change's turn: at `--parallelism 1`, the next change must not decide
+    /// before this one's later calls to Meta, e.g. on the WABA's creation budget.)
+    fn commit_last(
+        &self,
+        addr: Address,
+        record: Option<RecordedResource>,
+    ) -> BoxFuture<'_, Result<(), PortError>> {
+        self.commit(addr, record)
+    }
 }
 
 /// A value for a path's query string, percent-encoded (names and ids are plain, but a

@@ -92,7 +92,7 @@ async fn commit(
     status: Option<&str>,
 ) -> ChangeResult {
     let record = Some(RecordedResource::ChannelConfiguration(next));
-    match cx.records.commit(change.address.clone(), record).await {
+    match cx.records.commit_last(change.address.clone(), record).await {
         Ok(()) => applied(change, status),
         Err(e) => port_error(change, &e),
     }
@@ -106,7 +106,7 @@ async fn remove(
     asked: Option<&DesiredChannel>,
 ) -> ChangeResult {
     if change.action != Action::Deactivate {
-        return match cx.records.commit(change.address.clone(), None).await {
+        return match cx.records.commit_last(change.address.clone(), None).await {
             Ok(()) => applied(change, None),
             Err(e) => port_error(change, &e),
         };
@@ -161,7 +161,7 @@ async fn submit(
     );
     let status = next.status;
     let record = Some(RecordedResource::ChannelConfiguration(next));
-    match cx.records.commit(addr.clone(), record).await {
+    match cx.records.commit_last(addr.clone(), record).await {
         Ok(()) if reasons.is_empty() => ChangeResult {
             checks,
             ..applied(change, Some(status.as_str()))

@@ -9,7 +9,7 @@ use crate::model::{Action, ChangeResult, ErrorClass, ResourceChange};
 pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
     let name = &change.address.name;
     if change.action == Action::Delete {
-        return match cx.records.commit(change.address.clone(), None).await {
+        return match cx.records.commit_last(change.address.clone(), None).await {
             Ok(()) => applied(change, None),
             Err(e) => port_error(change, &e),
         };
@@ -27,7 +27,7 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
     match verify_credentials(d, fp, cx.observed) {
         Ok(rec) => match cx
             .records
-            .commit(
+            .commit_last(
                 change.address.clone(),
                 Some(RecordedResource::Credentials(rec)),
             )

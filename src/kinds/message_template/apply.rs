@@ -52,7 +52,7 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
             return applied(change, None);
         };
         return match delete_all(cx, &r).await {
-            Ok(()) => match cx.records.commit(addr.clone(), None).await {
+            Ok(()) => match cx.records.commit_last(addr.clone(), None).await {
                 Ok(()) => applied(change, None),
                 Err(e) => port_error(change, &e),
             },
@@ -113,7 +113,11 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
     record.allow_category_change = d.allow_category_change;
     record.prevent_destroy = d.prevent_destroy;
     record.message_send_ttl_seconds = d.message_send_ttl_seconds;
-    if let Err(e) = commit(cx, addr, &record).await {
+    if let Err(e) = cx
+        .records
+        .commit_last(addr.clone(), value_of(&record))
+        .await
+    {
         return port_error(change, &e);
     }
     let status = pending.first().map(String::as_str);
@@ -161,9 +165,12 @@ async fn commit(
     addr: &Address,
     record: &RecordedTemplate,
 ) -> Result<(), PortError> {
-    let value =
-        (!record.languages.is_empty()).then(|| RecordedResource::MessageTemplate(record.clone()));
-    cx.records.commit(addr.clone(), value).await
+    cx.records.commit(addr.clone(), value_of(record)).await
+}
+
+/// What state keeps of `record`: nothing once no language is left.
+fn value_of(record: &RecordedTemplate) -> Option<RecordedResource> {
+    (!record.languages.is_empty()).then(|| RecordedResource::MessageTemplate(record.clone()))
 }
 
 /// One language.

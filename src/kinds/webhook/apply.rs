@@ -75,7 +75,7 @@ async fn commit(
     next: Option<RecordedWebhook>,
 ) -> ChangeResult {
     let record = next.map(RecordedResource::Webhook);
-    match cx.records.commit(change.address.clone(), record).await {
+    match cx.records.commit_last(change.address.clone(), record).await {
         Ok(()) => applied(change, None),
         Err(e) => port_error(change, &e),
     }
