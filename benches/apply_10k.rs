@@ -19,7 +19,8 @@
 //!
 //! - diagnostic: the first apply at parallelism 64 (groups of up to 64 changes).
 //!
-//! Run: `cargo bench --bench apply_10k` (`-- local` or `-- postgres` for one store).
+//! Run: `cargo bench --bench apply_10k` (`-- local` or `-- postgres` for one store; `-- setup
+//! DIR` writes the world, configuration and token variables for a run by hand).
 
 #[path = "../tests/support/state_fixtures.rs"]
 mod fixtures;
@@ -479,10 +480,33 @@ fn kill_trial(sim: &wacfg_sim::Sim, backend: Backend, after: Duration) {
     }
 }
 
+/// `-- setup DIR`: write the shape's world (`world.yaml`, for `wacfg-sim --world`), its
+/// configuration (`wacfg.yaml`) and the token variables (`env.sh`) into DIR and exit, to run
+/// and profile one apply by hand.
+fn setup(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("the setup directory");
+    std::fs::write(dir.join("world.yaml"), generate::world_yaml(&SHAPE)).unwrap();
+    std::fs::write(dir.join("wacfg.yaml"), generate::config_yaml(&SHAPE)).unwrap();
+    let env: String = (0..SHAPE.businesses)
+        .map(|b| format!("export {}={}\n", generate::token_var(b), generate::token(b)))
+        .collect();
+    std::fs::write(dir.join("env.sh"), env).unwrap();
+    println!(
+        "wrote {}/{{world.yaml,wacfg.yaml,env.sh}}; run wacfg-sim --world world.yaml --latency-ms {}",
+        dir.display(),
+        LATENCY.as_millis()
+    );
+}
+
 fn main() {
-    let only: Option<String> = std::env::args()
-        .skip(1)
-        .find(|a| a == "local" || a == "postgres");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "setup") {
+        setup(Path::new(
+            args.get(i + 1).map_or("apply_10k", String::as_str),
+        ));
+        return;
+    }
+    let only: Option<String> = args.into_iter().find(|a| a == "local" || a == "postgres");
     let world = wacfg_sim::World::from_yaml(&generate::world_yaml(&SHAPE)).expect("world");
     let faults = wacfg_sim::Faults {
         latency: LATENCY,

@@ -1,6 +1,7 @@
 //! The local store's journal of group commits (see `src/state/journal.rs` and
 //! `docs/state-writes.md`): a write costs its changes, not the estate; a torn last record is
-//! dropped; a journal left by a crash is read and then folded by the next lock; the
+//! dropped; a journal left by earlier runs (or a crash) is read, and folded by a lock once it
+//! has grown to half the snapshot; the
 //! compare-and-swap holds; and SIGKILL at random points of appends and folds on a state of
 //! 10,000 resources never loses a change that was reported durable.
 //!
@@ -159,7 +160,8 @@ fn a_damaged_record_before_the_last_is_refused_naming_the_journal() {
 }
 
 #[tokio::test]
-async fn a_journal_left_by_a_crash_is_read_then_folded_by_the_next_lock() {
+async fn a_journal_left_by_earlier_runs_is_read_and_folded_by_a_lock_once_it_is_half_the_snapshot()
+{
     let dir = TempDir::new().unwrap();
     let store = seeded(dir.path(), 10);
     let lineage = store.read().unwrap().unwrap().lineage;
@@ -177,12 +179,34 @@ async fn a_journal_left_by_a_crash_is_read_then_folded_by_the_next_lock() {
             .collect::<Vec<_>>(),
         [3, 1]
     );
-    // The next run that takes the lock folds the journal into the snapshot.
+    // A journal smaller than half the snapshot is left as it is by the next lock: the state is
+    // read through it, and folding would rewrite the whole snapshot for two records.
+    let snapshot = identity(next.path());
+    let (guard, _, _) = next.lock("apply", Duration::ZERO).await.unwrap();
+    drop(guard);
+    assert!(next.journal_path().exists());
+    assert_eq!(
+        identity(next.path()),
+        snapshot,
+        "the snapshot was not rewritten"
+    );
+    assert_eq!(next.read().unwrap().unwrap(), doc);
+    // Once the journal reaches half the snapshot, the next lock folds it.
+    let mut serial = 3;
+    while std::fs::metadata(next.journal_path()).unwrap().len() * 2
+        < std::fs::metadata(next.path()).unwrap().len()
+    {
+        next.append(lineage, &upsert(&format!("More_{serial}")), Some(serial))
+            .unwrap();
+        serial += 1;
+    }
+    let doc = next.read().unwrap().unwrap();
+    assert_eq!(doc.serial, serial);
     let (guard, _, _) = next.lock("apply", Duration::ZERO).await.unwrap();
     assert!(!next.journal_path().exists());
     let bytes = std::fs::read(next.path()).unwrap();
     let snapshot: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(snapshot["serial"], 3);
+    assert_eq!(snapshot["serial"], serial);
     assert!(snapshot["resources"]["channel_configuration.B"].is_object());
     assert_eq!(
         next.read().unwrap().unwrap(),
@@ -248,6 +272,85 @@ fn appends_and_whole_writes_are_compare_and_swap_on_the_serial() {
     );
     a.append(lineage, &upsert("C"), Some(3)).unwrap();
     assert_eq!(b.read().unwrap().unwrap().serial, 4);
+}
+
+#[test]
+fn a_read_made_before_the_lock_is_adopted_only_while_the_files_are_as_read() {
+    let dir = TempDir::new().unwrap();
+    let writer = seeded(dir.path(), 10);
+    let lineage = writer.read().unwrap().unwrap().lineage;
+    writer.append(lineage, &upsert("A"), Some(1)).unwrap();
+    // A read (the prefetch) through one handle, adopted by another (the apply's store): the
+    // files are as read, so it may append at once, knowing serial 2.
+    let prefetch = LocalStore::new(writer.path());
+    let read = prefetch.read_unsealed().unwrap().unwrap();
+    assert_eq!(read.serial, 2);
+    assert!(
+        read.checksum.is_empty(),
+        "a journaled read for planning is not sealed"
+    );
+    let apply = LocalStore::new(writer.path());
+    assert!(apply.adopt_read(&prefetch));
+    assert_eq!(
+        apply.append(lineage, &upsert("B"), Some(2)).unwrap().serial,
+        3
+    );
+    // The prefetch's read is stale now: the journal grew after it.
+    let late = LocalStore::new(writer.path());
+    assert!(!late.adopt_read(&prefetch));
+    // Likewise after a whole-document write (a new snapshot, no journal).
+    let prefetch = LocalStore::new(writer.path());
+    let doc = prefetch.read().unwrap().unwrap();
+    assert!(!doc.checksum.is_empty(), "`read` seals");
+    writer.write(&doc, Some(3)).unwrap();
+    assert!(!LocalStore::new(writer.path()).adopt_read(&prefetch));
+    // And never across two states.
+    let other = TempDir::new().unwrap();
+    let elsewhere = seeded(other.path(), 10);
+    let prefetch = LocalStore::new(writer.path());
+    prefetch.read_unsealed().unwrap();
+    assert!(!elsewhere.adopt_read(&prefetch));
+    // A handle that read nothing has nothing to adopt.
+    assert!(!elsewhere.adopt_read(&LocalStore::new(elsewhere.path())));
+}
+
+#[test]
+fn a_small_journal_is_not_folded_after_an_apply_a_large_one_is() {
+    let dir = TempDir::new().unwrap();
+    let store = seeded(dir.path(), 100);
+    let lineage = store.read().unwrap().unwrap().lineage;
+    let snapshot = identity(store.path());
+    store.append(lineage, &upsert("A"), Some(1)).unwrap();
+    assert!(
+        !store.fold_if_due().unwrap(),
+        "one record beside 100 resources"
+    );
+    assert_eq!(
+        identity(store.path()),
+        snapshot,
+        "the snapshot was not rewritten"
+    );
+    assert_eq!(store.read().unwrap().unwrap().serial, 2);
+    let mut serial = 2;
+    while !store.fold_if_due().unwrap() {
+        store
+            .append(lineage, &upsert(&format!("B{serial}")), Some(serial))
+            .unwrap();
+        serial += 1;
+    }
+    assert!(!store.journal_path().exists());
+    let doc = store.read().unwrap().unwrap();
+    assert_eq!(
+        (doc.serial, doc.resources.len()),
+        (serial, 100 + serial as usize - 1)
+    );
+    // Folded once the journal reached half the snapshot: about 50 records of about as many
+    // bytes as a resource, not after each one.
+    assert!(
+        (30..80).contains(&serial),
+        "folded after {} records",
+        serial - 1
+    );
 }
 
 #[test]

@@ -59,6 +59,8 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
             "--expect-digest needs a saved plan: wacfg apply PLANFILE --expect-digest D",
         ));
     }
+    // Read beside the validation; used only if the files are unchanged once the lock is held.
+    let prefetch = pipeline::prefetch_state(&sources);
     let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
@@ -113,16 +115,21 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
             }
         });
         let deadline = (Instant::now() + run_timeout, run_timeout);
-        let outcome = locked(
-            &args,
-            &prepared,
-            &store,
-            saved,
-            interrupted.clone(),
-            deadline,
-            no_color,
-        )
-        .await;
+        let outcome = match pipeline::read_locked_state(&store, Some(prefetch)).await {
+            Ok(doc) => {
+                locked(
+                    &args,
+                    &prepared,
+                    LockedState { store: &store, doc },
+                    saved,
+                    interrupted.clone(),
+                    deadline,
+                    no_color,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
         lock.release().await?;
         outcome
     })
@@ -143,12 +150,18 @@ impl Interrupt {
     }
 }
 
+/// The state the apply holds the lock of: its store, and what it held once locked.
+struct LockedState<'a> {
+    store: &'a Store,
+    doc: Option<crate::state::StateDocument>,
+}
+
 const CANCELLED: &str = "Apply cancelled: nothing was changed.";
 
 async fn locked(
     args: &ApplyArgs,
     prepared: &Prepared,
-    store: &Store,
+    state: LockedState<'_>,
     saved: Option<Plan>,
     interrupted: Interrupt,
     deadline: (Instant, std::time::Duration),
@@ -161,8 +174,9 @@ async fn locked(
     {
         eprintln!("{}", endpoint.header());
     }
-    let doc = store.read().await?;
-    let (prior, recorded) = pipeline::recorded_of(doc.clone());
+    let LockedState { store, doc } = state;
+    let base = doc.as_ref().map(|d| (d.serial, d.lineage));
+    let (prior, recorded) = pipeline::recorded_of(doc);
     let console = Console::new(no_color);
     let client = pipeline::client_with(prepared, &console)?.with_deadline(deadline.0);
     let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
@@ -224,8 +238,8 @@ async fn locked(
     }
     let writer = StoreWriter {
         store,
-        expected: doc.as_ref().map(|d| d.serial),
-        lineage: doc.as_ref().map_or_else(uuid::Uuid::new_v4, |d| d.lineage),
+        expected: base.map(|(serial, _)| serial),
+        lineage: base.map_or_else(uuid::Uuid::new_v4, |(_, lineage)| lineage),
     };
     let graph = Graph {
         client: &client,

@@ -317,19 +317,39 @@ pub fn parse_targets(targets: &[String]) -> Result<Vec<Address>, CommandError> {
 /// A read of the local state started before the configuration is validated, at the default
 /// place (`wacfg.state.json` beside the configuration), on another thread: for a large state
 /// the read takes about as long as validating a large file, and most configurations keep
-/// their state there. Used only by commands that read the state without locking it.
+/// their state there. A command that locks the state uses it only if the files are still as
+/// read once it holds the lock (`read_locked_state`).
 pub struct StatePrefetch {
     path: PathBuf,
+    store: LocalStore,
     handle: std::thread::JoinHandle<Result<Option<StateDocument>, StateError>>,
 }
 
 pub fn prefetch_state(config: &ConfigSources) -> StatePrefetch {
     let path = super::config_dir(config.primary()).join("wacfg.state.json");
     let local = LocalStore::new(path.clone());
+    let store = local.clone();
     StatePrefetch {
         path,
-        handle: std::thread::spawn(move || local.read()),
+        store,
+        handle: std::thread::spawn(move || local.read_unsealed()),
     }
+}
+
+/// The state document for a command holding the operation lock: the prefetched read when
+/// `store` is the local file it read and the files are still exactly as read
+/// (`LocalStore::adopt_read`, a few `stat`s), otherwise a read from the store now.
+pub async fn read_locked_state(
+    store: &Store,
+    prefetch: Option<StatePrefetch>,
+) -> Result<Option<StateDocument>, CommandError> {
+    if let (Some(prefetch), Store::Local(local)) = (prefetch, store)
+        && let Ok(Ok(doc)) = prefetch.handle.join()
+        && local.adopt_read(&prefetch.store)
+    {
+        return Ok(doc);
+    }
+    Ok(store.read_unsealed().await?)
 }
 
 /// The state document: the prefetched read when the configuration keeps its state exactly
@@ -345,5 +365,5 @@ pub async fn read_state(
     {
         return Ok(read?);
     }
-    Ok(store.read().await?)
+    Ok(store.read_unsealed().await?)
 }

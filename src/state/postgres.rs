@@ -159,6 +159,13 @@ impl PgStore {
         self.read_on(&*client).await
     }
 
+    /// [`PgStore::read`] for planning: a state read from its rows is not sealed (its
+    /// `checksum` is empty); every row is verified all the same.
+    pub async fn read_unsealed(&self) -> Result<Option<StateDocument>, StateError> {
+        let client = self.client.lock().await;
+        self.read_sealing(&*client, false).await
+    }
+
     /// [`PgStore::read`] on `client` (a transaction, for `recover`). The current serial's whole
     /// document when it has one (verified as a document); else the rows, each verified; else
     /// (rows not in step with a serial that holds only changes) the serial rebuilt from the
@@ -167,12 +174,20 @@ impl PgStore {
         &self,
         client: &C,
     ) -> Result<Option<StateDocument>, StateError> {
+        self.read_sealing(client, true).await
+    }
+
+    async fn read_sealing<C: GenericClient>(
+        &self,
+        client: &C,
+        seal: bool,
+    ) -> Result<Option<StateDocument>, StateError> {
         let Some(current) = self.inspect(client).await? else {
             return Ok(None);
         };
         let Some(text) = &current.text else {
             let doc = if current.rows {
-                postgres_rows::read_current(self, client, &current).await?
+                postgres_rows::read_current(self, client, &current, seal).await?
             } else {
                 postgres_rows::rebuild(self, client, current.serial).await?
             };

@@ -228,11 +228,13 @@ pub(crate) async fn replace_all<C: GenericClient>(
 
 /// The current state from its rows, every row verified: its checksum, its kind and address
 /// against its body, its serial not above the current one, and their number the one the
-/// current serial's history row recorded.
+/// current serial's history row recorded. `seal`: compute the document's checksum (not needed
+/// to plan from it).
 pub(crate) async fn read_current<C: GenericClient>(
     store: &PgStore,
     client: &C,
     current: &Current,
+    seal: bool,
 ) -> Result<StateDocument, StateError> {
     let rows = client
         .query(
@@ -305,7 +307,9 @@ pub(crate) async fn read_current<C: GenericClient>(
         resources,
         checksum: String::new(),
     };
-    canonical::seal(&mut doc);
+    if seal {
+        canonical::seal(&mut doc);
+    }
     Ok(doc)
 }
 

@@ -118,6 +118,16 @@ impl Store {
         }
     }
 
+    /// [`Store::read`] for planning (plan, drift, apply): a document assembled from a journal
+    /// or from rows is not sealed (empty `checksum`), which saves hashing the whole state
+    /// again. Commands that print or push a document use `read`.
+    pub async fn read_unsealed(&self) -> Result<Option<StateDocument>, StateError> {
+        match self {
+            Store::Local(s) => s.read_unsealed(),
+            Store::Postgres(s) => s.read_unsealed().await,
+        }
+    }
+
     /// Write `doc` if the stored serial is still `expected_serial` (`None`: no state yet).
     /// Returns what was written: serial +1, this tool's version, a fresh checksum.
     pub async fn write(
@@ -172,13 +182,14 @@ impl Store {
         }
     }
 
-    /// After the appends of an apply: assemble the final document once (the local store
-    /// folds its journal into the snapshot; PostgreSQL's rows already are the state).
+    /// After the appends of an apply: the local store folds its journal into the snapshot
+    /// once the journal has grown large (`LocalStore::fold_if_due`); PostgreSQL's rows already
+    /// are the state.
     pub async fn finish(&self) -> Result<(), StateError> {
         match self {
             Store::Local(s) => {
                 let store = s.clone();
-                tokio::task::spawn_blocking(move || store.fold())
+                tokio::task::spawn_blocking(move || store.fold_if_due().map(|_| ()))
                     .await
                     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
             }

@@ -147,11 +147,12 @@ impl Env {
             .expect("state file is valid")
     }
 
-    /// The state file as JSON; panics when there is none or it is corrupt.
+    /// The state as JSON (the snapshot with the journal's records applied, as every reader
+    /// sees it: the snapshot file alone can be behind); panics when there is none or it is
+    /// corrupt.
     pub fn state(&self) -> serde_json::Value {
-        self.state_doc().expect("a state file exists");
-        let text = std::fs::read_to_string(self.state_path()).expect("read state");
-        serde_json::from_str(&text).expect("state is JSON")
+        let doc = self.state_doc().expect("a state file exists");
+        serde_json::to_value(&doc).expect("state is JSON")
     }
 
     pub fn serial(&self) -> u64 {

@@ -829,7 +829,7 @@ fn webhook_verify_token_and_token_are_absent_from_everything() {
     let mut files = Vec::new();
     collect_files(s.env.dir.path(), &mut files);
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    for name in ["plan.json", "wacfg.state.json", "wacfg.state.json.backup"] {
+    for name in ["plan.json", "wacfg.state.json", "wacfg.state.json.journal"] {
         assert!(
             names.iter().any(|n| n.ends_with(name)),
             "{name} was written: {names:?}"
