@@ -101,6 +101,19 @@ impl ObservedWaba {
     pub fn number_by_digits(&self, digits: &str) -> Option<&ObservedNumber> {
         self.phone_numbers.values().find(|n| n.digits == digits)
     }
+
+    /// A copy of this WABA whose only number is `number` (keyed `id`): what a check of one
+    /// sender reads, without copying the WABA's other numbers.
+    pub fn with_only_number(&self, id: String, number: ObservedNumber) -> ObservedWaba {
+        ObservedWaba {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            ownership: self.ownership,
+            account_review_status: self.account_review_status.clone(),
+            phone_numbers: BTreeMap::from([(id, number)]),
+            subscribed_apps: self.subscribed_apps.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,5 +240,57 @@ impl Observed {
             Some(Ok(b)) => b.wabas.get(waba_id),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_with_only_the_sender_keeps_the_waba_and_finds_the_sender() {
+        let number = |id: &str, digits: &str, status: &str| ObservedNumber {
+            id: id.into(),
+            display_phone_number: digits.into(),
+            digits: digits.into(),
+            verified_name: "Acme".into(),
+            status: Some(status.into()),
+            name_status: None,
+            quality_rating: None,
+            throughput_level: None,
+            messaging_limit: None,
+            code_verification_status: None,
+            platform_type: None,
+            webhook_configuration: None,
+        };
+        let waba = ObservedWaba {
+            id: "w".into(),
+            name: "WABA".into(),
+            ownership: WabaOwnership::Owned,
+            account_review_status: Some("APPROVED".into()),
+            phone_numbers: BTreeMap::from([
+                ("1".into(), number("1", "15550001", "CONNECTED")),
+                ("2".into(), number("2", "15550002", "CONNECTED")),
+            ]),
+            subscribed_apps: Some(Vec::new()),
+        };
+        let slim = waba.with_only_number("2".into(), number("2", "15550002", "DISCONNECTED"));
+        assert_eq!(slim.phone_numbers.len(), 1);
+        assert_eq!(
+            slim.number_by_digits("15550002")
+                .and_then(|n| n.status.as_deref()),
+            Some("DISCONNECTED")
+        );
+        assert!(slim.number_by_digits("15550001").is_none());
+        let rest = |w: &ObservedWaba| {
+            (
+                w.id.clone(),
+                w.name.clone(),
+                w.ownership,
+                w.account_review_status.clone(),
+                w.subscribed_apps.clone(),
+            )
+        };
+        assert_eq!(rest(&slim), rest(&waba));
     }
 }
