@@ -256,40 +256,7 @@ pub(crate) async fn read_current<C: GenericClient>(
             current.serial
         ),
     };
-    let mut resources = BTreeMap::new();
-    for row in &rows {
-        let (address, kind, body, checksum, serial): (String, String, String, String, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
-        if serial > current.serial {
-            return Err(corrupt(format!(
-                "the row of `{address}` was written by serial {serial}, above the current serial"
-            )));
-        }
-        let resource = ResourceKind::parse(&kind)
-            .filter(|_| kind_of(&address) == kind)
-            .ok_or_else(|| format!("the row of `{address}` has kind `{kind}`"))
-            .and_then(|k| {
-                let mut de = serde_json::Deserializer::from_str(&body);
-                RecordedResource::deserialize_as(k, &mut de)
-                    .map_err(|e| format!("the row of `{address}` is not a {kind}: {e}"))
-            })
-            .and_then(|r| {
-                let actual = body_of(&r).1;
-                if actual != checksum {
-                    return Err(format!(
-                        "the row of `{address}` says {checksum}, its body hashes to {actual}"
-                    ));
-                }
-                let own = r.address().to_string();
-                if own == address {
-                    Ok(r)
-                } else {
-                    Err(format!("the row of `{address}` holds `{own}`"))
-                }
-            })
-            .map_err(corrupt)?;
-        resources.insert(address, resource);
-    }
+    let resources = verified_rows(&rows, current.serial).map_err(corrupt)?;
     if resources.len() != usize::try_from(current.count).unwrap_or(usize::MAX) {
         return Err(corrupt(format!(
             "it holds {} resource rows, serial {} recorded {}",
@@ -311,6 +278,77 @@ pub(crate) async fn read_current<C: GenericClient>(
         canonical::seal(&mut doc);
     }
     Ok(doc)
+}
+
+/// Verify and decode resource rows (address, kind, body text, checksum, serial), on both
+/// cores for a large state: each row's body is parsed once, its sorted-key checksum compared,
+/// and the same parsed value decoded as its kind. The first bad row (in row order) is the error.
+fn verified_rows(
+    rows: &[tokio_postgres::Row],
+    current_serial: i64,
+) -> Result<BTreeMap<String, RecordedResource>, String> {
+    const PER_THREAD: usize = 2_000;
+    let decode =
+        |chunk: &[tokio_postgres::Row]| -> Result<Vec<(String, RecordedResource)>, String> {
+            chunk
+                .iter()
+                .map(|row| verified_row(row, current_serial))
+                .collect()
+        };
+    let chunks: Vec<Result<Vec<(String, RecordedResource)>, String>> =
+        if rows.len() < 2 * PER_THREAD {
+            vec![decode(rows)]
+        } else {
+            let half = rows.len().div_ceil(2);
+            std::thread::scope(|scope| {
+                let first = scope.spawn(|| decode(&rows[..half]));
+                let second = decode(&rows[half..]);
+                vec![
+                    first
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    second,
+                ]
+            })
+        };
+    let mut resources = BTreeMap::new();
+    for chunk in chunks {
+        resources.extend(chunk?);
+    }
+    Ok(resources)
+}
+
+/// One row, verified: not above the current serial, its body hashing to its checksum, its
+/// kind and address those of the body.
+fn verified_row(
+    row: &tokio_postgres::Row,
+    current_serial: i64,
+) -> Result<(String, RecordedResource), String> {
+    let (address, kind, body, checksum, serial): (String, String, String, String, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+    if serial > current_serial {
+        return Err(format!(
+            "the row of `{address}` was written by serial {serial}, above the current serial"
+        ));
+    }
+    let kind_of_row = ResourceKind::parse(&kind)
+        .filter(|_| kind_of(&address) == kind)
+        .ok_or_else(|| format!("the row of `{address}` has kind `{kind}`"))?;
+    let value: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| format!("the row of `{address}` is not JSON: {e}"))?;
+    let actual = canonical::sorted_checksum(&value);
+    if actual != checksum {
+        return Err(format!(
+            "the row of `{address}` says {checksum}, its body hashes to {actual}"
+        ));
+    }
+    let resource = RecordedResource::deserialize_as(kind_of_row, value)
+        .map_err(|e| format!("the row of `{address}` is not a {kind}: {e}"))?;
+    let own = resource.address().to_string();
+    if own != address {
+        return Err(format!("the row of `{address}` holds `{own}`"));
+    }
+    Ok((address, resource))
 }
 
 /// Serial `serial` as it was written, rebuilt from the history: the nearest whole document at
