@@ -115,21 +115,19 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
             }
         });
         let deadline = (Instant::now() + run_timeout, run_timeout);
-        let outcome = match pipeline::read_locked_state(&store, Some(prefetch)).await {
-            Ok(doc) => {
-                locked(
-                    &args,
-                    &prepared,
-                    LockedState { store: &store, doc },
-                    saved,
-                    interrupted.clone(),
-                    deadline,
-                    no_color,
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
+        let outcome = locked(
+            &args,
+            &prepared,
+            LockedState {
+                store: &store,
+                prefetch,
+            },
+            saved,
+            interrupted.clone(),
+            deadline,
+            no_color,
+        )
+        .await;
         lock.release().await?;
         outcome
     })
@@ -150,10 +148,11 @@ impl Interrupt {
     }
 }
 
-/// The state the apply holds the lock of: its store, and what it held once locked.
+/// The state the apply holds the lock of: its store, and the read of it started beside the
+/// validation (used if the files are unchanged).
 struct LockedState<'a> {
     store: &'a Store,
-    doc: Option<crate::state::StateDocument>,
+    prefetch: pipeline::StatePrefetch,
 }
 
 const CANCELLED: &str = "Apply cancelled: nothing was changed.";
@@ -174,12 +173,21 @@ async fn locked(
     {
         eprintln!("{}", endpoint.header());
     }
-    let LockedState { store, doc } = state;
-    let base = doc.as_ref().map(|d| (d.serial, d.lineage));
-    let (prior, recorded) = pipeline::recorded_of(doc);
+    let LockedState { store, prefetch } = state;
     let console = Console::new(no_color);
     let client = pipeline::client_with(prepared, &console)?.with_deadline(deadline.0);
-    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
+    // Meta is read while the state is: what the file names first, then whatever only the
+    // state names (usually nothing). A large state on PostgreSQL takes about as long to read
+    // as Meta does.
+    let nothing_recorded = BTreeMap::new();
+    let (doc, first) = futures::join!(
+        pipeline::read_locked_state(store, Some(prefetch)),
+        pipeline::observe_with(&client, &console, prepared, &nothing_recorded),
+    );
+    let doc = doc?;
+    let base = doc.as_ref().map(|d| (d.serial, d.lineage));
+    let (prior, recorded) = pipeline::recorded_of(doc);
+    let observed = pipeline::observe_more(&client, prepared, &recorded, first).await;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
         Some(saved) => {

@@ -194,6 +194,52 @@ pub async fn observe(
     prepared: &Prepared,
     recorded: &BTreeMap<Address, RecordedResource>,
 ) -> Observed {
+    let (reads, templates) = reads_of(prepared, recorded);
+    read_meta(client, &reads, &templates).await
+}
+
+/// Complete `first`, a read of what the file names made before the state was known, with what
+/// `recorded` adds: the businesses credentials were recorded in and the WABAs of recorded
+/// templates, when `first` did not read them. Nothing is read when it did (the usual case).
+pub async fn observe_more(
+    client: &Client,
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+    mut first: Observed,
+) -> Observed {
+    let (reads, templates) = reads_of(prepared, recorded);
+    let reads: Vec<TokenReads> = reads
+        .into_iter()
+        .filter_map(|mut r| {
+            r.business_ids
+                .retain(|id| !first.businesses.contains_key(id));
+            (!r.business_ids.is_empty()).then_some(r)
+        })
+        .collect();
+    let templates: Vec<(Token, Vec<String>)> = templates
+        .into_iter()
+        .filter_map(|(token, mut wabas)| {
+            wabas.retain(|w| !first.templates.contains_key(w));
+            (!wabas.is_empty()).then_some((token, wabas))
+        })
+        .collect();
+    if reads.is_empty() && templates.is_empty() {
+        return first;
+    }
+    let more = read_meta(client, &reads, &templates).await;
+    for (fingerprint, token) in more.tokens {
+        first.tokens.entry(fingerprint).or_insert(token);
+    }
+    first.businesses.extend(more.businesses);
+    first.templates.extend(more.templates);
+    first
+}
+
+/// The businesses (per token) and template WABAs (per token) a read of Meta covers.
+fn reads_of(
+    prepared: &Prepared,
+    recorded: &BTreeMap<Address, RecordedResource>,
+) -> (Vec<TokenReads>, Vec<(Token, Vec<String>)>) {
     let mut by_token: BTreeMap<TokenFingerprint, TokenReads> = BTreeMap::new();
     for (name, token) in &prepared.tokens {
         let fp = token.fingerprint();
@@ -212,10 +258,18 @@ pub async fn observe(
         }
     }
     let reads: Vec<TokenReads> = by_token.into_values().collect();
-    let templates = template_reads(prepared, recorded);
+    (reads, template_reads(prepared, recorded))
+}
+
+/// Read `reads` and the templates of `templates`.
+async fn read_meta(
+    client: &Client,
+    reads: &[TokenReads],
+    templates: &[(Token, Vec<String>)],
+) -> Observed {
     // The templates are read beside the portfolios, so they cost no extra wait.
     let (mut observed, templates) =
-        futures::join!(client.observe(&reads), client.read_templates(&templates));
+        futures::join!(client.observe(reads), client.read_templates(templates));
     observed.templates = templates;
     observed
 }
@@ -343,11 +397,19 @@ pub async fn read_locked_state(
     store: &Store,
     prefetch: Option<StatePrefetch>,
 ) -> Result<Option<StateDocument>, CommandError> {
-    if let (Some(prefetch), Store::Local(local)) = (prefetch, store)
-        && let Ok(Ok(doc)) = prefetch.handle.join()
-        && local.adopt_read(&prefetch.store)
-    {
-        return Ok(doc);
+    if let (Some(prefetch), Store::Local(local)) = (prefetch, store) {
+        // Waited for off the async workers: the read of Meta goes on meanwhile.
+        let StatePrefetch {
+            store: read_by,
+            handle,
+            ..
+        } = prefetch;
+        let joined = tokio::task::spawn_blocking(move || handle.join()).await;
+        if let Ok(Ok(Ok(doc))) = joined
+            && local.adopt_read(&read_by)
+        {
+            return Ok(doc);
+        }
     }
     Ok(store.read_unsealed().await?)
 }

@@ -256,7 +256,13 @@ pub(crate) async fn read_current<C: GenericClient>(
             current.serial
         ),
     };
-    let resources = verified_rows(&rows, current.serial).map_err(corrupt)?;
+    // Verifying 10,000 rows is CPU work: off the async workers, so the apply's read of Meta
+    // goes on meanwhile.
+    let serial = current.serial;
+    let resources = tokio::task::spawn_blocking(move || verified_rows(&rows, serial))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .map_err(corrupt)?;
     if resources.len() != usize::try_from(current.count).unwrap_or(usize::MAX) {
         return Err(corrupt(format!(
             "it holds {} resource rows, serial {} recorded {}",

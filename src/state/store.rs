@@ -123,7 +123,12 @@ impl Store {
     /// again. Commands that print or push a document use `read`.
     pub async fn read_unsealed(&self) -> Result<Option<StateDocument>, StateError> {
         match self {
-            Store::Local(s) => s.read_unsealed(),
+            Store::Local(s) => {
+                let store = s.clone();
+                tokio::task::spawn_blocking(move || store.read_unsealed())
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            }
             Store::Postgres(s) => s.read_unsealed().await,
         }
     }

@@ -180,6 +180,37 @@ fn a_rename_deletes_the_old_name_by_id_with_the_lock_and_creates_the_new_one() {
     );
 }
 
+/// Every template of the WABA gone from the file: only the state names the WABA, so apply
+/// reads its templates once the state is read (after the read of what the file names, which
+/// it makes while the state is being read) and deletes them by id.
+#[test]
+fn templates_only_the_state_names_are_read_and_deleted() {
+    let env = created();
+    let without = file("order_update", BODY, true);
+    let without = &without[..without.find("message_templates:").expect("templates")];
+    env.write_config(without);
+    let plan = env.expect(&["plan"], 0);
+    assert!(plan.stdout.contains(ADDR), "{}", plan.stdout);
+    let before = env.sim.requests().len();
+    env.expect(&["apply", "--auto-approve"], 0);
+    let reads: Vec<String> = env.sim.requests()[before..]
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .filter(|r| r.contains("message_templates") && !r.contains("DELETE"))
+        .collect();
+    assert_eq!(reads.len(), 1, "the WABA's templates read once: {reads:#?}");
+    assert!(
+        reads[0].contains(&format!("{WABA}/message_templates")),
+        "{reads:#?}"
+    );
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 2);
+    assert_eq!(
+        state_template(&env, "order_update"),
+        serde_json::Value::Null
+    );
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
+
 #[test]
 fn a_pause_by_meta_is_drift_and_never_fixed() {
     let env = created();
