@@ -84,7 +84,7 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
     }
     let interrupted = Interrupt::default();
     let rt = pipeline::runtime()?;
-    rt.block_on(async {
+    let finished = rt.block_on(async {
         let store = pipeline::open(&prepared).await?;
         let lock = store.lock("apply", timeout).await?;
         if let Some(stale) = &lock.replaced_stale {
@@ -130,7 +130,10 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
         .await;
         lock.release().await?;
         outcome
-    })
+    });
+    // The configuration of a large estate takes milliseconds to free: not before exiting.
+    std::thread::spawn(move || drop(prepared));
+    finished
 }
 
 /// The Ctrl-C handler's side of an apply: `flag` once Ctrl-C was pressed, `applying` once
