@@ -13,7 +13,7 @@ use super::node::{Key, Node, Value};
 use crate::diag::Span;
 
 /// Below serde-saphyr's nesting budget (16), so deep files always take the strict path.
-const MAX_DEPTH: usize = 12;
+pub(super) const MAX_DEPTH: usize = 12;
 
 enum Frame {
     Seq(Vec<Node>, Span),
@@ -44,8 +44,15 @@ pub struct Piece {
     pub ends_open: bool,
 }
 
-/// The tree of a piece of a file that starts at a line boundary (see `split.rs`).
+/// The tree of a piece of a file that starts at a line boundary (see `split.rs`): read
+/// straight from the text when its layout is plain enough (`plain.rs`), else from the
+/// parser's events.
 pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
+    super::plain::parse_piece(text, origin).or_else(|| events(text, origin))
+}
+
+/// The tree of a piece built from the parser's events.
+pub(super) fn events(text: &str, origin: Origin) -> Option<Piece> {
     let mut ends_open = false;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
@@ -158,7 +165,7 @@ fn convert(span: &serde_saphyr::granit_parser::Span, origin: Origin) -> Option<S
 
 /// The YAML 1.2 core type of a scalar, for the unambiguous cases only. Takes the parser's
 /// text, so a string it already owns is not copied again.
-fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
+pub(super) fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::String(text.into_owned()));
     }
