@@ -22,6 +22,7 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
     }
     let mut reader = Reader {
         text,
+        ascii: text.is_ascii(),
         origin,
         pos: 0,
         number: 0,
@@ -69,6 +70,8 @@ struct Line {
 
 struct Reader<'t> {
     text: &'t str,
+    /// Whether every character is one byte: then a column is a byte count.
+    ascii: bool,
     origin: Origin,
     /// Where the first line not read yet starts, and its number.
     pos: usize,
@@ -112,7 +115,11 @@ impl<'t> Reader<'t> {
     fn span(&self, line: Line, at: usize, len: usize) -> Span {
         Span {
             line: line.number + 1 + self.origin.lines,
-            column: self.text[line.start..at].chars().count() + 1,
+            column: if self.ascii {
+                at - line.start + 1
+            } else {
+                self.text[line.start..at].chars().count() + 1
+            },
             offset: at + self.origin.offset,
             len,
         }
