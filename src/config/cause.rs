@@ -60,7 +60,9 @@ pub fn indentation_tab(text: &str, near_line: usize) -> Option<Span> {
 
 /// Whether `text` holds no YAML node: only blank lines (any line break) and comments.
 pub fn only_blank_or_comments(text: &str) -> bool {
-    lines(text).all(|(_, line)| {
+    // Cutting at every `\r` and `\n` gives YAML's lines and blank ones between `\r` and `\n`;
+    // read lazily, so that a real file is decided at its first line with content.
+    text.split(['\n', '\r']).all(|line| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#') || line == "---"
     })

@@ -13,7 +13,7 @@ use super::node::{Key, Node, Value};
 use crate::diag::Span;
 
 /// Below serde-saphyr's nesting budget (16), so deep files always take the strict path.
-const MAX_DEPTH: usize = 12;
+pub(super) const MAX_DEPTH: usize = 12;
 
 enum Frame {
     Seq(Vec<Node>, Span),
@@ -44,8 +44,15 @@ pub struct Piece {
     pub ends_open: bool,
 }
 
-/// The tree of a piece of a file that starts at a line boundary (see `split.rs`).
+/// The tree of a piece of a file that starts at a line boundary (see `split.rs`): read
+/// straight from the text when its layout is plain enough (`plain.rs`), else from the
+/// parser's events.
 pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
+    super::plain::parse_piece(text, origin).or_else(|| events(text, origin))
+}
+
+/// The tree of a piece built from the parser's events.
+pub(super) fn events(text: &str, origin: Origin) -> Option<Piece> {
     let mut ends_open = false;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
@@ -57,7 +64,9 @@ pub fn parse_piece(text: &str, origin: Origin) -> Option<Piece> {
         }
         let span = convert(&span, origin)?;
         let node = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Comment(..) => {
+            // The parser is built without its `comments` feature (Cargo.toml): comments are
+            // skipped by the scanner and never reach here as events.
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {
                 continue;
             }
             Event::Anchor(..) => continue,
@@ -156,7 +165,7 @@ fn convert(span: &serde_saphyr::granit_parser::Span, origin: Origin) -> Option<S
 
 /// The YAML 1.2 core type of a scalar, for the unambiguous cases only. Takes the parser's
 /// text, so a string it already owns is not copied again.
-fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
+pub(super) fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::String(text.into_owned()));
     }
@@ -191,4 +200,16 @@ fn resolve(text: Cow<'_, str>, style: ScalarStyle) -> Option<Value> {
         .iter()
         .any(|b| !(b.is_ascii_hexdigit() || b"+-._:xXoObBeEiInNfFaA".contains(b)));
     (!numberish || surely_text).then(|| Value::String(text.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn comments_keep_a_file_on_the_fast_path() {
+        // The parser is built without comment events (Cargo.toml); if they came back, every
+        // commented file would silently leave this path.
+        let text = "# head\nversion: 1 # trailing\n# between\nvars:\n  # inside\n  a: b # after\n  c: [d, e] # flow\n";
+        let fast = super::parse(text).expect("a file with comments takes the fast path");
+        assert_eq!(fast, crate::config::parse_strict(text).unwrap());
+    }
 }

@@ -8,6 +8,7 @@ mod fast;
 mod load;
 mod node;
 pub mod overlay;
+mod plain;
 mod split;
 pub mod vars;
 

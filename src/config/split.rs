@@ -149,6 +149,11 @@ impl Cut {
     /// The largest top-level block sequence of `text`, cut into at most `parts` pieces of
     /// about equal size; `None` when the file does not have that plain shape.
     fn find(text: &str, parts: usize) -> Option<Cut> {
+        // A lone carriage return is a line break to YAML but not to this count of lines (one
+        // look at the whole text rather than one per line).
+        if text.contains('\r') {
+            return None;
+        }
         let mut best: Option<(Block, (usize, usize))> = None;
         let mut current: Option<Block> = None;
         let mut total_lines = 0;
@@ -162,9 +167,8 @@ impl Cut {
             {
                 return None;
             }
-            // A lone carriage return is a line break to YAML but not to this count of lines;
-            // a byte-order mark is allowed at the start of a piece but not inside a file.
-            if line.text.contains('\r') || (line.offset > 0 && line.text.starts_with('\u{feff}')) {
+            // A byte-order mark is allowed at the start of a piece but not inside a file.
+            if line.offset > 0 && line.text.starts_with('\u{feff}') {
                 return None;
             }
             if is_trivia(line.text) {

@@ -223,6 +223,11 @@ pub fn substitute(
             continue;
         };
         let text = std::str::from_utf8(&file.bytes).unwrap_or("");
+        // The tree was parsed from these bytes: when no value can hold a reference, there is
+        // nothing to replace or report.
+        if text.len() == file.bytes.len() && !may_hold_references(text) {
+            continue;
+        }
         let mut cx = Cx {
             path: &file.path,
             text,
@@ -245,6 +250,16 @@ pub fn substitute(
             _ => cx.walk(tree, &mut pointer),
         }
     }
+}
+
+/// Whether a value parsed from `text` may contain `${` (a reference, or the `$${` escape).
+/// Every way YAML writes a value either keeps `${` as written, or joins lines with a space
+/// or a line break; only a backslash, in a double-quoted scalar, makes characters the text
+/// does not show side by side (`\x24{`, a `\` at the end of a line). So without `${` and
+/// without a backslash in the file, no value holds `${`. A property test checks this on
+/// generated scalars of every style.
+pub(crate) fn may_hold_references(text: &str) -> bool {
+    text.contains("${") || text.contains('\\')
 }
 
 /// Append `/part` to a JSON pointer, escaped.
@@ -484,5 +499,96 @@ mod tests {
         assert!(looks_like_token(&format!("EAA{}", "x".repeat(40))));
         assert!(!looks_like_token("env:WA_TOKEN"));
         assert!(!looks_like_token("EAA"));
+    }
+
+    #[test]
+    fn a_reference_written_with_an_escape_is_still_walked() {
+        let text = "k: \"\\x24{var.waba}\"\n";
+        let tree = crate::config::parse_strict(text).unwrap();
+        assert_eq!(tree.get_str("k"), Some("${var.waba}"));
+        assert!(may_hold_references(text));
+        assert!(!may_hold_references("k: \"$ {var.waba}\"\n"));
+    }
+
+    /// Every string value of a tree (keys are not substituted).
+    fn strings(node: &Node, out: &mut Vec<String>) {
+        match &node.value {
+            Value::String(s) => out.push(s.clone()),
+            Value::Seq(items) => items.iter().for_each(|n| strings(n, out)),
+            Value::Map(entries) => entries.iter().for_each(|(_, n)| strings(n, out)),
+            _ => {}
+        }
+    }
+
+    /// Pieces of scalar text that can make a `${` with or without showing one: escapes,
+    /// folded and escaped line breaks, quotes doubled.
+    const PIECES: &[&str] = &[
+        "$",
+        "{",
+        "}",
+        "${",
+        "$${",
+        "\\x24",
+        "\\u0024",
+        "\\U00000024",
+        "\\\n",
+        "\\",
+        "''",
+        "\n",
+        "\n\n",
+        " ",
+        "  ",
+        "a",
+        "var.x",
+        "#",
+        " #",
+        ": ",
+        "-",
+        "\"",
+        "'",
+    ];
+
+    fn scalar() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let body = proptest::collection::vec(proptest::sample::select(PIECES), 0..8)
+            .prop_map(|pieces| pieces.concat());
+        (body, 0..5usize).prop_map(|(body, style)| {
+            // Continuation lines indented under the key, as each style needs them.
+            let indented = body.replace('\n', "\n  ");
+            match style {
+                0 => indented,
+                1 => format!("'{indented}'"),
+                2 => format!("\"{indented}\""),
+                3 => format!("|\n  {indented}"),
+                _ => format!(">\n  {indented}"),
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// The premise of skipping the walk: a file without `${` and without a backslash
+        /// parses to values without `${`, whatever the scalar style.
+        #[test]
+        fn no_value_holds_a_reference_the_text_does_not_show(
+            values in proptest::collection::vec(scalar(), 1..4)
+        ) {
+            let text: String = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("k{i}: {v}\n"))
+                .collect();
+            if let Ok(tree) = crate::config::parse_strict(&text) {
+                let mut found = Vec::new();
+                strings(&tree, &mut found);
+                if !may_hold_references(&text) {
+                    proptest::prop_assert!(
+                        found.iter().all(|s| !s.contains("${")),
+                        "{text:?} -> {found:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,9 @@ use crate::diag::Diagnostic;
 use crate::kinds::{KINDS, PlanCtx, kind_of, phases};
 use crate::model::Address;
 
+/// From this many recorded resources on, drift is detected on a thread of its own.
+const PARALLEL_DRIFT_MIN: usize = 1_000;
+
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut move_diags = Vec::new();
     let (recorded, moved) = moves::resolve(input.desired, input.recorded, &mut move_diags);
@@ -21,23 +24,36 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     for kind in KINDS {
         kind.prepare(&mut cx);
     }
-    let mut changes = Vec::new();
-    if input.options.refresh_only {
-        changes = refresh::changes(&recorded, input.observed, &mut cx.diagnostics);
-    } else {
-        for addr in addresses(input.desired, &recorded) {
-            let change = kind_of(&addr).plan(&mut cx, &addr);
-            changes.extend(change.map(|mut c| {
-                if let Some(from) = moved.get(&addr) {
-                    moves::mark(&mut c, from);
-                }
-                c
-            }));
+    // Drift reads only the record and Meta's facts: with many recorded resources, find it on
+    // another core while the changes are decided.
+    let (changes, mut resource_drift) = std::thread::scope(|scope| {
+        let drift = (recorded.len() >= PARALLEL_DRIFT_MIN)
+            .then(|| scope.spawn(|| drift::detect(&recorded, input.observed)));
+        let mut changes = Vec::new();
+        if input.options.refresh_only {
+            changes = refresh::changes(&recorded, input.observed, &mut cx.diagnostics);
+        } else {
+            for addr in addresses(input.desired, &recorded) {
+                let change = kind_of(&addr).plan(&mut cx, &addr);
+                changes.extend(change.map(|mut c| {
+                    if let Some(from) = moved.get(&addr) {
+                        moves::mark(&mut c, from);
+                    }
+                    c
+                }));
+            }
         }
-    }
+        let drift = match drift {
+            // A panic in drift detection is a bug: let it surface as one.
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => drift::detect(&recorded, input.observed),
+        };
+        (changes, drift)
+    });
     let changes = targeted(changes, &input.targets);
     let changes = ordered(changes);
-    let mut resource_drift = drift::detect(&recorded, input.observed);
     if !input.targets.is_empty() {
         resource_drift.retain(|d| input.targets.contains(&d.address));
     }

@@ -67,10 +67,33 @@ impl<'a> Entry<'a> {
 
     /// How messages name this entry: `channel configuration `Marketing_FR``.
     pub fn label(&self) -> String {
+        self.named().to_string()
+    }
+
+    /// The entry's label as something to format, written out only when a message is.
+    pub fn named(&self) -> Label<'a> {
+        Label {
+            kind: self.kind,
+            name: self.name(),
+            index: self.index,
+        }
+    }
+}
+
+/// How messages name an entry (see [`Entry::label`]), without building the text first.
+#[derive(Debug, Clone, Copy)]
+pub struct Label<'a> {
+    kind: &'static str,
+    name: Option<&'a str>,
+    index: usize,
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = self.kind;
-        match self.name() {
-            Some(name) => format!("{kind} `{name}`"),
-            None => format!("{kind} #{}", self.index + 1),
+        match self.name {
+            Some(name) => write!(f, "{kind} `{name}`"),
+            None => write!(f, "{kind} #{}", self.index + 1),
         }
     }
 }

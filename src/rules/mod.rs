@@ -10,7 +10,7 @@ mod names;
 mod suggest;
 
 pub use build::{flag, resolve, secret_ref, source_of, strings, text};
-pub use entry::{Entry, at_node, entries, field_label};
+pub use entry::{Entry, Label, at_node, entries, field_label};
 pub use fields::{check_phone, check_phone_field, check_secret, check_secret_field, check_state};
 pub use names::{check_name, check_names, check_unique};
 pub use suggest::{closest, did_you_mean};

@@ -87,9 +87,9 @@ fn validate_merged(loaded: Loaded, layout: Option<&Layout>) -> Validation {
         }
         diagnostics.push(diag);
     }
-    // The JSON Schema check and the code rules only read the trees: for a large
-    // configuration run them side by side (a 10,000-configuration file spends about as long
-    // in each); a small one is done before a thread would have started.
+    // The checks and the typed model only read the trees: for a large configuration build
+    // the model on another core while the JSON Schema check and the code rules run, and keep
+    // it only when they find no error; a small one is done before a thread would have started.
     let large = files.iter().map(|f| f.bytes.len()).sum::<usize>() >= config::PARALLEL_MIN_BYTES;
     let schema_check = || {
         files
@@ -108,28 +108,30 @@ fn validate_merged(loaded: Loaded, layout: Option<&Layout>) -> Validation {
         run_rules(files, diagnostics);
         moved::check(files, diagnostics);
     };
-    let schema_diags = if large {
+    let built = if large {
         std::thread::scope(|scope| {
-            let schema = scope.spawn(schema_check);
+            let model = scope.spawn(|| build::build(files, &loaded.base_dir));
             code_rules(&mut diagnostics);
-            // A panic in the schema check is a bug: let it surface as one.
-            schema
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            diagnostics.extend(schema_check());
+            Some(model.join())
         })
     } else {
         code_rules(&mut diagnostics);
-        schema_check()
+        diagnostics.extend(schema_check());
+        None
     };
-    diagnostics.extend(schema_diags);
     if let Some(layout) = layout {
         diagnostics.iter_mut().for_each(|d| layout.locate(d));
     }
     drop_echoes_of_variables(&mut diagnostics, &early);
     diagnostics.extend(early);
     sort(&mut diagnostics, files);
-    let desired = (!diagnostics.iter().any(Diagnostic::is_error))
-        .then(|| build::build(files, &loaded.base_dir));
+    let desired = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| match built {
+        Some(Ok(desired)) => desired,
+        // A panic while building a valid configuration's model is a bug: let it surface as one.
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => build::build(files, &loaded.base_dir),
+    });
     let files = files.iter().map(|f| f.path.clone()).collect();
     // Freeing a large tree takes a noticeable share of the run: let another thread do it.
     if large {

@@ -132,17 +132,281 @@ pub fn comparable(components: &Value) -> Value {
 pub fn comparable_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            let kept = |m: &Map<String, Value>| m.keys().filter(|k| *k != "example").count();
-            kept(x) == kept(y)
-                && x.iter()
-                    .filter(|(k, _)| k.as_str() != "example")
-                    .all(|(k, v)| y.get(k).is_some_and(|w| comparable_eq(v, w)))
+            // Usually both list their keys in the same order: compare member by member, and
+            // look keys up (hashing each) only when the orders differ.
+            let kept = |(k, _): &(&String, &Value)| k.as_str() != "example";
+            let (mut xs, mut ys) = (x.iter().filter(kept), y.iter().filter(kept));
+            loop {
+                match (xs.next(), ys.next()) {
+                    (None, None) => return true,
+                    (Some((kx, v)), Some((ky, w))) if kx == ky => {
+                        if !comparable_eq(v, w) {
+                            return false;
+                        }
+                    }
+                    _ => return comparable_eq_unordered(x, y),
+                }
+            }
         }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| comparable_eq(v, w))
         }
         (x, y) => x == y,
     }
+}
+
+/// `components(lang, format) == *value`, without building the components: what the plan
+/// asks of every language of every template, most of them unchanged. Mirrors `components`
+/// key by key; a property test checks that the two always agree.
+pub fn components_eq(lang: &Language, format: ParameterFormat, value: &Value) -> bool {
+    let named = format == ParameterFormat::Named;
+    let Value::Array(items) = value else {
+        return false;
+    };
+    let mut items = items.iter();
+    let mut next_is = |wanted: &dyn Fn(&Value) -> bool| items.next().is_some_and(wanted);
+    if let Some(h) = &lang.header
+        && !next_is(&|c| header_eq(h, named, c))
+    {
+        return false;
+    }
+    if !next_is(&|c| body_eq(&lang.body, named, c)) {
+        return false;
+    }
+    let footer_ok = if let Some(text) = &lang.footer {
+        next_is(&|c| {
+            object_is(
+                c,
+                &[
+                    ("type", Some(&is_str("FOOTER"))),
+                    ("text", Some(&is_str(text))),
+                ],
+            )
+        })
+    } else if let Some(minutes) = lang.code_expiration_minutes {
+        next_is(&|c| {
+            object_is(
+                c,
+                &[
+                    ("type", Some(&is_str("FOOTER"))),
+                    ("code_expiration_minutes", Some(&|v: &Value| *v == minutes)),
+                ],
+            )
+        })
+    } else {
+        true
+    };
+    if !footer_ok {
+        return false;
+    }
+    if !lang.buttons.is_empty() {
+        let buttons_ok = next_is(&|c| {
+            object_is(
+                c,
+                &[
+                    ("type", Some(&is_str("BUTTONS"))),
+                    ("buttons", Some(&|v: &Value| buttons_eq(&lang.buttons, v))),
+                ],
+            )
+        });
+        if !buttons_ok {
+            return false;
+        }
+    }
+    items.next().is_none()
+}
+
+/// A test on one JSON value.
+type Wanted<'w> = Option<&'w dyn Fn(&Value) -> bool>;
+
+/// `value` is an object with exactly the keys whose test is `Some`, each passing it. Walks
+/// the object's members rather than looking each key up (a lookup hashes the key).
+fn object_is(value: &Value, fields: &[(&str, Wanted<'_>)]) -> bool {
+    let Value::Object(map) = value else {
+        return false;
+    };
+    let expected = fields.iter().filter(|(_, wanted)| wanted.is_some()).count();
+    // The object's keys are distinct, and so are the fields': as many members as expected
+    // fields, each one an expected field passing its test, is exactly the fields.
+    map.len() == expected
+        && map.iter().all(|(key, v)| {
+            fields
+                .iter()
+                .find(|(name, _)| *name == key.as_str())
+                .and_then(|(_, wanted)| *wanted)
+                .is_some_and(|wanted| wanted(v))
+        })
+}
+
+/// The test in `t`, if any, as a field of [`object_is`].
+fn test_of<F: Fn(&Value) -> bool>(t: &Option<F>) -> Wanted<'_> {
+    t.as_ref().map(|t| t as &dyn Fn(&Value) -> bool)
+}
+
+fn is_str(text: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |v| v.as_str() == Some(text)
+}
+
+/// `value` is an array of exactly these strings.
+fn strings_are<'s>(value: &Value, mut strings: impl ExactSizeIterator<Item = &'s String>) -> bool {
+    match value {
+        Value::Array(items) => {
+            items.len() == strings.len()
+                && items
+                    .iter()
+                    .all(|v| strings.next().is_some_and(|s| v.as_str() == Some(s)))
+        }
+        _ => false,
+    }
+}
+
+/// `value == json!(list(examples))`.
+fn list_eq(examples: &Examples, value: &Value) -> bool {
+    match examples {
+        Examples::List(list) => strings_are(value, list.iter()),
+        Examples::Named(map) => strings_are(value, map.values()),
+    }
+}
+
+/// `value == named_params(examples)`.
+fn named_params_eq(examples: &Examples, value: &Value) -> bool {
+    match (examples, value) {
+        (Examples::List(list), _) => strings_are(value, list.iter()),
+        (Examples::Named(map), Value::Array(items)) => {
+            items.len() == map.len()
+                && map.iter().zip(items).all(|((k, v), item)| {
+                    object_is(
+                        item,
+                        &[
+                            ("param_name", Some(&is_str(k))),
+                            ("example", Some(&is_str(v))),
+                        ],
+                    )
+                })
+        }
+        (Examples::Named(_), _) => false,
+    }
+}
+
+fn header_eq(h: &super::model::Header, named: bool, value: &Value) -> bool {
+    let example = |v: &Value| -> bool {
+        if h.example.is_empty() {
+            let Some(file) = &h.file else {
+                return false;
+            };
+            let handle = format!("file:{}", file.display());
+            return object_is(
+                v,
+                &[(
+                    "header_handle",
+                    Some(&|v: &Value| strings_are(v, std::iter::once(&handle))),
+                )],
+            );
+        }
+        let (key, test): (&str, &dyn Fn(&Value) -> bool) = match (h.format, named) {
+            (HeaderFormat::Text, true) => ("header_text_named_params", &|v: &Value| {
+                named_params_eq(&h.example, v)
+            }),
+            (HeaderFormat::Text, false) => ("header_text", &|v: &Value| list_eq(&h.example, v)),
+            _ => ("header_handle", &|v: &Value| list_eq(&h.example, v)),
+        };
+        object_is(v, &[(key, Some(test))])
+    };
+    let has_example = !h.example.is_empty() || h.file.is_some();
+    let text = h.text.as_deref().map(is_str);
+    object_is(
+        value,
+        &[
+            ("type", Some(&is_str("HEADER"))),
+            ("format", Some(&is_str(h.format.as_str()))),
+            ("text", test_of(&text)),
+            (
+                "example",
+                has_example.then_some(&example as &dyn Fn(&Value) -> bool),
+            ),
+        ],
+    )
+}
+
+fn body_eq(body: &super::model::Body, named: bool, value: &Value) -> bool {
+    let example = |v: &Value| -> bool {
+        if named {
+            object_is(
+                v,
+                &[(
+                    "body_text_named_params",
+                    Some(&|v: &Value| named_params_eq(&body.example, v)),
+                )],
+            )
+        } else {
+            let nested = |v: &Value| match v {
+                Value::Array(outer) => outer.len() == 1 && list_eq(&body.example, &outer[0]),
+                _ => false,
+            };
+            object_is(v, &[("body_text", Some(&nested))])
+        }
+    };
+    let text = body.text.as_deref().map(is_str);
+    let security = |v: &Value| *v == Value::Bool(true);
+    object_is(
+        value,
+        &[
+            ("type", Some(&is_str("BODY"))),
+            ("text", test_of(&text)),
+            (
+                "example",
+                (!body.example.is_empty()).then_some(&example as &dyn Fn(&Value) -> bool),
+            ),
+            (
+                "add_security_recommendation",
+                body.add_security_recommendation
+                    .then_some(&security as &dyn Fn(&Value) -> bool),
+            ),
+        ],
+    )
+}
+
+fn buttons_eq(buttons: &[super::model::Button], value: &Value) -> bool {
+    let Value::Array(items) = value else {
+        return false;
+    };
+    items.len() == buttons.len() && buttons.iter().zip(items).all(|(b, v)| button_eq(b, v))
+}
+
+fn button_eq(b: &super::model::Button, value: &Value) -> bool {
+    let (otp_type, text, url, phone) = (
+        b.otp_type.as_deref().map(is_str),
+        b.text.as_deref().map(is_str),
+        b.url.as_deref().map(is_str),
+        b.phone_number.as_deref().map(is_str),
+    );
+    let example = |v: &Value| match (b.kind.as_str(), b.example.as_slice()) {
+        ("COPY_CODE", [one, ..]) => v.as_str() == Some(one),
+        (_, all) => strings_are(v, all.iter()),
+    };
+    object_is(
+        value,
+        &[
+            ("type", Some(&is_str(b.kind.as_str()))),
+            ("otp_type", test_of(&otp_type)),
+            ("text", test_of(&text)),
+            ("url", test_of(&url)),
+            ("phone_number", test_of(&phone)),
+            (
+                "example",
+                (!b.example.is_empty()).then_some(&example as &dyn Fn(&Value) -> bool),
+            ),
+        ],
+    )
+}
+
+/// [`comparable_eq`] of two objects whose kept keys are not in the same order.
+fn comparable_eq_unordered(x: &Map<String, Value>, y: &Map<String, Value>) -> bool {
+    let kept = |m: &Map<String, Value>| m.keys().filter(|k| *k != "example").count();
+    kept(x) == kept(y)
+        && x.iter()
+            .filter(|(k, _)| k.as_str() != "example")
+            .all(|(k, v)| y.get(k).is_some_and(|w| comparable_eq(v, w)))
 }
 
 #[cfg(test)]
@@ -241,6 +505,191 @@ mod tests {
                     comparable(x) == comparable(y),
                     "{x} / {y}"
                 );
+            }
+        }
+    }
+
+    mod agree {
+        //! `components_eq` against building the components and comparing them.
+
+        use std::path::PathBuf;
+
+        use proptest::prelude::*;
+        use proptest::sample::select;
+
+        use super::super::super::model::{Body, Button, ButtonType, Header};
+        use super::*;
+
+        /// Short texts from few letters, so that two generated languages often share some.
+        fn text() -> impl Strategy<Value = String> {
+            "[ab]{0,2}"
+        }
+
+        fn examples() -> impl Strategy<Value = Examples> {
+            prop_oneof![
+                proptest::collection::vec(text(), 0..3).prop_map(Examples::List),
+                proptest::collection::btree_map(text(), text(), 0..3).prop_map(Examples::Named),
+            ]
+        }
+
+        fn header() -> impl Strategy<Value = Header> {
+            let format = select(
+                &[
+                    HeaderFormat::Text,
+                    HeaderFormat::Image,
+                    HeaderFormat::Video,
+                    HeaderFormat::Document,
+                ][..],
+            );
+            let file =
+                proptest::option::of(select(&["a.png", "b.pdf"][..]).prop_map(PathBuf::from));
+            (format, proptest::option::of(text()), examples(), file).prop_map(
+                |(format, text, example, file)| Header {
+                    format,
+                    text,
+                    example,
+                    file,
+                },
+            )
+        }
+
+        fn button() -> impl Strategy<Value = Button> {
+            let kind = select(
+                &[
+                    ButtonType::QuickReply,
+                    ButtonType::Url,
+                    ButtonType::PhoneNumber,
+                    ButtonType::CopyCode,
+                    ButtonType::Otp,
+                ][..],
+            );
+            let field = || proptest::option::of(text());
+            (
+                kind,
+                field(),
+                field(),
+                field(),
+                proptest::collection::vec(text(), 0..3),
+                field(),
+            )
+                .prop_map(|(kind, text, url, phone_number, example, otp_type)| {
+                    Button {
+                        kind,
+                        text,
+                        url,
+                        phone_number,
+                        example,
+                        otp_type,
+                    }
+                })
+        }
+
+        fn language() -> impl Strategy<Value = Language> {
+            let body = (proptest::option::of(text()), examples(), any::<bool>()).prop_map(
+                |(text, example, add_security_recommendation)| Body {
+                    text,
+                    example,
+                    add_security_recommendation,
+                },
+            );
+            (
+                proptest::option::of(header()),
+                body,
+                proptest::option::of(text()),
+                proptest::option::of(0u32..3),
+                proptest::collection::vec(button(), 0..3),
+            )
+                .prop_map(
+                    |(header, body, footer, code_expiration_minutes, buttons)| Language {
+                        header,
+                        body,
+                        footer,
+                        code_expiration_minutes,
+                        buttons,
+                    },
+                )
+        }
+
+        fn format() -> impl Strategy<Value = ParameterFormat> {
+            select(&[ParameterFormat::Positional, ParameterFormat::Named][..])
+        }
+
+        /// Change the `n`-th node of `value` (in document order) by `how`; `n` wraps around.
+        fn mutate(value: &mut Value, n: usize, how: u8) {
+            fn count(v: &Value) -> usize {
+                1 + match v {
+                    Value::Array(items) => items.iter().map(count).sum(),
+                    Value::Object(map) => map.values().map(count).sum(),
+                    _ => 0,
+                }
+            }
+            fn nth<'v>(v: &'v mut Value, n: &mut usize) -> Option<&'v mut Value> {
+                if *n == 0 {
+                    return Some(v);
+                }
+                *n -= 1;
+                match v {
+                    Value::Array(items) => items.iter_mut().find_map(|i| nth(i, n)),
+                    Value::Object(map) => map.values_mut().find_map(|i| nth(i, n)),
+                    _ => None,
+                }
+            }
+            let mut at = n % count(value);
+            let Some(node) = nth(value, &mut at) else {
+                return;
+            };
+            match (how % 7, &mut *node) {
+                (0, _) => *node = Value::Null,
+                (1, Value::String(s)) => s.push('a'),
+                (1, Value::Number(_)) => *node = json!(1.0),
+                (2, Value::Object(map)) => {
+                    map.insert("extra".into(), json!("a"));
+                }
+                (3, Value::Object(map)) => {
+                    let first = map.keys().next().cloned();
+                    if let Some(key) = first {
+                        map.shift_remove(&key);
+                    }
+                }
+                (4, Value::Object(map)) => {
+                    // The same members in another order: still equal.
+                    let reversed: Map<String, Value> =
+                        std::mem::take(map).into_iter().rev().collect();
+                    *map = reversed;
+                }
+                (5, Value::Array(items)) => items.push(json!("a")),
+                (6, Value::Array(items)) => {
+                    items.pop();
+                }
+                _ => *node = json!([node.clone()]),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+            #[test]
+            fn comparing_without_building_agrees_with_building(
+                a in language(),
+                fa in format(),
+                b in language(),
+                fb in format(),
+                n in any::<usize>(),
+                how in any::<u8>(),
+            ) {
+                let built = components(&a, fa);
+                prop_assert!(components_eq(&a, fa, &built));
+                let mut other = components(&b, fb);
+                prop_assert_eq!(components_eq(&a, fa, &other), built == other);
+                mutate(&mut other, n, how);
+                prop_assert_eq!(components_eq(&a, fa, &other), built == other);
+                let mut own = built.clone();
+                mutate(&mut own, n, how);
+                prop_assert_eq!(components_eq(&a, fa, &own), built == own);
+                // Drift's comparison, in order or not (a mutation may reorder or drop keys).
+                for (x, y) in [(&built, &other), (&built, &own), (&own, &built)] {
+                    prop_assert_eq!(comparable_eq(x, y), comparable(x) == comparable(y));
+                }
             }
         }
     }

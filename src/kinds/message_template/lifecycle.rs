@@ -6,7 +6,8 @@
 
 use serde_json::Value;
 
-use super::model::RecordedLanguage;
+use super::components::components_eq;
+use super::model::{Language, ParameterFormat, RecordedLanguage};
 use crate::model::ObservedTemplate;
 
 pub const DAY_SECS: i64 = 86_400;
@@ -107,10 +108,28 @@ pub fn edit_quota(status: &str, edits: &[i64], now: i64) -> Result<Option<usize>
     Ok(Some(last_30 + 1))
 }
 
+/// What the file asks for one language: its components as JSON, or the language itself,
+/// compared with the recorded components without building them.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    Components(&'a Value),
+    Language(&'a Language, ParameterFormat),
+}
+
+impl Wanted<'_> {
+    /// Whether the recorded components are what the file asks for.
+    pub fn matches(&self, recorded: &Value) -> bool {
+        match *self {
+            Wanted::Components(wanted) => wanted == recorded,
+            Wanted::Language(lang, format) => components_eq(lang, format, recorded),
+        }
+    }
+}
+
 /// The facts one language is decided on.
 pub struct Facts<'a> {
-    /// The components the file asks for (`None`: the language is not in the file).
-    pub desired: Option<&'a Value>,
+    /// What the file asks for (`None`: the language is not in the file).
+    pub desired: Option<Wanted<'a>>,
     /// The file's category differs from the recorded one.
     pub category_changed: bool,
     pub recorded: Option<&'a RecordedLanguage>,
@@ -147,7 +166,7 @@ pub fn step(f: &Facts<'_>) -> Step {
             if f.read && f.observed.is_none() {
                 return Step::Recreate;
             }
-            if *d == r.components && !f.category_changed {
+            if d.matches(&r.components) && !f.category_changed {
                 return Step::Unchanged;
             }
             let status = status(f, r);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::components::components;
-use super::lifecycle::{Facts, NAME_LOCK_DAYS, Step, step};
+use super::lifecycle::{Facts, NAME_LOCK_DAYS, Step, Wanted, step};
 use super::model::{DesiredTemplate, RecordedTemplate};
 use super::pacing::{Budget, CREATIONS_PER_HOUR, Spending};
 use crate::diag::Diagnostic;
@@ -45,10 +45,10 @@ pub fn steps(
             let wanted = desired.and_then(|d| {
                 d.languages
                     .get(code)
-                    .map(|l| components(l, d.parameter_format))
+                    .map(|l| Wanted::Language(l, d.parameter_format))
             });
             let facts = Facts {
-                desired: wanted.as_ref(),
+                desired: wanted,
                 category_changed,
                 recorded: recorded.and_then(|r| r.languages.get(code)),
                 observed: observed.and_then(|o| o.get(code)),

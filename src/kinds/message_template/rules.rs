@@ -4,11 +4,12 @@
 //! `templates:` name declared templates.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use super::placeholders::{self, Placeholder};
 use crate::config::{Node, SourceFile};
 use crate::diag::Diagnostic;
-use crate::rules::{Entry, at_node, check_unique, did_you_mean, entries};
+use crate::rules::{Entry, Label, at_node, check_unique, did_you_mean, entries};
 
 /// Meta's longest template name.
 pub const MAX_NAME_LEN: usize = 512;
@@ -79,30 +80,105 @@ fn check_name(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Where one rule found a problem: the node and its pointer.
+/// The most steps a rule goes below a language (`buttons/0/url`).
+const MAX_STEPS: usize = 4;
+
+/// One step of a JSON pointer below a language: a key or a list index.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where one rule looks: the node, and its pointer as the entry's, the language and the steps
+/// below it. The pointer is written out only when a diagnostic is made: a valid file has no
+/// use for one per node.
+#[derive(Clone, Copy)]
 struct Here<'a, 'e> {
     entry: &'e Entry<'a>,
     node: &'a Node,
-    pointer: String,
+    language: &'a str,
+    steps: [Seg<'a>; MAX_STEPS],
+    depth: usize,
 }
 
 impl<'a, 'e> Here<'a, 'e> {
+    fn language(entry: &'e Entry<'a>, language: &'a str, node: &'a Node) -> Self {
+        Here {
+            entry,
+            node,
+            language,
+            steps: [Seg::Index(0); MAX_STEPS],
+            depth: 0,
+        }
+    }
+
+    /// `/message_templates/3/languages/en_US/buttons/0/url`.
+    fn pointer(&self) -> String {
+        use std::fmt::Write as _;
+        let mut pointer = format!("{}/languages/{}", self.entry.pointer(), self.language);
+        for seg in &self.steps[..self.depth] {
+            let _ = match seg {
+                Seg::Key(key) => write!(pointer, "/{key}"),
+                Seg::Index(i) => write!(pointer, "/{i}"),
+            };
+        }
+        pointer
+    }
+
     fn push(&self, out: &mut Vec<Diagnostic>, code: &str, message: String, help: String) {
         out.push(at_node(
             Diagnostic::error(format!("wacfg::template::{code}"), message).with_help(help),
             self.entry.file,
             self.node,
-            &self.pointer,
+            &self.pointer(),
         ));
     }
 
-    fn child(&self, key: &str) -> Option<Here<'a, 'e>> {
-        let node = self.node.get(key)?;
-        Some(Here {
-            entry: self.entry,
+    fn below(&self, seg: Seg<'a>, node: &'a Node) -> Here<'a, 'e> {
+        let mut steps = self.steps;
+        steps[self.depth] = seg;
+        Here {
             node,
-            pointer: format!("{}/{key}", self.pointer),
-        })
+            steps,
+            depth: self.depth + 1,
+            ..*self
+        }
+    }
+
+    fn child(&self, key: &'a str) -> Option<Here<'a, 'e>> {
+        let node = self.node.get(key)?;
+        Some(self.below(Seg::Key(key), node))
+    }
+
+    fn item(&self, i: usize, node: &'a Node) -> Here<'a, 'e> {
+        self.below(Seg::Index(i), node)
+    }
+}
+
+/// How messages name one language of a template: `message template `x` (en_US)`.
+#[derive(Clone, Copy)]
+struct What<'a> {
+    template: Label<'a>,
+    language: &'a str,
+}
+
+impl fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.template, self.language)
+    }
+}
+
+/// How messages name one button: `button 2 (URL) of message template `x` (en_US)`.
+struct ButtonLabel<'a, 'w> {
+    number: usize,
+    kind: &'a str,
+    what: &'w What<'a>,
+}
+
+impl fmt::Display for ButtonLabel<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "button {} ({}) of {}", self.number, self.kind, self.what)
     }
 }
 
@@ -113,12 +189,11 @@ fn check_languages(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
     let authentication = entry.node.get_str("category") == Some("AUTHENTICATION");
     let named = entry.node.get_str("parameter_format") == Some("named");
     for (code, node) in languages {
-        let lang = Here {
-            entry,
-            node,
-            pointer: format!("{}/languages/{}", entry.pointer(), code.name),
+        let lang = Here::language(entry, &code.name, node);
+        let what = What {
+            template: entry.named(),
+            language: &code.name,
         };
-        let what = format!("{} ({})", entry.label(), code.name);
         if authentication {
             check_authentication(&lang, &what, out);
         } else {
@@ -132,7 +207,7 @@ fn check_languages(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
 
 /// AUTHENTICATION templates are Meta's fixed shape: its own body text (with an optional
 /// security line), an optional expiry footer, exactly one OTP button, nothing else.
-fn check_authentication(lang: &Here<'_, '_>, what: &str, out: &mut Vec<Diagnostic>) {
+fn check_authentication(lang: &Here<'_, '_>, what: &What<'_>, out: &mut Vec<Diagnostic>) {
     let help = "AUTHENTICATION templates take no header, body text or footer text (Meta writes them): keep `body: {add_security_recommendation: …}`, `code_expiration_minutes` and one OTP button; prevents Meta's code 100 (invalid parameter: components)";
     for key in ["header", "footer"] {
         if let Some(here) = lang.child(key) {
@@ -172,7 +247,7 @@ fn check_authentication(lang: &Here<'_, '_>, what: &str, out: &mut Vec<Diagnosti
     }
 }
 
-fn check_body(lang: &Here<'_, '_>, what: &str, named: bool, out: &mut Vec<Diagnostic>) {
+fn check_body(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec<Diagnostic>) {
     let Some(body) = lang.child("body") else {
         lang.push(
             out,
@@ -235,7 +310,7 @@ fn check_body(lang: &Here<'_, '_>, what: &str, named: bool, out: &mut Vec<Diagno
     check_examples(&body, what, "body", &distinct, out);
 }
 
-fn check_header(lang: &Here<'_, '_>, what: &str, named: bool, out: &mut Vec<Diagnostic>) {
+fn check_header(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec<Diagnostic>) {
     let Some(header) = lang.child("header") else {
         return;
     };
@@ -312,7 +387,7 @@ fn check_header(lang: &Here<'_, '_>, what: &str, named: bool, out: &mut Vec<Diag
     check_examples(&header, what, "header", &distinct, out);
 }
 
-fn check_footer(lang: &Here<'_, '_>, what: &str, out: &mut Vec<Diagnostic>) {
+fn check_footer(lang: &Here<'_, '_>, what: &What<'_>, out: &mut Vec<Diagnostic>) {
     let Some(footer) = lang.child("footer") else {
         return;
     };
@@ -343,7 +418,7 @@ fn check_footer(lang: &Here<'_, '_>, what: &str, out: &mut Vec<Diagnostic>) {
 /// repeat the problem).
 fn check_format(
     here: &Here<'_, '_>,
-    what: &str,
+    what: &What<'_>,
     part: &str,
     found: &[Placeholder<'_>],
     named: bool,
@@ -406,7 +481,7 @@ fn check_format(
 /// An example value for every placeholder of a text (list for numbered, map for named).
 fn check_examples(
     part_here: &Here<'_, '_>,
-    what: &str,
+    what: &What<'_>,
     part: &str,
     distinct: &[&str],
     out: &mut Vec<Diagnostic>,
@@ -435,11 +510,7 @@ fn check_examples(
         return;
     }
     let shown: Vec<String> = missing.iter().map(|n| format!("{{{{{n}}}}}")).collect();
-    let target = part_here.child("example").unwrap_or(Here {
-        entry: part_here.entry,
-        node: part_here.node,
-        pointer: part_here.pointer.clone(),
-    });
+    let target = part_here.child("example").unwrap_or(*part_here);
     target.push(
         out,
         "example_missing",
@@ -448,7 +519,12 @@ fn check_examples(
     );
 }
 
-fn check_buttons(lang: &Here<'_, '_>, what: &str, authentication: bool, out: &mut Vec<Diagnostic>) {
+fn check_buttons(
+    lang: &Here<'_, '_>,
+    what: &What<'_>,
+    authentication: bool,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(list) = lang.child("buttons") else {
         return;
     };
@@ -503,18 +579,14 @@ fn check_buttons(lang: &Here<'_, '_>, what: &str, authentication: bool, out: &mu
         );
     }
     for (i, node) in items.iter().enumerate() {
-        let button = Here {
-            entry: lang.entry,
-            node,
-            pointer: format!("{}/{i}", list.pointer),
-        };
+        let button = list.item(i, node);
         check_button(&button, what, i, authentication, out);
     }
 }
 
 fn check_button(
     button: &Here<'_, '_>,
-    what: &str,
+    what: &What<'_>,
     i: usize,
     authentication: bool,
     out: &mut Vec<Diagnostic>,
@@ -522,7 +594,11 @@ fn check_button(
     let Some(kind) = button.node.get_str("type") else {
         return;
     };
-    let label = format!("button {} ({kind}) of {what}", i + 1);
+    let label = ButtonLabel {
+        number: i + 1,
+        kind,
+        what,
+    };
     let required: &[&str] = match kind {
         "QUICK_REPLY" => &["text"],
         "URL" => &["text", "url"],
@@ -575,7 +651,7 @@ fn check_url_button(
     button: &Here<'_, '_>,
     url_here: &Here<'_, '_>,
     url: &str,
-    label: &str,
+    label: &ButtonLabel<'_, '_>,
     out: &mut Vec<Diagnostic>,
 ) {
     if !(url.starts_with("https://") || url.starts_with("http://")) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::components::components;
-use super::lifecycle::{DAY_SECS, Facts, SUBMITTING, Step, after_edit, edit_quota, step};
+use super::lifecycle::{DAY_SECS, Facts, SUBMITTING, Step, Wanted, after_edit, edit_quota, step};
 use super::model::*;
 use super::plan::{describe, steps};
 use crate::model::{Action, ObservedTemplate, SourceLocation};
@@ -144,7 +144,7 @@ fn each_status_and_quota_leads_to_its_step() {
         let o = meta.map(|s| observed(s, "9001"));
         let d = comps(text);
         let facts = Facts {
-            desired: Some(&d),
+            desired: Some(Wanted::Components(&d)),
             category_changed: *category_changed,
             recorded: Some(&r),
             observed: o.as_ref(),
@@ -172,7 +172,7 @@ fn refusals_name_what_meta_would_refuse() {
         let o = observed(status, "9001");
         let d = comps(NEW);
         let got = step(&Facts {
-            desired: Some(&d),
+            desired: Some(Wanted::Components(&d)),
             category_changed: *category_changed,
             recorded: Some(&r),
             observed: Some(&o),
@@ -224,7 +224,7 @@ fn creates_deletes_and_lost_answers() {
                o: Option<&ObservedTemplate>,
                read: bool| {
         step(&Facts {
-            desired,
+            desired: desired.map(Wanted::Components),
             category_changed: false,
             recorded: r,
             observed: o,
