@@ -307,7 +307,8 @@ fn mb(bytes: i64) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-fn measure(sim: &wacfg_sim::Sim, backend: Backend) {
+/// Measure `backend`; returns the first apply's wall time (the kill trials aim inside it).
+fn measure(sim: &wacfg_sim::Sim, backend: Backend) -> Duration {
     let db = (backend == Backend::Postgres).then(Database::create);
     let dir = workdir(backend, db.as_ref());
     println!("\n{}:", backend.name());
@@ -376,7 +377,7 @@ fn measure(sim: &wacfg_sim::Sim, backend: Backend) {
             );
         }
         None => println!(
-            "  apply changing 10 configurations: wall {:.2} s, {:.2} MB of blocks written (the fold rewrites the snapshot)",
+            "  apply changing 10 configurations: wall {:.2} s, {:.2} MB of blocks written (its journal records; the snapshot is rewritten only once the journal reaches half of it)",
             ten.wall,
             mb(ten.blocks_written as i64 * 512)
         ),
@@ -410,6 +411,7 @@ fn measure(sim: &wacfg_sim::Sim, backend: Backend) {
     if let Some(db) = db {
         db.drop_database();
     }
+    Duration::from_secs_f64(first.wall)
 }
 
 /// Diagnostic: the first apply at parallelism 64. A change holds its parallelism slot until
@@ -525,8 +527,9 @@ fn main() {
         .into_iter()
         .filter(|b| only.as_deref().is_none_or(|o| o == b.name()))
         .collect();
+    let mut first_walls = Vec::new();
     for &backend in &backends {
-        measure(&sim, backend);
+        first_walls.push(measure(&sim, backend));
     }
     println!("\ndiagnostic, larger groups (not the target's parallelism):");
     for &backend in &backends {
@@ -535,12 +538,14 @@ fn main() {
     println!("\nkill -9 trials (10,000 new configurations, killed mid-apply, then a rerun):");
     // Pseudo-random kill points, fixed per process id: spread over the apply.
     let mut seed = u64::from(std::process::id()) | 1;
-    for &backend in &backends {
-        for _ in 0..2 {
+    for (&backend, &wall) in backends.iter().zip(&first_walls) {
+        for _ in 0..3 {
             seed = seed
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            let after = Duration::from_millis(300 + (seed >> 33) % 2_000);
+            // Somewhere in the first 90 % of what the first apply took (process start,
+            // validation and the reads included).
+            let after = wall.mul_f64(0.9 * ((seed >> 33) % 1_000) as f64 / 1_000.0);
             kill_trial(&sim, backend, after);
         }
     }
