@@ -121,6 +121,37 @@ fn every_corpus_snapshot_has_its_fixture() {
     );
 }
 
+/// A token passed as a variable is refused where it is declared, used or not. Not a corpus
+/// file: the token is built here, so that no token-shaped literal sits in the repository.
+#[test]
+fn a_token_shaped_variable_is_refused_where_it_is_declared() {
+    let token = format!("EA{}FAKEtokenFORtestsONLYnotREAL0000000000000000", "A");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("var_token_shaped.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "# A token passed as a variable is refused where it is declared, used or not.\n\
+             version: 1\n\
+             vars:\n  \
+             token: {token}\n\
+             credentials:\n  \
+             - name: acme\n    \
+             token: ${{var.token}}\n    \
+             business_id: \"1234567890123456\"\n    \
+             whatsapp_business_account: \"102290129340398\"\n    \
+             phone_number: \"15550100001\"\n"
+        ),
+    )
+    .unwrap();
+    let validation = validate_path(&path);
+    assert!(validation.desired.is_none());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_omit_expression(true);
+    let _bound = settings.bind_to_scope();
+    insta::assert_snapshot!("var_token_shaped", golden(&validation.diagnostics));
+}
+
 #[test]
 fn secret_literals_never_appear_in_any_format() {
     for (case, secret) in [
