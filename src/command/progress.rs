@@ -259,10 +259,15 @@ impl ApplyProgress {
                 console.pace.every
             };
             Ticker::start(tick, tick, move || {
-                let running = running_now(&in_flight.lock().unwrap_or_else(|e| e.into_inner()));
+                let in_flight = in_flight.lock().unwrap_or_else(|e| e.into_inner());
                 if console.tty {
-                    console.refresh(&running);
+                    console.refresh(&in_flight);
                 } else {
+                    let running: Vec<(Address, Action, Duration)> = in_flight
+                        .iter()
+                        .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
+                        .collect();
+                    drop(in_flight);
                     for (address, action, elapsed) in running {
                         if elapsed >= console.pace.every {
                             console.line(&words::still_line(
@@ -333,14 +338,10 @@ impl ApplyProgress {
         {
             bar.inc(1);
         }
-        // Only a terminal's spinner shows what is in flight after each event; building that
-        // list in a pipe cost O(changes in flight) per event for nothing.
-        if !self.console.tty {
-            return;
+        // Only a terminal's spinner shows what is in flight after each event.
+        if self.console.tty {
+            self.console.refresh(&in_flight);
         }
-        let running = running_now(&in_flight);
-        drop(in_flight);
-        self.console.refresh(&running);
     }
 
     /// Stop the spinner and the ticker; `with_total` prints how long the apply took.
@@ -356,27 +357,63 @@ impl ApplyProgress {
     }
 }
 
-/// The changes in flight and for how long, longest first (ties in address order).
-fn running_now(
-    in_flight: &BTreeMap<Address, (Action, Instant)>,
-) -> Vec<(Address, Action, Duration)> {
-    let mut running: Vec<(Address, Action, Duration)> = in_flight
-        .iter()
-        .map(|(a, (action, since))| (a.clone(), *action, since.elapsed()))
-        .collect();
-    running.sort_by_key(|r| std::cmp::Reverse(r.2));
-    running
+/// The `n` changes in flight the longest (ties in address order), with how long: one pass
+/// without copying, since a refresh follows every event and thousands of changes can be in
+/// flight, waiting for one state write.
+fn longest(in_flight: &BTreeMap<Address, (Action, Instant)>, n: usize) -> Vec<(String, Duration)> {
+    let mut oldest: Vec<(&Address, Instant)> = Vec::with_capacity(n + 1);
+    for (address, (_, since)) in in_flight {
+        let at = oldest.partition_point(|(_, s)| s <= since);
+        if at < n {
+            oldest.insert(at, (address, *since));
+            oldest.truncate(n);
+        }
+    }
+    oldest
+        .into_iter()
+        .map(|(a, since)| (a.to_string(), since.elapsed()))
+        .collect()
 }
 
 impl Console {
-    /// The spinner's message: the changes in flight and for how long.
-    fn refresh(&self, running: &[(Address, Action, Duration)]) {
+    /// The spinner's message: the changes in flight the longest, for how long, and how many.
+    fn refresh(&self, in_flight: &BTreeMap<Address, (Action, Instant)>) {
         if let Some(bar) = &self.shared().bar {
-            let names: Vec<(String, Duration)> = running
-                .iter()
-                .map(|(a, _, d)| (a.to_string(), *d))
-                .collect();
-            bar.set_message(words::in_flight_message(&names));
+            let shown = longest(in_flight, words::SPINNER_NAMES);
+            bar.set_message(words::in_flight_message(&shown, in_flight.len()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spinner_names_the_longest_running_changes_ties_in_address_order() {
+        let now = Instant::now();
+        let ago = |s: u64| now.checked_sub(Duration::from_secs(s)).unwrap_or(now);
+        let in_flight: BTreeMap<Address, (Action, Instant)> = [
+            ("A", 1),
+            ("B", 9),
+            ("C", 5),
+            ("D", 9),
+            ("E", 2),
+            ("F", 7),
+        ]
+        .into_iter()
+        .map(|(name, s)| (Address::channel(name), (Action::Create, ago(s))))
+        .collect();
+        let names: Vec<String> = longest(&in_flight, 3).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "channel_configuration.B",
+                "channel_configuration.D",
+                "channel_configuration.F"
+            ]
+        );
+        assert_eq!(longest(&in_flight, 10).len(), 6);
+        assert!(longest(&BTreeMap::new(), 3).is_empty());
     }
 }

@@ -98,17 +98,18 @@ fn still_verb(action: Action) -> &'static str {
     }
 }
 
-/// The spinner's message on a terminal: what is in flight and for how long.
-pub fn in_flight_message(in_flight: &[(String, Duration)]) -> String {
-    if in_flight.is_empty() {
+/// The spinner's message on a terminal: the changes `shown` (the longest-running, at most
+/// [`SPINNER_NAMES`]) with how long, and how many more of the `total` in flight.
+pub fn in_flight_message(shown: &[(String, Duration)], total: usize) -> String {
+    if shown.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = in_flight
+    let names: Vec<String> = shown
         .iter()
         .take(SPINNER_NAMES)
         .map(|(name, d)| format!("{name} ({})", seconds(*d)))
         .collect();
-    match in_flight.len().saturating_sub(SPINNER_NAMES) {
+    match total.saturating_sub(names.len()) {
         0 => format!("in flight: {}", names.join(", ")),
         more => format!("in flight: {} and {more} more", names.join(", ")),
     }
@@ -116,7 +117,7 @@ pub fn in_flight_message(in_flight: &[(String, Duration)]) -> String {
 
 /// How many changes the spinner names (the longest-running first); the rest are counted. At
 /// thousands of changes waiting for one state write, naming them all would not fit a line.
-const SPINNER_NAMES: usize = 3;
+pub const SPINNER_NAMES: usize = 3;
 
 /// `apply --wait`, once the changes are done: what it waits for.
 pub fn awaiting_review_line(count: usize) -> String {
@@ -192,14 +193,14 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(in_flight_message(&running(0)), "");
+        assert_eq!(in_flight_message(&running(0), 0), "");
         assert_eq!(
-            in_flight_message(&running(2)),
+            in_flight_message(&running(2), 2),
             "in flight: c.C0 (2.0 s), c.C1 (1.0 s)"
         );
         assert_eq!(
-            in_flight_message(&running(500)),
-            "in flight: c.C0 (8 min 20 s), c.C1 (8 min 19 s), c.C2 (8 min 18 s) and 497 more"
+            in_flight_message(&running(3), 500),
+            "in flight: c.C0 (3.0 s), c.C1 (2.0 s), c.C2 (1.0 s) and 497 more"
         );
     }
 
