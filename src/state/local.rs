@@ -174,13 +174,11 @@ impl LocalStore {
     /// when there is none yet. Changes no file (a torn last journal record is skipped here and
     /// removed by the next write under the lock).
     pub fn read(&self) -> Result<Option<StateDocument>, StateError> {
-        let mut disk = self.read_disk()?;
-        if disk.journaled
-            && let Some(doc) = disk.doc.as_mut()
-        {
+        let mut doc = self.read_unsealed()?;
+        if let Some(doc) = doc.as_mut().filter(|d| d.checksum.is_empty()) {
             canonical::seal(doc);
         }
-        Ok(disk.doc)
+        Ok(doc)
     }
 
     /// The current state for planning: as [`read`](Self::read), but a document with journal

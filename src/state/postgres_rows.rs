@@ -293,7 +293,8 @@ fn verified_rows(
     rows: &[tokio_postgres::Row],
     current_serial: i64,
 ) -> Result<BTreeMap<String, RecordedResource>, String> {
-    const PER_THREAD: usize = 2_000;
+    // Below this many rows per thread, a second thread costs more than it saves.
+    const MIN_PER_THREAD: usize = 2_000;
     let decode =
         |chunk: &[tokio_postgres::Row]| -> Result<Vec<(String, RecordedResource)>, String> {
             chunk
@@ -302,7 +303,7 @@ fn verified_rows(
                 .collect()
         };
     let chunks: Vec<Result<Vec<(String, RecordedResource)>, String>> =
-        if rows.len() < 2 * PER_THREAD {
+        if rows.len() < 2 * MIN_PER_THREAD {
             vec![decode(rows)]
         } else {
             let half = rows.len().div_ceil(2);
