@@ -15,7 +15,7 @@ use crate::model::{Action, Address, ChangeOutcome, Expectation, ResourceKind};
 use crate::plan::{Plan, PlanOptions, Summary};
 use crate::render::apply_report::render_apply_report;
 use crate::render::render_plan;
-use crate::state::{Store, parse_duration};
+use crate::state::Store;
 
 pub fn run(args: ImportArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let address: Address = args.address.as_deref().unwrap_or_default().parse()?;
@@ -45,14 +45,12 @@ pub fn run(args: ImportArgs, no_color: bool, operator: &Operator) -> CommandResu
         operator,
         args.remote.parallelism,
     )?;
-    let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
-    pipeline::runtime()?.block_on(async {
-        let store = pipeline::open(&prepared).await?;
-        let lock = store.lock("import", timeout).await?;
-        let outcome = locked(&args, &address, &prepared, &store, no_color).await;
-        lock.release().await?;
-        outcome
-    })
+    pipeline::with_locked_store(
+        &prepared,
+        "import",
+        &args.lock.lock_timeout,
+        async |store| locked(&args, &address, &prepared, store, no_color).await,
+    )
 }
 
 async fn locked(

@@ -18,7 +18,7 @@ use crate::kinds::RecordedResource;
 use crate::kinds::message_template::adopt::{self, Adopted, Selection};
 use crate::model::Address;
 use crate::render::template_yaml::{self, Entry, Origin};
-use crate::state::{StateDocument, Store, parse_duration};
+use crate::state::{StateDocument, Store};
 
 pub fn run(args: ImportTemplatesArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let sources = ConfigSources::new(&args.config)?;
@@ -56,14 +56,12 @@ pub fn run(args: ImportTemplatesArgs, no_color: bool, operator: &Operator) -> Co
         operator,
         args.remote.parallelism,
     )?;
-    let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
-    pipeline::runtime()?.block_on(async {
-        let store = pipeline::open(&prepared).await?;
-        let lock = store.lock("import templates", timeout).await?;
-        let outcome = locked(&args, &sources, &prepared, &store, &waba_id, no_color).await;
-        lock.release().await?;
-        outcome
-    })
+    pipeline::with_locked_store(
+        &prepared,
+        "import templates",
+        &args.lock.lock_timeout,
+        async |store| locked(&args, &sources, &prepared, store, &waba_id, no_color).await,
+    )
 }
 
 async fn locked(

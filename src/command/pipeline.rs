@@ -368,6 +368,24 @@ pub fn parse_targets(targets: &[String]) -> Result<Vec<Address>, CommandError> {
         .collect()
 }
 
+/// Open the configuration's state store, lock it for `operation` (waiting up to
+/// `lock_timeout`), run `work` on it, and release the lock whatever `work` returned.
+pub fn with_locked_store<T>(
+    prepared: &Prepared,
+    operation: &str,
+    lock_timeout: &str,
+    work: impl AsyncFnOnce(&Store) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
+    let timeout = crate::state::parse_duration(lock_timeout).map_err(CommandError::new)?;
+    runtime()?.block_on(async {
+        let store = open(prepared).await?;
+        let lock = store.lock(operation, timeout).await?;
+        let outcome = work(&store).await;
+        lock.release().await?;
+        outcome
+    })
+}
+
 /// A read of the local state started before the configuration is validated, at the default
 /// place (`wacfg.state.json` beside the configuration), on another thread: for a large state
 /// the read takes about as long as validating a large file, and most configurations keep

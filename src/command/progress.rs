@@ -393,17 +393,11 @@ mod tests {
     fn the_spinner_names_the_longest_running_changes_ties_in_address_order() {
         let now = Instant::now();
         let ago = |s: u64| now.checked_sub(Duration::from_secs(s)).unwrap_or(now);
-        let in_flight: BTreeMap<Address, (Action, Instant)> = [
-            ("A", 1),
-            ("B", 9),
-            ("C", 5),
-            ("D", 9),
-            ("E", 2),
-            ("F", 7),
-        ]
-        .into_iter()
-        .map(|(name, s)| (Address::channel(name), (Action::Create, ago(s))))
-        .collect();
+        let in_flight: BTreeMap<Address, (Action, Instant)> =
+            [("A", 1), ("B", 9), ("C", 5), ("D", 9), ("E", 2), ("F", 7)]
+                .into_iter()
+                .map(|(name, s)| (Address::channel(name), (Action::Create, ago(s))))
+                .collect();
         let names: Vec<String> = longest(&in_flight, 3).into_iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
