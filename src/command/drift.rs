@@ -24,11 +24,19 @@ pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResul
     )?;
     let drift = pipeline::runtime()?.block_on(async {
         let store = pipeline::open(&prepared).await?;
-        let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
-        let (_, recorded) = pipeline::recorded_of(doc);
         let console = Console::new(no_color);
         let client = pipeline::client_with(&prepared, &console)?;
-        let observed = pipeline::observe_with(&client, &console, &prepared, &recorded).await;
+        let pipeline::Recorded {
+            resources: recorded,
+            observed,
+            ..
+        } = pipeline::read_recorded_and_meta(
+            pipeline::read_state(&store, &prepared.desired, Some(prefetch)),
+            &client,
+            &console,
+            &prepared,
+        )
+        .await?;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;
     let color = use_color(no_color, std::io::stdout().is_terminal());

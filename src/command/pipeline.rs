@@ -187,6 +187,42 @@ pub async fn observe_with(
     observe(client, prepared, recorded).await
 }
 
+/// What the state records and what Meta holds, read at once: Meta is read for what the
+/// configuration names while `state` is read (a large state on PostgreSQL takes about as long
+/// as Meta does), then for whatever only the state names (usually nothing). Returns the state
+/// document's serial and lineage beside its resources.
+pub async fn read_recorded_and_meta(
+    state: impl Future<Output = Result<Option<StateDocument>, CommandError>>,
+    client: &Client,
+    console: &Arc<Console>,
+    prepared: &Prepared,
+) -> Result<Recorded, CommandError> {
+    let nothing_recorded = BTreeMap::new();
+    let (doc, first) = futures::join!(
+        state,
+        observe_with(client, console, prepared, &nothing_recorded)
+    );
+    let doc = doc?;
+    let base = doc.as_ref().map(|d| (d.serial, d.lineage));
+    let (prior, resources) = recorded_of(doc);
+    let observed = observe_more(client, prepared, &resources, first).await;
+    Ok(Recorded {
+        base,
+        prior,
+        resources,
+        observed,
+    })
+}
+
+/// [`read_recorded_and_meta`]'s answer.
+pub struct Recorded {
+    /// The state's serial and lineage, when there is a state.
+    pub base: Option<(u64, uuid::Uuid)>,
+    pub prior: Option<PriorState>,
+    pub resources: BTreeMap<Address, RecordedResource>,
+    pub observed: Observed,
+}
+
 /// One read per distinct token: its `debug_token` and every business its credentials (as
 /// declared, and as recorded under the same name) point at.
 pub async fn observe(
@@ -441,9 +477,12 @@ pub async fn read_state(
 ) -> Result<Option<StateDocument>, CommandError> {
     if let (Some(prefetch), StateSettings::Local { path }) = (prefetch, &desired.state)
         && *path == prefetch.path
-        && let Ok(read) = prefetch.handle.join()
     {
-        return Ok(read?);
+        // Waited for off the async workers: the read of Meta goes on meanwhile.
+        let handle = prefetch.handle;
+        if let Ok(Ok(read)) = tokio::task::spawn_blocking(move || handle.join()).await {
+            return Ok(read?);
+        }
     }
     Ok(store.read_unsealed().await?)
 }

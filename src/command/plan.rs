@@ -18,13 +18,14 @@ pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult
     let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
-    let prepared = pipeline::resolve_tokens(
+    let mut prepared = pipeline::resolve_tokens(
         desired,
         warnings,
         &sources,
         operator,
         args.remote.parallelism,
     )?;
+    super::media::digest_header_files(&mut prepared.desired, &prepared.access)?;
     let plan =
         pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
@@ -56,11 +57,20 @@ async fn read_and_plan(
     no_color: bool,
 ) -> Result<Plan, CommandError> {
     let store = pipeline::open(prepared).await?;
-    let doc = pipeline::read_state(&store, &prepared.desired, Some(prefetch)).await?;
-    let (prior, recorded) = pipeline::recorded_of(doc);
     let console = Console::new(no_color);
     let client = pipeline::client_with(prepared, &console)?;
-    let observed = pipeline::observe_with(&client, &console, prepared, &recorded).await;
+    let pipeline::Recorded {
+        prior,
+        resources: recorded,
+        observed,
+        ..
+    } = pipeline::read_recorded_and_meta(
+        pipeline::read_state(&store, &prepared.desired, Some(prefetch)),
+        &client,
+        &console,
+        prepared,
+    )
+    .await?;
     let mut plan = pipeline::make_plan(
         prepared,
         &observed,
