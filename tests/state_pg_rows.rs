@@ -221,7 +221,7 @@ async fn postgres_every_serial_is_rebuilt_from_the_history() {
 async fn postgres_rows_changed_by_hand_are_refused_and_recovered() {
     let damages = [
         (
-            "UPDATE wacfg.resources SET body = jsonb_set(body, '{status}', '\"failed\"')
+            "UPDATE wacfg.resources SET body = jsonb_set(body::jsonb, '{status}', '\"failed\"')::json
              WHERE workspace = $1 AND address = 'channel_configuration.C1'",
             "hashes to",
         ),
@@ -278,15 +278,16 @@ async fn postgres_rows_changed_by_hand_are_refused_and_recovered() {
     }
 }
 
-/// A database at each earlier schema version (0: none yet, 1, 2, 3), holding a workspace as
-/// that version's wacfg wrote it (two serials, whole documents), is moved to v4 by the next
-/// connection: the current document becomes rows, the views read them, both serials still
+/// A database at each earlier schema version (0: none yet, 1, 2, 3, 4), holding a workspace
+/// as that version's wacfg wrote it (two serials, whole documents; at v4 also its rows, as
+/// `jsonb`), is moved to v5 by the next connection: the current document becomes rows whose
+/// body is the canonical text its checksum hashes, the views read them, both serials still
 /// read back, and the next group commit appends only its changes. Each version gets a fresh
 /// database, so rewinding disturbs no other test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
     let admin = connect(&fixtures::pg_conn()).await;
-    for version in 0..=3 {
+    for version in 0..=4 {
         let db = format!("wacfg_v{version}_{}", uuid::Uuid::new_v4().simple());
         admin
             .batch_execute(&format!("CREATE DATABASE {db}"))
@@ -299,7 +300,10 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
         let workspace = "earlier";
         let mut docs = Vec::new();
         if version > 0 {
-            PgStore::migrate_schema_to(&conn, version).await.unwrap();
+            // A v4 database's rows were made from its v3 document by the v4 migration.
+            PgStore::migrate_schema_to(&conn, version.min(3))
+                .await
+                .unwrap();
             let client = connect(&conn).await;
             let mut doc = fixtures::sample_doc(2);
             for serial in 1..=2u64 {
@@ -341,6 +345,14 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
                 )
                 .await
                 .unwrap();
+            if version == 4 {
+                PgStore::migrate_schema_to(&conn, 4).await.unwrap();
+                assert_eq!(
+                    count_on(&client, NOT_OWN_TEXT_CHECKSUM, workspace).await,
+                    4,
+                    "v4 rows hold jsonb's text, not the canonical one"
+                );
+            }
         }
 
         let store = PgStore::connect(&conn, workspace).await.unwrap();
@@ -355,7 +367,7 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        assert_eq!(versions, [1, 2, 3, 4], "from v{version}");
+        assert_eq!(versions, [1, 2, 3, 4, 5], "from v{version}");
         let count = |sql: &'static str| {
             let client = &client;
             async move {
@@ -380,6 +392,11 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
                 count("SELECT count(*) FROM wacfg.resources WHERE workspace = $1").await,
                 4,
                 "rows from v{version}"
+            );
+            assert_eq!(
+                count(NOT_OWN_TEXT_CHECKSUM).await,
+                0,
+                "every body is the text its checksum hashes, from v{version}"
             );
             assert_eq!(
                 count(
@@ -433,6 +450,54 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
             .await
             .unwrap();
     }
+}
+
+/// A schema a newer wacfg migrated (a version above the ones this wacfg knows) is neither
+/// read nor written: connecting is refused, saying which version is there and what to run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_schema_from_a_newer_wacfg_is_refused() {
+    let admin = connect(&fixtures::pg_conn()).await;
+    let db = format!("wacfg_newer_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    let conn = format!(
+        "{} dbname={db}",
+        fixtures::pg_conn().replace("dbname=test", "")
+    );
+    drop(PgStore::connect(&conn, "ws").await.unwrap());
+    let client = connect(&conn).await;
+    client
+        .batch_execute("INSERT INTO wacfg.schema_migrations (version) VALUES (6)")
+        .await
+        .unwrap();
+    let Err(err) = PgStore::connect(&conn, "ws").await else {
+        panic!("a newer schema was opened");
+    };
+    let msg = err.to_string();
+    assert!(
+        msg.contains("version 6") && msg.contains("newer wacfg") && msg.contains("up to 5"),
+        "{msg}"
+    );
+    drop(client);
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+/// Rows of workspace $1 whose body's text does not hash to their checksum (rows moved from
+/// v4's `jsonb`, or changed by hand).
+const NOT_OWN_TEXT_CHECKSUM: &str = "SELECT count(*) FROM wacfg.resources WHERE workspace = $1
+     AND checksum <> 'sha256:' || encode(sha256(convert_to(body::text, 'UTF8')), 'hex')";
+
+async fn count_on(client: &tokio_postgres::Client, sql: &str, workspace: &str) -> i64 {
+    client
+        .query_one(sql, &[&workspace])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
 }
 
 const CHILD_ENV: &str = "WACFG_PG_APPEND_CHILD";
@@ -527,11 +592,11 @@ async fn postgres_sigkill_during_appends_on_10000_resources_loses_no_reported_ch
 }
 
 /// A resource holding free-form JSON (a message template's components) reads back from its
-/// `jsonb` row although PostgreSQL hands its keys back in another order (shortest first): the
+/// row, and from a row as v4's `jsonb` printed it, keys in another order (shortest first): the
 /// row's checksum is over the sorted-key form. It was refused as corrupt before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_rows_with_free_form_json_read_back_whatever_the_key_order() {
-    let (_dir, store, _workspace) = workspace_store("template_rows").await;
+    let (_dir, store, workspace) = workspace_store("template_rows").await;
     let template: RecordedResource = serde_json::from_value(serde_json::json!({
         "kind": "message_template",
         "name": "order_update",
@@ -559,6 +624,27 @@ async fn postgres_rows_with_free_form_json_read_back_whatever_the_key_order() {
         doc.resources.get("message_template.order_update"),
         Some(&template)
     );
+    // Written since v5, each body is the canonical text its checksum hashes (read by hashing
+    // the text); rewritten as `jsonb` prints it (a row moved from v4), it is parsed and
+    // canonicalised, and reads back the same.
+    let client = connect(&fixtures::pg_conn()).await;
+    assert_eq!(
+        count_on(&client, NOT_OWN_TEXT_CHECKSUM, &workspace).await,
+        0
+    );
+    client
+        .execute(
+            "UPDATE wacfg.resources SET body = body::jsonb::json WHERE workspace = $1",
+            &[&workspace],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count_on(&client, NOT_OWN_TEXT_CHECKSUM, &workspace).await,
+        1
+    );
+    let reread = store.read().await.unwrap().expect("the state");
+    assert_eq!(reread.resources, doc.resources);
 }
 
 /// A large state's rows are verified on both cores: a row changed by hand anywhere among
@@ -586,7 +672,7 @@ async fn postgres_a_row_changed_by_hand_among_thousands_is_refused() {
     let client = connect(&fixtures::pg_conn()).await;
     client
         .execute(
-            "UPDATE wacfg.resources SET body = body || '{\"note\": \"hand edit\"}'::jsonb
+            "UPDATE wacfg.resources SET body = (body::jsonb || '{\"note\": \"hand edit\"}')::json
              WHERE workspace = $1 AND address = 'channel_configuration.C3721'",
             &[&workspace],
         )

@@ -79,12 +79,18 @@ pub fn checksum_of(document: &Value) -> String {
 /// `sha256:<hex>` of any value's sorted-key canonical bytes (nothing left out): the same for
 /// every key order a store hands the value back in (PostgreSQL's `jsonb` reorders keys).
 pub fn sorted_checksum(value: &Value) -> String {
-    let mut out = Vec::with_capacity(1024);
-    write_canonical(value, &[], &mut out);
-    sha256_text(&out)
+    sha256_text(&sorted_bytes(value))
 }
 
-fn sha256_text(bytes: &[u8]) -> String {
+/// A value's sorted-key canonical JSON (nothing left out): the text [`sorted_checksum`] hashes.
+pub fn sorted_bytes(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    write_canonical(value, &[], &mut out);
+    out
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_text(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 

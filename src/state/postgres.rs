@@ -119,9 +119,21 @@ impl PgStore {
             });
         }
         let mut client = open_connection(conn, workspace).await?;
-        postgres_schema::migrate(&mut client)
+        let newer = postgres_schema::migrate(&mut client)
             .await
             .map_err(|e| pg_error(workspace, "create or migrate the wacfg schema", &e, conn))?;
+        if let Some(version) = newer {
+            return Err(StateError::Postgres {
+                workspace: workspace.to_string(),
+                action: "open the store",
+                message: format!(
+                    "the wacfg schema is at version {version}, written by a newer wacfg (this \
+                     one knows versions up to {}): run that wacfg or a newer one; this one \
+                     changes nothing",
+                    postgres_schema::LATEST
+                ),
+            });
+        }
         Ok(Self {
             client: Mutex::new(client),
             conn: conn.to_string(),
@@ -138,6 +150,7 @@ impl PgStore {
         let mut client = open_connection(conn, "migration").await?;
         postgres_schema::migrate_to(&mut client, upto)
             .await
+            .map(|_| ())
             .map_err(|e| pg_error("migration", "migrate the wacfg schema", &e, conn))
     }
 

@@ -1,4 +1,4 @@
-//! The PostgreSQL store's rows (schema v4, see `postgres_schema`): the current state as one row
+//! The PostgreSQL store's rows (schema v4 and v5, see `postgres_schema`): the current state as one row
 //! per resource in `wacfg.resources`, and the history in `wacfg.state_history` as a log where
 //! each serial holds either a whole document (the first write of a workspace, `state push`,
 //! `rm`, `mv`, `recover`, and every serial written before v4) or only the changes of one group
@@ -10,11 +10,12 @@
 //! document below it and the changes above it. `postgres` decides when each is used.
 //!
 //! Each row's `checksum` is `sha256:` of the resource's JSON in sorted-key canonical form,
-//! computed by wacfg: a read parses the `jsonb` body (whose keys PostgreSQL reorders),
-//! canonicalises it the same way and compares, so a row edited by hand no longer matches and is refused; and a
-//! whole-document write compares checksums to send only the rows that changed. The row count
-//! of the current serial is kept in its history row (`resource_count`), so a row deleted or
-//! added by hand is refused too.
+//! computed by wacfg, and since schema v5 the `json` body is that very text: a read hashes the
+//! text it receives and compares (a row moved from v4's `jsonb`, whose keys PostgreSQL
+//! reordered, is parsed and canonicalised first), so a row edited by hand no longer matches
+//! and is refused; and a whole-document write compares checksums to send only the rows that
+//! changed. The row count of the current serial is kept in its history row (`resource_count`),
+//! so a row deleted or added by hand is refused too.
 
 use std::collections::BTreeMap;
 
@@ -33,12 +34,13 @@ use crate::model::ResourceKind;
 /// serial kept).
 const UPSERT: &str = "
 INSERT INTO wacfg.resources AS r (workspace, address, kind, serial, body, checksum)
-SELECT $1, u.a, u.k, $2, u.b::jsonb, u.c
+SELECT $1, u.a, u.k, $2, u.b::json, u.c
 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(a, k, b, c)
 ON CONFLICT (workspace, address) DO UPDATE
 SET kind = EXCLUDED.kind, serial = EXCLUDED.serial, body = EXCLUDED.body,
     checksum = EXCLUDED.checksum
-WHERE (r.kind, r.body, r.checksum) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.body, EXCLUDED.checksum)";
+WHERE (r.kind, r.checksum, r.body::text)
+      IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.checksum, EXCLUDED.body::text)";
 
 /// One group commit as one statement, so one round trip and one commit: the compare-and-swap
 /// of the serial (only from a consistent state whose rows are in step: its serial kept in the
@@ -61,13 +63,13 @@ WITH cas AS (
 ),
 up AS (
     INSERT INTO wacfg.resources AS r (workspace, address, kind, serial, body, checksum)
-    SELECT $1, u.a, u.k, $3, u.b::jsonb, u.c
+    SELECT $1, u.a, u.k, $3, u.b::json, u.c
     FROM unnest($5::text[], $6::text[], $7::text[], $13::text[]) AS u(a, k, b, c), cas
     ON CONFLICT (workspace, address) DO UPDATE
     SET kind = EXCLUDED.kind, serial = EXCLUDED.serial, body = EXCLUDED.body,
         checksum = EXCLUDED.checksum
-    WHERE (r.kind, r.body, r.checksum)
-          IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.body, EXCLUDED.checksum)
+    WHERE (r.kind, r.checksum, r.body::text)
+          IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.checksum, EXCLUDED.body::text)
     RETURNING (xmax = 0) AS inserted
 ),
 gone AS (
@@ -107,14 +109,17 @@ impl Rows {
     }
 }
 
-/// A resource's row body (its JSON as the document holds it) and that body's checksum, over
-/// its sorted-key canonical form: `jsonb` gives objects back with their keys reordered, and a
-/// resource holding free-form JSON (a template's components) would otherwise never verify.
+/// A resource's row body, its JSON in sorted-key canonical form, and that text's checksum:
+/// the checksum is over the canonical form so that rows moved from v4's `jsonb` (which hands
+/// keys back in its own order) verify too, and the body *is* that form so that a read of a row
+/// written since v5 checks it by hashing its text as it arrives (`verified_row`).
 fn body_of(resource: &RecordedResource) -> (String, String) {
-    // Plain data into a String or a Value: serialisation cannot fail.
-    let body = serde_json::to_string(resource).unwrap_or_default();
+    // Plain data into a Value: serialisation cannot fail.
     let value = serde_json::to_value(resource).unwrap_or_default();
-    (body, canonical::sorted_checksum(&value))
+    let bytes = canonical::sorted_bytes(&value);
+    let checksum = canonical::sha256_text(&bytes);
+    // serde_json writes UTF-8.
+    (String::from_utf8(bytes).unwrap_or_default(), checksum)
 }
 
 /// The rows of `resources` (keyed by address).
@@ -287,8 +292,8 @@ pub(crate) async fn read_current<C: GenericClient>(
 }
 
 /// Verify and decode resource rows (address, kind, body text, checksum, serial), on both
-/// cores for a large state: each row's body is parsed once, its sorted-key checksum compared,
-/// and the same parsed value decoded as its kind. The first bad row (in row order) is the error.
+/// cores for a large state: each row's body is hashed or parsed once (see [`verified_row`])
+/// and decoded as its kind. The first bad row (in row order) is the error.
 fn verified_rows(
     rows: &[tokio_postgres::Row],
     current_serial: i64,
@@ -341,16 +346,26 @@ fn verified_row(
     let kind_of_row = ResourceKind::parse(&kind)
         .filter(|_| kind_of(&address) == kind)
         .ok_or_else(|| format!("the row of `{address}` has kind `{kind}`"))?;
-    let value: serde_json::Value = serde_json::from_str(&body)
-        .map_err(|e| format!("the row of `{address}` is not JSON: {e}"))?;
-    let actual = canonical::sorted_checksum(&value);
-    if actual != checksum {
-        return Err(format!(
-            "the row of `{address}` says {checksum}, its body hashes to {actual}"
-        ));
-    }
-    let resource = RecordedResource::deserialize_as(kind_of_row, value)
-        .map_err(|e| format!("the row of `{address}` is not a {kind}: {e}"))?;
+    let not_a = |e: serde_json::Error| format!("the row of `{address}` is not a {kind}: {e}");
+    // A body wacfg wrote since v5 is its own canonical form: hashing the text verifies every
+    // byte of it, and it is decoded straight from the text. Otherwise (a row moved from v4's
+    // `jsonb`, or one edited by hand) the body is parsed and its canonical form hashed.
+    let resource = if canonical::sha256_text(body.as_bytes()) == checksum {
+        let mut de = serde_json::Deserializer::from_str(&body);
+        let resource = RecordedResource::deserialize_as(kind_of_row, &mut de).map_err(not_a)?;
+        de.end().map_err(not_a)?;
+        resource
+    } else {
+        let value: serde_json::Value = serde_json::from_str(&body)
+            .map_err(|e| format!("the row of `{address}` is not JSON: {e}"))?;
+        let actual = canonical::sorted_checksum(&value);
+        if actual != checksum {
+            return Err(format!(
+                "the row of `{address}` says {checksum}, its body hashes to {actual}"
+            ));
+        }
+        RecordedResource::deserialize_as(kind_of_row, value).map_err(not_a)?
+    };
     let own = resource.address().to_string();
     if own != address {
         return Err(format!("the row of `{address}` holds `{own}`"));
@@ -511,6 +526,45 @@ pub(crate) async fn materialize_all<C: GenericClient>(
             .execute(
                 "UPDATE wacfg.state SET rows_serial = serial WHERE workspace = $1",
                 &[&workspace],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Schema v5's data move: each row whose `jsonb`-era body verifies gets its canonical text as
+/// its body (its checksum unchanged), so reads verify it by hashing the text. A row that does
+/// not verify is left as it is, for the read to refuse as before.
+pub(crate) async fn canonicalise_all<C: GenericClient>(
+    client: &C,
+) -> Result<(), tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT workspace, address, body::text, checksum FROM wacfg.resources",
+            &[],
+        )
+        .await?;
+    let (mut workspaces, mut addresses, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for row in &rows {
+        let (body, checksum): (&str, &str) = (row.get(2), row.get(3));
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
+            continue;
+        };
+        let canonical = canonical::sorted_bytes(&value);
+        if canonical::sha256_text(&canonical) != checksum || canonical == body.as_bytes() {
+            continue;
+        }
+        workspaces.push(row.get::<_, &str>(0));
+        addresses.push(row.get::<_, &str>(1));
+        bodies.push(String::from_utf8(canonical).unwrap_or_default());
+    }
+    if !addresses.is_empty() {
+        client
+            .execute(
+                "UPDATE wacfg.resources r SET body = u.b::json
+                 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(w, a, b)
+                 WHERE r.workspace = u.w AND r.address = u.a",
+                &[&workspaces, &addresses, &bodies],
             )
             .await?;
     }

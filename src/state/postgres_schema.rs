@@ -17,7 +17,10 @@ fn migration_key() -> i64 {
 }
 
 /// (version, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+
+/// The newest schema version this wacfg knows.
+pub(crate) const LATEST: i32 = 5;
 
 /// v1: current pointer per workspace, every serial's document, lock holders, and the view for
 /// services that send messages.
@@ -218,8 +221,81 @@ LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(k.value->'keywords', '[]'::
 WHERE c.kind = 'webhook';
 "#;
 
-/// Bring the schema up to date.
-pub(crate) async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+/// v5: a resource's `body` is `json`, the text wacfg wrote (its sorted-key canonical form, so
+/// its SHA-256 is the row's checksum), no longer `jsonb`: a read of 10,000 rows spent most of
+/// its server time rendering `jsonb` back to text, and the client re-serialised each body to
+/// check it. Rows moved from v4 keep `jsonb`'s text until rewritten, and still verify (their
+/// checksum is over the same canonical form). The views are rebuilt over the new column, the
+/// same columns and types as before (`value` is still `jsonb`).
+const V5: &str = r#"
+DROP VIEW wacfg.webhook_keywords;
+DROP VIEW wacfg.webhooks;
+DROP VIEW wacfg.channel_configurations;
+DROP VIEW wacfg.current_resources;
+ALTER TABLE wacfg.resources ALTER COLUMN body TYPE json USING body::json;
+COMMENT ON TABLE wacfg.resources IS
+    'One row per resource of each workspace''s current state (valid while wacfg.state.rows_serial = wacfg.state.serial); body is the resource''s JSON as wacfg wrote it, checksum is sha256 of its sorted-key canonical form (the body''s own text for rows written since v5).';
+
+CREATE VIEW wacfg.current_resources AS
+SELECT r.workspace, r.address, r.kind, r.body::jsonb AS value
+FROM wacfg.resources r
+JOIN wacfg.state s ON s.workspace = r.workspace AND s.rows_serial = s.serial
+UNION ALL
+SELECT s.workspace, e.key, e.value->>'kind', e.value
+FROM wacfg.state s
+JOIN wacfg.state_history h ON h.workspace = s.workspace AND h.serial = s.serial
+CROSS JOIN LATERAL jsonb_each(h.document::jsonb->'resources') AS e(key, value)
+WHERE s.rows_serial IS DISTINCT FROM s.serial AND h.document IS NOT NULL;
+COMMENT ON VIEW wacfg.current_resources IS
+    'Each workspace''s current resources (address, kind, value): its rows, or its current document where the rows are not in step.';
+
+CREATE VIEW wacfg.channel_configurations AS
+SELECT c.workspace,
+       c.value->>'name'                   AS name,
+       c.value->>'status'                 AS status,
+       c.value->'spec'->>'sender_number'  AS sender_number,
+       c.value->>'phone_number_id'        AS phone_number_id,
+       (c.value->>'version')::integer     AS version
+FROM wacfg.current_resources c
+WHERE c.kind = 'channel_configuration';
+COMMENT ON VIEW wacfg.channel_configurations IS
+    'Each workspace''s channel configurations in its current state, for services that send messages.';
+
+CREATE VIEW wacfg.webhooks AS
+SELECT c.workspace,
+       c.value->>'name'                                      AS name,
+       c.value->>'credentials'                               AS credentials,
+       c.value->>'waba_id'                                   AS waba_id,
+       c.value->>'phone_number_id'                           AS phone_number_id,
+       c.value->>'scope'                                     AS scope,
+       c.value->>'callback_url'                              AS callback_url,
+       COALESCE((c.value->>'prevent_destroy')::boolean, false) AS prevent_destroy,
+       COALESCE(c.value->'keywords', '{}'::jsonb)            AS keywords
+FROM wacfg.current_resources c
+WHERE c.kind = 'webhook';
+COMMENT ON VIEW wacfg.webhooks IS
+    'Each workspace''s webhooks in its current state (keywords as {category: {keywords, reply}}), for the inbound service.';
+
+CREATE VIEW wacfg.webhook_keywords AS
+SELECT c.workspace,
+       c.value->>'name'            AS webhook,
+       c.value->>'waba_id'         AS waba_id,
+       c.value->>'phone_number_id' AS phone_number_id,
+       k.key                       AS category,
+       w.keyword,
+       k.value->>'reply'           AS reply
+FROM wacfg.current_resources c
+CROSS JOIN LATERAL jsonb_each(COALESCE(c.value->'keywords', '{}'::jsonb)) AS k(key, value)
+LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(k.value->'keywords', '[]'::jsonb)) AS w(keyword)
+       ON true
+WHERE c.kind = 'webhook';
+COMMENT ON VIEW wacfg.webhook_keywords IS
+    'One row per keyword of each webhook category in each workspace''s current state, with the category''s reply; a category without keywords (default) has one row with a null keyword.';
+"#;
+
+/// Bring the schema up to date. `Ok(Some(v))`: the schema is at version `v`, newer than this
+/// wacfg knows; nothing was changed.
+pub(crate) async fn migrate(client: &mut Client) -> Result<Option<i32>, tokio_postgres::Error> {
     migrate_to(client, i32::MAX).await
 }
 
@@ -228,7 +304,7 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::E
 pub(crate) async fn migrate_to(
     client: &mut Client,
     upto: i32,
-) -> Result<(), tokio_postgres::Error> {
+) -> Result<Option<i32>, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&migration_key()])
         .await?;
@@ -246,11 +322,19 @@ pub(crate) async fn migrate_to(
         .iter()
         .map(|row| row.get(0))
         .collect();
+    // A newer wacfg's tables are not this one's to write (nor to read: their meaning may have
+    // changed); the transaction is dropped, so nothing was created either.
+    if let Some(newer) = applied.iter().copied().filter(|v| *v > LATEST).max() {
+        return Ok(Some(newer));
+    }
+    let mut moved = (false, false);
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= upto) {
         if !applied.contains(version) {
             tx.batch_execute(sql).await?;
-            if *version == 4 {
-                super::postgres_rows::materialize_all(&tx).await?;
+            match version {
+                4 => moved.0 = true,
+                5 => moved.1 = true,
+                _ => {}
             }
             tx.execute(
                 "INSERT INTO wacfg.schema_migrations (version) VALUES ($1)",
@@ -259,5 +343,13 @@ pub(crate) async fn migrate_to(
             .await?;
         }
     }
-    tx.commit().await
+    // Each workspace's data moves after the last migration of this run, so rows are written
+    // once, in the newest layout.
+    if moved.0 {
+        super::postgres_rows::materialize_all(&tx).await?;
+    }
+    if moved.1 {
+        super::postgres_rows::canonicalise_all(&tx).await?;
+    }
+    tx.commit().await.map(|()| None)
 }
