@@ -64,13 +64,14 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
     let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
         return Ok(Outcome::Failed);
     };
-    let prepared = pipeline::resolve_tokens(
+    let mut prepared = pipeline::resolve_tokens(
         desired,
         warnings,
         &sources,
         operator,
         args.remote.parallelism,
     )?;
+    super::media::digest_header_files(&mut prepared.desired, &prepared.access)?;
     let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
     let run_timeout =
         parse_duration(&args.timeout).map_err(|e| CommandError::new(format!("--timeout: {e}")))?;
@@ -179,18 +180,18 @@ async fn locked(
     let LockedState { store, prefetch } = state;
     let console = Console::new(no_color);
     let client = pipeline::client_with(prepared, &console)?.with_deadline(deadline.0);
-    // Meta is read while the state is: what the file names first, then whatever only the
-    // state names (usually nothing). A large state on PostgreSQL takes about as long to read
-    // as Meta does.
-    let nothing_recorded = BTreeMap::new();
-    let (doc, first) = futures::join!(
+    let pipeline::Recorded {
+        base,
+        prior,
+        resources: recorded,
+        observed,
+    } = pipeline::read_recorded_and_meta(
         pipeline::read_locked_state(store, Some(prefetch)),
-        pipeline::observe_with(&client, &console, prepared, &nothing_recorded),
-    );
-    let doc = doc?;
-    let base = doc.as_ref().map(|d| (d.serial, d.lineage));
-    let (prior, recorded) = pipeline::recorded_of(doc);
-    let observed = pipeline::observe_more(&client, prepared, &recorded, first).await;
+        &client,
+        &console,
+        prepared,
+    )
+    .await?;
     let out_color = use_color(no_color, std::io::stdout().is_terminal());
     let plan = match saved {
         Some(saved) => {

@@ -46,3 +46,44 @@ impl MediaFiles for ConfinedFiles<'_> {
         Ok(bytes)
     }
 }
+
+/// Record the digest of every template header's `file:` sample in `desired`, each file read
+/// as apply's upload reads it (confined, its type and size checked): the plan then compares
+/// the bytes a header would send, not only its path. Every file that cannot be read is named,
+/// and nothing is planned: apply would fail on it after the other changes.
+pub fn digest_header_files(
+    desired: &mut crate::kinds::Desired,
+    access: &SecretAccess,
+) -> Result<(), super::CommandError> {
+    use crate::kinds::message_template::media;
+    let files = ConfinedFiles { access };
+    let mut problems = Vec::new();
+    for template in desired.message_templates.values_mut() {
+        for (code, lang) in &mut template.languages {
+            // An `example:` handle is what is sent when both are given (see `components`).
+            let Some(header) = lang.header.as_mut().filter(|h| h.example.is_empty()) else {
+                continue;
+            };
+            let Some(path) = &header.file else { continue };
+            let read = media::media_type(path, header.format.as_str())
+                .map_err(|why| format!("the header file {}: {why}", path.display()))
+                .and_then(|(_, max)| files.read(path, max).map_err(|e| e.to_string()));
+            match read {
+                Ok(bytes) => {
+                    header.file_sha256 = Some(crate::state::canonical::sha256_text(&bytes))
+                }
+                Err(why) => problems.push(format!(
+                    "message template `{}` ({code}): {why}",
+                    template.name
+                )),
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(super::CommandError::new(format!(
+        "cannot read the header files the templates name:\n  {}\nPut each file at its path (relative to the configuration's directory, or under --secret-dir), or change `file:` to it.",
+        problems.join("\n  ")
+    )))
+}

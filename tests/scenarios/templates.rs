@@ -608,6 +608,49 @@ fn a_header_file_is_uploaded_in_chunks_through_the_resumable_upload_and_its_hand
     assert_eq!(env.sim.stats().route_count("POST uploads"), 1);
 }
 
+/// The header's file is compared by content, not only by path: new bytes under the same name
+/// are an edit (uploaded again, the new handle sent); the same bytes are nothing to do.
+#[test]
+fn a_header_file_changed_under_the_same_path_is_an_edit_that_uploads_it_again() {
+    let env = Env::new(&with_image("media/header.png"));
+    std::fs::create_dir_all(env.path("media")).unwrap();
+    std::fs::write(env.path("media/header.png"), vec![1u8; 500]).unwrap();
+    env.expect(&["apply", "--auto-approve"], 0);
+    let first = stored_handle(&env, "order_update");
+    // Rewritten with the same bytes: nothing to do.
+    std::fs::write(env.path("media/header.png"), vec![1u8; 500]).unwrap();
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    std::fs::write(env.path("media/header.png"), vec![2u8; 700]).unwrap();
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout.contains("message_template.order_update")
+            && plan.stdout.contains("en_US edited"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 2);
+    let second = stored_handle(&env, "order_update");
+    assert_ne!(first, second, "the new file's handle was sent");
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+/// A header file that is gone when planning stops the plan, naming the template, the
+/// language and the file (apply would fail on it after the other changes).
+#[test]
+fn a_missing_header_file_stops_the_plan_naming_it() {
+    let env = Env::new(&with_image("media/missing.png"));
+    let plan = env.expect(&["plan"], 1);
+    assert!(
+        plan.stderr.contains("order_update")
+            && plan.stderr.contains("en_US")
+            && plan.stderr.contains("media/missing.png"),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
+}
+
 #[test]
 fn a_failed_chunk_resumes_from_the_offset_meta_reports_never_sending_a_byte_twice() {
     use wacfg::remote::upload::Upload;
@@ -653,11 +696,15 @@ fn a_header_file_outside_the_configuration_or_of_a_type_meta_refuses_is_never_re
     let env = Env::new(&with_image("../outside.png"));
     let outside = env.dir.path().parent().unwrap().join("outside.png");
     let _ = std::fs::write(&outside, b"not for Meta");
+    // Refused before anything is planned: the plan reads each header file for its digest.
     let run = env.expect(&["apply", "--auto-approve"], 1);
     let _ = std::fs::remove_file(&outside);
     assert!(
-        run.stdout
-            .contains("outside the directories files may be read from"),
+        run.stderr
+            .contains("outside the directories files may be read from")
+            && run
+                .stderr
+                .contains("message template `order_update` (en_US)"),
         "{run:#?}"
     );
     assert_eq!(env.sim.stats().route_count("POST uploads"), 0);

@@ -263,6 +263,7 @@ fn header(c: &Value) -> Result<Header, String> {
         text: text(c, "text"),
         example,
         file: None,
+        file_sha256: None,
     })
 }
 

@@ -86,6 +86,7 @@ pub fn language(node: &Node, base_dir: &Path) -> Language {
         text: string(h, "text"),
         example: examples(h.get("example")),
         file: h.get_str("file").map(|f| resolve(base_dir, f)),
+        file_sha256: None,
     });
     let body = node
         .get("body")

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::media;
 use super::model::{Examples, HeaderFormat, Language, ParameterFormat};
 
 fn named_params(examples: &Examples) -> Value {
@@ -45,11 +46,17 @@ pub fn components(lang: &Language, format: ParameterFormat) -> Value {
             };
             c.insert("example".into(), example);
         } else if let Some(file) = &h.file {
-            // Replaced by the upload handle when apply uploads the file.
-            c.insert(
-                "example".into(),
-                json!({"header_handle": [format!("file:{}", file.display())]}),
+            // Replaced by the upload handle when apply uploads the file; the digest is the
+            // record's, never sent (`media::with_handles` drops it).
+            let mut example = Map::new();
+            example.insert(
+                "header_handle".into(),
+                json!([format!("file:{}", file.display())]),
             );
+            if let Some(digest) = &h.file_sha256 {
+                example.insert(media::FILE_DIGEST.into(), json!(digest));
+            }
+            c.insert("example".into(), Value::Object(example));
         }
         out.push(Value::Object(c));
     }
@@ -295,12 +302,16 @@ fn header_eq(h: &super::model::Header, named: bool, value: &Value) -> bool {
                 return false;
             };
             let handle = format!("file:{}", file.display());
+            let digest = h.file_sha256.as_deref().map(is_str);
             return object_is(
                 v,
-                &[(
-                    "header_handle",
-                    Some(&|v: &Value| strings_are(v, std::iter::once(&handle))),
-                )],
+                &[
+                    (
+                        "header_handle",
+                        Some(&|v: &Value| strings_are(v, std::iter::once(&handle))),
+                    ),
+                    (media::FILE_DIGEST, test_of(&digest)),
+                ],
             );
         }
         let (key, test): (&str, &dyn Fn(&Value) -> bool) = match (h.format, named) {
@@ -422,6 +433,7 @@ mod tests {
                 text: Some("Order {{1}}".into()),
                 example: Examples::List(vec!["#1234".into()]),
                 file: None,
+                file_sha256: None,
             }),
             body: Body {
                 text: Some("Hi {{1}}, order {{2}} ships.".into()),
@@ -543,14 +555,23 @@ mod tests {
             );
             let file =
                 proptest::option::of(select(&["a.png", "b.pdf"][..]).prop_map(PathBuf::from));
-            (format, proptest::option::of(text()), examples(), file).prop_map(
-                |(format, text, example, file)| Header {
+            let digest = proptest::option::of(
+                select(&["sha256:01", "sha256:02"][..]).prop_map(String::from),
+            );
+            (
+                format,
+                proptest::option::of(text()),
+                examples(),
+                file,
+                digest,
+            )
+                .prop_map(|(format, text, example, file, file_sha256)| Header {
                     format,
                     text,
                     example,
+                    file_sha256: file.as_ref().and(file_sha256),
                     file,
-                },
-            )
+                })
         }
 
         fn button() -> impl Strategy<Value = Button> {

@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::components::components_eq;
+use super::media;
 use super::model::{Language, ParameterFormat, RecordedLanguage};
 use crate::model::ObservedTemplate;
 
@@ -121,9 +122,29 @@ impl Wanted<'_> {
     pub fn matches(&self, recorded: &Value) -> bool {
         match *self {
             Wanted::Components(wanted) => wanted == recorded,
-            Wanted::Language(lang, format) => components_eq(lang, format, recorded),
+            Wanted::Language(lang, format) => {
+                components_eq(lang, format, recorded) || matches_by_path(lang, format, recorded)
+            }
         }
     }
+}
+
+/// A language recorded before wacfg kept its header file's digest matches on the file's path,
+/// as it did then: an upgrade alone edits no template (an edit spends Meta's quota). The
+/// digest is recorded with the next edit of the language.
+fn matches_by_path(lang: &Language, format: ParameterFormat, recorded: &Value) -> bool {
+    let Some(header) = lang.header.as_ref().filter(|h| h.file_sha256.is_some()) else {
+        return false;
+    };
+    if media::has_digest(recorded) {
+        return false;
+    }
+    let mut by_path = lang.clone();
+    by_path.header = Some(super::model::Header {
+        file_sha256: None,
+        ..header.clone()
+    });
+    components_eq(&by_path, format, recorded)
 }
 
 /// The facts one language is decided on.

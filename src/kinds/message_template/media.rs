@@ -1,7 +1,8 @@
 //! A media header's `file:` sample, pure: the MIME type Meta allows for the header's format,
 //! taken from the file's extension, and the largest size it takes; the files a language's
 //! components name; and the components as sent, with each upload handle in place of its
-//! `file:` (the record keeps the `file:` form, so the plan compares what the file says).
+//! `file:` (the record keeps the `file:` form and the digest of the bytes, so the plan compares
+//! what the file says and what the file holds).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,9 @@ use serde_json::Value;
 
 /// The prefix a media header's example carries until apply uploads the file.
 pub const FILE_PREFIX: &str = "file:";
+
+/// The key beside a `file:` sample holding the digest of the file's bytes (recorded, not sent).
+pub const FILE_DIGEST: &str = "file_sha256";
 
 const MB: u64 = 1024 * 1024;
 
@@ -80,6 +84,15 @@ pub fn files_in(components: &Value) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// Whether a header of `components` records its file's digest.
+pub fn has_digest(components: &Value) -> bool {
+    components
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "HEADER" && c["example"].get(FILE_DIGEST).is_some())
+}
+
 /// The components as sent: each `file:` sample replaced by its upload handle.
 pub fn with_handles(components: &Value, handles: &BTreeMap<PathBuf, String>) -> Value {
     let mut sent = components.clone();
@@ -95,6 +108,9 @@ pub fn with_handles(components: &Value, handles: &BTreeMap<PathBuf, String>) -> 
             .and_then(|p| handles.get(Path::new(p)));
         if let Some(h) = handle {
             *slot = Value::String(h.clone());
+            if let Some(example) = c.get_mut("example").and_then(Value::as_object_mut) {
+                example.remove(FILE_DIGEST);
+            }
         }
     }
     sent

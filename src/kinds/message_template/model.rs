@@ -129,6 +129,10 @@ pub struct Header {
     /// A local file uploaded through Meta's resumable upload to get the handle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// `sha256:<hex>` of `file`'s bytes, read at the edge before planning (never from the
+    /// YAML): the record keeps it, so new bytes under the same path are an edit.
+    #[serde(skip)]
+    pub file_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -369,3 +369,42 @@ fn the_graph_requests_follow_metas_documented_shapes() {
     assert_eq!(edit.form.len(), 1);
     assert_eq!(json!(c)[0]["type"], "BODY");
 }
+
+/// A header file's digest is compared once recorded; a language recorded before wacfg kept it
+/// matches on the path alone (an upgrade edits nothing), and the digest is sent to nobody.
+#[test]
+fn a_header_file_is_compared_by_digest_once_recorded_and_by_path_before() {
+    let with_file = |digest: Option<&str>| {
+        let mut l = lang("Hi {{1}}");
+        l.header = Some(Header {
+            format: HeaderFormat::Image,
+            text: None,
+            example: Examples::default(),
+            file: Some("/cfg/h.png".into()),
+            file_sha256: digest.map(String::from),
+        });
+        l
+    };
+    let now = with_file(Some("sha256:02"));
+    let wanted = Wanted::Language(&now, ParameterFormat::Positional);
+    let recorded_with =
+        |digest: Option<&str>| components(&with_file(digest), ParameterFormat::Positional);
+    assert!(wanted.matches(&recorded_with(Some("sha256:02"))));
+    assert!(
+        !wanted.matches(&recorded_with(Some("sha256:01"))),
+        "new bytes are an edit"
+    );
+    assert!(
+        wanted.matches(&recorded_with(None)),
+        "recorded before digests: the path decides"
+    );
+    let mut moved = with_file(None);
+    if let Some(h) = moved.header.as_mut() {
+        h.file = Some("/cfg/other.png".into());
+    }
+    assert!(!wanted.matches(&components(&moved, ParameterFormat::Positional)));
+    // What Meta is sent: the handle, no digest.
+    let handles = BTreeMap::from([("/cfg/h.png".into(), "4::handle".to_string())]);
+    let sent = super::media::with_handles(&recorded_with(Some("sha256:02")), &handles);
+    assert_eq!(sent[0]["example"], json!({"header_handle": ["4::handle"]}));
+}
