@@ -398,7 +398,7 @@ pub fn template(t: &MessageTemplate, fields: &[Field]) -> Result<Value, GraphErr
             "language" => Some(json!(t.language)),
             "status" => Some(json!(t.status)),
             "category" => Some(json!(t.category)),
-            "components" => Some(json!(t.components)),
+            "components" => Some(Value::Array(t.components_as_read())),
             "parameter_format" => t.parameter_format.as_ref().map(|p| json!(p)),
             "rejected_reason" => t.rejected_reason.as_ref().map(|r| json!(r)),
             "previous_category" => t.previous_category.as_ref().map(|c| json!(c)),

@@ -724,3 +724,55 @@ fn a_header_file_outside_the_configuration_or_of_a_type_meta_refuses_is_never_re
     env.expect(&["apply", "--auto-approve"], 1);
     assert_eq!(env.sim.stats().route_count("POST uploads"), 0);
 }
+
+/// An AUTHENTICATION template as Meta reads it back (its own body and footer texts, the OTP
+/// button as a URL button to its OTP link) is what was sent: no drift, nothing to plan, and
+/// `--refresh-only` records Meta's decisions. Before, every such template drifted forever.
+#[test]
+fn an_authentication_template_read_back_in_metas_own_words_is_not_drift() {
+    let config = format!(
+        "version: 1\n\
+         credentials:\n  \
+         - name: acme_fr\n    \
+           token: env:WHATSAPP_TOKEN_ACME_FR\n    \
+           business_id: \"1234567890123456\"\n    \
+           whatsapp_business_account: \"{WABA}\"\n    \
+           phone_number: \"15550100001\"\n\
+         message_templates:\n  \
+         - name: login_code\n    \
+           credentials: acme_fr\n    \
+           category: AUTHENTICATION\n    \
+           languages:\n      \
+             en_US:\n        \
+               body: {{add_security_recommendation: true}}\n        \
+               code_expiration_minutes: 10\n        \
+               buttons:\n          \
+                 - {{type: OTP, otp_type: COPY_CODE}}\n      \
+             fr_FR:\n        \
+               body: {{add_security_recommendation: false}}\n        \
+               buttons:\n          \
+                 - {{type: OTP, otp_type: COPY_CODE, text: \"Copier\"}}\n"
+    );
+    let env = Env::new(&config);
+    env.expect(&["apply", "--auto-approve"], 0);
+    // Meta's read-back really is in its own words.
+    let world = env.sim.world();
+    let at_meta = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .find(|t| t.name == "login_code" && t.language == "en_US")
+        .expect("at Meta")
+        .components_as_read();
+    assert_eq!(at_meta[2]["buttons"][0]["type"], "URL", "{at_meta:?}");
+    // Meta's review decided both languages since: that is drift, their components are not.
+    let drift = env.expect(&["drift"], 2);
+    assert!(
+        drift.stdout.contains("en_US was APPROVED by Meta") && !drift.stdout.contains("components"),
+        "{}",
+        drift.stdout
+    );
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    // The decisions are recorded (a language whose components Meta changed would refuse it).
+    env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
+    env.expect(&["drift"], 0);
+}

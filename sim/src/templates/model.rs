@@ -41,6 +41,53 @@ fn approved() -> String {
 }
 
 impl MessageTemplate {
+    /// The components as Meta reads them back. An AUTHENTICATION template's body and expiry
+    /// footer carry the text Meta writes for them, and its OTP button comes back as a URL
+    /// button to Meta's OTP link (a capture of Meta's answer shows all three); other
+    /// templates come back as stored.
+    pub fn components_as_read(&self) -> Vec<Value> {
+        if self.category != "AUTHENTICATION" {
+            return self.components.clone();
+        }
+        let minutes = self
+            .components
+            .iter()
+            .find_map(|c| c.get("code_expiration_minutes").and_then(Value::as_u64));
+        self.components
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                let kind = c["type"].as_str().unwrap_or_default().to_ascii_uppercase();
+                match kind.as_str() {
+                    "BODY" => {
+                        let mut text = "*{{1}}* is your verification code.".to_string();
+                        if c["add_security_recommendation"] == true {
+                            text.push_str(" For your security, do not share this code.");
+                        }
+                        c["text"] = Value::String(text);
+                    }
+                    "FOOTER" if minutes.is_some() => {
+                        c["text"] = Value::String(format!(
+                            "This code expires in {} minutes.",
+                            minutes.unwrap_or_default()
+                        ));
+                    }
+                    "BUTTONS" => {
+                        if let Some(buttons) = c["buttons"].as_array_mut() {
+                            for b in buttons.iter_mut() {
+                                if b["type"] == "OTP" {
+                                    *b = otp_as_read(b, minutes);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                c
+            })
+            .collect()
+    }
+
     /// The text of the BODY component ("" when there is none).
     pub fn body_text(&self) -> &str {
         component_text(&self.components, "BODY")
@@ -129,4 +176,18 @@ pub struct Ledger {
     pub uploads: BTreeMap<String, Upload>,
     /// Counter behind new template ids and upload sessions.
     pub next: u64,
+}
+
+/// An OTP button as Meta reads it back: a URL button to its OTP link, "Copy code" unless the
+/// button was given a text.
+fn otp_as_read(b: &Value, minutes: Option<u64>) -> Value {
+    let otp_type = b["otp_type"].as_str().unwrap_or("COPY_CODE");
+    let expiry = minutes.map_or(String::new(), |m| format!("&code_expiration_minutes={m}"));
+    let url = format!("https://www.whatsapp.com/otp/code/?otp_type={otp_type}{expiry}&code=otp");
+    serde_json::json!({
+        "type": "URL",
+        "text": b["text"].as_str().unwrap_or("Copy code"),
+        "url": format!("{url}{{{{1}}}}"),
+        "example": [format!("{url}123456")],
+    })
 }

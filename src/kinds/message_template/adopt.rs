@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::components::components;
+use super::components::{as_written, components};
 use super::model::{
     Body, Button, ButtonType, Category, Examples, Header, HeaderFormat, Language, ParameterFormat,
     RecordedLanguage, RecordedTemplate,
@@ -103,9 +103,12 @@ pub fn adopt(
     let mut out = BTreeMap::new();
     let mut recorded = BTreeMap::new();
     for (code, t) in languages {
-        let lang = language(&t.components, category).map_err(|why| format!("{code}: {why}"))?;
+        // What Meta writes into an AUTHENTICATION template itself, taken out first.
+        let authentication = category == Category::Authentication;
+        let read = as_written(&t.components, authentication, None);
+        let lang = language(&read, category).map_err(|why| format!("{code}: {why}"))?;
         let ours = components(&lang, parameter_format);
-        let theirs = normalized(&t.components, category);
+        let theirs = normalized(&read);
         if let Some(path) = first_difference(&theirs, &ours, "components") {
             return Err(format!(
                 "{code}: Meta's `{path}` has no place in wacfg's file model (it would not be sent back as it is)"
@@ -302,25 +305,16 @@ fn button(b: &Value) -> Result<Button, String> {
 }
 
 /// Meta's components with what carries no meaning put the way wacfg writes it: named
-/// examples in name order, a one-item example list of a COPY_CODE button as its item, and
-/// the text Meta itself writes into an AUTHENTICATION body and expiry footer left out.
-fn normalized(components: &Value, category: Category) -> Value {
+/// examples in name order, and a one-item example list of a COPY_CODE button as its item.
+fn normalized(components: &Value) -> Value {
     let Value::Array(items) = components else {
         return components.clone();
     };
-    let authentication = category == Category::Authentication;
     let items = items.iter().map(|c| {
         let Value::Object(map) = c else {
             return c.clone();
         };
         let mut map = map.clone();
-        let kind = map.get("type").and_then(Value::as_str).unwrap_or("");
-        let auth_text = authentication
-            && (kind == "BODY"
-                || (kind == "FOOTER" && map.contains_key("code_expiration_minutes")));
-        if auth_text {
-            map.remove("text");
-        }
         if let Some(Value::Object(example)) = map.get_mut("example") {
             for key in ["header_text_named_params", "body_text_named_params"] {
                 if let Some(Value::Array(params)) = example.get_mut(key) {
@@ -659,6 +653,35 @@ mod tests {
         assert_eq!(lang.body.text, None);
         assert!(lang.body.add_security_recommendation);
         assert_eq!(lang.footer, None);
+        assert_eq!(lang.code_expiration_minutes, Some(10));
+    }
+
+    /// As Meta reads an AUTHENTICATION template back: its own texts, and the OTP button as a
+    /// URL button to its OTP link (with an example). Adopted as the OTP button it was sent as.
+    #[test]
+    fn an_otp_button_read_back_as_metas_otp_link_is_adopted_as_an_otp_button() {
+        let comps = json!([
+            {"type": "BODY", "text": "*{{1}}* is your verification code. For your security, do not share this code.",
+             "add_security_recommendation": true, "example": {"body_text": [["123456"]]}},
+            {"type": "FOOTER", "text": "This code expires in 10 minutes.", "code_expiration_minutes": 10},
+            {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Copy code",
+             "url": "https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code_expiration_minutes=10&code=otp{{1}}",
+             "example": ["https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code_expiration_minutes=10&code=otp123456"]}]}
+        ]);
+        let a = adopt("otp", &one(row("en_US", "AUTHENTICATION", comps)), "c", "1")
+            .expect("representable");
+        let lang = &a.imported.languages["en_US"];
+        assert_eq!(lang.buttons.len(), 1);
+        let b = &lang.buttons[0];
+        assert_eq!(
+            (
+                b.kind.as_str(),
+                b.otp_type.as_deref(),
+                b.text.as_deref(),
+                b.url.as_deref()
+            ),
+            ("OTP", Some("COPY_CODE"), Some("Copy code"), None)
+        );
         assert_eq!(lang.code_expiration_minutes, Some(10));
     }
 

@@ -116,6 +116,82 @@ pub fn components(lang: &Language, format: ParameterFormat) -> Value {
     Value::Array(out)
 }
 
+/// Where Meta points the URL button it reads an OTP button back as.
+const OTP_LINK: &str = "https://www.whatsapp.com/otp/code/";
+
+/// Meta's read-back of one language put the way wacfg writes it. For an AUTHENTICATION
+/// template Meta writes the body's text and the expiry footer's text itself, and reads the OTP
+/// button back as a URL button to its OTP link (`…/otp/code/?otp_type=COPY_CODE&…`): the texts
+/// are left out and the button is given back as sent, `{"type": "OTP", "otp_type": …,
+/// "text": …}` — without the text when `recorded` (what wacfg sent) has none at that place,
+/// since Meta then fills in its default. Other categories are compared as read.
+pub fn as_written<'v>(
+    observed: &'v Value,
+    authentication: bool,
+    recorded: Option<&Value>,
+) -> std::borrow::Cow<'v, Value> {
+    use std::borrow::Cow;
+    let Value::Array(items) = observed else {
+        return Cow::Borrowed(observed);
+    };
+    if !authentication {
+        return Cow::Borrowed(observed);
+    }
+    let recorded_buttons = recorded
+        .and_then(Value::as_array)
+        .and_then(|items| items.iter().find(|c| c["type"] == "BUTTONS"))
+        .and_then(|c| c["buttons"].as_array());
+    let items = items.iter().map(|c| {
+        let Value::Object(map) = c else {
+            return c.clone();
+        };
+        let mut map = map.clone();
+        match map.get("type").and_then(Value::as_str) {
+            Some("BODY") => {
+                map.remove("text");
+            }
+            Some("FOOTER") if map.contains_key("code_expiration_minutes") => {
+                map.remove("text");
+            }
+            Some("BUTTONS") => {
+                if let Some(Value::Array(buttons)) = map.get_mut("buttons") {
+                    for (i, b) in buttons.iter_mut().enumerate() {
+                        let text_sent = recorded_buttons
+                            .map(|r| r.get(i).is_some_and(|r| r.get("text").is_some()));
+                        if let Some(otp) = otp_button(b, text_sent.unwrap_or(true)) {
+                            *b = otp;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Value::Object(map)
+    });
+    Cow::Owned(Value::Array(items.collect()))
+}
+
+/// The OTP button a URL button to Meta's OTP link stands for (its `otp_type` from the link),
+/// keeping its text when `keep_text`.
+fn otp_button(b: &Value, keep_text: bool) -> Option<Value> {
+    let url = b.get("url").and_then(Value::as_str)?;
+    if b["type"] != "URL" || !url.starts_with(OTP_LINK) {
+        return None;
+    }
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let otp_type = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("otp_type="))?
+        .to_ascii_uppercase();
+    let mut otp = Map::new();
+    otp.insert("type".into(), json!("OTP"));
+    otp.insert("otp_type".into(), json!(otp_type));
+    if let (true, Some(text)) = (keep_text, b.get("text")) {
+        otp.insert("text".into(), text.clone());
+    }
+    Some(Value::Object(otp))
+}
+
 /// What Meta's read-back can be compared on: every component and button without `example`
 /// (media handles come back as URLs; example shapes vary between versions).
 pub fn comparable(components: &Value) -> Value {
@@ -424,6 +500,42 @@ fn comparable_eq_unordered(x: &Map<String, Value>, y: &Map<String, Value>) -> bo
 mod tests {
     use super::super::model::{Body, Button, ButtonType, Header};
     use super::*;
+
+    #[test]
+    fn metas_authentication_read_back_is_put_the_way_wacfg_sent_it() {
+        let read = json!([
+            {"type": "BODY", "text": "*{{1}}* is your verification code.", "add_security_recommendation": false},
+            {"type": "FOOTER", "text": "This code expires in 5 minutes.", "code_expiration_minutes": 5},
+            {"type": "BUTTONS", "buttons": [
+                {"type": "URL", "text": "Copy code",
+                 "url": "https://www.whatsapp.com/otp/code/?otp_type=copy_code&code=otp{{1}}",
+                 "example": ["https://www.whatsapp.com/otp/code/?otp_type=copy_code&code=otp1"]},
+                {"type": "URL", "text": "Site", "url": "https://acme.example/{{1}}"}
+            ]}
+        ]);
+        let sent_without_text =
+            json!([{"type": "BUTTONS", "buttons": [{"type": "OTP", "otp_type": "COPY_CODE"}]}]);
+        let written = as_written(&read, true, Some(&sent_without_text));
+        assert_eq!(
+            *written,
+            json!([
+                {"type": "BODY", "add_security_recommendation": false},
+                {"type": "FOOTER", "code_expiration_minutes": 5},
+                {"type": "BUTTONS", "buttons": [
+                    {"type": "OTP", "otp_type": "COPY_CODE"},
+                    {"type": "URL", "text": "Site", "url": "https://acme.example/{{1}}"}
+                ]}
+            ])
+        );
+        // A text the file gave is kept, to be compared.
+        let kept = as_written(&read, true, None);
+        assert_eq!(kept[2]["buttons"][0]["text"], "Copy code");
+        // Other categories are compared as read, without a copy.
+        assert!(matches!(
+            as_written(&read, false, None),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn positional_components_follow_metas_shape() {

@@ -7,9 +7,9 @@
 
 use serde_json::{Value, json};
 
-use super::components::{comparable, comparable_eq};
+use super::components::{as_written, comparable, comparable_eq};
 use super::lifecycle::{SUBMITTING, rejection_hint};
-use super::model::RecordedTemplate;
+use super::model::{Category, RecordedTemplate};
 use crate::model::{Address, Drift, Observed};
 
 pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
@@ -17,6 +17,7 @@ pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
         return;
     };
     let addr = Address::message_template(&r.name);
+    let authentication = r.category == Category::Authentication;
     let mut push = |attribute: String, recorded: Value, observed: Value, message: String| {
         out.push(Drift {
             address: addr.clone(),
@@ -87,11 +88,12 @@ pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
                 format!("{code}'s quality is {q} at Meta"),
             );
         }
-        if !o.components.is_null() && !comparable_eq(&o.components, &lang.components) {
+        let theirs = as_written(&o.components, authentication, Some(&lang.components));
+        if !o.components.is_null() && !comparable_eq(&theirs, &lang.components) {
             push(
                 format!("languages.{code}.components"),
                 comparable(&lang.components),
-                comparable(&o.components),
+                comparable(&theirs),
                 format!("{code}'s components were changed at Meta outside wacfg"),
             );
         }
@@ -104,6 +106,7 @@ pub fn detect(out: &mut Vec<Drift>, r: &RecordedTemplate, observed: &Observed) {
 /// to change for those, so nothing is accepted on their behalf.
 pub fn refresh(r: &RecordedTemplate, observed: &Observed) -> Option<RecordedTemplate> {
     let at_meta = observed.template(&r.waba_id, &r.name)?;
+    let authentication = r.category == Category::Authentication;
     let mut next = r.clone();
     for (code, lang) in &mut next.languages {
         if lang.id.is_empty() && lang.status == SUBMITTING {
@@ -111,7 +114,8 @@ pub fn refresh(r: &RecordedTemplate, observed: &Observed) -> Option<RecordedTemp
         }
         let o = at_meta.get(code)?;
         let recategorised = !o.category.is_empty() && o.category != r.category.as_str();
-        let edited = !o.components.is_null() && !comparable_eq(&o.components, &lang.components);
+        let theirs = as_written(&o.components, authentication, Some(&lang.components));
+        let edited = !o.components.is_null() && !comparable_eq(&theirs, &lang.components);
         if recategorised || edited {
             return None;
         }
