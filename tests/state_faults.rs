@@ -373,15 +373,8 @@ async fn postgres_view_lists_channel_configurations_for_senders() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
     let admin = connect(&fixtures::pg_conn()).await;
-    let db = format!("wacfg_migrate_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
-    let conn = format!(
-        "{} dbname={db}",
-        fixtures::pg_conn().replace("dbname=test", "")
-    );
+    let db = fixtures::FreshDatabase::create(&admin, "migrate").await;
+    let conn = db.conn.clone();
     let opens = (0..4).map(|i| {
         let conn = conn.clone();
         async move { wacfg::state::postgres::PgStore::connect(&conn, &format!("ws{i}")).await }
@@ -407,10 +400,7 @@ async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
         "each migration applied exactly once"
     );
     drop((results, client));
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .await
-        .unwrap();
+    db.drop_with(&admin).await;
 }
 
 /// A workspace at serial 3 (serials 1, 2, 3 in history), then `damage` run on it by hand.

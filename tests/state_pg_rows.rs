@@ -288,15 +288,8 @@ async fn postgres_rows_changed_by_hand_are_refused_and_recovered() {
 async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
     let admin = connect(&fixtures::pg_conn()).await;
     for version in 0..=4 {
-        let db = format!("wacfg_v{version}_{}", uuid::Uuid::new_v4().simple());
-        admin
-            .batch_execute(&format!("CREATE DATABASE {db}"))
-            .await
-            .unwrap();
-        let conn = format!(
-            "{} dbname={db}",
-            fixtures::pg_conn().replace("dbname=test", "")
-        );
+        let db = fixtures::FreshDatabase::create(&admin, &format!("v{version}")).await;
+        let conn = db.conn.clone();
         let workspace = "earlier";
         let mut docs = Vec::new();
         if version > 0 {
@@ -445,10 +438,7 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
             assert_eq!(changes_only, 1, "from v{version}");
         }
         drop((store, client));
-        admin
-            .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-            .await
-            .unwrap();
+        db.drop_with(&admin).await;
     }
 }
 
@@ -457,15 +447,8 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_schema_from_a_newer_wacfg_is_refused() {
     let admin = connect(&fixtures::pg_conn()).await;
-    let db = format!("wacfg_newer_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
-    let conn = format!(
-        "{} dbname={db}",
-        fixtures::pg_conn().replace("dbname=test", "")
-    );
+    let db = fixtures::FreshDatabase::create(&admin, "newer").await;
+    let conn = db.conn.clone();
     drop(PgStore::connect(&conn, "ws").await.unwrap());
     let client = connect(&conn).await;
     client
@@ -481,10 +464,7 @@ async fn postgres_a_schema_from_a_newer_wacfg_is_refused() {
         "{msg}"
     );
     drop(client);
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .await
-        .unwrap();
+    db.drop_with(&admin).await;
 }
 
 /// Rows of workspace $1 whose body's text does not hash to their checksum (rows moved from

@@ -658,15 +658,8 @@ async fn postgres_views_list_webhooks_and_their_keywords() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
     let admin = pg_client(&fixtures::pg_conn()).await;
-    let db = format!("wacfg_v3_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
-    let conn = format!(
-        "{} dbname={db}",
-        fixtures::pg_conn().replace("dbname=test", "")
-    );
+    let db = fixtures::FreshDatabase::create(&admin, "v3").await;
+    let conn = db.conn.clone();
     let workspace = "migrated";
     // The database as wacfg at schema version 2 left it: its tables, and a workspace's serial 1
     // as that version wrote it (the document's text in the history, the state row on it).
@@ -718,10 +711,7 @@ async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
     assert_eq!(keyword_rows(&client, workspace).await.len(), 6);
 
     drop((store, client));
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .await
-        .unwrap();
+    db.drop_with(&admin).await;
 }
 
 async fn applied_versions(client: &tokio_postgres::Client) -> Vec<i32> {

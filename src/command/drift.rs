@@ -23,20 +23,12 @@ pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResul
         args.remote.parallelism,
     )?;
     let drift = pipeline::runtime()?.block_on(async {
-        let store = pipeline::open(&prepared).await?;
         let console = Console::new(no_color);
-        let client = pipeline::client_with(&prepared, &console)?;
         let pipeline::Recorded {
             resources: recorded,
             observed,
             ..
-        } = pipeline::read_recorded_and_meta(
-            pipeline::read_state(&store, &prepared.desired, Some(prefetch)),
-            &client,
-            &console,
-            &prepared,
-        )
-        .await?;
+        } = pipeline::read_unlocked(&prepared, prefetch, &console).await?;
         Ok::<_, super::CommandError>(crate::plan::drift::detect(&recorded, &observed))
     })?;
     let color = use_color(no_color, std::io::stdout().is_terminal());

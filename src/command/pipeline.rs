@@ -214,6 +214,24 @@ pub async fn read_recorded_and_meta(
     })
 }
 
+/// For a command that does not lock the state (plan, drift): open the configuration's store
+/// and read it (the prefetched read when it applies) and Meta at once.
+pub async fn read_unlocked(
+    prepared: &Prepared,
+    prefetch: StatePrefetch,
+    console: &Arc<Console>,
+) -> Result<Recorded, CommandError> {
+    let store = open(prepared).await?;
+    let client = client_with(prepared, console)?;
+    read_recorded_and_meta(
+        read_state(&store, &prepared.desired, Some(prefetch)),
+        &client,
+        console,
+        prepared,
+    )
+    .await
+}
+
 /// [`read_recorded_and_meta`]'s answer.
 pub struct Recorded {
     /// The state's serial and lineage, when there is a state.

@@ -56,21 +56,13 @@ async fn read_and_plan(
     prefetch: pipeline::StatePrefetch,
     no_color: bool,
 ) -> Result<Plan, CommandError> {
-    let store = pipeline::open(prepared).await?;
     let console = Console::new(no_color);
-    let client = pipeline::client_with(prepared, &console)?;
     let pipeline::Recorded {
         prior,
         resources: recorded,
         observed,
         ..
-    } = pipeline::read_recorded_and_meta(
-        pipeline::read_state(&store, &prepared.desired, Some(prefetch)),
-        &client,
-        &console,
-        prepared,
-    )
-    .await?;
+    } = pipeline::read_unlocked(prepared, prefetch, &console).await?;
     let mut plan = pipeline::make_plan(
         prepared,
         &observed,

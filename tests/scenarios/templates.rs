@@ -13,8 +13,9 @@ use crate::harness::{Env, finish, signal, wait_until, world};
 const WABA: &str = "102290129340398";
 const ADDR: &str = "message_template.order_update";
 
-fn file(name: &str, body_en: &str, with_fr: bool) -> String {
-    let mut s = format!(
+/// The file up to its templates: the credentials every template here names.
+fn head() -> String {
+    format!(
         "version: 1\n\
          credentials:\n  \
          - name: acme_fr\n    \
@@ -22,8 +23,14 @@ fn file(name: &str, body_en: &str, with_fr: bool) -> String {
            business_id: \"1234567890123456\"\n    \
            whatsapp_business_account: \"{WABA}\"\n    \
            phone_number: \"15550100001\"\n\
-         message_templates:\n  \
-         - name: {name}\n    \
+         message_templates:\n"
+    )
+}
+
+fn file(name: &str, body_en: &str, with_fr: bool) -> String {
+    let mut s = head();
+    s += &format!(
+        "  - name: {name}\n    \
            credentials: acme_fr\n    \
            category: UTILITY\n    \
            languages:\n      \
@@ -730,29 +737,20 @@ fn a_header_file_outside_the_configuration_or_of_a_type_meta_refuses_is_never_re
 /// `--refresh-only` records Meta's decisions. Before, every such template drifted forever.
 #[test]
 fn an_authentication_template_read_back_in_metas_own_words_is_not_drift() {
-    let config = format!(
-        "version: 1\n\
-         credentials:\n  \
-         - name: acme_fr\n    \
-           token: env:WHATSAPP_TOKEN_ACME_FR\n    \
-           business_id: \"1234567890123456\"\n    \
-           whatsapp_business_account: \"{WABA}\"\n    \
-           phone_number: \"15550100001\"\n\
-         message_templates:\n  \
-         - name: login_code\n    \
+    let config = head()
+        + "  - name: login_code\n    \
            credentials: acme_fr\n    \
            category: AUTHENTICATION\n    \
            languages:\n      \
              en_US:\n        \
-               body: {{add_security_recommendation: true}}\n        \
+               body: {add_security_recommendation: true}\n        \
                code_expiration_minutes: 10\n        \
                buttons:\n          \
-                 - {{type: OTP, otp_type: COPY_CODE}}\n      \
+                 - {type: OTP, otp_type: COPY_CODE}\n      \
              fr_FR:\n        \
-               body: {{add_security_recommendation: false}}\n        \
+               body: {add_security_recommendation: false}\n        \
                buttons:\n          \
-                 - {{type: OTP, otp_type: COPY_CODE, text: \"Copier\"}}\n"
-    );
+                 - {type: OTP, otp_type: COPY_CODE, text: \"Copier\"}\n";
     let env = Env::new(&config);
     env.expect(&["apply", "--auto-approve"], 0);
     // Meta's read-back really is in its own words.

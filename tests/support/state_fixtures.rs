@@ -88,3 +88,31 @@ pub fn sample_doc(channels: usize) -> StateDocument {
     }
     doc
 }
+
+/// A database of its own, for a test that builds an earlier schema or races first uses: no
+/// other test sees what it does. `admin` is a connection to [`pg_conn`]'s database.
+pub struct FreshDatabase {
+    pub name: String,
+    /// Its connection string.
+    pub conn: String,
+}
+
+impl FreshDatabase {
+    pub async fn create(admin: &tokio_postgres::Client, label: &str) -> Self {
+        let name = format!("wacfg_{label}_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let conn = format!("{} dbname={name}", pg_conn().replace("dbname=test", ""));
+        Self { name, conn }
+    }
+
+    /// Drop it, whoever is still connected.
+    pub async fn drop_with(self, admin: &tokio_postgres::Client) {
+        admin
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .await
+            .unwrap();
+    }
+}
