@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use wacfg::kinds::ChannelStatus;
+use wacfg::kinds::{ChannelStatus, RecordedResource};
 use wacfg::model::StateSettings;
 use wacfg::state::local::LocalStore;
 use wacfg::state::{StateError, open_store};
@@ -340,33 +340,41 @@ async fn postgres_view_lists_channel_configurations_for_senders() {
     };
     let store = open_store(&settings).await.unwrap();
     let mut doc = fixtures::sample_doc(1);
-    doc.upsert(fixtures::channel("Broken", ChannelStatus::Failed));
+    let mut broken = fixtures::channel("Broken", ChannelStatus::Failed);
+    if let RecordedResource::ChannelConfiguration(c) = &mut broken {
+        c.spec.templates = vec!["order_update".into(), "shipping_notice".into()];
+    }
+    doc.upsert(broken);
     store.write(&doc, None).await.unwrap();
     let client = connect(&fixtures::pg_conn()).await;
     let rows = client
         .query(
-            "SELECT name, status, sender_number, phone_number_id, version
+            "SELECT name, status, sender_number, phone_number_id, version, templates::text
              FROM wacfg.channel_configurations WHERE workspace = $1 ORDER BY name",
             &[workspace],
         )
         .await
         .unwrap();
-    let got: Vec<(String, String, String, String, i32)> = rows
+    let got: Vec<(String, String, String, String, i32, String)> = rows
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
         .collect();
-    let row = |n: &str, s: &str| {
+    let row = |n: &str, s: &str, templates: &str| {
         (
             n.into(),
             s.into(),
             "33612345678".into(),
             "300400500".into(),
             3,
+            templates.into(),
         )
     };
     assert_eq!(
         got,
-        vec![row("Broken", "failed"), row("Marketing_00000", "active")]
+        vec![
+            row("Broken", "failed", r#"["order_update", "shipping_notice"]"#),
+            row("Marketing_00000", "active", "[]")
+        ]
     );
 }
 
@@ -396,7 +404,7 @@ async fn concurrent_first_uses_of_a_fresh_database_migrate_once() {
         .collect();
     assert_eq!(
         applied,
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6],
         "each migration applied exactly once"
     );
     drop((results, client));

@@ -278,16 +278,16 @@ async fn postgres_rows_changed_by_hand_are_refused_and_recovered() {
     }
 }
 
-/// A database at each earlier schema version (0: none yet, 1, 2, 3, 4), holding a workspace
-/// as that version's wacfg wrote it (two serials, whole documents; at v4 also its rows, as
-/// `jsonb`), is moved to v5 by the next connection: the current document becomes rows whose
-/// body is the canonical text its checksum hashes, the views read them, both serials still
+/// A database at each earlier schema version (0: none yet, 1 to 5), holding a workspace as
+/// that version's wacfg wrote it (two serials, whole documents; from v4 also its rows, as
+/// `jsonb` at v4), is moved to the newest schema by the next connection: the current document
+/// becomes rows whose body is the canonical text its checksum hashes, the views read them, both serials still
 /// read back, and the next group commit appends only its changes. Each version gets a fresh
 /// database, so rewinding disturbs no other test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
     let admin = connect(&fixtures::pg_conn()).await;
-    for version in 0..=4 {
+    for version in 0..=5 {
         let db = fixtures::FreshDatabase::create(&admin, &format!("v{version}")).await;
         let conn = db.conn.clone();
         let workspace = "earlier";
@@ -338,12 +338,13 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
                 )
                 .await
                 .unwrap();
-            if version == 4 {
-                PgStore::migrate_schema_to(&conn, 4).await.unwrap();
+            if version >= 4 {
+                PgStore::migrate_schema_to(&conn, version).await.unwrap();
+                let expected = if version == 4 { 4 } else { 0 };
                 assert_eq!(
                     count_on(&client, NOT_OWN_TEXT_CHECKSUM, workspace).await,
-                    4,
-                    "v4 rows hold jsonb's text, not the canonical one"
+                    expected,
+                    "v4 rows hold jsonb's text, v5's the canonical one"
                 );
             }
         }
@@ -360,7 +361,7 @@ async fn postgres_schema_migrates_to_rows_from_every_earlier_version() {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        assert_eq!(versions, [1, 2, 3, 4, 5], "from v{version}");
+        assert_eq!(versions, [1, 2, 3, 4, 5, 6], "from v{version}");
         let count = |sql: &'static str| {
             let client = &client;
             async move {
@@ -452,7 +453,7 @@ async fn postgres_a_schema_from_a_newer_wacfg_is_refused() {
     drop(PgStore::connect(&conn, "ws").await.unwrap());
     let client = connect(&conn).await;
     client
-        .batch_execute("INSERT INTO wacfg.schema_migrations (version) VALUES (6)")
+        .batch_execute("INSERT INTO wacfg.schema_migrations (version) VALUES (7)")
         .await
         .unwrap();
     let Err(err) = PgStore::connect(&conn, "ws").await else {
@@ -460,7 +461,7 @@ async fn postgres_a_schema_from_a_newer_wacfg_is_refused() {
     };
     let msg = err.to_string();
     assert!(
-        msg.contains("version 6") && msg.contains("newer wacfg") && msg.contains("up to 5"),
+        msg.contains("version 7") && msg.contains("newer wacfg") && msg.contains("up to 6"),
         "{msg}"
     );
     drop(client);

@@ -696,7 +696,7 @@ async fn postgres_schema_v2_database_is_migrated_to_the_webhook_views() {
     assert_eq!(view_comments(&client).await, [None, None]);
 
     let store = PgStore::connect(&conn, workspace).await.unwrap();
-    assert_eq!(applied_versions(&client).await, [1, 2, 3, 4, 5]);
+    assert_eq!(applied_versions(&client).await, [1, 2, 3, 4, 5, 6]);
     let comments = view_comments(&client).await;
     assert!(comments.iter().all(Option::is_some), "{comments:?}");
     let count: i64 = client

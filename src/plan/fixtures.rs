@@ -101,6 +101,7 @@ pub fn channel(name: &str, status: DesiredStatus) -> DesiredChannel {
         credentials: Some("acme_fr".into()),
         sender_number: Some(NUMBER_1.into()),
         execution_field: None,
+        templates: Vec::new(),
         status,
         prevent_destroy: false,
         source: Default::default(),

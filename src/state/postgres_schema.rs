@@ -17,10 +17,10 @@ fn migration_key() -> i64 {
 }
 
 /// (version, SQL). Append only: a released migration is never edited.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
 
 /// The newest schema version this wacfg knows.
-pub(crate) const LATEST: i32 = 5;
+pub(crate) const LATEST: i32 = 6;
 
 /// v1: current pointer per workspace, every serial's document, lock holders, and the view for
 /// services that send messages.
@@ -291,6 +291,24 @@ LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(k.value->'keywords', '[]'::
 WHERE c.kind = 'webhook';
 COMMENT ON VIEW wacfg.webhook_keywords IS
     'One row per keyword of each webhook category in each workspace''s current state, with the category''s reply; a category without keywords (default) has one row with a null keyword.';
+"#;
+
+/// v6: `channel_configurations` gains `templates`, the message templates each configuration
+/// sends (its `templates:`, a JSON array; `[]` when it lists none). A column added at the end:
+/// the view is replaced in place.
+const V6: &str = r#"
+CREATE OR REPLACE VIEW wacfg.channel_configurations AS
+SELECT c.workspace,
+       c.value->>'name'                   AS name,
+       c.value->>'status'                 AS status,
+       c.value->'spec'->>'sender_number'  AS sender_number,
+       c.value->>'phone_number_id'        AS phone_number_id,
+       (c.value->>'version')::integer     AS version,
+       COALESCE(c.value->'spec'->'templates', '[]'::jsonb) AS templates
+FROM wacfg.current_resources c
+WHERE c.kind = 'channel_configuration';
+COMMENT ON VIEW wacfg.channel_configurations IS
+    'Each workspace''s channel configurations in its current state (templates: the message templates each sends, a JSON array), for services that send messages.';
 "#;
 
 /// Bring the schema up to date. `Ok(Some(v))`: the schema is at version `v`, newer than this

@@ -774,3 +774,51 @@ fn an_authentication_template_read_back_in_metas_own_words_is_not_drift() {
     env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
     env.expect(&["drift"], 0);
 }
+
+/// The templates a channel configuration lists are part of what it records: listing another
+/// one is an update of the configuration (shown in the plan), the order they are written in
+/// is not, and the state (and so the services' view) holds the list.
+#[test]
+fn a_channel_configurations_templates_are_recorded_and_a_new_one_is_an_update() {
+    let with_channel = |templates: &str| {
+        file("order_update", BODY, false).replace(
+            "message_templates:\n",
+            &format!(
+                "channel_configurations:\n  \
+                 - name: Marketing_FR\n    \
+                   channel: whatsapp\n    \
+                   marketing_actions: [emailTargeting]\n    \
+                   credentials: acme_fr\n    \
+                   sender_number: \"15550100001\"\n    \
+                   templates: [{templates}]\n\
+                 message_templates:\n"
+            ),
+        ) + "  - name: shipping_notice\n    \
+               credentials: acme_fr\n    \
+               category: UTILITY\n    \
+               languages:\n      \
+                 en_US:\n        \
+                   body: {text: \"Hi {{1}}, your parcel {{2}} is on its way.\", example: [\"Ana\", \"#1234\"]}\n"
+    };
+    let env = Env::new(&with_channel("order_update"));
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(
+        env.channel("Marketing_FR")["spec"]["templates"],
+        serde_json::json!(["order_update"])
+    );
+    env.write_config(&with_channel("shipping_notice, order_update"));
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout.contains("channel_configuration.Marketing_FR")
+            && plan.stdout.contains("templates"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(
+        env.channel("Marketing_FR")["spec"]["templates"],
+        serde_json::json!(["order_update", "shipping_notice"])
+    );
+    env.write_config(&with_channel("order_update, shipping_notice"));
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}

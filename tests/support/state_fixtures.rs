@@ -65,6 +65,7 @@ pub fn channel(name: &str, status: ChannelStatus) -> RecordedResource {
             credentials: Some("acme".into()),
             sender_number: Some("33612345678".into()),
             execution_field: Some("mobilePhone.number".into()),
+            templates: Vec::new(),
         },
         phone_number_id: Some("300400500".into()),
         checks: vec![CheckResult {

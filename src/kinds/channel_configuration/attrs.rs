@@ -14,6 +14,7 @@ pub fn desired_spec(c: &DesiredChannel) -> ChannelSpec {
         credentials: c.credentials.clone(),
         sender_number: c.sender_number.clone(),
         execution_field: c.execution_field.clone(),
+        templates: c.templates.clone(),
     }
 }
 
@@ -70,6 +71,7 @@ const SPEC_FIELDS: &[&str] = &[
     "credentials",
     "sender_number",
     "execution_field",
+    "templates",
 ];
 
 /// Names of the spec fields that differ, in a fixed order (the generic attribute diff over
@@ -88,5 +90,9 @@ fn spec_attrs(spec: &ChannelSpec) -> Attributes {
     a.insert("credentials".into(), opt(&spec.credentials));
     a.insert("sender_number".into(), opt(&spec.sender_number));
     a.insert("execution_field".into(), opt(&spec.execution_field));
+    // Only when it lists any: a configuration without templates shows as it always did.
+    if !spec.templates.is_empty() {
+        a.insert("templates".into(), json!(spec.templates));
+    }
     a
 }

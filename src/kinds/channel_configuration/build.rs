@@ -13,6 +13,9 @@ pub fn build(files: &[SourceFile]) -> BTreeMap<String, DesiredChannel> {
             let mut actions = strings(entry, "marketing_actions");
             actions.sort();
             actions.dedup();
+            let mut templates = strings(entry, "templates");
+            templates.sort();
+            templates.dedup();
             let status = match entry.node.get_str("status") {
                 Some("draft") => DesiredStatus::Draft,
                 Some("deactivated") => DesiredStatus::Deactivated,
@@ -25,6 +28,7 @@ pub fn build(files: &[SourceFile]) -> BTreeMap<String, DesiredChannel> {
                 credentials: text(entry, "credentials"),
                 sender_number: text(entry, "sender_number"),
                 execution_field: text(entry, "execution_field"),
+                templates,
                 status,
                 prevent_destroy: flag(entry, "prevent_destroy"),
                 source: source_of(entry),

@@ -36,6 +36,10 @@ pub struct ChannelSpec {
     pub credentials: Option<String>,
     pub sender_number: Option<String>,
     pub execution_field: Option<String>,
+    /// The message templates it sends (names under `message_templates`), sorted. Left out of
+    /// the record when empty, so states written before it read and hash the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<String>,
 }
 
 /// An update to an Active configuration whose checks failed: the previous version stays
@@ -95,6 +99,8 @@ pub struct DesiredChannel {
     /// Digits only; `None` only for drafts.
     pub sender_number: Option<String>,
     pub execution_field: Option<String>,
+    /// Sorted (a set: the order it is written in is no change).
+    pub templates: Vec<String>,
     pub status: DesiredStatus,
     pub prevent_destroy: bool,
     pub source: SourceLocation,

@@ -105,6 +105,7 @@ fn desired(status: DesiredStatus, edit: Edit) -> DesiredChannel {
             _ => SENDER.into(),
         }),
         execution_field: None,
+        templates: Vec::new(),
         status,
         prevent_destroy: false,
         source: SourceLocation::default(),
