@@ -695,6 +695,11 @@ pub(crate) async fn open_connection(conn: &str, workspace: &str) -> Result<Clien
     let mut config: tokio_postgres::Config = rest
         .parse()
         .map_err(|e| pg_error(workspace, "connect", &e, conn))?;
+    if let Some(warning) = postgres_tls::unverified_remote(tls.mode, config.get_hosts()) {
+        // Once per run, however many connections it opens. Host names only: no credentials.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| eprintln!("warning: {warning}"));
+    }
     config.ssl_mode(mode);
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
     let (client, connection) = config

@@ -203,6 +203,47 @@ fn split_key_values(conn: &str) -> Result<Split, String> {
     Ok((kept.join(" "), mode, root))
 }
 
+/// What to warn about when `mode` does not verify the server and `hosts` (as the connection
+/// string names them) are not this machine: on a network, anyone between wacfg and the server
+/// can read the state, and unless the server is verified, also stand in for it and change it.
+/// `None` for a verified connection, or one to loopback or a Unix socket only.
+pub fn unverified_remote(mode: SslMode, hosts: &[tokio_postgres::config::Host]) -> Option<String> {
+    use tokio_postgres::config::Host;
+    let remote: Vec<&str> = hosts
+        .iter()
+        .filter_map(|h| match h {
+            Host::Tcp(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .filter(|name| !is_loopback(name))
+        .collect();
+    if remote.is_empty() {
+        return None;
+    }
+    let what = match mode {
+        SslMode::VerifyCa | SslMode::VerifyFull => return None,
+        SslMode::Disable => "is not encrypted (sslmode=disable)",
+        SslMode::Prefer => {
+            "does not verify the server, and is sent in the clear if the server offers no TLS (sslmode=prefer, the default)"
+        }
+        SslMode::Require => "is encrypted but does not verify the server (sslmode=require)",
+    };
+    Some(format!(
+        "the state's PostgreSQL connection to {} {what}: add sslmode=verify-full (and \
+         sslrootcert=PATH for a private CA) to the connection string",
+        remote.join(", ")
+    ))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The driver's mode and the rustls configuration for `settings`.
 pub fn client_config(settings: &TlsSettings) -> Result<(DriverMode, ClientConfig), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -356,6 +397,42 @@ mod tests {
 
     fn mode(conn: &str) -> Result<SslMode, String> {
         split(conn).map(|(_, s)| s.mode)
+    }
+
+    #[test]
+    fn an_unverified_connection_off_this_machine_is_warned_about() {
+        let hosts = |conn: &str| {
+            let (rest, tls) = split(conn).unwrap();
+            let config: tokio_postgres::Config = rest.parse().unwrap();
+            unverified_remote(tls.mode, config.get_hosts())
+        };
+        let warning = hosts("postgres://u@db.internal:5432/wacfg").expect("a warning");
+        assert!(
+            warning.contains("db.internal")
+                && warning.contains("sslmode=prefer")
+                && warning.contains("sslmode=verify-full"),
+            "{warning}"
+        );
+        assert!(
+            hosts("host=db.internal sslmode=require")
+                .is_some_and(|w| w.contains("does not verify the server"))
+        );
+        assert!(
+            hosts("host=db.internal sslmode=disable").is_some_and(|w| w.contains("not encrypted"))
+        );
+        // Verified, or on this machine only: nothing to say.
+        assert_eq!(hosts("host=db.internal sslmode=verify-full"), None);
+        assert_eq!(hosts("host=db.internal sslmode=verify-ca"), None);
+        for local in [
+            "host=127.0.0.1 user=postgres",
+            "postgres://u@localhost/db",
+            "postgres://u@[::1]:5432/db",
+            "host=/var/run/postgresql user=postgres",
+        ] {
+            assert_eq!(hosts(local), None, "{local}");
+        }
+        // Two hosts, one of them remote: named.
+        assert!(hosts("host=127.0.0.1,db2.internal").is_some_and(|w| w.contains("db2.internal")));
     }
 
     #[test]
