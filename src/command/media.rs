@@ -3,8 +3,9 @@
 //! secrets are (the configuration's directory tree and the operator's `--secret-dir`), must
 //! be a regular file, and is read only up to the size Meta takes for it.
 
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::kinds::{MediaFiles, PortError};
 use crate::model::secret::SecretAccess;
@@ -58,6 +59,8 @@ pub fn digest_header_files(
     use crate::kinds::message_template::media;
     let files = ConfinedFiles { access };
     let mut problems = Vec::new();
+    // A file several languages or templates share is read once.
+    let mut digests: BTreeMap<(PathBuf, &str), Result<String, String>> = BTreeMap::new();
     for template in desired.message_templates.values_mut() {
         for (code, lang) in &mut template.languages {
             // An `example:` handle is what is sent when both are given (see `components`).
@@ -65,13 +68,18 @@ pub fn digest_header_files(
                 continue;
             };
             let Some(path) = &header.file else { continue };
-            let read = media::media_type(path, header.format.as_str())
-                .map_err(|why| format!("the header file {}: {why}", path.display()))
-                .and_then(|(_, max)| files.read(path, max).map_err(|e| e.to_string()));
-            match read {
-                Ok(bytes) => {
-                    header.file_sha256 = Some(crate::state::canonical::sha256_text(&bytes))
-                }
+            let format = header.format.as_str();
+            let digest = digests
+                .entry((path.clone(), format))
+                .or_insert_with(|| {
+                    media::media_type(path, format)
+                        .map_err(|why| format!("the header file {}: {why}", path.display()))
+                        .and_then(|(_, max)| files.read(path, max).map_err(|e| e.to_string()))
+                        .map(|bytes| crate::state::canonical::sha256_text(&bytes))
+                })
+                .clone();
+            match digest {
+                Ok(digest) => header.file_sha256 = Some(digest),
                 Err(why) => problems.push(format!(
                     "message template `{}` ({code}): {why}",
                     template.name
