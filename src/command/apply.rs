@@ -61,17 +61,17 @@ pub fn run(args: ApplyArgs, no_color: bool, operator: &Operator) -> CommandResul
     }
     // Read beside the validation; used only if the files are unchanged once the lock is held.
     let prefetch = pipeline::prefetch_state(&sources);
-    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
-        return Ok(Outcome::Failed);
-    };
-    let mut prepared = pipeline::resolve_tokens(
-        desired,
-        warnings,
+    let Some(prepared) = pipeline::prepare(
         &sources,
+        args.format,
+        no_color,
         operator,
         args.remote.parallelism,
-    )?;
-    super::media::digest_header_files(&mut prepared.desired, &prepared.access)?;
+        pipeline::Reads::SecretsAndMedia,
+    )?
+    else {
+        return Ok(Outcome::Failed);
+    };
     let timeout = parse_duration(&args.lock.lock_timeout).map_err(CommandError::new)?;
     let run_timeout =
         parse_duration(&args.timeout).map_err(|e| CommandError::new(format!("--timeout: {e}")))?;

@@ -12,16 +12,17 @@ use crate::render::drift::render_drift;
 pub fn run(args: DriftArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let sources = super::ConfigSources::new(&args.config)?;
     let prefetch = pipeline::prefetch_state(&sources);
-    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
-        return Ok(Outcome::Failed);
-    };
-    let prepared = pipeline::resolve_tokens(
-        desired,
-        warnings,
+    let Some(prepared) = pipeline::prepare(
         &sources,
+        args.format,
+        no_color,
         operator,
         args.remote.parallelism,
-    )?;
+        pipeline::Reads::Secrets,
+    )?
+    else {
+        return Ok(Outcome::Failed);
+    };
     let drift = pipeline::runtime()?.block_on(async {
         let console = Console::new(no_color);
         let pipeline::Recorded {

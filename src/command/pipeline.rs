@@ -141,6 +141,35 @@ pub fn resolve_tokens(
     })
 }
 
+/// What a command reads of the operator's files besides the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// The secrets the configuration names.
+    Secrets,
+    /// The secrets and each template header file (its digest): what a plan compares.
+    SecretsAndMedia,
+}
+
+/// Validate the configuration (its diagnostics printed in `format` when it is invalid:
+/// `None`) and read what it names (`reads`) for a command reading Meta.
+pub fn prepare(
+    sources: &ConfigSources,
+    format: PlanFormat,
+    no_color: bool,
+    operator: &Operator,
+    parallelism: u16,
+    reads: Reads,
+) -> Result<Option<Prepared>, CommandError> {
+    let Some((desired, warnings)) = load_valid(sources, format, no_color)? else {
+        return Ok(None);
+    };
+    let mut prepared = resolve_tokens(desired, warnings, sources, operator, parallelism)?;
+    if reads == Reads::SecretsAndMedia {
+        super::media::digest_header_files(&mut prepared.desired, &prepared.access)?;
+    }
+    Ok(Some(prepared))
+}
+
 /// The state's resources keyed by address, and its lineage/serial. Takes the document by
 /// value: a state of 10,000 resources is worth not copying.
 pub fn recorded_of(

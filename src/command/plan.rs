@@ -15,17 +15,17 @@ use crate::render::render_plan;
 pub fn run(args: PlanArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let sources = super::ConfigSources::new(&args.config)?;
     let prefetch = pipeline::prefetch_state(&sources);
-    let Some((desired, warnings)) = pipeline::load_valid(&sources, args.format, no_color)? else {
-        return Ok(Outcome::Failed);
-    };
-    let mut prepared = pipeline::resolve_tokens(
-        desired,
-        warnings,
+    let Some(prepared) = pipeline::prepare(
         &sources,
+        args.format,
+        no_color,
         operator,
         args.remote.parallelism,
-    )?;
-    super::media::digest_header_files(&mut prepared.desired, &prepared.access)?;
+        pipeline::Reads::SecretsAndMedia,
+    )?
+    else {
+        return Ok(Outcome::Failed);
+    };
     let plan =
         pipeline::runtime()?.block_on(read_and_plan(&prepared, &args, prefetch, no_color))?;
     let color = use_color(no_color, std::io::stdout().is_terminal());
