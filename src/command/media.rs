@@ -17,7 +17,7 @@ pub struct ConfinedFiles<'a> {
 
 impl MediaFiles for ConfinedFiles<'_> {
     fn read(&self, path: &Path, max_bytes: u64) -> Result<Vec<u8>, PortError> {
-        let refused = |why: String| PortError::Missing(format!("the header file {why}"));
+        let refused = |why: String| PortError::Missing(format!("the header file: {why}"));
         let resolved = self.access.confine(path).map_err(refused)?;
         let meta = std::fs::metadata(&resolved)
             .map_err(|e| refused(format!("{}: {e}", path.display())))?;
@@ -81,7 +81,10 @@ pub fn digest_header_files(
             match digest {
                 Ok(digest) => header.file_sha256 = Some(digest),
                 Err(why) => problems.push(format!(
-                    "message template `{}` ({code}): {why}",
+                    "{}:{}:{}: message template `{}` ({code}): {why}",
+                    template.source.file.display(),
+                    template.source.line,
+                    template.source.column,
                     template.name
                 )),
             }
