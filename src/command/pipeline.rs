@@ -477,8 +477,10 @@ pub fn with_locked_store<T>(
 pub struct StatePrefetch {
     path: PathBuf,
     store: LocalStore,
-    handle: std::thread::JoinHandle<Result<Option<StateDocument>, StateError>>,
+    handle: PrefetchHandle,
 }
+
+type PrefetchHandle = std::thread::JoinHandle<Result<Option<StateDocument>, StateError>>;
 
 pub fn prefetch_state(config: &ConfigSources) -> StatePrefetch {
     let path = super::config_dir(config.primary()).join("wacfg.state.json");
@@ -499,20 +501,27 @@ pub async fn read_locked_state(
     prefetch: Option<StatePrefetch>,
 ) -> Result<Option<StateDocument>, CommandError> {
     if let (Some(prefetch), Store::Local(local)) = (prefetch, store) {
-        // Waited for off the async workers: the read of Meta goes on meanwhile.
         let StatePrefetch {
             store: read_by,
             handle,
             ..
         } = prefetch;
-        let joined = tokio::task::spawn_blocking(move || handle.join()).await;
-        if let Ok(Ok(Ok(doc))) = joined
+        if let Some(Ok(doc)) = joined(handle).await
             && local.adopt_read(&read_by)
         {
             return Ok(doc);
         }
     }
     Ok(store.read_unsealed().await?)
+}
+
+/// The prefetched read, waited for off the async workers (the read of Meta goes on
+/// meanwhile); `None` when its thread died.
+async fn joined(handle: PrefetchHandle) -> Option<Result<Option<StateDocument>, StateError>> {
+    match tokio::task::spawn_blocking(move || handle.join()).await {
+        Ok(Ok(read)) => Some(read),
+        _ => None,
+    }
 }
 
 /// The state document: the prefetched read when the configuration keeps its state exactly
@@ -524,12 +533,9 @@ pub async fn read_state(
 ) -> Result<Option<StateDocument>, CommandError> {
     if let (Some(prefetch), StateSettings::Local { path }) = (prefetch, &desired.state)
         && *path == prefetch.path
+        && let Some(read) = joined(prefetch.handle).await
     {
-        // Waited for off the async workers: the read of Meta goes on meanwhile.
-        let handle = prefetch.handle;
-        if let Ok(Ok(read)) = tokio::task::spawn_blocking(move || handle.join()).await {
-            return Ok(read?);
-        }
+        return Ok(read?);
     }
     Ok(store.read_unsealed().await?)
 }

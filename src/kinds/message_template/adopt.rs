@@ -106,7 +106,7 @@ pub fn adopt(
         // What Meta writes into an AUTHENTICATION template itself, taken out first.
         let authentication = category == Category::Authentication;
         let read = as_written(&t.components, authentication, None);
-        let lang = language(&read, category).map_err(|why| format!("{code}: {why}"))?;
+        let lang = language(&read).map_err(|why| format!("{code}: {why}"))?;
         let ours = components(&lang, parameter_format);
         let theirs = normalized(&read);
         if let Some(path) = first_difference(&theirs, &ours, "components") {
@@ -155,9 +155,10 @@ pub fn adopt(
     })
 }
 
-/// Meta's components of one language in the file's model. Only the kinds the model has are
-/// accepted here; every field is then checked by comparing what the model sends back.
-pub fn language(components: &Value, category: Category) -> Result<Language, String> {
+/// Meta's components of one language (put the way wacfg writes them: `as_written`) in the
+/// file's model. Only the kinds the model has are accepted here; every field is then checked
+/// by comparing what the model sends back.
+fn language(components: &Value) -> Result<Language, String> {
     let items = components
         .as_array()
         .ok_or_else(|| "Meta sent no components list".to_string())?;
@@ -203,13 +204,6 @@ pub fn language(components: &Value, category: Category) -> Result<Language, Stri
                     "component {other} is not in wacfg's file model (HEADER, BODY, FOOTER, BUTTONS)"
                 ));
             }
-        }
-    }
-    if category == Category::Authentication {
-        // Meta writes the text of an AUTHENTICATION body and footer itself.
-        lang.body.text = None;
-        if lang.code_expiration_minutes.is_some() {
-            lang.footer = None;
         }
     }
     Ok(lang)
