@@ -57,6 +57,44 @@ fn every_command_has_examples_exit_codes_and_environment() {
     }
 }
 
+/// The Environment section of a help text.
+fn environment_of(help: &str) -> &str {
+    help.split("Environment:\n").nth(1).unwrap_or("")
+}
+
+#[test]
+fn every_command_that_reads_the_configuration_names_the_variables_it_reads() {
+    let mut reading = 0;
+    for path in commands() {
+        let text = help_of(&path);
+        let env = environment_of(&text);
+        // `fmt` takes -c but only rewrites text: it substitutes nothing.
+        if text.contains("-c, --config <PATH>") && path != ["fmt"] {
+            reading += 1;
+            assert!(
+                env.contains("WACFG_VAR_NAME"),
+                "wacfg {path:?} reads ${{var.NAME}} but its help does not name WACFG_VAR_NAME:\n{env}"
+            );
+        }
+        // The commands that talk to Meta.
+        let remote = ["plan", "apply", "drift", "import", "discover"];
+        if path.first().is_some_and(|c| remote.contains(&c.as_str())) {
+            assert!(env.contains("WACFG_GRAPH_URL"), "wacfg {path:?}:\n{env}");
+        }
+    }
+    assert!(
+        reading >= 10,
+        "only {reading} commands read a configuration"
+    );
+    let plan = help_of(&["plan".to_string()]);
+    assert!(environment_of(&plan).contains("WACFG_COMMIT"), "{plan}");
+    let fmt = help_of(&["fmt".to_string()]);
+    assert!(
+        environment_of(&fmt).contains("change nothing"),
+        "fmt must say its shared flags do nothing:\n{fmt}"
+    );
+}
+
 #[test]
 fn every_positional_argument_is_described() {
     fn check(cmd: &clap::Command, path: &str) {

@@ -15,20 +15,37 @@ macro_rules! help {
     };
 }
 
+/// Every command that reads the configuration substitutes `${var.NAME}`.
+macro_rules! var_env {
+    () => {
+        "  WACFG_VAR_NAME      The value of ${var.NAME} (beats the files' vars:; --var NAME=VALUE beats it)."
+    };
+}
+
 macro_rules! remote_env {
     () => {
-        "  WACFG_GRAPH_URL     Send Graph API requests to this URL instead of Meta's (beats meta.graph_url).
+        concat!(
+            "  WACFG_GRAPH_URL     Send Graph API requests to this URL instead of Meta's (beats meta.graph_url).
   WACFG_SECRET_DIRS   More directories `file:` secrets may be read from (colon-separated).
+",
+            var_env!(),
+            "
   NO_COLOR            Any non-empty value disables colour (as --no-color).
   (and the variables the configuration's env: secrets name: tokens, the PostgreSQL URL)"
+        )
     };
 }
 
 macro_rules! state_env {
     () => {
-        "  WACFG_SECRET_DIRS   More directories `file:` secrets may be read from (colon-separated).
+        concat!(
+            "  WACFG_SECRET_DIRS   More directories `file:` secrets may be read from (colon-separated).
+",
+            var_env!(),
+            "
   NO_COLOR            Any non-empty value disables colour (as --no-color).
   (and the variable an env: PostgreSQL URL names in the state: block)"
+        )
     };
 }
 
@@ -68,7 +85,7 @@ pub const VALIDATE: &str = help!(
   wacfg validate --format github     Annotations for a GitHub Actions log",
     "  0  valid (warnings may be printed)
   1  invalid, or the files cannot be read",
-    global_env!(),
+    concat!(var_env!(), "\n", global_env!()),
 );
 
 pub const PLAN: &str = help!(
@@ -83,7 +100,11 @@ pub const PLAN: &str = help!(
     "  0  success (no changes, or changes without --detailed-exitcode)
   1  error, invalid configuration, or a refused plan (safety threshold, prevent_destroy)
   2  changes, with --detailed-exitcode",
-    remote_env!(),
+    concat!(
+        remote_env!(),
+        "\n  WACFG_COMMIT        The commit the markdown plan names (else the checkout's HEAD), e.g. a
+                      pull request's head rather than CI's merge commit."
+    ),
 );
 
 pub const APPLY: &str = help!(
@@ -253,7 +274,8 @@ pub const FMT: &str = help!(
   wacfg fmt --check           In CI: list the files that would change",
     "  0  formatted (or already formatted)
   1  with --check: some file would change; or a file cannot be formatted safely, or error",
-    "  (none)",
+    "  (none: fmt reads only the files' text; variables are left as written, and --var,
+  --graph-url and --secret-dir are accepted like the other commands' but change nothing)",
 );
 
 pub const SCHEMA: &str = help!(
