@@ -328,12 +328,13 @@ impl Writer<'_> {
         }
     }
 
-    /// A scalar or flow value; a plain scalar that would read as a number, a boolean or null
-    /// is quoted where the schema wants a string.
+    /// A scalar or flow value; a plain scalar that would read as a number or a boolean is
+    /// quoted where the schema wants a string. A null never is: in an overlay `key: null`
+    /// removes the field, and `"null"` would set it to that word.
     fn scalar_text(&mut self, value: &Value, path: &[Step]) -> String {
         match value {
             Value::Scalar { text, plain: true }
-                if not_a_string(text) && self.schema.wants_string(path) =>
+                if not_a_string(text) && !is_null(text) && self.schema.wants_string(path) =>
             {
                 self.quoted.insert(pointer(path));
                 format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -342,6 +343,11 @@ impl Writer<'_> {
             _ => String::new(),
         }
     }
+}
+
+/// Whether YAML reads this plain scalar as null.
+fn is_null(text: &str) -> bool {
+    matches!(text, "~" | "null" | "Null" | "NULL" | "")
 }
 
 /// Whether YAML would read this plain scalar as something other than a string.

@@ -48,6 +48,21 @@ credentials:
 }
 
 #[test]
+fn a_null_stays_a_null_where_the_schema_wants_a_string() {
+    // In an overlay `key: null` removes the field; quoting it would set it to "null".
+    let input = "\
+version: 1
+channel_configurations:
+  - name: Service_FR
+    execution_field: null
+    sender_name: ~
+";
+    let out = format(input).unwrap();
+    assert!(out.contains("execution_field: null\n"), "{out}");
+    assert!(out.contains("sender_name: ~\n"), "{out}");
+}
+
+#[test]
 fn comments_and_single_blank_lines_move_with_their_entry() {
     let input = "\
 # head comment
