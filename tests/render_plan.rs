@@ -319,20 +319,40 @@ fn summary_line_names_reactivate_and_replace_only_when_present() {
     // A plan that failed does not claim the configuration matches.
     let human = render_plan(&scenarios::token_expired(), Format::Human, false);
     assert!(!human.contains("No changes"));
-    assert!(human.contains("Error: the token of credentials.acme expired"));
+    assert!(human.contains("error: the token of credentials.acme expired"));
 }
 
 #[test]
 fn warnings_come_after_the_summary_and_errors_last() {
     let human = render_plan(&scenarios::warnings(), Format::Human, false);
     let summary = human.find("Plan: ").unwrap();
-    let warning = human.find("Warning: the token").unwrap();
+    let warning = human.find("warning: the token").unwrap();
     let check = human
-        .find("Warning: channel_configuration.Marketing_FR: check quality_rating")
+        .find("warning: channel_configuration.Marketing_FR: check quality_rating")
         .unwrap();
     assert!(summary < check && check < warning);
     let human = render_plan(&scenarios::refused(), Format::Human, false);
-    assert!(human.find("Plan: ").unwrap() < human.find("Error: ").unwrap());
+    assert!(human.find("Plan: ").unwrap() < human.find("error: ").unwrap());
+}
+
+#[test]
+fn terminal_output_spells_error_and_warning_as_every_command_does() {
+    // `error:` and `warning:`, as validate's diagnostics and the commands' own errors.
+    for plan in [
+        scenarios::refused(),
+        scenarios::warnings(),
+        scenarios::token_expired(),
+    ] {
+        for format in [Format::Human, Format::Github] {
+            let text = render_plan(&plan, format, false);
+            for line in text.lines() {
+                assert!(
+                    !line.starts_with("Error:") && !line.starts_with("Warning:"),
+                    "{line}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -165,7 +165,7 @@ async fn locked(
                 "{}",
                 render_apply_report(&report, PlanFormat::Human.into(), color)
             );
-            eprintln!("{address} was not imported: see above.");
+            eprintln!("error: {address} was not imported: see above.");
             Ok(Outcome::Failed)
         }
     }

@@ -7,7 +7,7 @@
 use super::drift::drift_row;
 use super::painter::Painter;
 use super::plan_human::{change_block, summary_text, symbol, verb};
-use super::plan_notices::{Notice, label, notices};
+use super::plan_notices::{Notice, markdown_label, notices};
 use crate::model::Expectation;
 use crate::plan::{Plan, ResourceChange, Summary};
 
@@ -190,7 +190,11 @@ fn notice_items(notices: &[&Notice]) -> Vec<String> {
     notices
         .iter()
         .map(|n| {
-            let mut item = format!("- **{}:** {}", label(n.severity), escape_html(&n.title));
+            let mut item = format!(
+                "- **{}:** {}",
+                markdown_label(n.severity),
+                escape_html(&n.title)
+            );
             if let Some(location) = &n.location {
                 item.push_str(&format!(" (at {})", inline_code(location)));
             }

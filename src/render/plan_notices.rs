@@ -94,8 +94,17 @@ fn diag_notice(d: &Diagnostic) -> Notice {
     }
 }
 
-/// `Warning` or `Error`, as the human formats spell it.
+/// `warning` or `error`, as terminal output spells them everywhere (validate's diagnostics,
+/// plan notices, command errors).
 pub fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Warning => "warning",
+        Severity::Error => "error",
+    }
+}
+
+/// `Warning` or `Error`: the markdown comment's bold labels, written as prose.
+pub fn markdown_label(severity: Severity) -> &'static str {
     match severity {
         Severity::Warning => "Warning",
         Severity::Error => "Error",
