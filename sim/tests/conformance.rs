@@ -85,6 +85,17 @@ fn openapi_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi/business-messaging-api_v23.0.yaml")
 }
 
+#[test]
+fn the_vendored_document_sits_in_the_repository_with_its_licence() {
+    // A clone of this repository alone must run these tests: nothing read from outside it.
+    let dir = openapi_path().parent().unwrap().to_path_buf();
+    assert!(dir.starts_with(env!("CARGO_MANIFEST_DIR")));
+    let licence = std::fs::read_to_string(dir.join("LICENSE")).expect("the licence is vendored");
+    assert!(licence.starts_with("MIT License"), "{licence}");
+    assert!(licence.contains("Meta Platforms"), "{licence}");
+    assert!(openapi_path().is_file());
+}
+
 /// The document, loaded once, with the listed deviations applied (or not).
 fn openapi(patched: bool) -> &'static Value {
     static RAW: OnceLock<Value> = OnceLock::new();
