@@ -103,14 +103,6 @@ impl GraphPort for FixtureGraph {
         Box::pin(async move { out })
     }
 
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        _waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
     fn write<'a>(
         &'a self,
         _credentials: &'a str,
@@ -518,15 +510,6 @@ impl GraphPort for SpentBudget {
         Box::pin(async move { out.map(|()| unreachable!()) })
     }
 
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        waba: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        let out = self.call(format!("subscriptions {waba}"));
-        Box::pin(async move { out.map(|()| Vec::new()) })
-    }
-
     fn write<'a>(
         &'a self,
         _credentials: &'a str,
@@ -664,14 +647,6 @@ impl GraphPort for CountingGraph {
             .unwrap()
             .push(reads.iter().map(|r| r.phone_number_id.clone()).collect());
         Box::pin(async move { out })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        _waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn write<'a>(

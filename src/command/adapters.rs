@@ -15,7 +15,7 @@ use crate::apply::{PortError, StateChanges, StateWriter};
 use crate::kinds::MediaFile;
 use crate::kinds::NumberRead;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
-use crate::model::{ObservedNumber, ObservedSubscription, ObservedTemplate};
+use crate::model::{ObservedNumber, ObservedTemplate};
 use crate::plan::PriorState;
 use crate::remote::error::human_duration;
 use crate::remote::retry::server_wait;
@@ -320,19 +320,6 @@ impl GraphPort for Graph<'_> {
                 .into_iter()
                 .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
                 .collect()
-        })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        credentials: &'a str,
-        waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async move {
-            let token = self.token(credentials)?;
-            self.stop.check()?;
-            let out = self.client.read_subscribed_apps(token, waba_id).await;
-            self.sent(out)
         })
     }
 
