@@ -437,6 +437,25 @@ mod tests {
     }
 
     #[test]
+    fn a_state_conflict_stays_apart_from_other_state_errors() {
+        let conflict = state_error(StateError::Conflict {
+            expected: Some(3),
+            found: Some(4),
+        });
+        assert!(
+            matches!(conflict, PortError::StateConflict(_)),
+            "{conflict:?}"
+        );
+        assert_eq!(conflict.class(), crate::model::ErrorClass::StateConflict);
+        let disk = state_error(StateError::Io {
+            action: "write",
+            path: "state.json".into(),
+            source: std::io::Error::other("disk full"),
+        });
+        assert!(matches!(disk, PortError::Storage(_)), "{disk:?}");
+    }
+
+    #[test]
     fn a_long_wait_or_silence_stops_the_run_other_errors_do_not() {
         let minute = Duration::from_secs(60);
         let hour = limited(80008, Some(minute * 60));
