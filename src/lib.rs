@@ -1,6 +1,7 @@
 //! wacfg: WhatsApp channel configuration as code.
 //!
-//! The data flow, as in ARCHITECTURE.md:
+//! The data flow, as in `docs/architecture.md` (which also has the layer table that
+//! `tests/architecture.rs` enforces):
 //!
 //! ```text
 //! file(s) --config--> tree+spans --validate--> Desired
@@ -11,8 +12,9 @@
 //! apply: lock -> re-read Recorded -> each change in order: remote call / checks -> write state
 //! ```
 //!
-//! Each resource kind (credentials, webhook, channel configuration) lives in `kinds/<kind>/`
-//! behind one seam; validate, plan, apply, state and render loop over the registered kinds.
+//! Each resource kind (credentials, webhook, channel configuration, message template) lives in
+//! `kinds/<kind>/` behind one seam; validate, plan, apply, state and render loop over the
+//! registered kinds.
 //! `model` and `diag` depend on nothing; `command` is the only module that wires I/O together.
 
 /// `print!` that never panics: a reader that went away (`wacfg schema | head`) is not

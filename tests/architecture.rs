@@ -1,14 +1,17 @@
-//! The module dependency table of ARCHITECTURE.md, checked: every `crate::<module>` a layer
-//! names must be an arrow of this table, so the picture stays true. `render` reads the apply
-//! report (plain data) but not `cli`: it has its own output format enum, and `cli` converts
-//! its flag into it.
+//! The module dependency table of `docs/architecture.md`, checked: every top-level module a
+//! layer names must be an arrow of this table, so the picture stays true. `render` reads the
+//! apply report (plain data) but not `cli`: it has its own output format enum, and `cli`
+//! converts its flag into it.
 //!
 //! The scan reads text, not syntax trees: `crate::a` anywhere in a path, and every first
-//! segment of a grouped `use crate::{a, b::{c, d}}`, however it is laid out over lines.
-//! A `crate::` path written in a comment or a string counts too, which errs on the strict
-//! side; comments between the items of a group are skipped.
+//! segment of a grouped `use crate::{a, b::{c, d}}`, however it is laid out over lines; and a
+//! `super::super::a` chain that climbs back to the crate root from where it is written (the
+//! file's place under `src/`, plus the inline `mod x { … }` blocks around it), so `super`
+//! cannot reach around the table either. A path written in a comment or a string counts too,
+//! which errs on the strict side; comments between the items of a group are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, &[&str])] = &[
@@ -76,10 +79,20 @@ fn group_heads(text: &str) -> Vec<&str> {
     heads
 }
 
-/// Every module a text names through `crate::`: plain paths (`crate::a::b`, in a `use` or
-/// anywhere else) and grouped imports (`use crate::{a, b::c}`, nested or over several lines).
-/// `pub(crate)`, `$crate` in macros and identifiers merely ending in `crate` are not paths into
-/// this crate's modules and are skipped.
+/// The first segment of each path `text` starts with: one path, or each item of a group.
+fn path_heads(text: &str) -> Vec<&str> {
+    let text = skip_trivia(text);
+    let heads = match text.strip_prefix('{') {
+        Some(group) => group_heads(group),
+        None => vec![leading_ident(text)],
+    };
+    heads.into_iter().filter(|h| !h.is_empty()).collect()
+}
+
+/// Every module a text at the crate root names through `crate::`: plain paths
+/// (`crate::a::b`, in a `use` or anywhere else) and grouped imports (`use crate::{a, b::c}`,
+/// nested or over several lines). `pub(crate)`, `$crate` in macros and identifiers merely
+/// ending in `crate` are not paths into this crate's modules and are skipped.
 fn crate_modules(text: &str) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
     for (i, _) in text.match_indices("crate::") {
@@ -90,19 +103,88 @@ fn crate_modules(text: &str) -> BTreeSet<String> {
         {
             continue;
         }
-        let rest = skip_trivia(&text[i + "crate::".len()..]);
-        let heads = match rest.strip_prefix('{') {
-            Some(group) => group_heads(group),
-            None => vec![leading_ident(rest)],
-        };
         modules.extend(
-            heads
+            path_heads(&text[i + "crate::".len()..])
                 .into_iter()
-                .filter(|h| !h.is_empty())
                 .map(String::from),
         );
     }
     modules
+}
+
+/// The byte ranges of the inline `mod name { … }` blocks of a text, nested ones included
+/// (braces counted; `mod name;` declares a file and is not one). A block whose braces do not
+/// balance (a `{` in a string) runs to the end of the text.
+fn inline_mods(text: &str) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    for (i, _) in text.match_indices("mod ") {
+        if text[..i].chars().next_back().is_some_and(is_ident_char) {
+            continue;
+        }
+        let after = &text[i + "mod ".len()..];
+        let name = leading_ident(after);
+        if name.is_empty() {
+            continue;
+        }
+        let name_end = after.find(name).unwrap_or(0) + name.len();
+        let tail = &after[name_end..];
+        if !tail.trim_start().starts_with('{') {
+            continue;
+        }
+        let open = text.len() - tail.len() + (tail.len() - tail.trim_start().len());
+        let mut depth = 0usize;
+        let mut end = text.len();
+        for (j, c) in text[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        blocks.push(open..end);
+    }
+    blocks
+}
+
+/// Every top-level module a `super::…` chain names from a file `depth` modules below the
+/// crate root (`src/render/mod.rs` is 1, `src/render/plan_json.rs` 2): a chain of as many
+/// `super::` as the place it is written is deep (inline modules add one each) names the
+/// crate's own modules. A shorter chain stays inside the file's own layer.
+fn super_modules(text: &str, depth: usize) -> BTreeSet<String> {
+    let blocks = inline_mods(text);
+    let mut modules = BTreeSet::new();
+    for (i, _) in text.match_indices("super::") {
+        let before = &text[..i];
+        if before.chars().next_back().is_some_and(is_ident_char) || before.ends_with("super::") {
+            continue;
+        }
+        let mut rest = &text[i..];
+        let mut climbs = 0;
+        while let Some(after) = rest.strip_prefix("super::") {
+            climbs += 1;
+            rest = after;
+        }
+        let inline = blocks.iter().filter(|b| b.contains(&i)).count();
+        if climbs == depth + inline {
+            modules.extend(path_heads(rest).into_iter().map(String::from));
+        }
+    }
+    modules
+}
+
+/// How many modules below the crate root a file under `src/` is (`mod.rs` is its folder).
+fn module_depth(relative: &Path) -> usize {
+    let parts = relative.components().count();
+    match relative.file_name().and_then(|f| f.to_str()) {
+        Some("mod.rs" | "lib.rs" | "main.rs") => parts - 1,
+        _ => parts,
+    }
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -132,7 +214,11 @@ fn used_modules(layer: &str) -> BTreeMap<String, String> {
             .unwrap_or(&file)
             .display()
             .to_string();
-        for module in crate_modules(&text) {
+        let depth = module_depth(file.strip_prefix(root.join("src")).unwrap());
+        let named = crate_modules(&text)
+            .into_iter()
+            .chain(super_modules(&text, depth));
+        for module in named {
             used.entry(module).or_insert_with(|| shown.clone());
         }
     }
@@ -210,6 +296,58 @@ fn a_grouped_import_of_a_forbidden_layer_is_a_violation() {
             .into_iter()
             .map(|m| (m, "src/render/example.rs".to_string()))
             .collect();
+    let render = LAYERS.iter().find(|(l, _)| *l == "render").unwrap().1;
+    assert_eq!(
+        violations("render", render, &used),
+        ["render -> cli (in src/render/example.rs)"]
+    );
+}
+
+#[test]
+fn the_scanner_follows_super_chains_back_to_the_crate_root() {
+    // In `src/render/plan_json.rs` (depth 2): two `super::` reach the crate, one stays in render.
+    let text = "use super::super::cli::PlanFormat;\nuse super::diagnostics;\n";
+    assert_eq!(super_modules(text, 2), names(&["cli"]));
+    // In `src/render/mod.rs` (depth 1), one is enough; a group counts each of its items.
+    assert_eq!(
+        super_modules("use super::{cli, plan::Plan};\n", 1),
+        names(&["cli", "plan"])
+    );
+    // Inside inline modules each one adds a level; nested blocks count twice.
+    let text = "\
+use super::state;
+mod tests {
+    use super::super::state;
+    use super::super::super::{cli, command};
+    mod deeper {
+        fn f() { super::super::super::super::config::x(); }
+    }
+}
+fn g() { super::super::plan::run(); }
+mod unbalanced {
+    const OPEN: &str = \"{\";
+    use super::super::super::apply;
+}
+";
+    assert_eq!(
+        super_modules(text, 2),
+        names(&["apply", "cli", "command", "config", "plan"])
+    );
+    assert_eq!(
+        module_depth(Path::new("render/plan_json.rs")),
+        2,
+        "a file is its own module"
+    );
+    assert_eq!(module_depth(Path::new("render/mod.rs")), 1);
+    assert_eq!(module_depth(Path::new("lib.rs")), 0);
+}
+
+#[test]
+fn a_super_path_to_a_forbidden_layer_is_a_violation() {
+    let used: BTreeMap<String, String> = super_modules("use super::super::cli::PlanFormat;\n", 2)
+        .into_iter()
+        .map(|m| (m, "src/render/example.rs".to_string()))
+        .collect();
     let render = LAYERS.iter().find(|(l, _)| *l == "render").unwrap().1;
     assert_eq!(
         violations("render", render, &used),

@@ -1,10 +1,13 @@
-//! The Graph write path and the webhook reads against a tiny scripted axum server (one queued
-//! answer per request, every request recorded): form encoding and header auth of POST/DELETE,
-//! secrets kept out of errors, retries of idempotent writes, no blind repeat of
-//! not-idempotent ones, callback-verification hints, and `subscribed_apps` /
-//! `webhook_configuration` in the batched read.
+//! The Graph write path against a tiny scripted axum server (one queued answer per request,
+//! every request recorded). The webhook writes go the way apply sends them: the requests the
+//! webhook kind builds (`kinds::webhook::graph`), sent through the port apply is given
+//! (`command::adapters::Graph`), which fills in the verify token and picks the token. Covered:
+//! form encoding and header auth of POST/DELETE, percent-encoded IDs, secrets kept out of
+//! errors, retries of idempotent writes, no blind repeat of not-idempotent ones,
+//! callback-verification hints, and `subscribed_apps` / `webhook_configuration` in the batched
+//! read.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,9 +17,11 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use wacfg::command::adapters::{Graph, Stop};
+use wacfg::kinds::webhook::graph::{number_override, subscribe_waba, unsubscribe_waba};
+use wacfg::kinds::{GraphPort, GraphRequest, PortError};
 use wacfg::remote::{
-    CallbackOverride, Client, ClientConfig, Form, RemoteError, RetryPolicy, Token, TokenReads,
-    WriteSafety,
+    Client, ClientConfig, Form, RemoteError, RetryPolicy, Token, TokenReads, WriteSafety,
 };
 
 const TOKEN: &str = "test-token-writes-42";
@@ -24,6 +29,10 @@ const VERIFY: &str = "vt-do-not-print-7781";
 const WABA: &str = "102290129340398";
 const NUMBER: &str = "106540352242922";
 const BUSINESS: &str = "1234567890123456";
+/// The credentials entry whose token the writes use, and the key of the verify token.
+const CREDENTIALS: &str = "acme_fr";
+const VERIFY_KEY: &str = "webhook:acme_fr_inbound";
+const CALLBACK: &str = "https://hooks.example.com/wa";
 
 /// One scripted answer.
 #[derive(Clone)]
@@ -170,26 +179,47 @@ fn token() -> Token {
     Token::new(TOKEN)
 }
 
-fn callback() -> CallbackOverride {
-    CallbackOverride::new("https://hooks.example.com/wa", VERIFY)
+/// The callback override as the webhook kind names it: the URL and the key of its secret.
+fn callback() -> Option<(&'static str, &'static str)> {
+    Some((CALLBACK, VERIFY_KEY))
 }
 
-fn assert_no_secrets(err: &RemoteError) {
-    let shown = format!("{err} {err:?}");
+/// Send `request` the way apply does: through the Graph port over `client`, with the token of
+/// `acme_fr` and the verify token resolved under its key.
+async fn send(client: &Client, request: GraphRequest) -> Result<(), PortError> {
+    let tokens = BTreeMap::from([(CREDENTIALS.to_string(), token())]);
+    let secrets = BTreeMap::from([(VERIFY_KEY.to_string(), Token::new(VERIFY))]);
+    let graph = Graph {
+        client,
+        tokens: &tokens,
+        secrets: &secrets,
+        stop: Stop::new(None),
+    };
+    graph.write(CREDENTIALS, request).await
+}
+
+fn assert_no_secrets(shown: &str) {
     assert!(!shown.contains(TOKEN), "token leaked: {shown}");
     assert!(!shown.contains(VERIFY), "verify token leaked: {shown}");
+}
+
+fn assert_no_secrets_in(err: &RemoteError) {
+    assert_no_secrets(&format!("{err} {err:?}"));
+}
+
+fn assert_no_secrets_in_port(err: &PortError) {
+    assert_no_secrets(&format!("{err} {err:?}"));
 }
 
 #[tokio::test]
 async fn subscribe_posts_a_form_with_the_token_only_in_the_header() {
     let server = Server::start(vec![]).await;
     let client = server.client();
-    client
-        .subscribe_waba(&token(), WABA, Some(&callback()))
+    send(&client, subscribe_waba(WABA, callback()))
         .await
         .unwrap();
-    client.subscribe_waba(&token(), WABA, None).await.unwrap();
-    client.unsubscribe_waba(&token(), WABA).await.unwrap();
+    send(&client, subscribe_waba(WABA, None)).await.unwrap();
+    send(&client, unsubscribe_waba(WABA)).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen.len(), 3, "{seen:?}");
     for s in &seen {
@@ -209,10 +239,7 @@ async fn subscribe_posts_a_form_with_the_token_only_in_the_header() {
     assert_eq!(
         form,
         [
-            (
-                "override_callback_uri".into(),
-                "https://hooks.example.com/wa".into()
-            ),
+            ("override_callback_uri".into(), CALLBACK.into()),
             ("verify_token".into(), VERIFY.to_string()),
         ]
     );
@@ -223,17 +250,39 @@ async fn subscribe_posts_a_form_with_the_token_only_in_the_header() {
 }
 
 #[tokio::test]
+async fn ids_are_percent_encoded_into_the_path() {
+    let server = Server::start(vec![]).await;
+    let client = server.client();
+    send(&client, subscribe_waba("1/2?x=3", None))
+        .await
+        .unwrap();
+    send(&client, unsubscribe_waba("1/2 x")).await.unwrap();
+    send(&client, number_override("9/../8", None))
+        .await
+        .unwrap();
+    let seen = server.seen();
+    let paths: Vec<(&str, &str, &str)> = seen
+        .iter()
+        .map(|s| (s.method.as_str(), s.path.as_str(), s.query.as_str()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("POST", "/v23.0/1%2F2%3Fx%3D3/subscribed_apps", ""),
+            ("DELETE", "/v23.0/1%2F2%20x/subscribed_apps", ""),
+            ("POST", "/v23.0/9%2F..%2F8", ""),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn number_webhook_is_a_json_string_in_the_form() {
     let server = Server::start(vec![]).await;
     let client = server.client();
-    client
-        .set_number_webhook(&token(), NUMBER, Some(&callback()))
+    send(&client, number_override(NUMBER, callback()))
         .await
         .unwrap();
-    client
-        .set_number_webhook(&token(), NUMBER, None)
-        .await
-        .unwrap();
+    send(&client, number_override(NUMBER, None)).await.unwrap();
     let seen = server.seen();
     let config = |s: &Seen| -> Value {
         let form = s.form();
@@ -244,8 +293,12 @@ async fn number_webhook_is_a_json_string_in_the_form() {
     assert_eq!(seen[0].method, "POST");
     assert_eq!(seen[0].path, format!("/v23.0/{NUMBER}"));
     assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some("Bearer test-token-writes-42")
+    );
+    assert_eq!(
         config(&seen[0]),
-        json!({"override_callback_uri": "https://hooks.example.com/wa", "verify_token": VERIFY})
+        json!({"override_callback_uri": CALLBACK, "verify_token": VERIFY})
     );
     assert_eq!(config(&seen[1]), json!({"override_callback_uri": ""}));
     assert_eq!(
@@ -255,19 +308,38 @@ async fn number_webhook_is_a_json_string_in_the_form() {
 }
 
 #[tokio::test]
+async fn a_verify_token_that_was_not_read_sends_nothing() {
+    let server = Server::start(vec![]).await;
+    let request = subscribe_waba(WABA, Some((CALLBACK, "webhook:other")));
+    let err = send(&server.client(), request).await.unwrap_err();
+    assert!(
+        matches!(&err, PortError::Missing(m) if m.contains("`webhook:other`")),
+        "{err:?}"
+    );
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+}
+
+#[tokio::test]
 async fn a_failed_callback_verification_says_what_to_fix_and_leaks_nothing() {
     let echo = format!(
         "Callback verification failed for token {TOKEN} with verify_token {VERIFY}: \
          the challenge did not match"
     );
     let server = Server::start(vec![Reply::graph(400, 2200, &echo)]).await;
-    let err = server
-        .client()
-        .subscribe_waba(&token(), WABA, Some(&callback()))
+    let err = send(&server.client(), subscribe_waba(WABA, callback()))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(2200));
-    assert!(matches!(err, RemoteError::Graph(_)), "not retried: {err:?}");
+    assert!(
+        matches!(
+            &err,
+            PortError::Graph {
+                code: Some(2200),
+                outcome_unknown: false,
+                ..
+            }
+        ),
+        "a refusal, known not to have happened: {err:?}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("your callback must answer GET with hub.challenge echoed"),
@@ -278,8 +350,8 @@ async fn a_failed_callback_verification_says_what_to_fix_and_leaks_nothing() {
         text.contains("REDACTED"),
         "echo scrubbed, not absent: {text}"
     );
-    assert_no_secrets(&err);
-    assert_eq!(server.seen().len(), 1);
+    assert_no_secrets_in_port(&err);
+    assert_eq!(server.seen().len(), 1, "not retried");
 }
 
 #[tokio::test]
@@ -287,15 +359,14 @@ async fn secrets_are_scrubbed_from_every_kind_of_write_error() {
     let body = format!("<html>bad request {VERIFY} {TOKEN}</html>");
     let server = Server::start(vec![Reply::text(404, &body), Reply::hang()]).await;
     let client = server.client();
-    let http = client
-        .set_number_webhook(&token(), NUMBER, Some(&callback()))
+    let http = send(&client, number_override(NUMBER, callback()))
         .await
         .unwrap_err();
     assert!(
-        matches!(http, RemoteError::Http { status: 404, .. }),
+        matches!(&http, PortError::Graph { message, .. } if message.contains("404")),
         "{http:?}"
     );
-    assert_no_secrets(&http);
+    assert_no_secrets_in_port(&http);
     let form = Form::new().secret_field("verify_token", VERIFY);
     assert!(!format!("{form:?}").contains(VERIFY));
     let unknown = client
@@ -303,7 +374,7 @@ async fn secrets_are_scrubbed_from_every_kind_of_write_error() {
         .await
         .unwrap_err();
     assert!(unknown.outcome_unknown(), "{unknown:?}");
-    assert_no_secrets(&unknown);
+    assert_no_secrets_in(&unknown);
 }
 
 #[tokio::test]
@@ -317,9 +388,7 @@ async fn idempotent_writes_are_retried_like_reads() {
         Reply::success(),
     ];
     let server = Server::start(replies).await;
-    server
-        .client()
-        .set_number_webhook(&token(), NUMBER, Some(&callback()))
+    send(&server.client(), number_override(NUMBER, callback()))
         .await
         .unwrap();
     let seen = server.seen();
@@ -469,39 +538,20 @@ async fn a_refused_connection_sent_nothing_so_it_is_not_an_unknown_outcome() {
 #[tokio::test]
 async fn anything_but_success_true_is_an_error() {
     let server = Server::start(vec![Reply::json(200, json!({"success": false}))]).await;
-    let err = server
-        .client()
-        .unsubscribe_waba(&token(), WABA)
+    let err = send(&server.client(), unsubscribe_waba(WABA))
         .await
         .unwrap_err();
-    assert!(matches!(err, RemoteError::Decode { .. }), "{err:?}");
-    assert!(err.to_string().contains("did not confirm"), "{err}");
-}
-
-#[tokio::test]
-async fn read_subscribed_apps_gives_each_app_and_its_override() {
-    let page = json!({"data": [
-        {"whatsapp_business_api_data": {"id": "77", "link": "https://l", "name": "Acme app"}},
-        {"whatsapp_business_api_data": {"id": "78", "name": "Other"},
-         "override_callback_uri": "https://hooks.example.com/wa"}
-    ]});
-    let server = Server::start(vec![Reply::json(200, page)]).await;
-    let apps = server
-        .client()
-        .read_subscribed_apps(&token(), WABA)
-        .await
-        .unwrap();
-    assert_eq!(apps.len(), 2);
-    assert_eq!(apps[0].app_id, "77");
-    assert_eq!(apps[0].app_name.as_deref(), Some("Acme app"));
-    assert_eq!(apps[0].override_callback_uri, None);
-    assert_eq!(
-        apps[1].override_callback_uri.as_deref(),
-        Some("https://hooks.example.com/wa")
+    assert!(
+        matches!(
+            &err,
+            PortError::Graph {
+                outcome_unknown: false,
+                ..
+            }
+        ),
+        "{err:?}"
     );
-    let seen = server.seen();
-    assert_eq!(seen[0].method, "GET");
-    assert_eq!(seen[0].path, format!("/v23.0/{WABA}/subscribed_apps"));
+    assert!(err.to_string().contains("did not confirm"), "{err}");
 }
 
 fn business_answer() -> Value {

@@ -194,6 +194,25 @@ fn schema_rejects_an_undocumented_field_and_a_bad_action() {
 }
 
 #[test]
+fn the_address_of_every_registered_kind_matches_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let plan = scenarios::create_from_empty();
+    for (_, prefix) in wacfg::model::ResourceKind::ALL {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&render_plan(&plan, Format::Json, false)).unwrap();
+        doc["resource_changes"][0]["address"] = format!("{prefix}.example").into();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{prefix}: {errors:#?}");
+    }
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&render_plan(&plan, Format::Json, false)).unwrap();
+    doc["resource_changes"][0]["address"] = "channel.example".into();
+    assert!(!validator.is_valid(&doc), "an unknown kind is refused");
+}
+
+#[test]
 fn every_schema_property_has_a_description() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../schemas/plan.schema.json")).unwrap();

@@ -178,6 +178,59 @@ fn secret_literals_never_appear_in_any_format() {
     }
 }
 
+/// A webhook reply at WhatsApp's limit, 4,096 characters (counted as characters: each `é` is
+/// two bytes), validates; one character more is refused at the reply.
+#[test]
+fn a_webhook_reply_of_4096_characters_validates_and_4097_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let validate_reply = |chars: usize| {
+        let path = dir.path().join(format!("reply_{chars}.yaml"));
+        let reply = "é".repeat(chars);
+        std::fs::write(
+            &path,
+            format!(
+                "version: 1\n\
+                 credentials:\n  \
+                 - name: acme_fr\n    \
+                 token: env:WHATSAPP_TOKEN_ACME_FR\n    \
+                 business_id: \"1234567890123456\"\n    \
+                 whatsapp_business_account: \"102290129340398\"\n    \
+                 phone_number: \"15550100001\"\n\
+                 webhooks:\n  \
+                 - name: inbound\n    \
+                 credentials: acme_fr\n    \
+                 callback_url: https://hooks.example.com/whatsapp\n    \
+                 verify_token: env:WEBHOOK_VERIFY_TOKEN\n    \
+                 keywords:\n      \
+                 help: {{keywords: [HELP], reply: \"{reply}\"}}\n"
+            ),
+        )
+        .unwrap();
+        validate_path(&path)
+    };
+    let at_limit = validate_reply(4096);
+    assert!(
+        at_limit.desired.is_some() && at_limit.diagnostics.is_empty(),
+        "{:?}",
+        at_limit.diagnostics
+    );
+    let over = validate_reply(4097);
+    assert!(over.desired.is_none());
+    let shown: Vec<String> = over
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "wacfg::webhook::reply_too_long the help reply of webhook `inbound` has 4097 characters; WhatsApp allows 4096"
+        ]
+    );
+    let span = over.diagnostics[0].span.as_ref().expect("located");
+    assert_eq!((span.line, span.column), (14, 39));
+}
+
 #[test]
 fn oversized_file_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,9 +24,7 @@ use crate::kinds::outcome::{failed, port_error, result};
 use crate::kinds::{
     Desired, ExecCtx, MediaFiles, NoMediaFiles, Pacing, RecordedResource, kind_of, phases,
 };
-use crate::model::{
-    Action, Address, ErrorClass, Observed, ObservedNumber, ObservedSubscription, TokenFingerprint,
-};
+use crate::model::{Action, Address, ErrorClass, Observed, ObservedNumber, TokenFingerprint};
 use crate::plan::{Plan, ResourceChange};
 
 /// What apply needs besides the plan.
@@ -381,17 +379,6 @@ impl GraphPort for Counted<'_, '_> {
             self.slot.hold().await;
             let answers = self.inner.read_numbers(reads).await;
             answers.into_iter().map(|a| self.note(a)).collect()
-        })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        credentials: &'a str,
-        waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async move {
-            self.slot.hold().await;
-            self.note(self.inner.read_subscriptions(credentials, waba_id).await)
         })
     }
 

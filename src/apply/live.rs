@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 
 use super::ports::{GraphPort, PortError};
 use crate::kinds::{GraphRequest, LiveRead, NumberRead};
-use crate::model::{ObservedNumber, ObservedSubscription};
+use crate::model::ObservedNumber;
 
 /// How long a fact read at apply time is trusted: one minute. A sender's status or name
 /// status changes on Meta's side on a scale of minutes to days, and an apply's phase normally
@@ -120,14 +120,6 @@ impl GraphPort for LiveFacts<'_> {
         reads: &'a [NumberRead],
     ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
         self.inner.read_numbers(reads)
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        credentials: &'a str,
-        waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        self.inner.read_subscriptions(credentials, waba_id)
     }
 
     fn write<'a>(

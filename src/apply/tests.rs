@@ -21,7 +21,8 @@ struct MemoryWriter {
     /// The resources as written so far (seeded with the recorded ones).
     current: BTreeMap<Address, RecordedResource>,
     finished: Arc<std::sync::atomic::AtomicUsize>,
-    fail: bool,
+    /// Every write fails with this error.
+    fail: Option<PortError>,
     /// Time each write takes, so concurrent changes pile up behind it.
     delay: Option<std::time::Duration>,
 }
@@ -32,8 +33,8 @@ impl StateWriter for MemoryWriter {
         changes: &'a StateChanges,
     ) -> BoxFuture<'a, Result<PriorState, PortError>> {
         Box::pin(async move {
-            if self.fail {
-                return Err(PortError::Storage("disk full".into()));
+            if let Some(e) = &self.fail {
+                return Err(e.clone());
             }
             if let Some(d) = self.delay {
                 tokio::time::sleep(d).await;
@@ -101,14 +102,6 @@ impl GraphPort for FixtureGraph {
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
         let out = fixture_number(&self.0, &self.1, credentials, id);
         Box::pin(async move { out })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        _waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn write<'a>(
@@ -367,7 +360,7 @@ fn interrupted_run_starts_nothing_and_says_so() {
 #[test]
 fn a_state_write_failure_is_the_change_error() {
     let writer = MemoryWriter {
-        fail: true,
+        fail: Some(PortError::Storage("disk full".into())),
         ..Default::default()
     };
     let report = run(
@@ -381,6 +374,34 @@ fn a_state_write_failure_is_the_change_error() {
         matches!(&report.results[0].outcome, ChangeOutcome::Error { message, class } if message == "cannot write the state: disk full" && *class == ErrorClass::Storage)
     );
     assert_eq!(report.results[0].action, Action::Import);
+}
+
+#[test]
+fn a_state_conflict_is_its_own_error_class() {
+    let writer = MemoryWriter {
+        fail: Some(PortError::StateConflict(
+            "expected serial 3, found 4".into(),
+        )),
+        ..Default::default()
+    };
+    let report = run(
+        &desired(vec![]),
+        &observed(),
+        BTreeMap::new(),
+        writer,
+        false,
+    );
+    match &report.results[0].outcome {
+        ChangeOutcome::Error { message, class } => {
+            assert_eq!(*class, ErrorClass::StateConflict, "{message}");
+            assert_eq!(
+                message,
+                "the state was changed by another run: expected serial 3, found 4"
+            );
+        }
+        other => panic!("expected a state conflict, got {other:?}"),
+    }
+    assert!(report.failed());
 }
 
 #[test]
@@ -516,15 +537,6 @@ impl GraphPort for SpentBudget {
     ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
         let out = self.call(format!("read {id}"));
         Box::pin(async move { out.map(|()| unreachable!()) })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        waba: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        let out = self.call(format!("subscriptions {waba}"));
-        Box::pin(async move { out.map(|()| Vec::new()) })
     }
 
     fn write<'a>(
@@ -664,14 +676,6 @@ impl GraphPort for CountingGraph {
             .unwrap()
             .push(reads.iter().map(|r| r.phone_number_id.clone()).collect());
         Box::pin(async move { out })
-    }
-
-    fn read_subscriptions<'a>(
-        &'a self,
-        _credentials: &'a str,
-        _waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn write<'a>(

@@ -15,7 +15,7 @@ use crate::apply::{PortError, StateChanges, StateWriter};
 use crate::kinds::MediaFile;
 use crate::kinds::NumberRead;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
-use crate::model::{ObservedNumber, ObservedSubscription, ObservedTemplate};
+use crate::model::{ObservedNumber, ObservedTemplate};
 use crate::plan::PriorState;
 use crate::remote::error::human_duration;
 use crate::remote::retry::server_wait;
@@ -323,19 +323,6 @@ impl GraphPort for Graph<'_> {
         })
     }
 
-    fn read_subscriptions<'a>(
-        &'a self,
-        credentials: &'a str,
-        waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-        Box::pin(async move {
-            let token = self.token(credentials)?;
-            self.stop.check()?;
-            let out = self.client.read_subscribed_apps(token, waba_id).await;
-            self.sent(out)
-        })
-    }
-
     fn write<'a>(
         &'a self,
         credentials: &'a str,
@@ -447,6 +434,25 @@ mod tests {
             request: "GET /v23.0/1".into(),
             user_facing: Default::default(),
         }))
+    }
+
+    #[test]
+    fn a_state_conflict_stays_apart_from_other_state_errors() {
+        let conflict = state_error(StateError::Conflict {
+            expected: Some(3),
+            found: Some(4),
+        });
+        assert!(
+            matches!(conflict, PortError::StateConflict(_)),
+            "{conflict:?}"
+        );
+        assert_eq!(conflict.class(), crate::model::ErrorClass::StateConflict);
+        let disk = state_error(StateError::Io {
+            action: "write",
+            path: "state.json".into(),
+            source: std::io::Error::other("disk full"),
+        });
+        assert!(matches!(disk, PortError::Storage(_)), "{disk:?}");
     }
 
     #[test]

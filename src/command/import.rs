@@ -19,9 +19,9 @@ use crate::state::Store;
 
 pub fn run(args: ImportArgs, no_color: bool, operator: &Operator) -> CommandResult {
     let address: Address = args.address.as_deref().unwrap_or_default().parse()?;
-    if address.kind == ResourceKind::Webhook {
+    if let Some(why) = kind_of(&address).import_refusal() {
         return Err(CommandError::new(format!(
-            "{address} cannot be imported: a webhook's subscription is set by apply (`wacfg apply` records it once set)"
+            "{address} cannot be imported: {why}"
         )));
     }
     let sources = super::ConfigSources::new(&args.config)?;

@@ -2,7 +2,7 @@
 //! renderer together. Every verb returns an [`Outcome`] or a [`CommandError`]; the mapping to
 //! exit codes lives here alone.
 
-mod adapters;
+pub mod adapters;
 pub mod apply;
 pub mod completions;
 pub mod discover;

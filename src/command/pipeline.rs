@@ -12,7 +12,7 @@ use super::{CommandError, ConfigSources, Operator, use_color};
 use crate::cli::PlanFormat;
 use crate::config::read_sources;
 use crate::diag::Diagnostic;
-use crate::kinds::{Desired, RecordedResource};
+use crate::kinds::{Desired, KINDS, RecordedResource};
 use crate::model::{Address, Observed, SecretAccess, StateSettings, TokenFingerprint};
 use crate::plan::{GraphEndpoint, Plan, PlanInput, PlanOptions, PriorState, plan};
 use crate::remote::{Client, ClientConfig, Token, TokenReads, is_meta_graph_url};
@@ -357,25 +357,16 @@ async fn read_meta(
     observed
 }
 
-/// The WABAs whose templates the file or state names, each with the token of the
-/// credentials that name it (read once per WABA).
+/// The WABAs whose templates the registered kinds need read (`Kind::template_wabas`), each
+/// with the token of the first credentials that name it (read once per WABA).
 fn template_reads(
     prepared: &Prepared,
     recorded: &BTreeMap<Address, RecordedResource>,
 ) -> Vec<(Token, Vec<String>)> {
     let mut wanted: BTreeMap<String, &str> = BTreeMap::new();
-    for t in prepared.desired.message_templates.values() {
-        if let Some(c) = prepared.desired.credentials.get(&t.credentials) {
-            wanted
-                .entry(c.waba_id.clone())
-                .or_insert(t.credentials.as_str());
-        }
-    }
-    for r in recorded.values() {
-        if let RecordedResource::MessageTemplate(t) = r {
-            wanted
-                .entry(t.waba_id.clone())
-                .or_insert(t.credentials.as_str());
+    for kind in KINDS {
+        for (waba, credentials) in kind.template_wabas(&prepared.desired, recorded) {
+            wanted.entry(waba.to_string()).or_insert(credentials);
         }
     }
     let mut by_token: BTreeMap<TokenFingerprint, (Token, Vec<String>)> = BTreeMap::new();

@@ -85,6 +85,21 @@ pub trait Kind: Sync {
     fn secrets<'a>(&self, _desired: &'a Desired) -> Vec<SecretNeed<'a>> {
         Vec::new()
     }
+    /// How messages name the secret under `key` (a key [`Kind::secrets`] gives), when the key
+    /// is one of this kind's: "the verify token of webhook `x`". Works from the key alone, as
+    /// a saved plan names secrets the file may no longer declare.
+    fn secret_owner(&self, _key: &str) -> Option<String> {
+        None
+    }
+    /// The WABAs whose message templates a plan needs read for this kind's entries in the
+    /// file and in state, each with the credentials whose token reads it.
+    fn template_wabas<'a>(
+        &self,
+        _desired: &'a Desired,
+        _recorded: &'a std::collections::BTreeMap<Address, RecordedResource>,
+    ) -> Vec<(&'a str, &'a str)> {
+        Vec::new()
+    }
 
     /// Facts the kind derives once per plan for itself and the kinds after it.
     fn prepare(&self, _cx: &mut PlanCtx<'_>) {}
@@ -145,6 +160,11 @@ pub trait Kind: Sync {
         _cx: &'a ExecCtx<'a>,
     ) -> BoxFuture<'a, Option<Result<Review, PortError>>> {
         Box::pin(async { None })
+    }
+    /// Why `wacfg import` refuses entries of this kind, when it does (a kind whose object
+    /// only apply sets up); `None` when they can be imported.
+    fn import_refusal(&self) -> Option<&'static str> {
+        None
     }
     /// Status and version for state listings (kinds without a lifecycle have neither).
     fn listing<'a>(&self, _recorded: &'a RecordedResource) -> Listing<'a> {

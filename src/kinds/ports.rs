@@ -122,12 +122,6 @@ pub trait GraphPort: Sync {
                 .map(|r| self.read_number(&r.credentials, &r.phone_number_id)),
         ))
     }
-    /// A WABA's subscribed apps, each with its override callback when one is set.
-    fn read_subscriptions<'a>(
-        &'a self,
-        credentials: &'a str,
-        waba_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<crate::model::ObservedSubscription>, PortError>>;
     /// Send a write; `Ok` once Meta answered success.
     fn write<'a>(
         &'a self,
@@ -280,6 +274,20 @@ pub fn query_value(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// One segment of a write's path (an ID), percent-encoded but for unreserved characters, so
+/// an ID read from a file or from state can never add a segment or a query to the path.
+pub fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Limits Meta counts across changes (the template creations per hour of a WABA), spent by
 /// the changes of one apply as they run at once. A kind names the key and, on first use,
 /// the starting budget.
@@ -344,135 +352,4 @@ pub struct ExecCtx<'a> {
     pub fingerprints: &'a BTreeMap<String, TokenFingerprint>,
     pub records: &'a dyn Records,
     pub graph: &'a dyn GraphPort,
-}
-
-/// Send `request`; when Meta may or may not have done it (the transport never repeats an
-/// `Unsafe` write after a timeout or a 5xx), ask `happened` — a read — instead of guessing or
-/// sending it again. `Ok(true)` from the read counts as done; `Ok(false)` as not done, with
-/// the original error.
-pub async fn write_checked<'a, F>(
-    graph: &'a dyn GraphPort,
-    credentials: &'a str,
-    request: GraphRequest,
-    happened: F,
-) -> Result<(), PortError>
-where
-    F: FnOnce() -> BoxFuture<'a, Result<bool, PortError>>,
-{
-    match graph.write(credentials, request).await {
-        Err(PortError::Graph {
-            outcome_unknown: true,
-            code,
-            message,
-        }) => match happened().await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(PortError::Graph {
-                code,
-                message: format!("{message} (a read afterwards shows it did not happen)"),
-                outcome_unknown: false,
-            }),
-            Err(read) => Err(PortError::Graph {
-                code,
-                message: format!(
-                    "{message}; reading whether it happened failed too ({read}): check at Meta before applying again"
-                ),
-                outcome_unknown: true,
-            }),
-        },
-        other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::ObservedSubscription;
-    use std::sync::Mutex;
-
-    /// A Graph whose writes all end with an unknown outcome, counting them.
-    struct Unclear(Mutex<u32>);
-
-    impl GraphPort for Unclear {
-        crate::kinds::ports::graph_port_without_templates!();
-
-        fn read_number<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a str,
-        ) -> BoxFuture<'a, Result<ObservedNumber, PortError>> {
-            Box::pin(async { Err(PortError::Missing("no reads".into())) })
-        }
-        fn read_subscriptions<'a>(
-            &'a self,
-            _: &'a str,
-            _: &'a str,
-        ) -> BoxFuture<'a, Result<Vec<ObservedSubscription>, PortError>> {
-            Box::pin(async { Ok(Vec::new()) })
-        }
-        fn write<'a>(
-            &'a self,
-            _: &'a str,
-            _: GraphRequest,
-        ) -> BoxFuture<'a, Result<(), PortError>> {
-            *self.0.lock().unwrap() += 1;
-            Box::pin(async {
-                Err(PortError::Graph {
-                    code: None,
-                    message: "timed out after sending".into(),
-                    outcome_unknown: true,
-                })
-            })
-        }
-    }
-
-    fn create() -> GraphRequest {
-        GraphRequest {
-            method: "POST",
-            path: "111/message_templates".into(),
-            form: vec![],
-            repeat: Repeat::Unsafe,
-        }
-    }
-
-    fn run(read: Result<bool, PortError>) -> (Result<(), PortError>, u32) {
-        let graph = Unclear(Mutex::new(0));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let out = rt.block_on(write_checked(&graph, "acme_fr", create(), || {
-            Box::pin(async move { read })
-        }));
-        let sent = *graph.0.lock().unwrap();
-        (out, sent)
-    }
-
-    #[test]
-    fn an_unclear_write_is_read_back_not_sent_again() {
-        let (out, sent) = run(Ok(true));
-        assert_eq!(out, Ok(()));
-        assert_eq!(sent, 1);
-        let (out, sent) = run(Ok(false));
-        assert!(
-            matches!(
-                out,
-                Err(PortError::Graph {
-                    outcome_unknown: false,
-                    ..
-                })
-            ),
-            "{out:?}"
-        );
-        assert_eq!(sent, 1);
-        let (out, _) = run(Err(PortError::Missing("down".into())));
-        assert!(
-            matches!(
-                out,
-                Err(PortError::Graph {
-                    outcome_unknown: true,
-                    ..
-                })
-            ),
-            "{out:?}"
-        );
-    }
 }

@@ -83,12 +83,23 @@ impl fmt::Display for Address {
     }
 }
 
-/// Why a string is not an address.
+/// Why a string is not an address. The forms it suggests come from [`ResourceKind::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a resource address: use credentials.<name>, webhook.<name>, channel_configuration.<name> or message_template.<name>"
-)]
+#[error("`{0}` is not a resource address: use {forms}", forms = address_forms())]
 pub struct AddressParseError(pub String);
+
+/// "credentials.<name>, webhook.<name>, … or message_template.<name>".
+fn address_forms() -> String {
+    let forms: Vec<String> = ResourceKind::ALL
+        .iter()
+        .map(|(_, prefix)| format!("{prefix}.<name>"))
+        .collect();
+    match forms.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
 
 impl FromStr for Address {
     type Err = AddressParseError;
@@ -124,6 +135,15 @@ impl<'de> Deserialize<'de> for Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_address_suggests_the_form_of_every_kind() {
+        let err = "channel.Marketing_FR".parse::<Address>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`channel.Marketing_FR` is not a resource address: use credentials.<name>, webhook.<name>, channel_configuration.<name> or message_template.<name>"
+        );
+    }
 
     #[test]
     fn address_round_trips_through_text() {

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::digest::{observed_digests, plan_digest};
 use super::types::{Action, Plan, PriorState, ResourceChange};
+use crate::kinds::KINDS;
 use crate::model::{Address, Observed, TokenFingerprint};
 
 /// What is true now, read just before apply.
@@ -56,10 +57,10 @@ pub fn stale_causes(plan: &Plan, now: &Current<'_>) -> Vec<String> {
         .collect();
     for (name, fp) in &plan.digests.tokens {
         if now_tokens.get(name) != Some(fp) {
-            let what = match name.strip_prefix("webhook:") {
-                Some(webhook) => format!("the verify token of webhook `{webhook}`"),
-                None => format!("the token of credentials `{name}`"),
-            };
+            let what = KINDS
+                .iter()
+                .find_map(|k| k.secret_owner(name))
+                .unwrap_or_else(|| format!("the secret `{name}`"));
             out.push(format!(
                 "stale plan: {what} changed since the plan was made"
             ));

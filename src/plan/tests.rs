@@ -495,6 +495,33 @@ fn stale_plan_names_each_cause() {
 }
 
 #[test]
+fn a_changed_secret_is_named_by_the_kind_that_owns_it() {
+    let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
+    let mut p = run(&d, &observed(), &BTreeMap::new());
+    let hook_key = crate::kinds::webhook::secret_key("acme_fr_inbound");
+    p.digests
+        .tokens
+        .insert(hook_key.clone(), TokenFingerprint::of("vt-old").0);
+    p.digests.plan = super::digest::plan_digest(&p);
+    let rotated = BTreeMap::from([
+        ("acme_fr".to_string(), TokenFingerprint::of("token-new")),
+        (hook_key, TokenFingerprint::of("vt-new")),
+    ]);
+    let now = stale::Current {
+        prior: p.prior_state.clone(),
+        config_digest: "sha256:config",
+        fingerprints: &rotated,
+    };
+    assert_eq!(
+        stale::stale_causes(&p, &now),
+        [
+            "stale plan: the token of credentials `acme_fr` changed since the plan was made",
+            "stale plan: the verify token of webhook `acme_fr_inbound` changed since the plan was made",
+        ]
+    );
+}
+
+#[test]
 fn saved_changes_are_compared_with_the_rederived_ones() {
     let d = desired(vec![channel("Marketing_FR", DesiredStatus::Active)]);
     let now = run(&d, &observed(), &BTreeMap::new());

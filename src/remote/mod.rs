@@ -4,8 +4,8 @@
 //!
 //! Entry points: [`Client::observe`] (everything a plan needs, in the fewest round trips),
 //! [`Client::debug_token`] and [`Client::read_business`]; writes go through
-//! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`], and the webhook
-//! operations in `webhook`.
+//! [`Client::post_form`] / [`Client::delete`] with a [`WriteSafety`]; which writes to send
+//! (paths and forms) is each kind's knowledge, in `kinds/<kind>/graph.rs`.
 
 pub mod batch;
 pub mod config;
@@ -19,7 +19,6 @@ pub mod templates;
 pub mod token;
 pub mod transport;
 pub mod upload;
-pub mod webhook;
 pub mod wire;
 pub mod write;
 
@@ -30,7 +29,6 @@ pub use error::{GraphError, RemoteError, UserFacing};
 pub use observe::TokenReads;
 pub use token::Token;
 pub use transport::{Activity, ActivityHook, WaitReason};
-pub use webhook::CallbackOverride;
 pub use write::{Form, WriteSafety};
 
 use crate::model::{ObservedBusiness, ObservedToken};

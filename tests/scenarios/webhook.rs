@@ -79,12 +79,17 @@ impl Spec {
 
 /// The acme_fr credentials, one active channel configuration on them, and the webhook.
 fn file(webhook: Option<&Spec>) -> String {
+    file_with(webhook, None)
+}
+
+/// As [`file`], with `safety:` (max destructive percent, min managed) when given.
+fn file_with(webhook: Option<&Spec>, safety: Option<(u32, u32)>) -> String {
     let channels = [active(
         "Marketing_FR",
         "Promotions for French customers",
         "15550100001",
     )];
-    let mut s = config(&channels, None);
+    let mut s = config(&channels, safety);
     if let Some(w) = webhook {
         s += &w.yaml();
     }
@@ -494,6 +499,48 @@ fn webhook_removal_with_prevent_destroy_is_refused() {
     assert_eq!(s.waba()["subscribed"], true);
     assert_eq!(s.env.serial(), serial, "nothing written");
     assert!(s.env.state()["resources"].get(ADDR).is_some());
+}
+
+#[test]
+fn webhook_removal_counts_toward_the_destructive_threshold() {
+    let s = Story::applied("/hook", |w| w);
+    // Credentials, the channel configuration and the webhook are managed; removing the
+    // webhook alone is 1 of 3 (33%), above 30%.
+    s.env.write_config(&file_with(None, Some((30, 3))));
+    let serial = s.env.serial();
+    let plan = s.expect(&["plan"], 1);
+    assert!(
+        both(&plan).contains(
+            "the plan deletes or deactivates 1 of 3 managed resources (33%), above safety.max_destructive_percent = 30%"
+        ),
+        "{plan:#?}"
+    );
+    let apply = s.expect(&["apply", "--auto-approve"], 1);
+    assert!(
+        both(&apply).contains("max_destructive_percent"),
+        "{apply:#?}"
+    );
+    assert_eq!(s.writes("DELETE subscribed_apps"), 0, "nothing sent");
+    assert_eq!(s.waba()["subscribed"], true);
+    assert_eq!(s.env.serial(), serial, "a refused plan writes nothing");
+
+    s.expect(&["apply", "--auto-approve", "--allow-destructive"], 0);
+    assert_eq!(s.writes("DELETE subscribed_apps"), 1);
+    assert!(s.env.state()["resources"].get(ADDR).is_none());
+}
+
+#[test]
+fn webhook_import_is_refused_since_apply_sets_it_up() {
+    let s = Story::new("/hook", |w| w);
+    let import = s.expect(&["import", ADDR], 1);
+    assert!(
+        import.stderr.contains(
+            "webhook.acme_inbound cannot be imported: a webhook's subscription is set by apply"
+        ),
+        "{import:#?}"
+    );
+    assert!(s.hook.calls().is_empty(), "nothing verified");
+    assert_eq!(s.writes("POST subscribed_apps"), 0, "nothing sent");
 }
 
 /// The drift entries of `wacfg drift --format json` for the webhook.

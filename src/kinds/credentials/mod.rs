@@ -73,6 +73,11 @@ impl Kind for Credentials {
             .collect()
     }
 
+    fn secret_owner(&self, key: &str) -> Option<String> {
+        // Other kinds' keys have a `kind:` prefix; a name never holds `:`.
+        (!key.contains(':')).then(|| format!("the token of credentials `{key}`"))
+    }
+
     fn prepare(&self, cx: &mut PlanCtx<'_>) {
         plan::prepare(cx);
     }

@@ -65,6 +65,24 @@ impl Kind for MessageTemplates {
             .collect()
     }
 
+    fn template_wabas<'a>(
+        &self,
+        desired: &'a Desired,
+        recorded: &'a BTreeMap<Address, RecordedResource>,
+    ) -> Vec<(&'a str, &'a str)> {
+        let declared = desired.message_templates.values().filter_map(|t| {
+            let creds = desired.credentials.get(&t.credentials)?;
+            Some((creds.waba_id.as_str(), t.credentials.as_str()))
+        });
+        let kept = recorded.values().filter_map(|r| match r {
+            RecordedResource::MessageTemplate(t) => {
+                Some((t.waba_id.as_str(), t.credentials.as_str()))
+            }
+            _ => None,
+        });
+        declared.chain(kept).collect()
+    }
+
     fn prepare(&self, cx: &mut PlanCtx<'_>) {
         cx.template_creations = pacing::budgets(cx.recorded, cx.observed.read_at)
             .into_iter()

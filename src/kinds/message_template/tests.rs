@@ -408,3 +408,57 @@ fn a_header_file_is_compared_by_digest_once_recorded_and_by_path_before() {
     let sent = super::media::with_handles(&recorded_with(Some("sha256:02")), &handles);
     assert_eq!(sent[0]["example"], json!({"header_handle": ["4::handle"]}));
 }
+
+#[test]
+fn a_plan_reads_the_templates_of_the_wabas_the_file_and_the_state_name() {
+    use crate::kinds::credentials::DesiredCredentials;
+    use crate::kinds::{Desired, DesiredResources, KINDS, RecordedResource};
+    use crate::model::{Address, MetaSettings, Safety, SecretRef, StateSettings};
+
+    let creds = DesiredCredentials {
+        name: "acme_fr".into(),
+        token: SecretRef::Env("WHATSAPP_TOKEN".into()),
+        business_id: "1234567890123456".into(),
+        waba_id: "111".into(),
+        phone_number: "+15550100001".into(),
+        source: SourceLocation::default(),
+    };
+    let mut orphan = template("orphan", &[("en_US", OLD)]);
+    orphan.credentials = "not_declared".into();
+    let desired = Desired {
+        meta: MetaSettings::default(),
+        state: StateSettings::Local {
+            path: "wacfg.state.json".into(),
+        },
+        safety: Safety::default(),
+        marketing_actions: vec![],
+        moved: vec![],
+        resources: DesiredResources {
+            credentials: BTreeMap::from([("acme_fr".to_string(), creds)]),
+            message_templates: BTreeMap::from([
+                (
+                    "welcome".to_string(),
+                    template("welcome", &[("en_US", OLD)]),
+                ),
+                ("orphan".to_string(), orphan),
+            ]),
+            ..DesiredResources::default()
+        },
+        config_digest: "sha256:config".into(),
+        environment: None,
+    };
+    let mut kept = record("old_promo", &[("en_US", "APPROVED", OLD)]);
+    kept.credentials = "acme_de".into();
+    kept.waba_id = "222".into();
+    let recorded = BTreeMap::from([(
+        Address::message_template("old_promo"),
+        RecordedResource::MessageTemplate(kept),
+    )]);
+    let wanted: Vec<(&str, &str)> = KINDS
+        .iter()
+        .flat_map(|k| k.template_wabas(&desired, &recorded))
+        .collect();
+    // The file's template through its credentials' WABA (one whose credentials are not
+    // declared has none to read), then the recorded one's own WABA.
+    assert_eq!(wanted, [("111", "acme_fr"), ("222", "acme_de")]);
+}

@@ -7,8 +7,11 @@
 //!   with `webhook_configuration={"override_callback_uri":…,"verify_token":…}`.
 //! - Removal: `DELETE /{waba-id}/subscribed_apps`; a number override is cleared with an empty
 //!   `override_callback_uri`.
+//!
+//! IDs are percent-encoded into the path ([`path_segment`]): they come from the file or from
+//! state, and must not be able to bend the path.
 
-use crate::kinds::ports::{FormValue, GraphRequest, Repeat};
+use crate::kinds::ports::{FormValue, GraphRequest, Repeat, path_segment};
 
 fn plain(key: &str, value: &str) -> (String, FormValue) {
     (key.to_string(), FormValue::Plain(value.to_string()))
@@ -29,7 +32,7 @@ pub fn subscribe_waba(waba_id: &str, callback: Option<(&str, &str)>) -> GraphReq
     };
     GraphRequest {
         method: "POST",
-        path: format!("{waba_id}/subscribed_apps"),
+        path: subscribed_apps(waba_id),
         form,
         repeat: Repeat::Safe,
     }
@@ -38,7 +41,7 @@ pub fn subscribe_waba(waba_id: &str, callback: Option<(&str, &str)>) -> GraphReq
 pub fn unsubscribe_waba(waba_id: &str) -> GraphRequest {
     GraphRequest {
         method: "DELETE",
-        path: format!("{waba_id}/subscribed_apps"),
+        path: subscribed_apps(waba_id),
         form: Vec::new(),
         repeat: Repeat::Safe,
     }
@@ -58,8 +61,13 @@ pub fn number_override(phone_number_id: &str, callback: Option<(&str, &str)>) ->
     };
     GraphRequest {
         method: "POST",
-        path: phone_number_id.to_string(),
+        path: path_segment(phone_number_id),
         form: vec![("webhook_configuration".to_string(), FormValue::Json(config))],
         repeat: Repeat::Safe,
     }
+}
+
+/// `{waba-id}/subscribed_apps`, the ID percent-encoded.
+fn subscribed_apps(waba_id: &str) -> String {
+    format!("{}/subscribed_apps", path_segment(waba_id))
 }

@@ -4,7 +4,9 @@
 
 use super::graph::{number_override, subscribe_waba, unsubscribe_waba};
 use super::model::{DesiredWebhook, RecordedWebhook, WebhookScope};
+use super::plan::{WRITTEN_TO_META, recorded_attrs};
 use crate::kinds::credentials::RecordedCredentials;
+use crate::kinds::diff;
 use crate::kinds::ports::GraphRequest;
 use crate::model::TokenFingerprint;
 
@@ -28,16 +30,12 @@ pub fn record(
     }
 }
 
-/// Whether going from `before` to `after` needs Meta (anything but keywords and
-/// prevent_destroy).
+/// Whether going from `before` to `after` needs Meta: the generic diff of their attributes
+/// over the ones the plan also calls written to Meta (anything but keywords and
+/// prevent_destroy), so the plan's reason and the engine's writes cannot disagree.
 pub fn needs_write(before: Option<&RecordedWebhook>, after: &RecordedWebhook) -> bool {
     let Some(b) = before else { return true };
-    b.credentials != after.credentials
-        || b.waba_id != after.waba_id
-        || b.scope != after.scope
-        || b.phone_number_id != after.phone_number_id
-        || b.callback_url != after.callback_url
-        || b.verify_token_fingerprint != after.verify_token_fingerprint
+    !diff::changed(&recorded_attrs(b), &recorded_attrs(after), WRITTEN_TO_META).is_empty()
 }
 
 /// The writes from `before` to `after`: the old WABA unsubscribed if it changes, an old number

@@ -27,9 +27,12 @@ use crate::config::SourceFile;
 use crate::diag::Diagnostic;
 use crate::model::{Address, ChangeResult, Drift, Observed, ResourceChange, ResourceKind};
 
+/// What starts the key of a webhook's verify token among the resolved secrets.
+const SECRET_PREFIX: &str = "webhook:";
+
 /// The key of a webhook's verify token among the resolved secrets (`:` is in no name).
 pub fn secret_key(name: &str) -> String {
-    format!("webhook:{name}")
+    format!("{SECRET_PREFIX}{name}")
 }
 
 pub struct Webhooks;
@@ -72,6 +75,11 @@ impl Kind for Webhooks {
             .collect()
     }
 
+    fn secret_owner(&self, key: &str) -> Option<String> {
+        let name = key.strip_prefix(SECRET_PREFIX)?;
+        Some(format!("the verify token of webhook `{name}`"))
+    }
+
     fn plan(&self, cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         plan::change(cx, addr)
     }
@@ -99,6 +107,10 @@ impl Kind for Webhooks {
         if let RecordedResource::Webhook(w) = recorded {
             drift::detect(out, w, all, observed);
         }
+    }
+
+    fn import_refusal(&self) -> Option<&'static str> {
+        Some("a webhook's subscription is set by apply (`wacfg apply` records it once set)")
     }
 
     fn execute<'a>(

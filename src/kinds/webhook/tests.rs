@@ -93,6 +93,44 @@ fn a_rotated_verify_token_or_a_new_callback_is_sent_again_but_keywords_are_not()
 }
 
 #[test]
+fn every_field_meta_holds_needs_a_write_and_no_other_does() {
+    type Edit = fn(&mut RecordedWebhook);
+    let table: &[(&str, Edit, bool)] = &[
+        ("credentials", |w| w.credentials = "acme_de".into(), true),
+        ("waba", |w| w.waba_id = "999".into(), true),
+        ("scope", |w| w.scope = WebhookScope::PhoneNumber, true),
+        ("number", |w| w.phone_number_id = Some("555".into()), true),
+        (
+            "callback",
+            |w| w.callback_url = "https://hooks.example.com/b".into(),
+            true,
+        ),
+        (
+            "verify token",
+            |w| w.verify_token_fingerprint = TokenFingerprint::of("test-verify-token-2"),
+            true,
+        ),
+        ("prevent_destroy", |w| w.prevent_destroy = true, false),
+        (
+            "keywords",
+            |w| {
+                w.keywords.insert("help".into(), KeywordCategory::default());
+                w.keywords.get_mut("help").unwrap().reply = Some("Hi".into());
+            },
+            false,
+        ),
+    ];
+    let before = webhook(WebhookScope::Waba);
+    for (what, edit, written) in table {
+        let mut after = before.clone();
+        edit(&mut after);
+        assert_eq!(needs_write(Some(&before), &after), *written, "{what}");
+    }
+    assert!(needs_write(None, &before), "a new webhook is written");
+    assert!(!needs_write(Some(&before), &before));
+}
+
+#[test]
 fn moving_to_another_waba_clears_the_old_number_override_and_unsubscribes_the_old_waba_first() {
     let before = webhook(WebhookScope::PhoneNumber);
     let mut after = webhook(WebhookScope::Waba);
