@@ -593,3 +593,52 @@ fn postgres_two_applies_at_once_one_is_refused_naming_the_holder() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     pg_converges(&env);
 }
+
+/// The business portfolio cannot be read during apply (issue 11, item 11): inside the plan's
+/// batch, the token read fails transiently (and is read again on its own) and the portfolio
+/// read gets a permanent API error. The configuration that needs it is not attempted as a
+/// failed check: it is an API error, the configuration keeps its recorded version, and a
+/// rerun once Meta answers converges.
+#[test]
+fn an_unreadable_portfolio_during_apply_is_an_api_error_and_a_rerun_converges() {
+    let env = Env::new(&crate::config::base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    let before = env.channel("Marketing_FR");
+    env.write_config(&config(
+        &crate::config::replacing("Marketing_FR", |c| c.sender("15550100002")),
+        None,
+    ));
+    env.sim.set_faults(Faults {
+        fail_batch_items: vec![
+            wacfg_sim::InjectedError::code(2),
+            wacfg_sim::InjectedError {
+                status: Some(400),
+                message: Some(
+                    "Application does not have the capability to make this API call.".into(),
+                ),
+                ..wacfg_sim::InjectedError::code(3)
+            },
+        ],
+        ..Faults::default()
+    });
+    let run = env.run(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout.contains(
+            "channel_configuration.Marketing_FR: update: error: business portfolio \
+             1234567890123456 could not be read from Meta, so the checks could not run: Graph \
+             API error 3 (OAuthException, HTTP 400)"
+        ),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("failed its checks"), "{run:#?}");
+    assert!(!run.stderr.contains("failed its checks"), "{run:#?}");
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after, before, "left as recorded");
+    env.sim.set_faults(Faults::default());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after["spec"]["sender_number"], "15550100002", "{after:#}");
+    assert_eq!(after["status"], "active");
+}
