@@ -608,7 +608,7 @@ fn an_unreadable_portfolio_during_apply_is_an_api_error_and_a_rerun_converges() 
         &crate::config::replacing("Marketing_FR", |c| c.sender("15550100002")),
         None,
     ));
-    env.sim.set_faults(Faults {
+    let unreadable = || Faults {
         fail_batch_items: vec![
             wacfg_sim::InjectedError::code(2),
             wacfg_sim::InjectedError {
@@ -620,7 +620,24 @@ fn an_unreadable_portfolio_during_apply_is_an_api_error_and_a_rerun_converges() 
             },
         ],
         ..Faults::default()
-    });
+    };
+    // The plan cannot know the checks that need the portfolio: it says so, and does not
+    // predict that they fail.
+    env.sim.set_faults(unreadable());
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(
+            "? credentials_valid: could not be checked: business portfolio 1234567890123456 \
+             could not be read from Meta: Graph API error 3 (OAuthException, HTTP 400)"
+        ) && plan.stdout.contains(
+            "? sender_in_waba: could not be checked: business portfolio 1234567890123456 could \
+             not be read from Meta\n"
+        ),
+        "{plan:#?}"
+    );
+    assert!(!plan.stdout.contains("expected to fail"), "{plan:#?}");
+    assert!(!plan.stdout.contains("✗"), "{plan:#?}");
+    env.sim.set_faults(unreadable());
     let run = env.run(&["apply", "--auto-approve"]);
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
