@@ -206,3 +206,40 @@ fn a_literal_token_is_refused_without_being_echoed() {
     assert!(!stderr.contains("test-token-literal"));
     assert_eq!(sim.stats().http_requests, 0);
 }
+
+#[test]
+fn a_number_without_a_display_number_leaves_a_yaml_that_validates() {
+    // Meta lists a number that has no display number yet: discover leaves it out of the
+    // credentials with a note, and `wacfg validate` accepts the file it wrote as it is.
+    let sim = sim(Faults::default());
+    sim.mutate(|w| {
+        w.number_mut("106540352242924")
+            .unwrap()
+            .display_phone_number = None
+    });
+    let text = stdout_of(&mut discover(&sim, TOKEN, "yaml"));
+    assert!(!text.contains("phone_number: \"\""), "{text}");
+    assert!(
+        text.contains(
+            "# number ID 106540352242924 in WABA \"Acme FR\" has no usable display number"
+        ),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wacfg.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let out = Command::cargo_bin("wacfg")
+        .unwrap()
+        .args(["validate", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "validate refused discover's YAML:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: Value = serde_saphyr::from_str(&text).expect("valid YAML");
+    assert_eq!(doc["credentials"].as_array().unwrap().len(), 3);
+}

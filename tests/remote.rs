@@ -584,3 +584,97 @@ async fn a_throttled_number_in_the_batch_waits_its_retry_after_and_is_read_again
     assert_eq!(sim.stats().http_requests, 2);
     assert!(started.elapsed() >= Duration::from_millis(950));
 }
+
+/// The client's pacing notices (`Activity::Waiting` for a rate limit), with how long each
+/// was.
+fn pacing_recorder() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
+    wacfg::remote::ActivityHook,
+) {
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = waits.clone();
+    let hook: wacfg::remote::ActivityHook = std::sync::Arc::new(move |activity| {
+        if let wacfg::remote::Activity::Waiting {
+            wait,
+            why: wacfg::remote::WaitReason::RateLimit,
+            ..
+        } = activity
+        {
+            sink.lock().unwrap().push(wait);
+        }
+    });
+    (waits, hook)
+}
+
+#[tokio::test]
+async fn a_batch_items_usage_header_slows_the_next_request() {
+    // The business read inside the plan's batch carries its own usage header at 100%; the
+    // batch answer itself carries none. The client paces on the item's header: its next
+    // request waits 20 points × 200 ms / 4 = 1 s.
+    let faults = Faults {
+        business_usage_percent: Some(100),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1, "GREEN"), faults).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.retry.base_delay = Duration::from_millis(200);
+    cfg.retry.max_delay = Duration::from_secs(2);
+    let (waits, hook) = pacing_recorder();
+    let client = Client::new(cfg).unwrap().with_activity(hook);
+    let token = Token::new(TOKEN);
+    let reads = [TokenReads {
+        token: token.clone(),
+        business_ids: vec![ACME.into()],
+    }];
+    let observed = client.observe(&reads).await;
+    assert!(observed.businesses[ACME].is_ok(), "{observed:?}");
+    assert_eq!(sim.stats().http_requests, 1, "one batch");
+    assert!(
+        waits.lock().unwrap().is_empty(),
+        "the batch itself went at once"
+    );
+    let started = Instant::now();
+    client.debug_token(&token).await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(800),
+        "the next request went after {elapsed:?}"
+    );
+    let waits = waits.lock().unwrap().clone();
+    assert_eq!(waits.len(), 1, "one pacing notice: {waits:?}");
+    assert!(waits[0] > Duration::from_millis(800), "{waits:?}");
+}
+
+#[tokio::test]
+async fn a_writes_usage_header_slows_the_next_request() {
+    // A budget of one call per hour: the subscription write spends it, and its answer's
+    // usage header says 100% with access back in an hour. The client does not wait an hour
+    // on a header (the pause is capped at the backoff cap, 1 s here), but its next request,
+    // a read charged to no WABA, waits that cap.
+    let faults = Faults {
+        rate_limit_budget: Some(1),
+        ..Faults::default()
+    };
+    let sim = Sim::start(world(1, "GREEN"), faults).await.unwrap();
+    let mut cfg = config(&sim);
+    cfg.retry.max_delay = Duration::from_secs(1);
+    let (waits, hook) = pacing_recorder();
+    let client = Client::new(cfg).unwrap().with_activity(hook);
+    let token = Token::new(TOKEN);
+    client
+        .subscribe_waba(&token, "102290129340398", None)
+        .await
+        .unwrap();
+    assert_eq!(sim.stats().route_count("POST subscribed_apps"), 1);
+    assert!(waits.lock().unwrap().is_empty(), "the write went at once");
+    let started = Instant::now();
+    client.read_business(&token, ACME).await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(800),
+        "the next request went after {elapsed:?}"
+    );
+    let waits = waits.lock().unwrap().clone();
+    assert_eq!(waits.len(), 1, "one pacing notice: {waits:?}");
+    assert!(waits[0] > Duration::from_millis(800), "{waits:?}");
+}

@@ -38,18 +38,28 @@ pub struct Pace {
     pub every: Duration,
 }
 
+/// A phase says what it waits for after this long (issue 13: "after a second").
+const DEFAULT_QUIET_FOR: Duration = Duration::from_secs(1);
+/// A phase or change still running is reported again this often (Terraform's 10 s).
+const DEFAULT_EVERY: Duration = Duration::from_secs(10);
+
 impl Pace {
     fn from_env() -> Pace {
+        Pace::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The pace from the hidden variables as `lookup` reads them: the defaults unless a
+    /// variable holds a non-zero duration.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Pace {
         let read = |name: &str, default: Duration| {
-            std::env::var(name)
-                .ok()
+            lookup(name)
                 .and_then(|v| parse_duration(&v).ok())
                 .filter(|d| !d.is_zero())
                 .unwrap_or(default)
         };
         Pace {
-            quiet_for: read(QUIET_FOR_ENV, Duration::from_secs(1)),
-            every: read(EVERY_ENV, Duration::from_secs(10)),
+            quiet_for: read(QUIET_FOR_ENV, DEFAULT_QUIET_FOR),
+            every: read(EVERY_ENV, DEFAULT_EVERY),
         }
     }
 }
@@ -388,6 +398,31 @@ impl Console {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_speaks_after_one_second_and_repeats_every_ten_by_default() {
+        let pace = Pace::from_lookup(|_| None);
+        assert_eq!(pace.quiet_for, Duration::from_secs(1));
+        assert_eq!(pace.every, Duration::from_secs(10));
+        // Unreadable or zero values keep the defaults; a duration replaces them.
+        let pace = Pace::from_lookup(|name| {
+            Some(if name == QUIET_FOR_ENV { "soon" } else { "0s" }.to_string())
+        });
+        assert_eq!(pace.quiet_for, Duration::from_secs(1));
+        assert_eq!(pace.every, Duration::from_secs(10));
+        let pace = Pace::from_lookup(|name| {
+            Some(
+                if name == QUIET_FOR_ENV {
+                    "50ms"
+                } else {
+                    "100ms"
+                }
+                .to_string(),
+            )
+        });
+        assert_eq!(pace.quiet_for, Duration::from_millis(50));
+        assert_eq!(pace.every, Duration::from_millis(100));
+    }
 
     #[test]
     fn the_spinner_names_the_longest_running_changes_ties_in_address_order() {

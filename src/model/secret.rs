@@ -217,12 +217,24 @@ fn normalise(path: &Path) -> PathBuf {
 
 /// [`read_bounded`] on a helper thread, abandoned after [`SECRET_READ_TIMEOUT`].
 fn read_bounded_with_timeout(path: PathBuf, shown: String) -> Result<String, SecretError> {
-    let (tx, rx) = std::sync::mpsc::channel();
     let name = shown.clone();
+    within(SECRET_READ_TIMEOUT, shown, move || {
+        read_bounded(&path, name)
+    })
+}
+
+/// Run `read` on a helper thread and give up on it after `limit` (a read that blocks, on a
+/// hung network mount say, is left behind). `shown` names the file in the timeout error.
+fn within(
+    limit: Duration,
+    shown: String,
+    read: impl FnOnce() -> Result<String, SecretError> + Send + 'static,
+) -> Result<String, SecretError> {
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(read_bounded(&path, name));
+        let _ = tx.send(read());
     });
-    rx.recv_timeout(SECRET_READ_TIMEOUT)
+    rx.recv_timeout(limit)
         .unwrap_or(Err(SecretError::Timeout(shown)))
 }
 
@@ -341,6 +353,34 @@ mod tests {
             outside.resolve(&SecretAccess::anywhere()).unwrap(),
             "fake-token-outside"
         );
+    }
+
+    #[test]
+    fn a_secret_read_that_blocks_is_abandoned_at_its_limit() {
+        // The error says 5 seconds: the limit must stay what it says.
+        assert_eq!(SECRET_READ_TIMEOUT, Duration::from_secs(5));
+        // A read that never returns (until the test ends), given 50 ms.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let started = std::time::Instant::now();
+        let err = within(Duration::from_millis(50), "secrets/t".into(), move || {
+            let _ = blocked.recv();
+            Ok("fake-token-never".into())
+        })
+        .unwrap_err();
+        let took = started.elapsed();
+        assert!(matches!(err, SecretError::Timeout(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "reading the token file secrets/t took longer than 5 seconds; gave up"
+        );
+        assert!(took >= Duration::from_millis(50), "{took:?}");
+        assert!(took < Duration::from_secs(2), "gave up late: {took:?}");
+        drop(release);
+        // A read that answers in time is its answer.
+        let ok = within(Duration::from_secs(5), "secrets/t".into(), || {
+            Ok("fake-token-quick".into())
+        });
+        assert_eq!(ok.unwrap(), "fake-token-quick");
     }
 
     #[test]

@@ -615,6 +615,57 @@ fn asked_deactivated_is_created_as_a_draft_and_then_left_alone() {
 }
 
 #[test]
+fn an_unreadable_portfolio_makes_the_checks_on_its_facts_unknown_not_failing() {
+    // Meta answered the portfolio read with an error (an API failure): the checks that read
+    // its facts cannot be known before apply; the one on the file alone still runs.
+    let mut o = observed();
+    o.businesses.insert(
+        BUSINESS.into(),
+        Err(crate::model::observed::ObservedError {
+            code: Some(3),
+            message: "Graph API error 3: Application does not have the capability".into(),
+        }),
+    );
+    let mut c = channel("Marketing_FR", DesiredStatus::Active);
+    c.marketing_actions = vec!["noSuchAction".into()];
+    let p = run(&desired(vec![c]), &o, &BTreeMap::new());
+    let checks = &change(&p, "channel_configuration.Marketing_FR").checks;
+    let unknown: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.expectation == Expectation::Unknown)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(unknown.contains(&"credentials_valid"), "{checks:#?}");
+    assert!(unknown.contains(&"sender_in_waba"), "{checks:#?}");
+    for check in checks
+        .iter()
+        .filter(|c| c.expectation == Expectation::Unknown)
+    {
+        assert!(
+            check.message.starts_with(
+                "could not be checked: business portfolio 1234567890123456 could not be read from Meta"
+            ),
+            "{check:?}"
+        );
+    }
+    // Meta's error once, with the first.
+    let with_error = checks
+        .iter()
+        .filter(|c| {
+            c.message
+                .contains("Application does not have the capability")
+        })
+        .count();
+    assert_eq!(with_error, 1, "{checks:#?}");
+    // A check on the file alone is not Meta's to answer: it still fails.
+    let known = checks
+        .iter()
+        .find(|c| c.id == "marketing_actions_known")
+        .unwrap();
+    assert_eq!(known.expectation, Expectation::Fail, "{known:?}");
+}
+
+#[test]
 fn a_number_meta_sent_unreadably_is_a_warning_naming_its_path_and_an_unknown_check() {
     let mut o = observed();
     if let Some(Ok(b)) = o.businesses.get_mut(BUSINESS) {

@@ -66,14 +66,52 @@ pub fn validate_overlay(mut sources: Vec<Loaded>, vars: &OperatorVars) -> Valida
     validate_merged(loaded, layout.as_ref())
 }
 
+/// What files without a YAML node hold when that is line endings and blanks alone (not a
+/// comment, not nothing at all), counted for the message: "3 carriage returns". A file of
+/// carriage returns is not empty (issue 11, item 19). `None` when there is nothing at all or
+/// something else (a comment, a document marker).
+fn only_whitespace(files: &[SourceFile]) -> Option<String> {
+    let bytes = || files.iter().flat_map(|f| f.bytes.iter().copied());
+    if bytes().next().is_none() || !bytes().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t')) {
+        return None;
+    }
+    let all: Vec<u8> = bytes().collect();
+    let crlf = all.windows(2).filter(|w| w == b"\r\n").count();
+    let cr = all.iter().filter(|b| **b == b'\r').count() - crlf;
+    let lf = all.iter().filter(|b| **b == b'\n').count() - crlf;
+    let blanks = all.iter().filter(|b| matches!(b, b' ' | b'\t')).count();
+    let plural = |n: usize, one: &str, many: &str| {
+        (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+    };
+    let parts: Vec<String> = [
+        plural(cr, "carriage return", "carriage returns"),
+        plural(crlf, "CRLF line ending", "CRLF line endings"),
+        plural(lf, "line feed", "line feeds"),
+        plural(blanks, "space or tab", "spaces or tabs"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Some(parts.join(", "))
+}
+
 fn validate_merged(loaded: Loaded, layout: Option<&Layout>) -> Validation {
     // Load and variable problems carry each file's own spans; the rest are located below.
     let early = loaded.diagnostics;
     let mut diagnostics = Vec::new();
     let files = &loaded.files;
     if early.is_empty() && files.iter().all(|f| f.tree.is_none()) {
-        let mut diag = Diagnostic::error("wacfg::load::empty", "the configuration is empty")
-            .with_help("start from `wacfg init`, or copy examples/minimal.yaml");
+        let mut diag = match only_whitespace(files) {
+            Some(what) => Diagnostic::error(
+                "wacfg::load::empty",
+                format!("the configuration has no content, only {what}"),
+            )
+            .with_help(
+                "a configuration needs at least `version: 1`: start from `wacfg init`, or copy examples/minimal.yaml",
+            ),
+            None => Diagnostic::error("wacfg::load::empty", "the configuration is empty")
+                .with_help("start from `wacfg init`, or copy examples/minimal.yaml"),
+        };
         if let [only] = files.as_slice() {
             diag = diag.at(
                 &only.path,
@@ -241,4 +279,33 @@ fn sort(diagnostics: &mut [Diagnostic], files: &[SourceFile]) {
         };
         key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(bytes: &[u8]) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("wacfg.yaml"),
+            bytes: bytes.to_vec(),
+            tree: None,
+        }
+    }
+
+    #[test]
+    fn line_endings_and_blanks_alone_are_counted_not_called_empty() {
+        assert_eq!(
+            only_whitespace(&[file(b"\r\r\r")]).as_deref(),
+            Some("3 carriage returns")
+        );
+        assert_eq!(
+            only_whitespace(&[file(b"\r\n \n"), file(b"\t\r")]).as_deref(),
+            Some("1 carriage return, 1 CRLF line ending, 1 line feed, 2 spaces or tabs")
+        );
+        // Nothing at all, or a comment: empty as before.
+        assert_eq!(only_whitespace(&[file(b"")]), None);
+        assert_eq!(only_whitespace(&[]), None);
+        assert_eq!(only_whitespace(&[file(b"\r# nothing\r")]), None);
+    }
 }

@@ -423,6 +423,74 @@ fn apply_timeout_is_a_duration() {
     assert!(env.state_doc().is_none(), "nothing applied");
 }
 
+/// Meta fails apply's live read of a sender (issue 11, item 11): the plan's read is answered,
+/// then the batched read of the new sender gets "temporarily unavailable" for the item and
+/// for every plain read after it. That is an API error, not a failed check: the
+/// configuration keeps its recorded version, sender and status, the report does not say it
+/// failed its checks, and a rerun once Meta answers again converges.
+#[test]
+fn a_live_read_that_meta_fails_during_apply_is_an_api_error_and_a_rerun_converges() {
+    let env = Env::new(&crate::config::base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    let before = env.channel("Marketing_FR");
+    env.write_config(&config(
+        &crate::config::replacing("Marketing_FR", |c| c.sender("15550100002")),
+        None,
+    ));
+    // Every request waits 400 ms: long enough to change the faults while the live read's
+    // batch (the run's second request) is held, before its items are answered.
+    env.sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::default()
+    });
+    let sent = env.sim.stats().http_requests;
+    let numbers_read = env.sim.stats().route_count("phone_number");
+    let child = env.spawn(&["apply", "--auto-approve"]);
+    wait_until(LIMIT, "apply's live read of the sender", || {
+        env.sim.stats().http_requests >= sent + 2
+    });
+    let unavailable = || wacfg_sim::InjectedError::code(2);
+    env.sim.set_faults(Faults {
+        fail_batch_items: vec![unavailable()],
+        fail_next: (0..5).map(|_| unavailable()).collect(),
+        ..Faults::default()
+    });
+    let run = finish(child);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout.contains(
+            "channel_configuration.Marketing_FR: update: error: the sender 15550100002 could not \
+             be read from Meta, so the checks could not run: gave up after 5 attempts"
+        ),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains("Graph API error 2 (OAuthException, HTTP 503)")
+            && run
+                .stdout
+                .contains("hint: Meta had a temporary problem: run again later"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("failed its checks"), "{run:#?}");
+    assert!(!run.stderr.contains("failed its checks"), "{run:#?}");
+    // The batched item, then the sender read on its own until the retries ran out.
+    assert_eq!(
+        env.sim.stats().route_count("phone_number"),
+        numbers_read,
+        "the sender was never answered"
+    );
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after, before, "left as recorded");
+    assert_eq!(after["status"], "active");
+    env.sim.set_faults(Faults::default());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after["spec"]["sender_number"], "15550100002", "{after:#}");
+    assert_eq!(after["status"], "active");
+}
+
 // ---- The same stories on PostgreSQL (issue 12: resources as rows, history as changes) ----
 
 /// `slow_env` with its state in a fresh PostgreSQL workspace (127.0.0.1:5432, or
@@ -524,4 +592,70 @@ fn postgres_two_applies_at_once_one_is_refused_naming_the_holder() {
     let run = finish(first);
     assert_eq!(run.code, Some(0), "{run:#?}");
     pg_converges(&env);
+}
+
+/// The business portfolio cannot be read during apply (issue 11, item 11): inside the plan's
+/// batch, the token read fails transiently (and is read again on its own) and the portfolio
+/// read gets a permanent API error. The configuration that needs it is not attempted as a
+/// failed check: it is an API error, the configuration keeps its recorded version, and a
+/// rerun once Meta answers converges.
+#[test]
+fn an_unreadable_portfolio_during_apply_is_an_api_error_and_a_rerun_converges() {
+    let env = Env::new(&crate::config::base());
+    env.expect(&["apply", "--auto-approve"], 0);
+    let before = env.channel("Marketing_FR");
+    env.write_config(&config(
+        &crate::config::replacing("Marketing_FR", |c| c.sender("15550100002")),
+        None,
+    ));
+    let unreadable = || Faults {
+        fail_batch_items: vec![
+            wacfg_sim::InjectedError::code(2),
+            wacfg_sim::InjectedError {
+                status: Some(400),
+                message: Some(
+                    "Application does not have the capability to make this API call.".into(),
+                ),
+                ..wacfg_sim::InjectedError::code(3)
+            },
+        ],
+        ..Faults::default()
+    };
+    // The plan cannot know the checks that need the portfolio: it says so, and does not
+    // predict that they fail.
+    env.sim.set_faults(unreadable());
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(
+            "? credentials_valid: could not be checked: business portfolio 1234567890123456 \
+             could not be read from Meta: Graph API error 3 (OAuthException, HTTP 400)"
+        ) && plan.stdout.contains(
+            "? sender_in_waba: could not be checked: business portfolio 1234567890123456 could \
+             not be read from Meta\n"
+        ),
+        "{plan:#?}"
+    );
+    assert!(!plan.stdout.contains("expected to fail"), "{plan:#?}");
+    assert!(!plan.stdout.contains("✗"), "{plan:#?}");
+    env.sim.set_faults(unreadable());
+    let run = env.run(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout.contains(
+            "channel_configuration.Marketing_FR: update: error: business portfolio \
+             1234567890123456 could not be read from Meta, so the checks could not run: Graph \
+             API error 3 (OAuthException, HTTP 400)"
+        ),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("failed its checks"), "{run:#?}");
+    assert!(!run.stderr.contains("failed its checks"), "{run:#?}");
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after, before, "left as recorded");
+    env.sim.set_faults(Faults::default());
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+    let after = env.channel("Marketing_FR");
+    assert_eq!(after["spec"]["sender_number"], "15550100002", "{after:#}");
+    assert_eq!(after["status"], "active");
 }

@@ -113,3 +113,43 @@ fn a_non_default_graph_endpoint_is_named_in_every_plan_format_and_in_apply() {
     assert!(env.normalise(&apply.stderr).contains(by_env), "{apply:#?}");
     env.expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// Meta's own words for a token it no longer accepts (issue 11, item 15): a revoked token and
+/// one Meta cannot parse each make the plan an error quoting Meta's message and code, with
+/// the hint for a token; the token itself is never printed.
+#[test]
+fn a_revoked_or_unknown_token_is_shown_in_metas_words_never_the_token() {
+    let mut env = applied();
+    env.control("tokens/revoke", &format!(r#"{{"value":"{TOKEN}"}}"#));
+    let plan = env.expect(&["plan"], 1);
+    golden("token_revoked__plan", &env.golden(&plan));
+    let shown = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        shown.contains(
+            "Graph API error 190/460 (OAuthException, HTTP 401) on POST http://127.0.0.1:"
+        ) && shown.contains(
+            "Error validating access token: The session has been invalidated because the user \
+             changed their password or Facebook has changed the session for security reasons."
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("hint: the access token is invalid"),
+        "{shown}"
+    );
+    assert!(!shown.contains(TOKEN), "the token is printed: {shown}");
+
+    // A token Meta has never issued (obviously fake).
+    env.token = "test-token-never-issued-0000".into();
+    let plan = env.expect(&["plan"], 1);
+    let shown = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        shown.contains("Graph API error 190 (OAuthException, HTTP 401)")
+            && shown.contains("Invalid OAuth access token - Cannot parse access token"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("never-issued"),
+        "the token is printed: {shown}"
+    );
+}

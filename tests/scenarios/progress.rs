@@ -113,3 +113,27 @@ fn a_retry_says_how_long_it_waits() {
         run.stderr
     );
 }
+
+#[test]
+fn a_rate_limit_slow_down_says_how_long_apply_waits() {
+    // Meta's answer for the business portfolio (an item of the plan's batch) says its budget
+    // is used up (100%): apply's next request, the batched read of the senders, waits before
+    // it is sent (20 points over 80% × 200 ms / 4 = 1 s) and says so on stderr, with how long.
+    let faults = Faults {
+        business_usage_percent: Some(100),
+        ..Faults::default()
+    };
+    let env = Env::with(world(), faults, &crate::config::base());
+    let run = env.expect(&["apply", "--auto-approve"], 0);
+    let line = regex::Regex::new(
+        r"(?m)^Slowing down: Meta's usage headers say the rate limit is near; waiting (\d+\.\d) s before POST http://127\.0\.0\.1:\d+/v23\.0/ \(batch of \d+\)$",
+    )
+    .unwrap();
+    let waited = line
+        .captures(&run.stderr)
+        .unwrap_or_else(|| panic!("no waiting line: {run:#?}"))[1]
+        .parse::<f64>()
+        .unwrap();
+    assert!((0.1..=1.0).contains(&waited), "{waited} s: {run:#?}");
+    assert!(!run.stdout.contains("Slowing down"), "{}", run.stdout);
+}

@@ -12,6 +12,7 @@ use super::lifecycle::{Decision, decide_with, next_version, recorded_failure_dig
 use super::model::{DesiredChannel, RecordedChannel};
 use crate::diag::Diagnostic;
 use crate::kinds::RecordedResource;
+use crate::kinds::credentials::verify::CANNOT_CHECK;
 use crate::kinds::plan_ctx::{PlanCtx, at_source, known_after_apply, no_op};
 use crate::model::{
     Action, Address, Attributes, CheckResult, CheckStatus, Expectation, KNOWN_AFTER_APPLY,
@@ -125,19 +126,59 @@ fn failure_holds(cx: &PlanCtx<'_>, d: &DesiredChannel, r: &RecordedChannel) -> b
 
 fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, Option<String>) {
     let (results, id) = check_results(cx, d);
+    let unreadable = unreadable_portfolio(cx, d);
+    let mut first = true;
     let planned = results
         .into_iter()
-        .map(|r| PlannedCheck {
-            id: r.id,
-            expectation: match r.status {
-                CheckStatus::Passed => Expectation::Pass,
-                CheckStatus::Failed => Expectation::Fail,
-                CheckStatus::Warning => Expectation::Warn,
+        .map(|r| match &unreadable {
+            // Meta's facts are missing, not wrong: the check cannot be known before apply,
+            // which reads them again (an API failure is never a failing check). Meta's error
+            // is given once, with the first such check.
+            Some((short, error))
+                if r.status != CheckStatus::Passed && r.id != "marketing_actions_known" =>
+            {
+                let message = if std::mem::take(&mut first) {
+                    format!("{CANNOT_CHECK}{short}: {error}")
+                } else {
+                    format!("{CANNOT_CHECK}{short}")
+                };
+                PlannedCheck {
+                    id: r.id,
+                    expectation: Expectation::Unknown,
+                    message,
+                }
+            }
+            _ => PlannedCheck {
+                id: r.id,
+                expectation: match r.status {
+                    CheckStatus::Passed => Expectation::Pass,
+                    CheckStatus::Failed => Expectation::Fail,
+                    CheckStatus::Warning => Expectation::Warn,
+                },
+                message: r.message,
             },
-            message: r.message,
         })
         .collect();
     (planned, id)
+}
+
+/// When the business portfolio of the configuration's credentials could not be read from
+/// Meta at plan time: what could not be read, and Meta's error.
+fn unreadable_portfolio(cx: &PlanCtx<'_>, d: &DesiredChannel) -> Option<(String, String)> {
+    let c = d
+        .credentials
+        .as_ref()
+        .and_then(|c| cx.desired.credentials.get(c))?;
+    match cx.observed.businesses.get(&c.business_id) {
+        Some(Err(e)) => Some((
+            format!(
+                "business portfolio {} could not be read from Meta",
+                c.business_id
+            ),
+            e.message.clone(),
+        )),
+        _ => None,
+    }
 }
 
 /// The checks run on the facts read at plan time.
