@@ -661,8 +661,14 @@ async fn a_writes_usage_header_slows_the_next_request() {
     let (waits, hook) = pacing_recorder();
     let client = Client::new(cfg).unwrap().with_activity(hook);
     let token = Token::new(TOKEN);
+    // The subscription write apply sends (an idempotent POST of a form).
     client
-        .subscribe_waba(&token, "102290129340398", None)
+        .post_form(
+            &token,
+            "102290129340398/subscribed_apps",
+            &wacfg::remote::Form::new(),
+            wacfg::remote::WriteSafety::Idempotent,
+        )
         .await
         .unwrap();
     assert_eq!(sim.stats().route_count("POST subscribed_apps"), 1);
