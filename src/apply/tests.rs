@@ -22,6 +22,8 @@ struct MemoryWriter {
     current: BTreeMap<Address, RecordedResource>,
     finished: Arc<std::sync::atomic::AtomicUsize>,
     fail: bool,
+    /// Fail every write after this many succeeded (a disk that fills up).
+    fail_after: Option<usize>,
     /// Time each write takes, so concurrent changes pile up behind it.
     delay: Option<std::time::Duration>,
 }
@@ -32,7 +34,8 @@ impl StateWriter for MemoryWriter {
         changes: &'a StateChanges,
     ) -> BoxFuture<'a, Result<PriorState, PortError>> {
         Box::pin(async move {
-            if self.fail {
+            let written = self.writes.lock().unwrap().len();
+            if self.fail || self.fail_after.is_some_and(|n| written >= n) {
                 return Err(PortError::Storage("disk full".into()));
             }
             if let Some(d) = self.delay {
@@ -381,6 +384,53 @@ fn a_state_write_failure_is_the_change_error() {
         matches!(&report.results[0].outcome, ChangeOutcome::Error { message, class } if message == "cannot write the state: disk full" && *class == ErrorClass::Storage)
     );
     assert_eq!(report.results[0].action, Action::Import);
+}
+
+#[test]
+fn once_a_state_write_fails_no_further_change_starts_and_the_run_says_why() {
+    // 200 configurations, at most 64 under way at once (parallelism 1): the credentials'
+    // write and one group succeed, then the disk is full.
+    let (d, o) = spread(200, 20);
+    let graph = CountingGraph {
+        observed: o,
+        ..Default::default()
+    };
+    let writer = MemoryWriter {
+        fail_after: Some(2),
+        delay: Some(std::time::Duration::from_millis(2)),
+        ..Default::default()
+    };
+    let report = run_counted(&d, &graph, writer, 1, live::MAX_AGE);
+    assert_eq!(report.stopped.as_deref(), Some(STATE_UNWRITABLE));
+    let (mut applied, mut failed, mut not_started) = (0, 0, 0);
+    for r in &report.results {
+        match &r.outcome {
+            ChangeOutcome::Applied => applied += 1,
+            ChangeOutcome::Error { message, class } => {
+                assert_eq!(*class, ErrorClass::Storage, "{r:?}");
+                assert_eq!(message, "cannot write the state: disk full");
+                failed += 1;
+            }
+            ChangeOutcome::Skipped { why } => {
+                assert_eq!(
+                    why,
+                    "the run stopped sending to Meta before it: the state could not be written"
+                );
+                not_started += 1;
+            }
+            other => panic!("{}: {other:?}", r.address),
+        }
+    }
+    assert_eq!(applied + failed + not_started, 201);
+    assert!(
+        applied >= 2 && failed >= 1,
+        "{applied} {failed} {not_started}"
+    );
+    // At most the 64 under way when the write failed, and those done before it, started.
+    assert!(
+        not_started >= 200 - 64 - (applied - 1),
+        "{applied} {failed} {not_started}"
+    );
 }
 
 #[test]
