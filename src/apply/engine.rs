@@ -398,6 +398,28 @@ impl GraphPort for Counted<'_, '_> {
         })
     }
 
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            self.slot.hold().await;
+            self.note(self.inner.read_waba_review(credentials, waba_id).await)
+        })
+    }
+
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [crate::kinds::WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        Box::pin(async move {
+            self.slot.hold().await;
+            let answers = self.inner.read_waba_reviews(reads).await;
+            answers.into_iter().map(|a| self.note(a)).collect()
+        })
+    }
+
     fn read_subscriptions<'a>(
         &'a self,
         credentials: &'a str,
