@@ -414,9 +414,10 @@ fn measure(sim: &wacfg_sim::Sim, backend: Backend) -> Duration {
     Duration::from_secs_f64(first.wall)
 }
 
-/// Diagnostic: the first apply at parallelism 64. A change holds its parallelism slot until
-/// it is durable, so a group commit carries at most `parallelism` changes: this shows what
-/// larger groups do to the wall time (fewer fsync'd commits).
+/// Diagnostic: the first apply at parallelism 64. A change gives its parallelism slot back
+/// while it waits to be durable (`src/apply/slot.rs`), and up to 64 changes per slot are under
+/// way at once, so a group commit carries at most 64 × `parallelism` changes: this shows what
+/// more slots do to the wall time (more Graph work at once, larger and fewer fsync'd groups).
 fn wider(sim: &wacfg_sim::Sim, backend: Backend) {
     let db = (backend == Backend::Postgres).then(Database::create);
     let dir = workdir(backend, db.as_ref());

@@ -1,7 +1,7 @@
 //! How many Graph requests `wacfg apply` makes for the live reads its checks need: the real
 //! binary against the simulator in-process, counting the simulator's requests. The facts of a
-//! sender number are read once per apply, in Graph batches, however many configurations send
-//! from it (issue 12).
+//! sender number, and the review status of a WABA, are read once per apply, in Graph batches,
+//! however many configurations use them (issue 12).
 
 #[path = "../benches/support/generate.rs"]
 mod generate;
@@ -62,9 +62,12 @@ fn apply_reads_each_sender_number_once_in_batches_not_once_per_configuration() {
         SHAPE.numbers as u64,
         "{stats:?}"
     );
-    // 2 batches for the plan's read (one per token) and 2 for the numbers (10 per token).
+    // The review status of each of the 4 WABAs the credentials name, read once too.
+    assert_eq!(stats.route_count("waba"), 4, "{stats:?}");
+    // 2 batches for the plan's read (one per token), and for apply's live reads 2 for the
+    // numbers (10 per token) and 2 for the WABAs (2 per token), sent at once.
     assert!(
-        stats.http_requests <= 4,
+        stats.http_requests <= 6,
         "{} HTTP requests for {} configurations on {} numbers: the live reads are not batched once per number ({stats:?})",
         stats.http_requests,
         SHAPE.channels,

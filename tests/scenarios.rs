@@ -12,6 +12,8 @@ mod config;
 mod environments;
 #[path = "scenarios/faults.rs"]
 mod faults;
+#[path = "scenarios/full_disk.rs"]
+mod full_disk;
 #[path = "scenarios/harness.rs"]
 mod harness;
 #[path = "scenarios/lifecycle.rs"]

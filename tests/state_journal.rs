@@ -11,6 +11,8 @@
 
 #[path = "support/state_fixtures.rs"]
 mod fixtures;
+#[path = "support/kill_seed.rs"]
+mod kill_seed;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -19,6 +21,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rand::Rng;
 use tempfile::TempDir;
 use wacfg::kinds::ChannelStatus;
 use wacfg::state::local::LocalStore;
@@ -421,9 +424,14 @@ fn sigkill_during_appends_and_folds_on_10000_resources_loses_no_reported_change(
     let dir = TempDir::new().unwrap();
     let store = seeded(dir.path(), 10_000);
     let mut reported: Vec<(u64, String)> = Vec::new();
-    // Kill points spread over appends and folds (a fold of 10,000 resources takes tens of
-    // milliseconds, an append well under one).
-    for (trial, after) in [3usize, 9, 16, 30].into_iter().enumerate() {
+    // Random kill points (seeded, the seed printed): after 1 to 40 reported appends, then
+    // up to 60 ms more, so the kill lands anywhere in an append or in a fold (a fold of
+    // 10,000 resources takes tens of milliseconds, an append well under one).
+    let mut rng = kill_seed::rng("state_journal sigkill");
+    for trial in 0..4 {
+        let after: usize = rng.random_range(1..=40);
+        let delay = Duration::from_micros(rng.random_range(0..=60_000));
+        eprintln!("trial {trial}: kill after {after} appends and {delay:?}");
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "append_child_entry",
@@ -436,26 +444,45 @@ fn sigkill_during_appends_and_folds_on_10000_resources_loses_no_reported_change(
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let start = Instant::now();
         let mut seen = 0;
-        while seen < after {
-            let line = lines.next().expect("the child is running").unwrap();
+        // One whole line the child printed; `None` at the end of its output. A last line
+        // without its newline (torn by the kill) is no report.
+        let mut next_line = move || {
+            let mut line = String::new();
+            match out.read_line(&mut line) {
+                Ok(n) if n > 0 && line.ends_with('\n') => Some(line.trim_end().to_string()),
+                _ => None,
+            }
+        };
+        let note = |line: String, reported: &mut Vec<(u64, String)>| {
             let Some((serial, name)) = line.split_once(' ') else {
-                continue; // the test harness's own lines
+                return false; // the test harness's own lines
             };
             let Ok(serial) = serial.parse::<u64>() else {
-                continue;
+                return false;
             };
             reported.push((serial, name.to_string()));
-            seen += 1;
+            true
+        };
+        while seen < after {
+            let line = next_line().expect("the child is running");
+            if note(line, &mut reported) {
+                seen += 1;
+            }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "trial {trial} too slow"
             );
         }
+        std::thread::sleep(delay);
         child.kill().unwrap(); // SIGKILL: no cleanup runs in the child.
         child.wait().unwrap();
+        // What it printed before the kill was reported too (a torn last line is not a report).
+        while let Some(line) = next_line() {
+            note(line, &mut reported);
+        }
         // Every change reported so far is in the state, at or below its serial.
         let doc = LocalStore::new(store.path())
             .read()

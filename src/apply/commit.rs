@@ -70,6 +70,9 @@ struct Disk<W> {
 pub struct Committer<'a, W> {
     memory: Mutex<Memory<'a>>,
     disk: Mutex<Disk<W>>,
+    /// The first failed write's error, for the engine to stop starting changes on (read
+    /// without waiting for the disk).
+    write_failed: std::sync::OnceLock<PortError>,
 }
 
 impl<'a, W: StateWriter> Committer<'a, W> {
@@ -88,7 +91,14 @@ impl<'a, W: StateWriter> Committer<'a, W> {
                 last: None,
                 failed: None,
             }),
+            write_failed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The error of the write that failed, once one did: nothing more can be recorded, so
+    /// no change should start.
+    pub fn write_failed(&self) -> Option<&PortError> {
+        self.write_failed.get()
     }
 
     /// A copy of one recorded resource as it stands now.
@@ -134,6 +144,7 @@ impl<'a, W: StateWriter> Committer<'a, W> {
             }
             Err(e) => {
                 disk.failed = Some(e.clone());
+                let _ = self.write_failed.set(e.clone());
                 Err(e)
             }
         }

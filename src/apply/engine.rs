@@ -128,11 +128,14 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
         if batch.is_empty() {
             continue;
         }
-        read_ahead(&batch, &failed, &cx, &live, &input).await;
+        if records.write_failed().is_none() {
+            read_ahead(&batch, &failed, &cx, &live, &input).await;
+        }
         let slots = Semaphore::new(input.parallelism.max(1));
         let results: Vec<ChangeResult> = futures::stream::iter(batch)
             .map(|change| {
                 let (failed, cx, input, live, slots) = (&failed, &cx, &input, &live, &slots);
+                let records = &records;
                 async move {
                     let slot = Slot::new(slots);
                     slot.hold().await;
@@ -141,6 +144,10 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
                     }
                     if let Some(why) = graph.halted() {
                         return skipped(change, &not_attempted(&why));
+                    }
+                    // A change that cannot be recorded must not change Meta either.
+                    if records.write_failed().is_some() {
+                        return skipped(change, &not_attempted(STATE_UNWRITABLE));
                     }
                     if let Some(dep) = change.depends_on.iter().find(|d| failed.contains(d)) {
                         return skipped(change, &format!("{dep} failed"));
@@ -206,7 +213,10 @@ pub async fn apply_waiting<W: StateWriter + Sync>(
         .await;
     }
     report.interrupted = input.interrupted.load(Ordering::SeqCst);
-    report.stopped = graph.halted().filter(|_| report.failed());
+    report.stopped = graph
+        .halted()
+        .or_else(|| records.write_failed().map(|_| STATE_UNWRITABLE.to_string()))
+        .filter(|_| report.failed());
     let (state, finish_failed) = records.finish().await;
     report.state = state;
     report.finish_warning = finish_failed.map(|e| e.to_string());
@@ -310,6 +320,10 @@ fn skipped(change: &ResourceChange, why: &str) -> ChangeResult {
     )
 }
 
+/// Why the run stopped once a state write failed (the failed write's error is the result of
+/// the changes it carried).
+pub const STATE_UNWRITABLE: &str = "the state could not be written";
+
 fn not_attempted(why: &str) -> String {
     format!("the run stopped sending to Meta before it: {why}")
 }
@@ -378,6 +392,28 @@ impl GraphPort for Counted<'_, '_> {
         Box::pin(async move {
             self.slot.hold().await;
             let answers = self.inner.read_numbers(reads).await;
+            answers.into_iter().map(|a| self.note(a)).collect()
+        })
+    }
+
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            self.slot.hold().await;
+            self.note(self.inner.read_waba_review(credentials, waba_id).await)
+        })
+    }
+
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [crate::kinds::WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        Box::pin(async move {
+            self.slot.hold().await;
+            let answers = self.inner.read_waba_reviews(reads).await;
             answers.into_iter().map(|a| self.note(a)).collect()
         })
     }

@@ -1,7 +1,8 @@
 //! The facts changes read from Meta while they run, read once per apply. Before a phase
 //! starts, the engine asks each change's kind what it will read (`Kind::live_reads`) and reads
-//! every distinct object once, in Graph batches ([`GraphPort::read_numbers`]); the changes then
-//! find their reads answered here. Still a read at apply time, never the plan's.
+//! every distinct object once, in Graph batches ([`GraphPort::read_numbers`] for the senders'
+//! status and name status, [`GraphPort::read_waba_reviews`] for the WABAs' review status, both
+//! at once); the changes then find their reads answered here. Still a read at apply time, never the plan's.
 //!
 //! A fact is reused while it is younger than [`MAX_AGE`], counted from when its read was sent.
 //! A change that waited (Meta's pacing, a rate-limit wait, a long retry, a slow state store)
@@ -18,25 +19,61 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 
 use super::ports::{GraphPort, PortError};
-use crate::kinds::{GraphRequest, LiveRead, NumberRead};
+use crate::kinds::{GraphRequest, LiveRead, NumberRead, WabaRead};
 use crate::model::ObservedNumber;
 
 /// How long a fact read at apply time is trusted: one minute. A sender's status or name
-/// status changes on Meta's side on a scale of minutes to days, and an apply's phase normally
-/// runs in seconds; a fact that aged past this while a change waited is read again.
+/// status, or a WABA's review, changes on Meta's side on a scale of minutes to days, and an
+/// apply's phase normally runs in seconds; a fact that aged past this while a change waited is
+/// read again.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
-type Answer = Result<ObservedNumber, PortError>;
+/// One fact's latest read: when it was sent and what it answered. Behind its own async lock,
+/// so changes that find it old reread it once between them, not each.
+type Slot<T> = Arc<tokio::sync::Mutex<Option<(Instant, Result<T, PortError>)>>>;
 
-/// One number's latest read: when it was sent and what it answered. Behind its own async
-/// lock, so changes that find it old reread it once between them, not each.
-type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Answer)>>>;
+type Slots<K, T> = Mutex<BTreeMap<K, Slot<T>>>;
 
 /// The Graph port with the phase's facts read ahead.
 pub struct LiveFacts<'g> {
     inner: &'g dyn GraphPort,
     max_age: Duration,
-    numbers: Mutex<BTreeMap<NumberRead, Slot>>,
+    numbers: Slots<NumberRead, ObservedNumber>,
+    /// WABA review statuses (`None`: Meta did not say).
+    wabas: Slots<WabaRead, Option<String>>,
+}
+
+fn slot<K: Ord + Clone, T>(slots: &Slots<K, T>, key: &K) -> Slot<T> {
+    let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+    slots.entry(key.clone()).or_default().clone()
+}
+
+/// What a read answered, kept unless it was refused unsent.
+fn keep<T>(answer: &Result<T, PortError>) -> bool {
+    !matches!(answer, Err(PortError::NotAttempted(_)))
+}
+
+/// Each key of `wanted` whose slot is not fresh, with its slot held until the answer is in.
+async fn stale<K: Ord + Clone, T: Clone>(
+    facts: &LiveFacts<'_>,
+    slots: &Slots<K, T>,
+    mut wanted: Vec<K>,
+) -> (
+    Vec<K>,
+    Vec<tokio::sync::OwnedMutexGuard<Option<(Instant, Result<T, PortError>)>>>,
+) {
+    wanted.sort();
+    wanted.dedup();
+    let mut keys = Vec::new();
+    let mut held = Vec::new();
+    for key in wanted {
+        let guard = slot(slots, &key).lock_owned().await;
+        if facts.fresh(&guard).is_none() {
+            held.push(guard);
+            keys.push(key);
+        }
+    }
+    (keys, held)
 }
 
 impl<'g> LiveFacts<'g> {
@@ -45,45 +82,56 @@ impl<'g> LiveFacts<'g> {
             inner,
             max_age,
             numbers: Mutex::new(BTreeMap::new()),
+            wabas: Mutex::new(BTreeMap::new()),
         }
     }
 
-    fn slot(&self, read: &NumberRead) -> Slot {
-        let mut numbers = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
-        numbers.entry(read.clone()).or_default().clone()
-    }
-
-    fn fresh(&self, kept: &Option<(Instant, Answer)>) -> Option<Answer> {
+    fn fresh<T: Clone>(
+        &self,
+        kept: &Option<(Instant, Result<T, PortError>)>,
+    ) -> Option<Result<T, PortError>> {
         kept.as_ref()
             .filter(|(at, _)| at.elapsed() < self.max_age)
             .map(|(_, answer)| answer.clone())
     }
 
-    /// Read every distinct fact of `reads` not already fresh, in one batched call.
+    /// Read every distinct fact of `reads` not already fresh: the numbers in one batched call
+    /// and the WABAs in another, both at once.
     pub async fn read_ahead(&self, reads: Vec<LiveRead>) {
-        let mut wanted: Vec<NumberRead> = Vec::new();
-        for LiveRead::Number(read) in reads {
-            wanted.push(read);
-        }
-        wanted.sort();
-        wanted.dedup();
-        let mut held = Vec::new();
-        let mut to_read = Vec::new();
-        for read in wanted {
-            let slot = self.slot(&read);
-            let guard = slot.clone().lock_owned().await;
-            if self.fresh(&guard).is_none() {
-                held.push(guard);
-                to_read.push(read);
+        let mut numbers = Vec::new();
+        let mut wabas = Vec::new();
+        for read in reads {
+            match read {
+                LiveRead::Number(n) => numbers.push(n),
+                LiveRead::Waba(w) => wabas.push(w),
             }
         }
-        if to_read.is_empty() {
-            return;
-        }
+        let (numbers, held_numbers) = stale(self, &self.numbers, numbers).await;
+        let (wabas, held_wabas) = stale(self, &self.wabas, wabas).await;
         let sent = Instant::now();
-        let answers = self.inner.read_numbers(&to_read).await;
-        for (mut guard, answer) in held.into_iter().zip(answers) {
-            if !matches!(answer, Err(PortError::NotAttempted(_))) {
+        let (number_answers, waba_answers) = futures::join!(
+            async {
+                if numbers.is_empty() {
+                    Vec::new()
+                } else {
+                    self.inner.read_numbers(&numbers).await
+                }
+            },
+            async {
+                if wabas.is_empty() {
+                    Vec::new()
+                } else {
+                    self.inner.read_waba_reviews(&wabas).await
+                }
+            }
+        );
+        for (mut guard, answer) in held_numbers.into_iter().zip(number_answers) {
+            if keep(&answer) {
+                *guard = Some((sent, answer));
+            }
+        }
+        for (mut guard, answer) in held_wabas.into_iter().zip(waba_answers) {
+            if keep(&answer) {
                 *guard = Some((sent, answer));
             }
         }
@@ -101,18 +149,49 @@ impl GraphPort for LiveFacts<'_> {
                 credentials: credentials.to_string(),
                 phone_number_id: phone_number_id.to_string(),
             };
-            let slot = self.slot(&read);
+            let slot = slot(&self.numbers, &read);
             let mut kept = slot.lock().await;
             if let Some(answer) = self.fresh(&kept) {
                 return answer;
             }
             let sent = Instant::now();
             let answer = self.inner.read_number(credentials, phone_number_id).await;
-            if !matches!(answer, Err(PortError::NotAttempted(_))) {
+            if keep(&answer) {
                 *kept = Some((sent, answer.clone()));
             }
             answer
         })
+    }
+
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            let read = WabaRead {
+                credentials: credentials.to_string(),
+                waba_id: waba_id.to_string(),
+            };
+            let slot = slot(&self.wabas, &read);
+            let mut kept = slot.lock().await;
+            if let Some(answer) = self.fresh(&kept) {
+                return answer;
+            }
+            let sent = Instant::now();
+            let answer = self.inner.read_waba_review(credentials, waba_id).await;
+            if keep(&answer) {
+                *kept = Some((sent, answer.clone()));
+            }
+            answer
+        })
+    }
+
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        self.inner.read_waba_reviews(reads)
     }
 
     fn read_numbers<'a>(

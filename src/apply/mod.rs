@@ -10,7 +10,7 @@ pub mod report;
 mod slot;
 pub mod wait;
 
-pub use engine::{ApplyInput, Extras, Progress, apply, apply_waiting};
+pub use engine::{ApplyInput, Extras, Progress, STATE_UNWRITABLE, apply, apply_waiting};
 pub use ports::{GraphPort, PortError, StateChanges, StateWriter};
 pub use report::{ApplyReport, ChangeOutcome, ChangeResult};
 

@@ -23,6 +23,8 @@ struct MemoryWriter {
     finished: Arc<std::sync::atomic::AtomicUsize>,
     /// Every write fails with this error.
     fail: Option<PortError>,
+    /// Fail every write after this many succeeded (a disk that fills up).
+    fail_after: Option<usize>,
     /// Time each write takes, so concurrent changes pile up behind it.
     delay: Option<std::time::Duration>,
 }
@@ -33,8 +35,12 @@ impl StateWriter for MemoryWriter {
         changes: &'a StateChanges,
     ) -> BoxFuture<'a, Result<PriorState, PortError>> {
         Box::pin(async move {
+            let written = self.writes.lock().unwrap().len();
             if let Some(e) = &self.fail {
                 return Err(e.clone());
+            }
+            if self.fail_after.is_some_and(|n| written >= n) {
+                return Err(PortError::Storage("disk full".into()));
             }
             if let Some(d) = self.delay {
                 tokio::time::sleep(d).await;
@@ -92,8 +98,34 @@ fn fixture_number(
         })
 }
 
+/// A WABA's review status as the fixtures' Meta answers it.
+fn fixture_review(
+    observed: &Observed,
+    credentials: &str,
+    waba_id: &str,
+) -> Result<Option<String>, PortError> {
+    let c = crate::plan::fixtures::credentials(credentials);
+    observed
+        .waba(&c.business_id, waba_id)
+        .map(|w| w.account_review_status.clone())
+        .ok_or_else(|| PortError::Graph {
+            code: Some(100),
+            message: format!("WABA {waba_id} not found"),
+            outcome_unknown: false,
+        })
+}
+
 impl GraphPort for FixtureGraph {
     crate::kinds::ports::graph_port_without_templates!();
+
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        let out = fixture_review(&self.0, credentials, waba_id);
+        Box::pin(async move { out })
+    }
 
     fn read_number<'a>(
         &'a self,
@@ -405,6 +437,53 @@ fn a_state_conflict_is_its_own_error_class() {
 }
 
 #[test]
+fn once_a_state_write_fails_no_further_change_starts_and_the_run_says_why() {
+    // 200 configurations, at most 64 under way at once (parallelism 1): the credentials'
+    // write and one group succeed, then the disk is full.
+    let (d, o) = spread(200, 20);
+    let graph = CountingGraph {
+        observed: o,
+        ..Default::default()
+    };
+    let writer = MemoryWriter {
+        fail_after: Some(2),
+        delay: Some(std::time::Duration::from_millis(2)),
+        ..Default::default()
+    };
+    let report = run_counted(&d, &graph, writer, 1, live::MAX_AGE);
+    assert_eq!(report.stopped.as_deref(), Some(STATE_UNWRITABLE));
+    let (mut applied, mut failed, mut not_started) = (0, 0, 0);
+    for r in &report.results {
+        match &r.outcome {
+            ChangeOutcome::Applied => applied += 1,
+            ChangeOutcome::Error { message, class } => {
+                assert_eq!(*class, ErrorClass::Storage, "{r:?}");
+                assert_eq!(message, "cannot write the state: disk full");
+                failed += 1;
+            }
+            ChangeOutcome::Skipped { why } => {
+                assert_eq!(
+                    why,
+                    "the run stopped sending to Meta before it: the state could not be written"
+                );
+                not_started += 1;
+            }
+            other => panic!("{}: {other:?}", r.address),
+        }
+    }
+    assert_eq!(applied + failed + not_started, 201);
+    assert!(
+        applied >= 2 && failed >= 1,
+        "{applied} {failed} {not_started}"
+    );
+    // At most the 64 under way when the write failed, and those done before it, started.
+    assert!(
+        not_started >= 200 - 64 - (applied - 1),
+        "{applied} {failed} {not_started}"
+    );
+}
+
+#[test]
 fn removal_deactivates_active_and_deletes_draft() {
     let r = recorded(vec![
         RecordedResource::Credentials(recorded_credentials("acme_fr")),
@@ -636,6 +715,11 @@ struct CountingGraph {
     singles: std::sync::Mutex<Vec<String>>,
     batches: std::sync::Mutex<Vec<Vec<String>>>,
     turn: Option<&'static str>,
+    /// WABAs whose review was read on their own, and the WABAs of each batched read.
+    waba_singles: std::sync::Mutex<Vec<String>>,
+    waba_batches: std::sync::Mutex<Vec<Vec<String>>>,
+    /// The review status Meta answers at apply time, when not the observed one.
+    review_now: Option<&'static str>,
 }
 
 impl CountingGraph {
@@ -648,10 +732,40 @@ impl CountingGraph {
         }
         Ok(n)
     }
+
+    fn review(&self, credentials: &str, waba_id: &str) -> Result<Option<String>, PortError> {
+        let observed = fixture_review(&self.observed, credentials, waba_id)?;
+        Ok(self.review_now.map(String::from).or(observed))
+    }
 }
 
 impl GraphPort for CountingGraph {
     crate::kinds::ports::graph_port_without_templates!();
+
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        self.waba_singles.lock().unwrap().push(waba_id.to_string());
+        let out = self.review(credentials, waba_id);
+        Box::pin(async move { out })
+    }
+
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        let out: Vec<_> = reads
+            .iter()
+            .map(|r| self.review(&r.credentials, &r.waba_id))
+            .collect();
+        self.waba_batches
+            .lock()
+            .unwrap()
+            .push(reads.iter().map(|r| r.waba_id.clone()).collect());
+        Box::pin(async move { out })
+    }
 
     fn read_number<'a>(
         &'a self,
@@ -783,6 +897,38 @@ fn each_sender_is_read_once_per_apply_in_one_batched_read_not_once_per_configura
         graph.singles.lock().unwrap().is_empty(),
         "no configuration read its sender on its own: {:?}",
         graph.singles
+    );
+}
+
+#[test]
+fn the_wabas_review_is_read_live_once_per_apply_in_a_batch_and_decides_the_check() {
+    // 200 configurations of one WABA: its review is read once, batched, not per
+    // configuration; the plan saw it APPROVED.
+    let (d, o) = spread(200, 20);
+    let graph = CountingGraph {
+        observed: o.clone(),
+        ..Default::default()
+    };
+    let report = run_counted(&d, &graph, MemoryWriter::default(), 8, live::MAX_AGE);
+    assert!(!report.failed(), "{report:?}");
+    assert_eq!(
+        *graph.waba_batches.lock().unwrap(),
+        vec![vec![WABA.to_string()]]
+    );
+    assert!(graph.waba_singles.lock().unwrap().is_empty());
+
+    // Meta put the WABA back in review since: apply's read, not the plan's, decides.
+    let graph = CountingGraph {
+        observed: o,
+        review_now: Some("PENDING"),
+        ..Default::default()
+    };
+    let report = run_counted(&d, &graph, MemoryWriter::default(), 8, live::MAX_AGE);
+    let reason = format!("WABA {WABA} review status is PENDING, expected APPROVED");
+    assert!(
+        matches!(outcome_of(&report, "C000"), ChangeOutcome::ChecksFailed { reasons } if reasons.iter().any(|r| r.contains(&reason))),
+        "{:?}",
+        outcome_of(&report, "C000")
     );
 }
 

@@ -13,8 +13,8 @@ use futures::future::BoxFuture;
 
 use crate::apply::{PortError, StateChanges, StateWriter};
 use crate::kinds::MediaFile;
-use crate::kinds::NumberRead;
 use crate::kinds::ports::{FormValue, GraphPort, GraphRequest, Repeat};
+use crate::kinds::{NumberRead, WabaRead};
 use crate::model::{ObservedNumber, ObservedTemplate};
 use crate::plan::PriorState;
 use crate::remote::error::human_duration;
@@ -89,6 +89,29 @@ struct TokenGroup<'t> {
     token: &'t Token,
     ids: Vec<String>,
     at: Vec<Vec<usize>>,
+}
+
+/// Put the read of `id` (at position `i`) in its token's group, once per distinct id.
+fn add_to_group<'t>(groups: &mut Vec<TokenGroup<'t>>, token: &'t Token, id: &str, i: usize) {
+    let g = match groups.iter().position(|g| g.token == token) {
+        Some(g) => g,
+        None => {
+            groups.push(TokenGroup {
+                token,
+                ids: Vec::new(),
+                at: Vec::new(),
+            });
+            groups.len() - 1
+        }
+    };
+    let group = &mut groups[g];
+    match group.ids.iter().position(|known| known == id) {
+        Some(k) => group.at[k].push(i),
+        None => {
+            group.ids.push(id.to_string());
+            group.at.push(vec![i]);
+        }
+    }
 }
 
 /// The run's circuit breaker: once it trips, or once the run's deadline passes, nothing more
@@ -306,6 +329,64 @@ impl GraphPort for Graph<'_> {
                 groups
                     .iter()
                     .map(|g| self.client.read_numbers(g.token, &g.ids)),
+            )
+            .await;
+            for (group, results) in groups.iter().zip(read) {
+                for (positions, result) in group.at.iter().zip(results) {
+                    let answer = self.sent(result);
+                    for &i in positions {
+                        answers[i] = Some(answer.clone());
+                    }
+                }
+            }
+            answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
+                .collect()
+        })
+    }
+
+    fn read_waba_review<'a>(
+        &'a self,
+        credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            let read = [WabaRead {
+                credentials: credentials.to_string(),
+                waba_id: waba_id.to_string(),
+            }];
+            self.read_waba_reviews(&read)
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(PortError::Missing("not read".into())))
+        })
+    }
+
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        Box::pin(async move {
+            let mut answers: Vec<Option<Result<Option<String>, PortError>>> =
+                vec![None; reads.len()];
+            let mut groups: Vec<TokenGroup<'_>> = Vec::new();
+            for (i, read) in reads.iter().enumerate() {
+                match self.token(&read.credentials) {
+                    Ok(token) => add_to_group(&mut groups, token, &read.waba_id, i),
+                    Err(e) => answers[i] = Some(Err(e)),
+                }
+            }
+            if let Err(refused) = self.stop.check() {
+                return answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
+                    .collect();
+            }
+            let read = futures::future::join_all(
+                groups
+                    .iter()
+                    .map(|g| self.client.read_waba_reviews(g.token, &g.ids)),
             )
             .await;
             for (group, results) in groups.iter().zip(read) {

@@ -28,7 +28,7 @@ pub use desired::Desired;
 pub use plan_ctx::PlanCtx;
 pub use ports::{
     ExecCtx, GraphPort, GraphRequest, LiveRead, MediaFile, MediaFiles, NoMediaFiles, NumberRead,
-    Pacing, PortError, Records,
+    Pacing, PortError, Records, WabaRead,
 };
 pub use registry::{DesiredResources, KINDS, RecordedResource, of};
 

@@ -91,6 +91,15 @@ pub struct GraphRequest {
 pub enum LiveRead {
     /// A phone number's current facts ([`GraphPort::read_number`]).
     Number(NumberRead),
+    /// A WABA's review status ([`GraphPort::read_waba_review`]).
+    Waba(WabaRead),
+}
+
+/// One WABA whose review status to read, with the token of the credentials named.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WabaRead {
+    pub credentials: String,
+    pub waba_id: String,
 }
 
 /// One phone number to read, with the token of the credentials named.
@@ -120,6 +129,31 @@ pub trait GraphPort: Sync {
             reads
                 .iter()
                 .map(|r| self.read_number(&r.credentials, &r.phone_number_id)),
+        ))
+    }
+    /// A WABA's review status (`account_review_status`) as Meta says now; `None` when it
+    /// does not say. Ports that never check a configuration need not read it.
+    fn read_waba_review<'a>(
+        &'a self,
+        _credentials: &'a str,
+        waba_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            Err(PortError::Missing(format!(
+                "this port does not read WABA {waba_id}'s review status"
+            )))
+        })
+    }
+    /// Several WABAs' review statuses, one result each, in order (the port over Meta sends
+    /// them in Graph batches); this default reads each on its own.
+    fn read_waba_reviews<'a>(
+        &'a self,
+        reads: &'a [WabaRead],
+    ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
+        Box::pin(futures::future::join_all(
+            reads
+                .iter()
+                .map(|r| self.read_waba_review(&r.credentials, &r.waba_id)),
         ))
     }
     /// Send a write; `Ok` once Meta answered success.

@@ -102,6 +102,18 @@ impl ObservedWaba {
         self.phone_numbers.values().find(|n| n.digits == digits)
     }
 
+    /// A copy of this WABA without its numbers.
+    pub fn without_numbers(&self) -> ObservedWaba {
+        ObservedWaba {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            ownership: self.ownership,
+            account_review_status: self.account_review_status.clone(),
+            phone_numbers: BTreeMap::new(),
+            subscribed_apps: self.subscribed_apps.clone(),
+        }
+    }
+
     /// A copy of this WABA whose only number is `number` (keyed `id`): what a check of one
     /// sender reads, without copying the WABA's other numbers.
     pub fn with_only_number(&self, id: String, number: ObservedNumber) -> ObservedWaba {

@@ -1,7 +1,8 @@
 //! Phone numbers read live: what apply uses to check a sender's current status just before it
 //! decides, rather than trusting facts read seconds or hours earlier. One number on its own, or
 //! many with one token in Graph batches (at most 50 per request, the batches concurrently), one
-//! result per number so one number's error stays its own.
+//! result per number so one number's error stays its own. WABAs' review status is read live
+//! the same way (`read_waba_reviews`).
 
 use futures::future::join_all;
 use serde_json::Value;
@@ -73,4 +74,49 @@ fn number_of(value: Value, url: &str) -> Result<ObservedNumber, RemoteError> {
         message: format!("not a phone number: {e}"),
     })?;
     Ok(convert::number(wire))
+}
+
+impl Client {
+    /// The review status (`account_review_status`) of each of `waba_ids` (one result each, in
+    /// order; `None` when Meta does not report it), read with `token` in Graph batches like
+    /// [`Client::read_numbers`].
+    pub async fn read_waba_reviews(
+        &self,
+        token: &Token,
+        waba_ids: &[String],
+    ) -> Vec<Result<Option<String>, RemoteError>> {
+        let paths: Vec<String> = waba_ids
+            .iter()
+            .map(|id| {
+                let id = redact::encode_query_value(id);
+                self.config()
+                    .relative(&format!("{id}?fields=account_review_status"))
+            })
+            .collect();
+        let size = self.config().batch_size.clamp(1, MAX_BATCH);
+        let batches = join_all(
+            paths
+                .chunks(size)
+                .map(|chunk| self.batch_get(token, chunk, WholeFailure::FailEach)),
+        )
+        .await;
+        batches
+            .into_iter()
+            .flatten()
+            .zip(&paths)
+            .map(|(answer, path)| {
+                answer.and_then(|v| match v.get("account_review_status") {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s.clone())),
+                    Some(other) => Err(RemoteError::Decode {
+                        request: format!(
+                            "GET {}",
+                            redact::redact_url(&format!("{}/{path}", self.config().base_url))
+                        ),
+                        message: format!("account_review_status is not a string: {other}"),
+                    }),
+                })
+            })
+            .collect()
+    }
 }

@@ -11,7 +11,7 @@ use super::painter::Painter;
 use super::plan_github::annotation;
 use super::plan_markdown::{MAX_CHARS, escape_cell, inline_code};
 use crate::apply::wait::ReviewWait;
-use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult};
+use crate::apply::{ApplyReport, ChangeOutcome, ChangeResult, STATE_UNWRITABLE};
 use crate::model::{Address, CheckStatus};
 use crate::plan::{Action, PLAN_FORMAT_VERSION, PriorState};
 
@@ -277,6 +277,10 @@ fn human(report: &ApplyReport, p: &Painter) -> String {
     }
     if report.interrupted {
         out.push_str("Run `wacfg plan` to see what is left to do.\n");
+    } else if report.stopped.as_deref() == Some(STATE_UNWRITABLE) {
+        out.push_str(
+            "Make the state writable again (the errors above say why it is not: free space, say), then run `wacfg apply` again: every change reported done is saved, and what was not attempted is still planned.\n",
+        );
     } else if report.stopped.is_some() {
         out.push_str(
             "Run `wacfg apply` again once Meta answers again (or after its wait): what was not attempted is still planned.\n",

@@ -12,6 +12,21 @@ pub enum StateError {
         source: std::io::Error,
     },
 
+    /// The file system refused to store more (no space, a quota, a file size limit) while
+    /// the local store wrote: what was already written stays readable.
+    #[error(
+        "no room to write the state {state}: cannot {action} {path}: {source}. Every change \
+         reported done before this is saved. Free space on the file system that holds it (or \
+         raise the quota or file size limit), then run the command again"
+    )]
+    NoRoom {
+        /// The state file.
+        state: String,
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+
     #[error(
         "the state {location} is corrupt ({reason}); it was left exactly as it is and nothing \
          will be written over it. {restore}"
@@ -150,6 +165,27 @@ fn show_serial(serial: &Option<u64>) -> String {
 }
 
 impl StateError {
+    /// An I/O error of writing the local state at `state` as [`StateError::NoRoom`] when the
+    /// file system refused the bytes for lack of room; any other error as it is.
+    pub(crate) fn no_room(self, state: &std::path::Path) -> Self {
+        use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        match self {
+            StateError::Io {
+                action,
+                path,
+                source,
+            } if matches!(source.kind(), StorageFull | FileTooLarge | QuotaExceeded) => {
+                StateError::NoRoom {
+                    state: state.display().to_string(),
+                    action,
+                    path,
+                    source,
+                }
+            }
+            other => other,
+        }
+    }
+
     pub(crate) fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
         StateError::Io {
             action,

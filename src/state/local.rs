@@ -308,6 +308,15 @@ impl LocalStore {
         doc: &StateDocument,
         expected: Option<u64>,
     ) -> Result<StateDocument, StateError> {
+        self.write_whole(doc, expected)
+            .map_err(|e| e.no_room(&self.path))
+    }
+
+    fn write_whole(
+        &self,
+        doc: &StateDocument,
+        expected: Option<u64>,
+    ) -> Result<StateDocument, StateError> {
         let dir_lock = self.lock_dir()?;
         // The current file is verified: a corrupt state is refused, never overwritten.
         let snapshot = match fs::read(&self.path) {
@@ -337,7 +346,19 @@ impl LocalStore {
     /// state's current serial must be `expected`; `None`, no state yet, then `lineage` starts
     /// it). One fsync'd append of the changes' size: the snapshot is neither read nor written
     /// while the files are as this handle's last append left them.
+    /// A file system out of room fails it with [`StateError::NoRoom`]: the torn bytes it may
+    /// leave are the journal's torn tail, dropped by readers and by the next append.
     pub fn append(
+        &self,
+        lineage: uuid::Uuid,
+        changes: &ResourceChanges,
+        expected: Option<u64>,
+    ) -> Result<StateRef, StateError> {
+        self.append_record(lineage, changes, expected)
+            .map_err(|e| e.no_room(&self.path))
+    }
+
+    fn append_record(
         &self,
         lineage: uuid::Uuid,
         changes: &ResourceChanges,
@@ -420,6 +441,10 @@ impl LocalStore {
     /// Nothing to do without a journal. A crash between the two leaves records at or below the
     /// snapshot's serial, which every reader skips and the next fold removes.
     pub fn fold(&self) -> Result<(), StateError> {
+        self.fold_journal().map_err(|e| e.no_room(&self.path))
+    }
+
+    fn fold_journal(&self) -> Result<(), StateError> {
         if !self.journal_path().exists() {
             return Ok(());
         }
@@ -520,7 +545,11 @@ impl LocalStore {
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         ));
-        write_synced(&temp, bytes)?;
+        if let Err(e) = write_synced(&temp, bytes) {
+            // What was written of it is of no use, and takes the room a retry needs.
+            let _ = fs::remove_file(&temp);
+            return Err(e);
+        }
         Ok(StagedWrite {
             temp,
             store: self.clone(),

@@ -14,7 +14,7 @@ use super::lifecycle::{
 };
 use super::model::{ChannelStatus, DesiredChannel, RecordedChannel};
 use crate::kinds::outcome::{applied, checks_failed, failed, port_error};
-use crate::kinds::{ExecCtx, LiveRead, NumberRead, PortError, RecordedResource};
+use crate::kinds::{ExecCtx, LiveRead, NumberRead, PortError, RecordedResource, WabaRead};
 use crate::model::{Action, Address, ChangeResult, CheckResult, ErrorClass, ResourceChange};
 
 pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult {
@@ -55,9 +55,24 @@ pub async fn live_reads(change: &ResourceChange, cx: &ExecCtx<'_>) -> Vec<LiveRe
         Ok(decision) if decision.submits => sender_read(d, cx)
             .map(LiveRead::Number)
             .into_iter()
+            .chain(waba_read(d, cx).map(LiveRead::Waba))
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The credentials' WABA, whose review status the checks read live, with the credentials to
+/// read it with; `None` when the WABA was not observed (the checks say so).
+fn waba_read(d: &DesiredChannel, cx: &ExecCtx<'_>) -> Option<WabaRead> {
+    let c = cx
+        .desired
+        .credentials
+        .get(d.credentials.as_deref().unwrap_or_default())?;
+    cx.observed.waba(&c.business_id, &c.waba_id)?;
+    Some(WabaRead {
+        credentials: c.name.clone(),
+        waba_id: c.waba_id.clone(),
+    })
 }
 
 /// The sender's phone number ID in the credentials' WABA as observed, with the credentials
@@ -224,8 +239,9 @@ struct Facts<'a> {
     webhook: WebhookFact,
 }
 
-/// Read the facts the checks need: the recorded credentials, the observed WABA, a live read
-/// of the sender (status and name status can change between plan and apply) and the webhook.
+/// Read the facts the checks need: the recorded credentials, the observed WABA, live reads
+/// of the sender (status and name status can change between plan and apply) and of the WABA's
+/// review status, and the webhook.
 /// Meta not answering is an error, not a fact.
 async fn gather<'a>(d: &DesiredChannel, cx: &ExecCtx<'a>) -> Result<Facts<'a>, PortError> {
     let creds_name = d.credentials.clone().unwrap_or_default();
@@ -272,6 +288,39 @@ async fn gather<'a>(d: &DesiredChannel, cx: &ExecCtx<'a>) -> Result<Facts<'a>, P
         // The checks look up only the sender: copying every number of the WABA for each
         // configuration was a third of a 10,000-configuration apply's CPU time.
         *w = std::borrow::Cow::Owned(w.with_only_number(read.phone_number_id, fresh));
+    }
+    if let (Some(read), Some(w)) = (waba_read(d, cx), waba.as_mut()) {
+        let review = cx
+            .graph
+            .read_waba_review(&read.credentials, &read.waba_id)
+            .await
+            .map_err(|e| match e {
+                PortError::Graph {
+                    code,
+                    message,
+                    outcome_unknown,
+                } => PortError::Graph {
+                    code,
+                    message: format!(
+                        "WABA {} could not be read from Meta, so the checks could not run: {message}",
+                        read.waba_id
+                    ),
+                    outcome_unknown,
+                },
+                other => other,
+            })?;
+        if w.account_review_status != review {
+            // Only the review changes: a copy without the other numbers when the sender was
+            // not found among them (then the checks find no sender either way).
+            let only = match w {
+                std::borrow::Cow::Owned(owned) => owned,
+                std::borrow::Cow::Borrowed(b) => {
+                    *w = std::borrow::Cow::Owned(b.without_numbers());
+                    w.to_mut()
+                }
+            };
+            only.account_review_status = review;
+        }
     }
     let webhook = match desired_creds {
         Some(c) => webhook_fact(cx, &c.waba_id, waba.as_deref()).await,
