@@ -2,8 +2,9 @@
 //! them, each with the error subcode Meta answers (sim/README.md lists them):
 //! - 2388040: a field longer than Meta allows (body 1,024; header text and footer 60);
 //! - 2388299: a placeholder at the very start or end of the body;
-//! - 2388293: too many placeholders for the body's length (fewer than 2 words of text per
-//!   placeholder, plus one: the simulator's reading of Meta's unpublished ratio);
+//! - 2388293: too many placeholders for the body's length: fewer than 2 words of text per
+//!   placeholder (each occurrence counted), plus one. Meta publishes no ratio; this is the one
+//!   vendors report from Meta's answers, and wacfg's validate applies the same rule;
 //! - 2388273: a media header (IMAGE, VIDEO, DOCUMENT, GIF) without `example.header_handle`.
 //!
 //! Malformed requests (no BODY, unknown category, bad name) are plain code 100.

@@ -296,15 +296,16 @@ fn check_body(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec<D
     }
     let distinct = placeholders::distinct(&found);
     let words = placeholders::words_outside(text, &found);
-    if !distinct.is_empty() && words < 2 * distinct.len() {
+    let needed = placeholders::words_needed(found.len());
+    if words < needed {
         text_here.push(
             out,
             "too_many_placeholders",
             format!(
-                "the body of {what} has {} placeholders for {words} words",
-                distinct.len()
+                "the body of {what} has {} placeholders and {words} words; {needed} words are needed",
+                found.len()
             ),
-            "write at least two words per placeholder (wacfg's reading of Meta's ratio); prevents Meta's subcode 2388293 (too many variables for the message length)".into(),
+            "add words or remove placeholders: at least 2 words per placeholder (each occurrence counts), plus 1; prevents Meta's subcode 2388293 (too many variables for the message length)".into(),
         );
     }
     check_examples(&body, what, "body", &distinct, out);
