@@ -822,3 +822,40 @@ fn a_channel_configurations_templates_are_recorded_and_a_new_one_is_an_update() 
     env.write_config(&with_channel("order_update, shipping_notice"));
     env.expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// Removing one language deletes that template at Meta: the plan says it is destructive,
+/// `prevent_destroy` refuses it, and without it apply deletes that language by its id only.
+#[test]
+fn removing_a_language_is_destructive_and_prevent_destroy_refuses_it() {
+    let env = created();
+    let only_en = file("order_update", BODY, false);
+    let guarded = only_en.replace(
+        "    category: UTILITY\n",
+        "    category: UTILITY\n    prevent_destroy: true\n",
+    );
+    env.write_config(&guarded);
+    let refused = env.expect(&["plan"], 1);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        all.contains("message_template.order_update has prevent_destroy: the plan would delete its language fr_FR at Meta"),
+        "{all}"
+    );
+    env.write_config(&only_en);
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout
+            .contains("DESTRUCTIVE: deletes at Meta its language fr_FR")
+            && plan
+                .stdout
+                .contains("fr_FR deleted by its id (APPROVED: Meta locks the name for 30 days)"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 1);
+    let langs = state_template(&env, "order_update")["languages"].clone();
+    assert!(
+        langs.get("fr_FR").is_none() && langs.get("en_US").is_some(),
+        "{langs}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Planning a template: each language decided by the lifecycle, then one change per template
-//! name — create, update (languages created, edited or deleted), delete (every language by its
-//! `hsm_id`; an APPROVED one locks the name for 30 days) or replace (another WABA). What Meta
-//! would refuse refuses the plan; a PENDING edit is a warning that it waits.
+//! name — create, update (languages created, edited or deleted; a deleted language makes the
+//! update destructive), delete (every language by its `hsm_id`; an APPROVED one locks the name
+//! for 30 days) or replace (another WABA). What Meta would refuse refuses the plan; a PENDING
+//! edit is a warning that it waits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -110,6 +111,9 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
     };
     let reason = describe(&steps, action);
     let mut change = full_change(cx, addr, action, reason, desired, recorded);
+    if action == Action::Update {
+        change.destroys = destroyed_languages(&steps);
+    }
     let waiting: Vec<&String> = steps
         .iter()
         .filter(|(_, s)| matches!(s, Step::Paced { .. }))
@@ -119,6 +123,17 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         after.insert(CREATIONS_WAITING.into(), json!(waiting));
     }
     Some(change)
+}
+
+/// The languages an update deletes at Meta: each is a template of its own there, deleted by
+/// its `hsm_id` (and its name locked for 30 days when APPROVED), so the update is as
+/// destructive as deleting a whole template.
+pub fn destroyed_languages(steps: &Steps) -> Vec<String> {
+    steps
+        .iter()
+        .filter(|(_, s)| matches!(s, Step::Delete { .. }))
+        .map(|(code, _)| format!("language {code}"))
+        .collect()
 }
 
 /// The attribute naming the languages the plan holds back for Meta's hourly creation limit:
@@ -280,6 +295,7 @@ fn full_change(
             .map(|d| vec![Address::credentials(&d.credentials)])
             .unwrap_or_default(),
         moved_from: None,
+        destroys: Vec::new(),
     }
 }
 
