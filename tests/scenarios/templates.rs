@@ -859,3 +859,43 @@ fn removing_a_language_is_destructive_and_prevent_destroy_refuses_it() {
         "{langs}"
     );
 }
+
+/// A new `message_send_ttl_seconds` is an edit: the plan shows the quota it spends, apply
+/// sends the TTL in the edit, and Meta has it afterwards.
+#[test]
+fn a_ttl_change_is_an_edit_that_spends_the_quota_and_is_sent() {
+    let env = created();
+    let with_ttl = file("order_update", BODY, false).replace(
+        "    category: UTILITY\n",
+        "    category: UTILITY\n    message_send_ttl_seconds: 3600\n",
+    );
+    // fr_FR removed in the same step would also delete it: keep both languages.
+    let with_ttl = with_ttl
+        + "      fr_FR:\n        \
+           body: {text: \"Bonjour {{1}}, votre commande {{2}} part aujourd'hui.\", example: [\"Ana\", \"#1234\"]}\n";
+    env.write_config(&with_ttl);
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(
+            "en_US edited (APPROVED: spends the 24-hour edit and 1 of 10 edits in 30 days)"
+        ) && plan.stdout.contains("message_send_ttl_seconds"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 2);
+    let world = env.sim.world();
+    let ttls: Vec<Option<i64>> = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .filter(|t| t.name == "order_update")
+        .map(|t| t.message_send_ttl_seconds)
+        .collect();
+    assert_eq!(ttls, [Some(3600), Some(3600)]);
+    assert_eq!(
+        state_template(&env, "order_update")["message_send_ttl_seconds"],
+        3600
+    );
+    // Applied: the next plan has nothing to do.
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}

@@ -47,6 +47,30 @@ pub fn check_category(category: &str) -> Result<(), GraphError> {
     }
 }
 
+/// The `message_send_ttl_seconds` Meta accepts per category, inclusive (Meta's "Configure
+/// message time-to-live" page): AUTHENTICATION 30 s to 15 min, UTILITY 30 s to 12 h,
+/// MARKETING 12 h to 30 days.
+pub fn ttl_range(category: &str) -> (i64, i64) {
+    match category {
+        "AUTHENTICATION" => (30, 900),
+        "UTILITY" => (30, 43_200),
+        _ => (43_200, 2_592_000),
+    }
+}
+
+/// A TTL outside the category's range is a plain code 100.
+pub fn check_ttl(category: &str, ttl: Option<i64>) -> Result<(), GraphError> {
+    let Some(ttl) = ttl else { return Ok(()) };
+    let (min, max) = ttl_range(category);
+    if (min..=max).contains(&ttl) {
+        Ok(())
+    } else {
+        Err(GraphError::bad_param(format!(
+            "Param message_send_ttl_seconds must be between {min} and {max} for a {category} template, got {ttl}"
+        )))
+    }
+}
+
 /// Checks a components array as Meta does before accepting it for review.
 pub fn check_components(components: &[Value]) -> Result<(), GraphError> {
     for c in components {

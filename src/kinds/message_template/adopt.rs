@@ -94,11 +94,20 @@ pub fn adopt(
             ));
         }
     }
+    let (min, max) = category.ttl_range();
     let message_send_ttl_seconds = match first.message_send_ttl_seconds {
         None => None,
-        Some(n) => Some(u32::try_from(n).map_err(|_| {
-            format!("message_send_ttl_seconds is {n} at Meta; the file takes 30 to 2592000")
-        })?),
+        Some(n) => Some(
+            u32::try_from(n)
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "message_send_ttl_seconds is {n} at Meta; the file takes {min} to {max} for a {} template",
+                        category.as_str()
+                    )
+                })?,
+        ),
     };
     let mut out = BTreeMap::new();
     let mut recorded = BTreeMap::new();

@@ -36,6 +36,18 @@ impl Category {
             _ => None,
         }
     }
+
+    /// The `message_send_ttl_seconds` Meta accepts for the category, inclusive: 30 s to
+    /// 15 min for AUTHENTICATION, 30 s to 12 h for UTILITY, 12 h to 30 days for MARKETING
+    /// (Meta's "Configure message time-to-live" page,
+    /// developers.facebook.com/documentation/business-messaging/whatsapp/templates/time-to-live).
+    pub fn ttl_range(self) -> (u32, u32) {
+        match self {
+            Category::Authentication => (30, 900),
+            Category::Utility => (30, 43_200),
+            Category::Marketing => (43_200, 2_592_000),
+        }
+    }
 }
 
 /// How placeholders are written: `{{1}}` (positional) or `{{first_name}}` (named).

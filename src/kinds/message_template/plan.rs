@@ -40,6 +40,8 @@ pub fn steps(
     codes.extend(recorded.iter().flat_map(|r| r.languages.keys()));
     let category_changed =
         matches!((desired, recorded), (Some(d), Some(r)) if d.category != r.category);
+    let ttl_changed =
+        matches!((desired, recorded), (Some(d), Some(r)) if ttl_change(d, r).is_some());
     codes
         .into_iter()
         .map(|code| {
@@ -51,6 +53,7 @@ pub fn steps(
             let facts = Facts {
                 desired: wanted,
                 category_changed,
+                ttl_changed,
                 recorded: recorded.and_then(|r| r.languages.get(code)),
                 observed: observed.and_then(|o| o.get(code)),
                 read: observed.is_some(),
@@ -59,6 +62,14 @@ pub fn steps(
             (code.clone(), step(&facts))
         })
         .collect()
+}
+
+/// The TTL an edit sends: the file's, when it sets one other than the recorded one. A TTL
+/// removed from the file is left as Meta has it (Meta keeps a template's TTL until it is set
+/// again).
+pub fn ttl_change(d: &DesiredTemplate, r: &RecordedTemplate) -> Option<u32> {
+    d.message_send_ttl_seconds
+        .filter(|ttl| r.message_send_ttl_seconds != Some(*ttl))
 }
 
 pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
@@ -318,6 +329,9 @@ pub fn desired_attrs(cx: &PlanCtx<'_>, d: &DesiredTemplate) -> Attributes {
             components(lang, d.parameter_format),
         );
     }
+    if let Some(ttl) = d.message_send_ttl_seconds {
+        a.insert("message_send_ttl_seconds".into(), json!(ttl));
+    }
     a.insert("prevent_destroy".into(), json!(d.prevent_destroy));
     a
 }
@@ -335,6 +349,9 @@ pub fn recorded_attrs(r: &RecordedTemplate) -> Attributes {
     for (code, lang) in &r.languages {
         a.insert(format!("languages.{code}"), lang.components.clone());
         a.insert(format!("languages.{code}.status"), json!(lang.status));
+    }
+    if let Some(ttl) = r.message_send_ttl_seconds {
+        a.insert("message_send_ttl_seconds".into(), json!(ttl));
     }
     a.insert("prevent_destroy".into(), json!(r.prevent_destroy));
     a

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::model::Category;
 use super::placeholders::{self, Placeholder};
 use crate::config::{Node, SourceFile};
 use crate::diag::Diagnostic;
@@ -41,8 +42,40 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     crate::kinds::credentials::check_references(&templates, &credentials, out);
     for entry in &templates {
         check_name(entry, out);
+        check_ttl(entry, out);
         check_languages(entry, out);
     }
+}
+
+/// `message_send_ttl_seconds` within what Meta accepts for the template's category.
+fn check_ttl(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(crate::config::Value::Int(ttl)) =
+        entry.node.get("message_send_ttl_seconds").map(|n| &n.value)
+    else {
+        return;
+    };
+    let ttl = *ttl;
+    let Some(category) = entry.node.get_str("category").and_then(Category::parse) else {
+        return;
+    };
+    let (min, max) = category.ttl_range();
+    if (i64::from(min)..=i64::from(max)).contains(&ttl) {
+        return;
+    }
+    out.push(entry.at_field(
+        Diagnostic::error(
+            "wacfg::template::ttl_range",
+            format!(
+                "{} has message_send_ttl_seconds {ttl}; Meta takes {min} to {max} for {} templates",
+                entry.named(),
+                category.as_str()
+            ),
+        )
+        .with_help(format!(
+            "set {min} to {max} seconds, or remove it for Meta's default (Meta's ranges: AUTHENTICATION 30–900, UTILITY 30–43200, MARKETING 43200–2592000); prevents Meta's code 100 (invalid parameter: message_send_ttl_seconds)"
+        )),
+        "message_send_ttl_seconds",
+    ));
 }
 
 /// Why a name breaks Meta's rule, if it does.
