@@ -260,14 +260,37 @@ fn check_authentication(lang: &Here<'_, '_>, what: &What<'_>, out: &mut Vec<Diag
             help.into(),
         );
     }
-    let otp = lang
+    let buttons = lang
         .node
         .get("buttons")
         .and_then(Node::as_seq)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let otp = buttons
         .iter()
         .filter(|b| b.get_str("type") == Some("OTP"))
         .count();
+    if let Some(list) = lang.child("buttons") {
+        for (i, node) in buttons.iter().enumerate() {
+            let button = list.item(i, node);
+            match node.get_str("type") {
+                Some("OTP") | None => {}
+                Some(kind) => button.push(
+                    out,
+                    "authentication_shape",
+                    format!("button {} ({kind}) of {what}: an AUTHENTICATION template takes only its OTP button", i + 1),
+                    "remove the button, or use category UTILITY or MARKETING for a template with other buttons; prevents Meta's code 100 (invalid parameter: buttons)".into(),
+                ),
+            }
+            if let Some(otp_type @ ("ONE_TAP" | "ZERO_TAP")) = node.get_str("otp_type") {
+                button.push(
+                    out,
+                    "authentication_shape",
+                    format!("button {} (OTP) of {what} is {otp_type}, which needs the Android app it fills the code into", i + 1),
+                    "Meta requires `supported_apps` (package_name and signature_hash) on ONE_TAP and ZERO_TAP buttons, which wacfg does not send yet: use `otp_type: COPY_CODE`; prevents Meta's code 100 (invalid parameter: supported_apps)".into(),
+                );
+            }
+        }
+    }
     if otp != 1 {
         lang.push(
             out,
