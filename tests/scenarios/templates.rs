@@ -899,3 +899,56 @@ fn a_ttl_change_is_an_edit_that_spends_the_quota_and_is_sent() {
     // Applied: the next plan has nothing to do.
     env.expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// Meta never changes the category of an APPROVED template: the plan refuses it and says how
+/// to get there; a rename with the new category is a replace that applies (the old name
+/// deleted by id and locked, the new one submitted in the new category).
+#[test]
+fn a_category_change_of_an_approved_template_is_refused_and_a_rename_replaces_it() {
+    let env = created();
+    let marketing = |name: &str| {
+        file(name, BODY, true).replace("    category: UTILITY\n", "    category: MARKETING\n")
+    };
+    env.write_config(&marketing("order_update"));
+    let refused = env.expect(&["plan"], 1);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        all.contains("Meta does not change the category of an APPROVED template")
+            && all.contains(
+                "rename the template (a replace: the old name is deleted and locked for 30 days)"
+            ),
+        "{all}"
+    );
+    env.write_config(&marketing("order_update_promo"));
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains("message_template.order_update_promo")
+            && plan
+                .stdout
+                .contains("en_US deleted by its id (APPROVED: Meta locks the name for 30 days)"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(
+        state_template(&env, "order_update"),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        state_template(&env, "order_update_promo")["category"],
+        "MARKETING"
+    );
+    let world = env.sim.world();
+    let at_meta: Vec<(String, String)> = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .map(|t| (t.name.clone(), t.category.clone()))
+        .collect();
+    assert!(
+        at_meta
+            .iter()
+            .all(|(n, c)| n == "order_update_promo" && c == "MARKETING")
+            && at_meta.len() == 2,
+        "{at_meta:?}"
+    );
+}
