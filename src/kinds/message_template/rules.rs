@@ -402,7 +402,7 @@ fn check_header(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec
                 out,
                 "media_file_type",
                 format!("the {format} header file of {what}: {why}"),
-                "Meta takes JPEG or PNG images (5 MB), MP4 or 3GP videos (16 MB) and PDF documents (100 MB) as a header sample; the type is read from the extension".into(),
+                "Meta takes JPEG or PNG images (5 MB), MP4 or 3GP videos (16 MB) and PDF documents (100 MB) as a header sample; the type is read from the extension. Meta documents no error code for a sample of another type, so none is named: wacfg refuses it before anything is uploaded or submitted".into(),
             );
         }
         return;
