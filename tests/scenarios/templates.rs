@@ -952,3 +952,65 @@ fn a_category_change_of_an_approved_template_is_refused_and_a_rename_replaces_it
         "{at_meta:?}"
     );
 }
+
+/// Meta disabling a template and moving its quality (GREEN, then YELLOW, then RED) is shown
+/// as status and drift; nothing is sent to "fix" it.
+#[test]
+fn disabled_and_quality_moves_are_drift_and_never_fixed() {
+    let env = created();
+    let ids: Vec<String> = at_meta(&env, "order_update")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let (en, fr) = (&ids[0], &ids[1]);
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "GREEN"}"#);
+    env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
+    env.control(&format!("templates/{en}"), r#"{"status": "DISABLED"}"#);
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "YELLOW"}"#);
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(
+        plan.stdout
+            .contains("en_US was DISABLED by Meta; it cannot be sent or edited")
+            && plan.stdout.contains("fr_FR's quality is YELLOW at Meta"),
+        "{}",
+        plan.stdout
+    );
+    let drift = env.run(&["drift"]);
+    assert_eq!(drift.code, Some(2), "{drift:#?}");
+    assert!(
+        drift.stdout.contains("DISABLED") && drift.stdout.contains("YELLOW"),
+        "{}",
+        drift.stdout
+    );
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "RED"}"#);
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(
+        plan.stdout.contains("fr_FR's quality is RED at Meta"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 0);
+}
+
+/// An edit of a template still in Meta's review waits: the plan says so in words and sends
+/// nothing.
+#[test]
+fn an_edit_while_pending_waits_and_the_plan_says_why() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.write_config(&file("order_update", EDITED, false));
+    let plan = env.expect(&["plan"], 0);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        all.contains(
+            "message template `order_update` (en_US) is PENDING at Meta: the edit waits until Meta decides"
+        ) && all.contains("Meta does not edit a template under review; plan again once it is decided"),
+        "{all}"
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+}
