@@ -1014,3 +1014,41 @@ fn an_edit_while_pending_waits_and_the_plan_says_why() {
     env.expect(&["apply", "--auto-approve"], 0);
     assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
 }
+
+/// A ONE_TAP button carries its Android app: the create's body has `supported_apps`, Meta
+/// (the simulator) accepts it, and its read-back is no drift.
+#[test]
+fn a_one_tap_button_sends_its_supported_apps_and_reads_back_without_drift() {
+    let config = head()
+        + "  - name: login_one_tap\n    \
+           credentials: acme_fr\n    \
+           category: AUTHENTICATION\n    \
+           languages:\n      \
+             en_US:\n        \
+               body: {add_security_recommendation: true}\n        \
+               buttons:\n          \
+                 - type: OTP\n            \
+                   otp_type: ONE_TAP\n            \
+                   text: Autofill\n            \
+                   supported_apps:\n              \
+                     - {package_name: com.example.app, signature_hash: K8a0AINcGX7}\n";
+    let env = Env::new(&config);
+    env.expect(&["apply", "--auto-approve"], 0);
+    let world = env.sim.world();
+    let sent = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .find(|t| t.name == "login_one_tap")
+        .expect("at Meta")
+        .components
+        .clone();
+    let button = &sent[1]["buttons"][0];
+    assert_eq!(
+        button["supported_apps"],
+        serde_json::json!([{"package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"}]),
+        "{sent:?}"
+    );
+    let drift = env.expect(&["drift"], 2);
+    assert!(!drift.stdout.contains("components"), "{}", drift.stdout);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}

@@ -91,7 +91,49 @@ pub fn check_components(components: &[Value]) -> Result<(), GraphError> {
     if let Some(h) = components.iter().find(|c| is_type(c, "HEADER")) {
         check_header(h)?;
     }
+    check_otp_apps(components)?;
     check_placeholders(body)
+}
+
+/// A ONE_TAP or ZERO_TAP OTP button names the Android apps it fills the code into:
+/// `supported_apps: [{package_name, signature_hash}]`, or the older `package_name` and
+/// `signature_hash` on the button itself (the shape of the examples in Meta's OpenAPI
+/// document). Without them, code 100.
+fn check_otp_apps(components: &[Value]) -> Result<(), GraphError> {
+    let filled = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    let app = |v: &Value| filled(v, "package_name") && filled(v, "signature_hash");
+    for c in components.iter().filter(|c| is_type(c, "BUTTONS")) {
+        for b in c
+            .get("buttons")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let otp_type = b
+                .get("otp_type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !is_type(b, "OTP")
+                || !["ONE_TAP", "ZERO_TAP"].contains(&otp_type.to_ascii_uppercase().as_str())
+            {
+                continue;
+            }
+            let apps = b
+                .get("supported_apps")
+                .and_then(Value::as_array)
+                .is_some_and(|apps| !apps.is_empty() && apps.iter().all(app));
+            if !apps && !app(b) {
+                return Err(GraphError::bad_param(format!(
+                    "Param supported_apps is required for a {otp_type} OTP button: [{{package_name, signature_hash}}]"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn is_type(c: &Value, kind: &str) -> bool {
@@ -261,6 +303,34 @@ mod tests {
         ];
         assert!(check_components(&c).is_ok());
         assert_eq!(check_components(&[]).unwrap_err().code, 100);
+    }
+
+    #[test]
+    fn one_tap_and_zero_tap_need_their_apps() {
+        let otp = |button: Value| {
+            vec![
+                json!({"type": "BODY", "add_security_recommendation": true}),
+                json!({"type": "BUTTONS", "buttons": [button]}),
+            ]
+        };
+        let refused = check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP"})));
+        assert_eq!(refused.unwrap_err().code, 100);
+        let refused = check_components(&otp(
+            json!({"type": "OTP", "otp_type": "ZERO_TAP", "supported_apps": []}),
+        ));
+        assert_eq!(refused.unwrap_err().code, 100);
+        assert!(
+            check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP",
+                "supported_apps": [{"package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"}]})))
+            .is_ok()
+        );
+        // The shape of the examples in Meta's OpenAPI document.
+        assert!(
+            check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP",
+                "package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"})))
+            .is_ok()
+        );
+        assert!(check_components(&otp(json!({"type": "OTP", "otp_type": "COPY_CODE"}))).is_ok());
     }
 
     #[test]

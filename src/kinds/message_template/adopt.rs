@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::components::{as_written, components};
 use super::model::{
     Body, Button, ButtonType, Category, Examples, Header, HeaderFormat, Language, ParameterFormat,
-    RecordedLanguage, RecordedTemplate,
+    RecordedLanguage, RecordedTemplate, SupportedApp,
 };
 use crate::model::ObservedTemplate;
 
@@ -304,6 +304,18 @@ fn button(b: &Value) -> Result<Button, String> {
         phone_number: text(b, "phone_number"),
         example: strings(b.get("example")),
         otp_type: text(b, "otp_type"),
+        supported_apps: b
+            .get("supported_apps")
+            .and_then(Value::as_array)
+            .map(|apps| {
+                apps.iter()
+                    .map(|app| SupportedApp {
+                        package_name: text(app, "package_name").unwrap_or_default(),
+                        signature_hash: text(app, "signature_hash").unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

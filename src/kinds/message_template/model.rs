@@ -208,6 +208,18 @@ pub struct Button {
     /// OTP buttons: COPY_CODE, ONE_TAP or ZERO_TAP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub otp_type: Option<String>,
+    /// ONE_TAP and ZERO_TAP OTP buttons: the Android apps the code is filled into (Meta
+    /// requires at least one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_apps: Vec<SupportedApp>,
+}
+
+/// An Android app an OTP button fills the code into: its package name and app signing key
+/// hash, as Meta's `supported_apps` entries take them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SupportedApp {
+    pub package_name: String,
+    pub signature_hash: String,
 }
 
 /// One language of a template: its components.

@@ -281,12 +281,18 @@ fn check_authentication(lang: &Here<'_, '_>, what: &What<'_>, out: &mut Vec<Diag
                     "remove the button, or use category UTILITY or MARKETING for a template with other buttons; prevents Meta's code 100 (invalid parameter: buttons)".into(),
                 ),
             }
-            if let Some(otp_type @ ("ONE_TAP" | "ZERO_TAP")) = node.get_str("otp_type") {
+            let has_apps = node
+                .get("supported_apps")
+                .and_then(Node::as_seq)
+                .is_some_and(|apps| !apps.is_empty());
+            if let (Some(otp_type @ ("ONE_TAP" | "ZERO_TAP")), false) =
+                (node.get_str("otp_type"), has_apps)
+            {
                 button.push(
                     out,
                     "authentication_shape",
-                    format!("button {} (OTP) of {what} is {otp_type}, which needs the Android app it fills the code into", i + 1),
-                    "Meta requires `supported_apps` (package_name and signature_hash) on ONE_TAP and ZERO_TAP buttons, which wacfg does not send yet: use `otp_type: COPY_CODE`; prevents Meta's code 100 (invalid parameter: supported_apps)".into(),
+                    format!("button {} (OTP) of {what} is {otp_type} without `supported_apps`", i + 1),
+                    "Meta requires the Android app the code is filled into: add `supported_apps: [{package_name: com.example.app, signature_hash: …}]`, or use `otp_type: COPY_CODE`; prevents Meta's code 100 (invalid parameter: supported_apps)".into(),
                 );
             }
         }
