@@ -525,6 +525,47 @@ fn validate_quickly(path: &Path) -> Vec<Diagnostic> {
         .expect("the load hung (did it open a FIFO?)")
 }
 
+/// The template rule 2388293 (too many placeholders for the body's length) is the same in
+/// `validate` and in the simulator standing in for Meta: for bodies on both sides of the limit,
+/// wacfg refuses exactly the ones the simulator refuses.
+#[test]
+fn too_many_placeholders_agrees_with_the_simulator() {
+    let bodies = [
+        ("Dear {{1}}, your code {{2}} works", false),
+        ("Dear {{1}}, your code {{2}} works today", true),
+        ("Hi {{1}}, yes {{1}} is here", false),
+        ("Hi {{1}}, yes {{1}} is here now", true),
+        ("Hello {{1}} welcome", false),
+        ("Hello {{1}} and welcome", true),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (body, accepted) in bodies {
+        let file = dir.path().join("wacfg.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "version: 1\ncredentials:\n  - name: acme\n    token: env:WHATSAPP_TOKEN_ACME\n    business_id: \"1234567890123456\"\n    whatsapp_business_account: \"102290129340398\"\n    phone_number: \"15550100001\"\nmessage_templates:\n  - name: ratio\n    credentials: acme\n    category: UTILITY\n    languages:\n      en_US:\n        body: {{text: \"{body}\", example: [\"a\", \"b\"]}}\n"
+            ),
+        )
+        .unwrap();
+        let diags = validate_path(&file).diagnostics;
+        let refused = diags
+            .iter()
+            .any(|d| d.code == "wacfg::template::too_many_placeholders");
+        assert!(
+            diags
+                .iter()
+                .all(|d| d.code == "wacfg::template::too_many_placeholders"),
+            "{body}: {diags:?}"
+        );
+        let sim = wacfg_sim::templates::rules::check_components(&[serde_json::json!({
+            "type": "BODY", "text": body,
+        })]);
+        assert_eq!(!refused, accepted, "wacfg on {body:?}");
+        assert_eq!(sim.is_ok(), accepted, "the simulator on {body:?}");
+    }
+}
+
 fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo")
         .arg(path)

@@ -872,3 +872,69 @@ async fn a_create_whose_answer_is_lost_still_exists_and_a_blind_retry_is_2388024
     .await;
     assert_eq!((status, subcode(&v)), (400, 2388024), "{v}");
 }
+
+/// `message_send_ttl_seconds` within Meta's range for the category, on create and on edit:
+/// AUTHENTICATION 30–900, UTILITY 30–43200, MARKETING 43200–2592000; outside it, code 100.
+#[tokio::test]
+async fn the_ttl_is_refused_outside_the_categorys_range() {
+    let sim = sim_with(0).await;
+    let comps = components("Hi {{1}}, your order ships today.");
+    let with_ttl = |name: &'static str, category: &'static str, ttl: &'static str| {
+        let comps = comps.clone();
+        let sim = &sim;
+        async move {
+            let form = [
+                ("name", name),
+                ("language", "en_US"),
+                ("category", category),
+                ("components", comps.as_str()),
+                ("message_send_ttl_seconds", ttl),
+            ];
+            let url = format!("/v23.0/{WABA_FR}/message_templates");
+            let (status, _, v) = write(sim, "POST", &url, &form, TOKEN).await;
+            (status, v)
+        }
+    };
+    for (name, category, ttl, ok) in [
+        ("u_max", "UTILITY", "43200", true),
+        ("u_over", "UTILITY", "43201", false),
+        ("u_under", "UTILITY", "29", false),
+        ("m_min", "MARKETING", "43200", true),
+        ("m_under", "MARKETING", "43199", false),
+        ("m_over", "MARKETING", "2592001", false),
+    ] {
+        let (status, v) = with_ttl(name, category, ttl).await;
+        if ok {
+            assert_eq!(status, 200, "{name}: {v}");
+        } else {
+            assert_eq!(
+                (status, v["error"]["code"].as_u64()),
+                (400, Some(100)),
+                "{name}: {v}"
+            );
+            assert_eq!(subcode(&v), 0, "{name}: {v}");
+        }
+    }
+    // An edit is held to the same range.
+    let id = created(
+        &sim,
+        "edited_ttl",
+        "en_US",
+        "Hi {{1}}, your order ships today.",
+    )
+    .await;
+    advance(&sim, 1_000).await;
+    let (status, v) = edit(&sim, &id, &[("message_send_ttl_seconds", "43201")]).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_u64()),
+        (400, Some(100)),
+        "{v}"
+    );
+    assert_eq!(subcode(&v), 0, "the range, not the status: {v}");
+    let (status, v) = edit(&sim, &id, &[("message_send_ttl_seconds", "600")]).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        node(&sim, &id, "message_send_ttl_seconds").await["message_send_ttl_seconds"],
+        600
+    );
+}

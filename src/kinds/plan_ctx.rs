@@ -93,5 +93,6 @@ pub fn no_op(addr: &Address, reason: impl Into<String>) -> crate::model::Resourc
         checks: Vec::new(),
         depends_on: Vec::new(),
         moved_from: None,
+        destroys: Vec::new(),
     }
 }

@@ -104,6 +104,20 @@ pub struct ResourceChange {
     /// change itself; the record keeps its history and version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<Address>,
+    /// What of the resource this change deletes at Meta although the resource itself stays
+    /// (an update removing one language of a message template deletes that template at
+    /// Meta): `language fr_FR`. Such a change counts as destructive like a delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destroys: Vec<String>,
+}
+
+impl ResourceChange {
+    /// Whether the change deletes something at Meta: its action does (delete, deactivate,
+    /// replace), or it destroys part of the resource (`destroys`). Such changes are what
+    /// `prevent_destroy` refuses and the safety threshold counts.
+    pub fn is_destructive(&self) -> bool {
+        self.action.is_destructive() || !self.destroys.is_empty()
+    }
 }
 
 /// One fact that changed at Meta since the last apply (Observed vs Recorded).

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::kinds::message_template::{DesiredTemplate, RecordedTemplate};
 use crate::kinds::*;
 use crate::model::observed::{ObservedError, WabaOwnership};
 use crate::model::*;
@@ -159,4 +160,67 @@ pub fn recorded_credentials(name: &str) -> RecordedCredentials {
 
 pub fn recorded(resources: Vec<RecordedResource>) -> BTreeMap<Address, RecordedResource> {
     resources.into_iter().map(|r| (r.address(), r)).collect()
+}
+
+/// A UTILITY template of `acme_fr` with one body text per language.
+pub fn template(name: &str, languages: &[(&str, &str)]) -> DesiredTemplate {
+    use crate::kinds::message_template::model::*;
+    DesiredTemplate {
+        name: name.into(),
+        credentials: "acme_fr".into(),
+        category: Category::Utility,
+        parameter_format: ParameterFormat::Positional,
+        allow_category_change: false,
+        prevent_destroy: false,
+        message_send_ttl_seconds: None,
+        languages: languages
+            .iter()
+            .map(|(code, text)| (code.to_string(), template_language(text)))
+            .collect(),
+        source: Default::default(),
+    }
+}
+
+fn template_language(text: &str) -> crate::kinds::message_template::model::Language {
+    use crate::kinds::message_template::model::*;
+    Language {
+        body: Body {
+            text: Some(text.into()),
+            example: Examples::List(vec!["Ana".into()]),
+            add_security_recommendation: false,
+        },
+        ..Language::default()
+    }
+}
+
+/// The record of `template(name, …)` once applied, each language with its status.
+pub fn recorded_template(name: &str, languages: &[(&str, &str, &str)]) -> RecordedTemplate {
+    use crate::kinds::message_template::components::components;
+    use crate::kinds::message_template::model::*;
+    RecordedTemplate {
+        name: name.into(),
+        credentials: "acme_fr".into(),
+        waba_id: WABA.into(),
+        category: Category::Utility,
+        parameter_format: ParameterFormat::Positional,
+        allow_category_change: false,
+        prevent_destroy: false,
+        message_send_ttl_seconds: None,
+        languages: languages
+            .iter()
+            .enumerate()
+            .map(|(i, (code, status, text))| {
+                let lang = RecordedLanguage {
+                    id: format!("900{i}"),
+                    status: status.to_string(),
+                    components: components(&template_language(text), ParameterFormat::Positional),
+                    rejected_reason: None,
+                    quality_score: None,
+                    edits: Vec::new(),
+                    created_at: None,
+                };
+                (code.to_string(), lang)
+            })
+            .collect(),
+    }
 }

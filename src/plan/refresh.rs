@@ -57,6 +57,7 @@ pub fn changes(
             checks: Vec::new(),
             depends_on: Vec::new(),
             moved_from: None,
+            destroys: Vec::new(),
         });
     }
     out

@@ -1,6 +1,7 @@
 //! Safety, in one place: `prevent_destroy` (no flag overrides it) and the destructive
 //! threshold (deletes + deactivations vs managed resources, overridable with
-//! `--allow-destructive`). Returns whether the plan is refused.
+//! `--allow-destructive`). A change that deletes part of a resource at Meta (`destroys`: a
+//! template language) counts like a delete. Returns whether the plan is refused.
 
 use super::input::PlanInput;
 use super::types::ResourceChange;
@@ -13,7 +14,7 @@ pub fn check(
     input: &PlanInput<'_>,
 ) -> bool {
     let mut refused = false;
-    for c in changes.iter().filter(|c| c.action.is_destructive()) {
+    for c in changes.iter().filter(|c| c.is_destructive()) {
         let guarded = kind_of(&c.address).prevent_destroy(
             input.desired,
             input.recorded.get(&c.address),
@@ -24,14 +25,18 @@ pub fn check(
             diags.push(
                 Diagnostic::error(
                     "wacfg::plan::prevent_destroy",
-                    format!("{} has prevent_destroy: the plan would {} it", c.address, c.action.as_str()),
+                    if c.action.is_destructive() {
+                        format!("{} has prevent_destroy: the plan would {} it", c.address, c.action.as_str())
+                    } else {
+                        format!("{} has prevent_destroy: the plan would delete its {} at Meta", c.address, c.destroys.join(", "))
+                    },
                 )
                 .with_help("no flag overrides this: set `prevent_destroy: false` and apply first if you really mean it"),
             );
         }
     }
     let managed = input.recorded.len();
-    let destructive = changes.iter().filter(|c| c.action.is_destructive()).count();
+    let destructive = changes.iter().filter(|c| c.is_destructive()).count();
     let safety = input.desired.safety;
     if managed >= safety.min_managed as usize
         && destructive * 100 > safety.max_destructive_percent as usize * managed

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::fixtures::*;
 use super::*;
 use crate::kinds::channel_configuration::checks::CHECK_IDS;
+use crate::kinds::message_template::{DesiredTemplate, RecordedTemplate};
 use crate::kinds::*;
 use crate::model::*;
 
@@ -831,4 +832,114 @@ fn refresh_only_plans_only_refresh_changes_for_drift_a_kind_can_record() {
     assert_eq!(c.after.as_ref().unwrap()["quality_rating"], "YELLOW");
     assert_eq!(p.summary.refresh, 1);
     assert!(p.options.refresh_only, "kept for apply's re-derivation");
+}
+
+/// A whole plan over templates: the fixtures' credentials and WABA, `recorded` in state.
+fn plan_templates(
+    templates: Vec<DesiredTemplate>,
+    recorded: Vec<RecordedTemplate>,
+    allow_destructive: bool,
+) -> Plan {
+    let mut d = desired(vec![]);
+    d.resources.message_templates = templates.into_iter().map(|t| (t.name.clone(), t)).collect();
+    let r: BTreeMap<Address, RecordedResource> = recorded
+        .into_iter()
+        .map(|t| {
+            (
+                Address::message_template(&t.name),
+                RecordedResource::MessageTemplate(t),
+            )
+        })
+        .collect();
+    run_with(&d, &observed(), &r, vec![], allow_destructive)
+}
+
+const OLD: &str = "Hi {{1}}, it ships.";
+const NEW: &str = "Hello {{1}}, it ships today.";
+
+fn has(p: &Plan, code: &str) -> bool {
+    p.diagnostics.iter().any(|d| d.code == code)
+}
+
+#[test]
+fn prevent_destroy_refuses_deleting_a_whole_template() {
+    let mut r = recorded_template("order_update", &[("en_US", "APPROVED", OLD)]);
+    r.prevent_destroy = true;
+    let p = plan_templates(vec![], vec![r], true);
+    let c = change(&p, "message_template.order_update");
+    assert_eq!(c.action, Action::Delete);
+    assert!(p.refused, "{:?}", p.diagnostics);
+    assert!(has(&p, "wacfg::plan::prevent_destroy"));
+}
+
+/// Removing one language deletes that template at Meta (by its `hsm_id`, the name locked for
+/// 30 days when APPROVED): the update is destructive, shown so, and `prevent_destroy` refuses
+/// it whatever `--allow-destructive` says.
+#[test]
+fn removing_a_language_is_destructive_and_prevent_destroy_refuses_it() {
+    let r = recorded_template(
+        "order_update",
+        &[("en_US", "APPROVED", OLD), ("fr_FR", "APPROVED", OLD)],
+    );
+    let mut d = template("order_update", &[("en_US", OLD)]);
+    d.prevent_destroy = true;
+    let p = plan_templates(vec![d.clone()], vec![r.clone()], true);
+    let c = change(&p, "message_template.order_update");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.destroys, ["language fr_FR"]);
+    assert!(c.is_destructive());
+    assert!(p.refused);
+    let refusal = p
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "wacfg::plan::prevent_destroy")
+        .expect("prevent_destroy refuses the language's deletion");
+    assert!(refusal.message.contains("delete its language fr_FR"));
+    // Without prevent_destroy the same update is planned (and still destructive).
+    d.prevent_destroy = false;
+    let p = plan_templates(vec![d], vec![r], false);
+    assert!(!p.refused, "{:?}", p.diagnostics);
+    assert!(change(&p, "message_template.order_update").is_destructive());
+    // An update that deletes no language is not destructive.
+    let r = recorded_template("order_update", &[("en_US", "APPROVED", OLD)]);
+    let d = template("order_update", &[("en_US", NEW)]);
+    let p = plan_templates(vec![d], vec![r], false);
+    assert!(
+        change(&p, "message_template.order_update")
+            .destroys
+            .is_empty()
+    );
+    assert!(!change(&p, "message_template.order_update").is_destructive());
+}
+
+/// Language removals count for the safety threshold like deletions: 4 of 10 managed
+/// templates losing a language is 40% > 30%.
+#[test]
+fn language_removals_count_for_the_safety_threshold() {
+    let names: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
+    let recorded: Vec<RecordedTemplate> = names
+        .iter()
+        .map(|n| recorded_template(n, &[("en_US", "APPROVED", OLD), ("fr_FR", "APPROVED", OLD)]))
+        .collect();
+    let desired: Vec<DesiredTemplate> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if i < 4 {
+                template(n, &[("en_US", OLD)])
+            } else {
+                template(n, &[("en_US", OLD), ("fr_FR", OLD)])
+            }
+        })
+        .collect();
+    let p = plan_templates(desired.clone(), recorded.clone(), false);
+    assert!(p.refused);
+    assert!(
+        has(&p, "wacfg::plan::too_destructive"),
+        "{:?}",
+        p.diagnostics
+    );
+    let p = plan_templates(desired, recorded, true);
+    assert!(!p.refused, "{:?}", p.diagnostics);
+    assert!(has(&p, "wacfg::plan::destructive_allowed"));
 }

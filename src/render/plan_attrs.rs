@@ -312,6 +312,7 @@ mod tests {
             checks: Vec::new(),
             depends_on: Vec::new(),
             moved_from: None,
+            destroys: Vec::new(),
         }
     }
 

@@ -173,6 +173,14 @@ pub fn change_block(change: &ResourceChange, p: &Painter) -> String {
     if let Some(from) = &change.moved_from {
         out.push_str(&format!("  # (moved from {from})\n"));
     }
+    if !change.destroys.is_empty() {
+        let text = format!(
+            "  # DESTRUCTIVE: deletes at Meta its {} (counted like a delete by prevent_destroy and the safety threshold)",
+            change.destroys.join(", ")
+        );
+        out.push_str(&p.red(&text));
+        out.push('\n');
+    }
     if !change.reason.is_empty() {
         out.push_str(&format!("  # reason: {}\n", change.reason));
     }

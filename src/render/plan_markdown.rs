@@ -129,7 +129,7 @@ fn details(change: &ResourceChange) -> String {
     // Collapsed, only the summary line shows: a destructive change and one whose checks are
     // expected to fail must stand out there, not only inside the block.
     let mut summary = String::new();
-    if change.action.is_destructive() {
+    if change.is_destructive() {
         summary.push_str("⚠️ <b>DESTRUCTIVE</b> ");
     }
     summary.push_str(&format!(

@@ -33,6 +33,7 @@ pub fn change(address: Address, action: Action, reason: &str) -> ResourceChange 
         checks: Vec::new(),
         depends_on: Vec::new(),
         moved_from: None,
+        destroys: Vec::new(),
     }
 }
 

@@ -822,3 +822,233 @@ fn a_channel_configurations_templates_are_recorded_and_a_new_one_is_an_update() 
     env.write_config(&with_channel("order_update, shipping_notice"));
     env.expect(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// Removing one language deletes that template at Meta: the plan says it is destructive,
+/// `prevent_destroy` refuses it, and without it apply deletes that language by its id only.
+#[test]
+fn removing_a_language_is_destructive_and_prevent_destroy_refuses_it() {
+    let env = created();
+    let only_en = file("order_update", BODY, false);
+    let guarded = only_en.replace(
+        "    category: UTILITY\n",
+        "    category: UTILITY\n    prevent_destroy: true\n",
+    );
+    env.write_config(&guarded);
+    let refused = env.expect(&["plan"], 1);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        all.contains("message_template.order_update has prevent_destroy: the plan would delete its language fr_FR at Meta"),
+        "{all}"
+    );
+    env.write_config(&only_en);
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout
+            .contains("DESTRUCTIVE: deletes at Meta its language fr_FR")
+            && plan
+                .stdout
+                .contains("fr_FR deleted by its id (APPROVED: Meta locks the name for 30 days)"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 1);
+    let langs = state_template(&env, "order_update")["languages"].clone();
+    assert!(
+        langs.get("fr_FR").is_none() && langs.get("en_US").is_some(),
+        "{langs}"
+    );
+}
+
+/// A new `message_send_ttl_seconds` is an edit: the plan shows the quota it spends, apply
+/// sends the TTL in the edit, and Meta has it afterwards.
+#[test]
+fn a_ttl_change_is_an_edit_that_spends_the_quota_and_is_sent() {
+    let env = created();
+    let with_ttl = file("order_update", BODY, false).replace(
+        "    category: UTILITY\n",
+        "    category: UTILITY\n    message_send_ttl_seconds: 3600\n",
+    );
+    // fr_FR removed in the same step would also delete it: keep both languages.
+    let with_ttl = with_ttl
+        + "      fr_FR:\n        \
+           body: {text: \"Bonjour {{1}}, votre commande {{2}} part aujourd'hui.\", example: [\"Ana\", \"#1234\"]}\n";
+    env.write_config(&with_ttl);
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains(
+            "en_US edited (APPROVED: spends the 24-hour edit and 1 of 10 edits in 30 days)"
+        ) && plan.stdout.contains("message_send_ttl_seconds"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 2);
+    let world = env.sim.world();
+    let ttls: Vec<Option<i64>> = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .filter(|t| t.name == "order_update")
+        .map(|t| t.message_send_ttl_seconds)
+        .collect();
+    assert_eq!(ttls, [Some(3600), Some(3600)]);
+    assert_eq!(
+        state_template(&env, "order_update")["message_send_ttl_seconds"],
+        3600
+    );
+    // Applied: the next plan has nothing to do.
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}
+
+/// Meta never changes the category of an APPROVED template: the plan refuses it and says how
+/// to get there; a rename with the new category is a replace that applies (the old name
+/// deleted by id and locked, the new one submitted in the new category).
+#[test]
+fn a_category_change_of_an_approved_template_is_refused_and_a_rename_replaces_it() {
+    let env = created();
+    let marketing = |name: &str| {
+        file(name, BODY, true).replace("    category: UTILITY\n", "    category: MARKETING\n")
+    };
+    env.write_config(&marketing("order_update"));
+    let refused = env.expect(&["plan"], 1);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        all.contains("Meta does not change the category of an APPROVED template")
+            && all.contains(
+                "rename the template (a replace: the old name is deleted and locked for 30 days)"
+            ),
+        "{all}"
+    );
+    env.write_config(&marketing("order_update_promo"));
+    let plan = env.expect(&["plan"], 0);
+    assert!(
+        plan.stdout.contains("message_template.order_update_promo")
+            && plan
+                .stdout
+                .contains("en_US deleted by its id (APPROVED: Meta locks the name for 30 days)"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(
+        state_template(&env, "order_update"),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        state_template(&env, "order_update_promo")["category"],
+        "MARKETING"
+    );
+    let world = env.sim.world();
+    let at_meta: Vec<(String, String)> = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .map(|t| (t.name.clone(), t.category.clone()))
+        .collect();
+    assert!(
+        at_meta
+            .iter()
+            .all(|(n, c)| n == "order_update_promo" && c == "MARKETING")
+            && at_meta.len() == 2,
+        "{at_meta:?}"
+    );
+}
+
+/// Meta disabling a template and moving its quality (GREEN, then YELLOW, then RED) is shown
+/// as status and drift; nothing is sent to "fix" it.
+#[test]
+fn disabled_and_quality_moves_are_drift_and_never_fixed() {
+    let env = created();
+    let ids: Vec<String> = at_meta(&env, "order_update")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let (en, fr) = (&ids[0], &ids[1]);
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "GREEN"}"#);
+    env.expect(&["apply", "--refresh-only", "--auto-approve"], 0);
+    env.control(&format!("templates/{en}"), r#"{"status": "DISABLED"}"#);
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "YELLOW"}"#);
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(
+        plan.stdout
+            .contains("en_US was DISABLED by Meta; it cannot be sent or edited")
+            && plan.stdout.contains("fr_FR's quality is YELLOW at Meta"),
+        "{}",
+        plan.stdout
+    );
+    let drift = env.run(&["drift"]);
+    assert_eq!(drift.code, Some(2), "{drift:#?}");
+    assert!(
+        drift.stdout.contains("DISABLED") && drift.stdout.contains("YELLOW"),
+        "{}",
+        drift.stdout
+    );
+    env.control(&format!("templates/{fr}"), r#"{"quality_score": "RED"}"#);
+    let plan = env.expect(&["plan", "--detailed-exitcode"], 0);
+    assert!(
+        plan.stdout.contains("fr_FR's quality is RED at Meta"),
+        "{}",
+        plan.stdout
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+    assert_eq!(env.sim.stats().route_count("POST message_templates"), 2);
+    assert_eq!(env.sim.stats().route_count("DELETE message_templates"), 0);
+}
+
+/// An edit of a template still in Meta's review waits: the plan says so in words and sends
+/// nothing.
+#[test]
+fn an_edit_while_pending_waits_and_the_plan_says_why() {
+    let env = Env::new(&file("order_update", BODY, false));
+    env.control("template_review", r#"{"delay_ms": 3600000}"#);
+    env.expect(&["apply", "--auto-approve"], 0);
+    env.write_config(&file("order_update", EDITED, false));
+    let plan = env.expect(&["plan"], 0);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(
+        all.contains(
+            "message template `order_update` (en_US) is PENDING at Meta: the edit waits until Meta decides"
+        ) && all.contains("Meta does not edit a template under review; plan again once it is decided"),
+        "{all}"
+    );
+    env.expect(&["apply", "--auto-approve"], 0);
+    assert_eq!(env.sim.stats().route_count("POST message_template"), 0);
+}
+
+/// A ONE_TAP button carries its Android app: the create's body has `supported_apps`, Meta
+/// (the simulator) accepts it, and its read-back is no drift.
+#[test]
+fn a_one_tap_button_sends_its_supported_apps_and_reads_back_without_drift() {
+    let config = head()
+        + "  - name: login_one_tap\n    \
+           credentials: acme_fr\n    \
+           category: AUTHENTICATION\n    \
+           languages:\n      \
+             en_US:\n        \
+               body: {add_security_recommendation: true}\n        \
+               buttons:\n          \
+                 - type: OTP\n            \
+                   otp_type: ONE_TAP\n            \
+                   text: Autofill\n            \
+                   supported_apps:\n              \
+                     - {package_name: com.example.app, signature_hash: K8a0AINcGX7}\n";
+    let env = Env::new(&config);
+    env.expect(&["apply", "--auto-approve"], 0);
+    let world = env.sim.world();
+    let sent = world
+        .wabas()
+        .flat_map(|w| w.message_templates.iter())
+        .find(|t| t.name == "login_one_tap")
+        .expect("at Meta")
+        .components
+        .clone();
+    let button = &sent[1]["buttons"][0];
+    assert_eq!(
+        button["supported_apps"],
+        serde_json::json!([{"package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"}]),
+        "{sent:?}"
+    );
+    let drift = env.expect(&["drift"], 2);
+    assert!(!drift.stdout.contains("components"), "{}", drift.stdout);
+    env.expect(&["plan", "--detailed-exitcode"], 0);
+}

@@ -140,6 +140,8 @@ pub fn create(t: &Target) -> Result<Plan, GraphError> {
     let components = components(&t.form)?
         .ok_or_else(|| GraphError::bad_param("The parameter components is required"))?;
     rules::check_components(&components)?;
+    let message_send_ttl_seconds = ttl(&t.form)?;
+    rules::check_ttl(&category, message_send_ttl_seconds)?;
     let mut new = MessageTemplate {
         id: String::new(),
         name,
@@ -151,7 +153,7 @@ pub fn create(t: &Target) -> Result<Plan, GraphError> {
         parameter_format: Some(parameter_format(&t.form)?.unwrap_or_else(|| "POSITIONAL".into())),
         rejected_reason: None,
         previous_category: None,
-        message_send_ttl_seconds: ttl(&t.form)?,
+        message_send_ttl_seconds,
     };
     let waba_id = t.id.to_string();
     Ok(Plan::commit(move |w: &mut World| {
@@ -259,6 +261,7 @@ pub fn edit(t: &Target) -> Result<Plan, GraphError> {
             }
             current.category = c.clone();
         }
+        rules::check_ttl(&current.category, ttl)?;
         if current.status == "APPROVED" {
             lifecycle::record_edit(&mut w.ledger, &id);
         }

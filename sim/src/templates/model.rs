@@ -184,10 +184,15 @@ fn otp_as_read(b: &Value, minutes: Option<u64>) -> Value {
     let otp_type = b["otp_type"].as_str().unwrap_or("COPY_CODE");
     let expiry = minutes.map_or(String::new(), |m| format!("&code_expiration_minutes={m}"));
     let url = format!("https://www.whatsapp.com/otp/code/?otp_type={otp_type}{expiry}&code=otp");
-    serde_json::json!({
+    let mut read = serde_json::json!({
         "type": "URL",
         "text": b["text"].as_str().unwrap_or("Copy code"),
         "url": format!("{url}{{{{1}}}}"),
         "example": [format!("{url}123456")],
-    })
+    });
+    // The simulator's choice (Meta documents no read-back of them): the apps come back as sent.
+    if let Some(apps) = b.get("supported_apps") {
+        read["supported_apps"] = apps.clone();
+    }
+    read
 }

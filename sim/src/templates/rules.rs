@@ -2,8 +2,9 @@
 //! them, each with the error subcode Meta answers (sim/README.md lists them):
 //! - 2388040: a field longer than Meta allows (body 1,024; header text and footer 60);
 //! - 2388299: a placeholder at the very start or end of the body;
-//! - 2388293: too many placeholders for the body's length (fewer than 2 words of text per
-//!   placeholder, plus one: the simulator's reading of Meta's unpublished ratio);
+//! - 2388293: too many placeholders for the body's length: fewer than 2 words of text per
+//!   placeholder (each occurrence counted), plus one. Meta publishes no ratio; this is the one
+//!   vendors report from Meta's answers, and wacfg's validate applies the same rule;
 //! - 2388273: a media header (IMAGE, VIDEO, DOCUMENT, GIF) without `example.header_handle`.
 //!
 //! Malformed requests (no BODY, unknown category, bad name) are plain code 100.
@@ -46,6 +47,30 @@ pub fn check_category(category: &str) -> Result<(), GraphError> {
     }
 }
 
+/// The `message_send_ttl_seconds` Meta accepts per category, inclusive (Meta's "Configure
+/// message time-to-live" page): AUTHENTICATION 30 s to 15 min, UTILITY 30 s to 12 h,
+/// MARKETING 12 h to 30 days.
+pub fn ttl_range(category: &str) -> (i64, i64) {
+    match category {
+        "AUTHENTICATION" => (30, 900),
+        "UTILITY" => (30, 43_200),
+        _ => (43_200, 2_592_000),
+    }
+}
+
+/// A TTL outside the category's range is a plain code 100.
+pub fn check_ttl(category: &str, ttl: Option<i64>) -> Result<(), GraphError> {
+    let Some(ttl) = ttl else { return Ok(()) };
+    let (min, max) = ttl_range(category);
+    if (min..=max).contains(&ttl) {
+        Ok(())
+    } else {
+        Err(GraphError::bad_param(format!(
+            "Param message_send_ttl_seconds must be between {min} and {max} for a {category} template, got {ttl}"
+        )))
+    }
+}
+
 /// Checks a components array as Meta does before accepting it for review.
 pub fn check_components(components: &[Value]) -> Result<(), GraphError> {
     for c in components {
@@ -66,7 +91,49 @@ pub fn check_components(components: &[Value]) -> Result<(), GraphError> {
     if let Some(h) = components.iter().find(|c| is_type(c, "HEADER")) {
         check_header(h)?;
     }
+    check_otp_apps(components)?;
     check_placeholders(body)
+}
+
+/// A ONE_TAP or ZERO_TAP OTP button names the Android apps it fills the code into:
+/// `supported_apps: [{package_name, signature_hash}]`, or the older `package_name` and
+/// `signature_hash` on the button itself (the shape of the examples in Meta's OpenAPI
+/// document). Without them, code 100.
+fn check_otp_apps(components: &[Value]) -> Result<(), GraphError> {
+    let filled = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    let app = |v: &Value| filled(v, "package_name") && filled(v, "signature_hash");
+    for c in components.iter().filter(|c| is_type(c, "BUTTONS")) {
+        for b in c
+            .get("buttons")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let otp_type = b
+                .get("otp_type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !is_type(b, "OTP")
+                || !["ONE_TAP", "ZERO_TAP"].contains(&otp_type.to_ascii_uppercase().as_str())
+            {
+                continue;
+            }
+            let apps = b
+                .get("supported_apps")
+                .and_then(Value::as_array)
+                .is_some_and(|apps| !apps.is_empty() && apps.iter().all(app));
+            if !apps && !app(b) {
+                return Err(GraphError::bad_param(format!(
+                    "Param supported_apps is required for a {otp_type} OTP button: [{{package_name, signature_hash}}]"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn is_type(c: &Value, kind: &str) -> bool {
@@ -236,6 +303,34 @@ mod tests {
         ];
         assert!(check_components(&c).is_ok());
         assert_eq!(check_components(&[]).unwrap_err().code, 100);
+    }
+
+    #[test]
+    fn one_tap_and_zero_tap_need_their_apps() {
+        let otp = |button: Value| {
+            vec![
+                json!({"type": "BODY", "add_security_recommendation": true}),
+                json!({"type": "BUTTONS", "buttons": [button]}),
+            ]
+        };
+        let refused = check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP"})));
+        assert_eq!(refused.unwrap_err().code, 100);
+        let refused = check_components(&otp(
+            json!({"type": "OTP", "otp_type": "ZERO_TAP", "supported_apps": []}),
+        ));
+        assert_eq!(refused.unwrap_err().code, 100);
+        assert!(
+            check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP",
+                "supported_apps": [{"package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"}]})))
+            .is_ok()
+        );
+        // The shape of the examples in Meta's OpenAPI document.
+        assert!(
+            check_components(&otp(json!({"type": "OTP", "otp_type": "ONE_TAP",
+                "package_name": "com.example.app", "signature_hash": "K8a0AINcGX7"})))
+            .is_ok()
+        );
+        assert!(check_components(&otp(json!({"type": "OTP", "otp_type": "COPY_CODE"}))).is_ok());
     }
 
     #[test]

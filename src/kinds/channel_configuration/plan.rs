@@ -77,6 +77,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         checks,
         depends_on,
         moved_from: None,
+        destroys: Vec::new(),
     })
 }
 

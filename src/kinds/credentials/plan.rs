@@ -190,6 +190,7 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         checks,
         depends_on: Vec::new(),
         moved_from: None,
+        destroys: Vec::new(),
     })
 }
 

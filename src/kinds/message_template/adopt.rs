@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::components::{as_written, components};
 use super::model::{
     Body, Button, ButtonType, Category, Examples, Header, HeaderFormat, Language, ParameterFormat,
-    RecordedLanguage, RecordedTemplate,
+    RecordedLanguage, RecordedTemplate, SupportedApp,
 };
 use crate::model::ObservedTemplate;
 
@@ -94,11 +94,20 @@ pub fn adopt(
             ));
         }
     }
+    let (min, max) = category.ttl_range();
     let message_send_ttl_seconds = match first.message_send_ttl_seconds {
         None => None,
-        Some(n) => Some(u32::try_from(n).map_err(|_| {
-            format!("message_send_ttl_seconds is {n} at Meta; the file takes 30 to 2592000")
-        })?),
+        Some(n) => Some(
+            u32::try_from(n)
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "message_send_ttl_seconds is {n} at Meta; the file takes {min} to {max} for a {} template",
+                        category.as_str()
+                    )
+                })?,
+        ),
     };
     let mut out = BTreeMap::new();
     let mut recorded = BTreeMap::new();
@@ -295,6 +304,18 @@ fn button(b: &Value) -> Result<Button, String> {
         phone_number: text(b, "phone_number"),
         example: strings(b.get("example")),
         otp_type: text(b, "otp_type"),
+        supported_apps: b
+            .get("supported_apps")
+            .and_then(Value::as_array)
+            .map(|apps| {
+                apps.iter()
+                    .map(|app| SupportedApp {
+                        package_name: text(app, "package_name").unwrap_or_default(),
+                        signature_hash: text(app, "signature_hash").unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -112,7 +112,9 @@ pub async fn execute(change: &ResourceChange, cx: &ExecCtx<'_>) -> ChangeResult 
     record.parameter_format = d.parameter_format;
     record.allow_category_change = d.allow_category_change;
     record.prevent_destroy = d.prevent_destroy;
-    record.message_send_ttl_seconds = d.message_send_ttl_seconds;
+    if d.message_send_ttl_seconds.is_some() {
+        record.message_send_ttl_seconds = d.message_send_ttl_seconds;
+    }
     if let Err(e) = cx
         .records
         .commit_last(addr.clone(), value_of(&record))
@@ -273,10 +275,14 @@ async fn run_step(
                 return Ok(Done::Nothing);
             };
             let category = (record.category != d.category).then_some(d.category.as_str());
+            let ttl = super::plan::ttl_change(d, record);
             let sent = uploaded(cx, d, code, &comps).await?;
             let answer = cx
                 .graph
-                .write_answer(&d.credentials, graph::edit(&before.id, &sent, category))
+                .write_answer(
+                    &d.credentials,
+                    graph::edit(&before.id, &sent, category, ttl),
+                )
                 .await?;
             let status = answer
                 .get("status")

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::model::{
     Body, Button, ButtonType, Category, DesiredTemplate, Examples, Header, HeaderFormat, Language,
-    ParameterFormat,
+    ParameterFormat, SupportedApp,
 };
 use crate::config::{Node, SourceFile, Value};
 use crate::rules::{flag, resolve, source_of, text};
@@ -115,6 +115,16 @@ pub fn language(node: &Node, base_dir: &Path) -> Language {
                     _ => strings(b.get("example")),
                 },
                 otp_type: string(b, "otp_type"),
+                supported_apps: b
+                    .get("supported_apps")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|app| SupportedApp {
+                        package_name: string(app, "package_name").unwrap_or_default(),
+                        signature_hash: string(app, "signature_hash").unwrap_or_default(),
+                    })
+                    .collect(),
             })
         })
         .collect();

@@ -99,6 +99,9 @@ pub fn components(lang: &Language, format: ParameterFormat) -> Value {
                         c.insert(key.into(), json!(v));
                     }
                 }
+                if !b.supported_apps.is_empty() {
+                    c.insert("supported_apps".into(), supported_apps(&b.supported_apps));
+                }
                 match (b.kind.as_str(), b.example.as_slice()) {
                     (_, []) => {}
                     ("COPY_CODE", [one, ..]) => {
@@ -114,6 +117,15 @@ pub fn components(lang: &Language, format: ParameterFormat) -> Value {
         out.push(json!({"type": "BUTTONS", "buttons": buttons}));
     }
     Value::Array(out)
+}
+
+/// An OTP button's apps as Meta takes them: `[{"package_name", "signature_hash"}]`.
+fn supported_apps(apps: &[super::model::SupportedApp]) -> Value {
+    Value::Array(
+        apps.iter()
+            .map(|a| json!({"package_name": a.package_name, "signature_hash": a.signature_hash}))
+            .collect(),
+    )
 }
 
 /// Where Meta points the URL button it reads an OTP button back as.
@@ -156,9 +168,18 @@ pub fn as_written<'v>(
             Some("BUTTONS") => {
                 if let Some(Value::Array(buttons)) = map.get_mut("buttons") {
                     for (i, b) in buttons.iter_mut().enumerate() {
-                        let text_sent = recorded_buttons
-                            .map(|r| r.get(i).is_some_and(|r| r.get("text").is_some()));
-                        if let Some(otp) = otp_button(b, text_sent.unwrap_or(true)) {
+                        let sent = recorded_buttons.and_then(|r| r.get(i));
+                        let text_sent =
+                            recorded_buttons.map(|_| sent.is_some_and(|r| r.get("text").is_some()));
+                        if let Some(mut otp) = otp_button(b, text_sent.unwrap_or(true)) {
+                            // The apps as read back; when Meta's read-back has none, what
+                            // was sent (Meta documents no read-back of them).
+                            let apps = b
+                                .get("supported_apps")
+                                .or_else(|| sent.and_then(|s| s.get("supported_apps")));
+                            if let (Some(apps), Value::Object(map)) = (apps, &mut otp) {
+                                map.insert("supported_apps".into(), apps.clone());
+                            }
                             *b = otp;
                         }
                     }
@@ -471,6 +492,7 @@ fn button_eq(b: &super::model::Button, value: &Value) -> bool {
         ("COPY_CODE", [one, ..]) => v.as_str() == Some(one),
         (_, all) => strings_are(v, all.iter()),
     };
+    let apps = |v: &Value| *v == supported_apps(&b.supported_apps);
     object_is(
         value,
         &[
@@ -479,6 +501,10 @@ fn button_eq(b: &super::model::Button, value: &Value) -> bool {
             ("text", test_of(&text)),
             ("url", test_of(&url)),
             ("phone_number", test_of(&phone)),
+            (
+                "supported_apps",
+                (!b.supported_apps.is_empty()).then_some(&apps as &dyn Fn(&Value) -> bool),
+            ),
             (
                 "example",
                 (!b.example.is_empty()).then_some(&example as &dyn Fn(&Value) -> bool),
@@ -561,6 +587,7 @@ mod tests {
                 phone_number: None,
                 example: vec!["1234".into()],
                 otp_type: None,
+                supported_apps: Vec::new(),
             }],
         };
         let c = components(&lang, ParameterFormat::Positional);
@@ -641,7 +668,7 @@ mod tests {
         use proptest::prelude::*;
         use proptest::sample::select;
 
-        use super::super::super::model::{Body, Button, ButtonType, Header};
+        use super::super::super::model::{Body, Button, ButtonType, Header, SupportedApp};
         use super::*;
 
         /// Short texts from few letters, so that two generated languages often share some.
@@ -704,17 +731,25 @@ mod tests {
                 field(),
                 proptest::collection::vec(text(), 0..3),
                 field(),
+                proptest::collection::vec(
+                    (text(), text()).prop_map(|(package_name, signature_hash)| SupportedApp {
+                        package_name,
+                        signature_hash,
+                    }),
+                    0..2,
+                ),
             )
-                .prop_map(|(kind, text, url, phone_number, example, otp_type)| {
-                    Button {
+                .prop_map(
+                    |(kind, text, url, phone_number, example, otp_type, supported_apps)| Button {
                         kind,
                         text,
                         url,
                         phone_number,
                         example,
                         otp_type,
-                    }
-                })
+                        supported_apps,
+                    },
+                )
         }
 
         fn language() -> impl Strategy<Value = Language> {

@@ -3,7 +3,8 @@
 //! - create: `POST /{waba-id}/message_templates` with `name`, `language`, `category`,
 //!   `components` (JSON), `parameter_format` and the optional flags. Not safe to repeat: a
 //!   create whose outcome is unknown is read back, never sent again blindly.
-//! - edit: `POST /{template-id}` with the full `components` (and `category` when it changes).
+//! - edit: `POST /{template-id}` with the full `components` (and `category` or
+//!   `message_send_ttl_seconds` when they change).
 //!   Each APPROVED edit spends Meta's quota, so an edit is only built when something changed.
 //! - delete: `DELETE /{waba-id}/message_templates?name=…&hsm_id=…`; never by bare name, which
 //!   deletes every language.
@@ -45,11 +46,20 @@ pub fn create(
 }
 
 /// An edit: setting the same components twice leaves them set once, but each send may spend
-/// the quota, so the engine never repeats it either.
-pub fn edit(template_id: &str, components: &Value, category: Option<&str>) -> GraphRequest {
+/// the quota, so the engine never repeats it either. `category` and `ttl` are sent when they
+/// change.
+pub fn edit(
+    template_id: &str,
+    components: &Value,
+    category: Option<&str>,
+    ttl: Option<u32>,
+) -> GraphRequest {
     let mut form = vec![plain("components", components.to_string())];
     if let Some(c) = category {
         form.push(plain("category", c));
+    }
+    if let Some(ttl) = ttl {
+        form.push(plain("message_send_ttl_seconds", ttl.to_string()));
     }
     GraphRequest {
         method: "POST",

@@ -153,6 +153,9 @@ pub struct Facts<'a> {
     pub desired: Option<Wanted<'a>>,
     /// The file's category differs from the recorded one.
     pub category_changed: bool,
+    /// The file sets a `message_send_ttl_seconds` other than the recorded one: an edit of
+    /// every language (each is a template at Meta), with the quota like any other edit.
+    pub ttl_changed: bool,
     pub recorded: Option<&'a RecordedLanguage>,
     /// `None` with `read: true` means Meta has no such language.
     pub observed: Option<&'a ObservedTemplate>,
@@ -187,7 +190,7 @@ pub fn step(f: &Facts<'_>) -> Step {
             if f.read && f.observed.is_none() {
                 return Step::Recreate;
             }
-            if d.matches(&r.components) && !f.category_changed {
+            if d.matches(&r.components) && !f.category_changed && !f.ttl_changed {
                 return Step::Unchanged;
             }
             let status = status(f, r);

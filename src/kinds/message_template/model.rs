@@ -36,6 +36,18 @@ impl Category {
             _ => None,
         }
     }
+
+    /// The `message_send_ttl_seconds` Meta accepts for the category, inclusive: 30 s to
+    /// 15 min for AUTHENTICATION, 30 s to 12 h for UTILITY, 12 h to 30 days for MARKETING
+    /// (Meta's "Configure message time-to-live" page,
+    /// developers.facebook.com/documentation/business-messaging/whatsapp/templates/time-to-live).
+    pub fn ttl_range(self) -> (u32, u32) {
+        match self {
+            Category::Authentication => (30, 900),
+            Category::Utility => (30, 43_200),
+            Category::Marketing => (43_200, 2_592_000),
+        }
+    }
 }
 
 /// How placeholders are written: `{{1}}` (positional) or `{{first_name}}` (named).
@@ -196,6 +208,18 @@ pub struct Button {
     /// OTP buttons: COPY_CODE, ONE_TAP or ZERO_TAP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub otp_type: Option<String>,
+    /// ONE_TAP and ZERO_TAP OTP buttons: the Android apps the code is filled into (Meta
+    /// requires at least one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_apps: Vec<SupportedApp>,
+}
+
+/// An Android app an OTP button fills the code into: its package name and app signing key
+/// hash, as Meta's `supported_apps` entries take them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SupportedApp {
+    pub package_name: String,
+    pub signature_hash: String,
 }
 
 /// One language of a template: its components.

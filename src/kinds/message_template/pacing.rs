@@ -123,7 +123,12 @@ fn recent(t: &RecordedTemplate, now: i64) -> impl Iterator<Item = i64> + '_ {
 }
 
 /// Whether Meta refused a create for its hourly limit (refused before acting: nothing was
-/// made). The simulator's subcode 2388904 and Meta's title "Too Many Templates Created".
+/// made). Meta documents the limit (100 creations per hour per WABA) but no error for it: the
+/// reference (`meta-templates-webhooks.md`, `meta-graph-api.md`) lists none, so there is no
+/// real code or subcode to recognise. What is recognised is the simulator's choice, subcode
+/// 2388904 and its title "Too Many Templates Created" (sim/README.md marks both as the
+/// simulator's). Against Meta, a refusal of another shape is an ordinary failed create; the
+/// plan's own pacing (`Budget`) still keeps apply within the limit.
 pub fn is_creation_limit(e: &PortError) -> bool {
     match e {
         PortError::Graph { message, .. } => {

@@ -66,6 +66,16 @@ pub fn words_outside(text: &str, found: &[Placeholder<'_>]) -> usize {
         .count()
 }
 
+/// The fewest words of text (outside placeholders) a body with `count` placeholders needs
+/// before Meta refuses it with subcode 2388293: two per placeholder, each occurrence counted,
+/// plus one. Meta publishes no number; this is the ratio vendors report from Meta's answers
+/// (Syniverse's and Maqsam's support articles: 3 × placeholders + 1 words and placeholders
+/// together, i.e. 2 × placeholders + 1 words). The simulator applies the same rule
+/// (`sim/src/templates/rules.rs`). A body without placeholders needs none.
+pub fn words_needed(count: usize) -> usize {
+    if count == 0 { 0 } else { 2 * count + 1 }
+}
+
 /// The positional numbers expected but missing (`{{1}}`, `{{3}}` → 2), or the first number
 /// that is not one of 1..=n.
 pub fn gaps(found: &[Placeholder<'_>]) -> Vec<u32> {
@@ -124,6 +134,15 @@ mod tests {
         assert!(gaps(&find("a {{1}} b {{2}} {{1}}")).is_empty());
         let t = "Hi {{1}}, your order {{2}} ships today.";
         assert_eq!(words_outside(t, &find(t)), 5);
+    }
+
+    #[test]
+    fn words_needed_counts_every_occurrence_plus_one() {
+        assert_eq!(words_needed(0), 0);
+        assert_eq!(words_needed(1), 3);
+        assert_eq!(words_needed(2), 5);
+        // A repeated placeholder counts twice.
+        assert_eq!(words_needed(find("a {{1}} b {{1}} c").len()), 5);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Planning a template: each language decided by the lifecycle, then one change per template
-//! name — create, update (languages created, edited or deleted), delete (every language by its
-//! `hsm_id`; an APPROVED one locks the name for 30 days) or replace (another WABA). What Meta
-//! would refuse refuses the plan; a PENDING edit is a warning that it waits.
+//! name — create, update (languages created, edited or deleted; a deleted language makes the
+//! update destructive), delete (every language by its `hsm_id`; an APPROVED one locks the name
+//! for 30 days) or replace (another WABA). What Meta would refuse refuses the plan; a PENDING
+//! edit is a warning that it waits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,8 @@ pub fn steps(
     codes.extend(recorded.iter().flat_map(|r| r.languages.keys()));
     let category_changed =
         matches!((desired, recorded), (Some(d), Some(r)) if d.category != r.category);
+    let ttl_changed =
+        matches!((desired, recorded), (Some(d), Some(r)) if ttl_change(d, r).is_some());
     codes
         .into_iter()
         .map(|code| {
@@ -50,6 +53,7 @@ pub fn steps(
             let facts = Facts {
                 desired: wanted,
                 category_changed,
+                ttl_changed,
                 recorded: recorded.and_then(|r| r.languages.get(code)),
                 observed: observed.and_then(|o| o.get(code)),
                 read: observed.is_some(),
@@ -58,6 +62,14 @@ pub fn steps(
             (code.clone(), step(&facts))
         })
         .collect()
+}
+
+/// The TTL an edit sends: the file's, when it sets one other than the recorded one. A TTL
+/// removed from the file is left as Meta has it (Meta keeps a template's TTL until it is set
+/// again).
+pub fn ttl_change(d: &DesiredTemplate, r: &RecordedTemplate) -> Option<u32> {
+    d.message_send_ttl_seconds
+        .filter(|ttl| r.message_send_ttl_seconds != Some(*ttl))
 }
 
 pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
@@ -110,6 +122,9 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
     };
     let reason = describe(&steps, action);
     let mut change = full_change(cx, addr, action, reason, desired, recorded);
+    if action == Action::Update {
+        change.destroys = destroyed_languages(&steps);
+    }
     let waiting: Vec<&String> = steps
         .iter()
         .filter(|(_, s)| matches!(s, Step::Paced { .. }))
@@ -119,6 +134,17 @@ pub fn change(cx: &mut PlanCtx<'_>, addr: &Address) -> Option<ResourceChange> {
         after.insert(CREATIONS_WAITING.into(), json!(waiting));
     }
     Some(change)
+}
+
+/// The languages an update deletes at Meta: each is a template of its own there, deleted by
+/// its `hsm_id` (and its name locked for 30 days when APPROVED), so the update is as
+/// destructive as deleting a whole template.
+pub fn destroyed_languages(steps: &Steps) -> Vec<String> {
+    steps
+        .iter()
+        .filter(|(_, s)| matches!(s, Step::Delete { .. }))
+        .map(|(code, _)| format!("language {code}"))
+        .collect()
 }
 
 /// The attribute naming the languages the plan holds back for Meta's hourly creation limit:
@@ -280,6 +306,7 @@ fn full_change(
             .map(|d| vec![Address::credentials(&d.credentials)])
             .unwrap_or_default(),
         moved_from: None,
+        destroys: Vec::new(),
     }
 }
 
@@ -302,6 +329,9 @@ pub fn desired_attrs(cx: &PlanCtx<'_>, d: &DesiredTemplate) -> Attributes {
             components(lang, d.parameter_format),
         );
     }
+    if let Some(ttl) = d.message_send_ttl_seconds {
+        a.insert("message_send_ttl_seconds".into(), json!(ttl));
+    }
     a.insert("prevent_destroy".into(), json!(d.prevent_destroy));
     a
 }
@@ -319,6 +349,9 @@ pub fn recorded_attrs(r: &RecordedTemplate) -> Attributes {
     for (code, lang) in &r.languages {
         a.insert(format!("languages.{code}"), lang.components.clone());
         a.insert(format!("languages.{code}.status"), json!(lang.status));
+    }
+    if let Some(ttl) = r.message_send_ttl_seconds {
+        a.insert("message_send_ttl_seconds".into(), json!(ttl));
     }
     a.insert("prevent_destroy".into(), json!(r.prevent_destroy));
     a

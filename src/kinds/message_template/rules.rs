@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::model::Category;
 use super::placeholders::{self, Placeholder};
 use crate::config::{Node, SourceFile};
 use crate::diag::Diagnostic;
@@ -41,8 +42,40 @@ pub fn check(files: &[SourceFile], out: &mut Vec<Diagnostic>) {
     crate::kinds::credentials::check_references(&templates, &credentials, out);
     for entry in &templates {
         check_name(entry, out);
+        check_ttl(entry, out);
         check_languages(entry, out);
     }
+}
+
+/// `message_send_ttl_seconds` within what Meta accepts for the template's category.
+fn check_ttl(entry: &Entry<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(crate::config::Value::Int(ttl)) =
+        entry.node.get("message_send_ttl_seconds").map(|n| &n.value)
+    else {
+        return;
+    };
+    let ttl = *ttl;
+    let Some(category) = entry.node.get_str("category").and_then(Category::parse) else {
+        return;
+    };
+    let (min, max) = category.ttl_range();
+    if (i64::from(min)..=i64::from(max)).contains(&ttl) {
+        return;
+    }
+    out.push(entry.at_field(
+        Diagnostic::error(
+            "wacfg::template::ttl_range",
+            format!(
+                "{} has message_send_ttl_seconds {ttl}; Meta takes {min} to {max} for {} templates",
+                entry.named(),
+                category.as_str()
+            ),
+        )
+        .with_help(format!(
+            "set {min} to {max} seconds, or remove it for Meta's default (Meta's ranges: AUTHENTICATION 30–900, UTILITY 30–43200, MARKETING 43200–2592000); prevents Meta's code 100 (invalid parameter: message_send_ttl_seconds)"
+        )),
+        "message_send_ttl_seconds",
+    ));
 }
 
 /// Why a name breaks Meta's rule, if it does.
@@ -227,14 +260,43 @@ fn check_authentication(lang: &Here<'_, '_>, what: &What<'_>, out: &mut Vec<Diag
             help.into(),
         );
     }
-    let otp = lang
+    let buttons = lang
         .node
         .get("buttons")
         .and_then(Node::as_seq)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let otp = buttons
         .iter()
         .filter(|b| b.get_str("type") == Some("OTP"))
         .count();
+    if let Some(list) = lang.child("buttons") {
+        for (i, node) in buttons.iter().enumerate() {
+            let button = list.item(i, node);
+            match node.get_str("type") {
+                Some("OTP") | None => {}
+                Some(kind) => button.push(
+                    out,
+                    "authentication_shape",
+                    format!("button {} ({kind}) of {what}: an AUTHENTICATION template takes only its OTP button", i + 1),
+                    "remove the button, or use category UTILITY or MARKETING for a template with other buttons; prevents Meta's code 100 (invalid parameter: buttons)".into(),
+                ),
+            }
+            let has_apps = node
+                .get("supported_apps")
+                .and_then(Node::as_seq)
+                .is_some_and(|apps| !apps.is_empty());
+            if let (Some(otp_type @ ("ONE_TAP" | "ZERO_TAP")), false) =
+                (node.get_str("otp_type"), has_apps)
+            {
+                button.push(
+                    out,
+                    "authentication_shape",
+                    format!("button {} (OTP) of {what} is {otp_type} without `supported_apps`", i + 1),
+                    "Meta requires the Android app the code is filled into: add `supported_apps: [{package_name: com.example.app, signature_hash: …}]`, or use `otp_type: COPY_CODE`; prevents Meta's code 100 (invalid parameter: supported_apps)".into(),
+                );
+            }
+        }
+    }
     if otp != 1 {
         lang.push(
             out,
@@ -296,15 +358,16 @@ fn check_body(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec<D
     }
     let distinct = placeholders::distinct(&found);
     let words = placeholders::words_outside(text, &found);
-    if !distinct.is_empty() && words < 2 * distinct.len() {
+    let needed = placeholders::words_needed(found.len());
+    if words < needed {
         text_here.push(
             out,
             "too_many_placeholders",
             format!(
-                "the body of {what} has {} placeholders for {words} words",
-                distinct.len()
+                "the body of {what} has {} placeholders and {words} words; {needed} words are needed",
+                found.len()
             ),
-            "write at least two words per placeholder (wacfg's reading of Meta's ratio); prevents Meta's subcode 2388293 (too many variables for the message length)".into(),
+            "add words or remove placeholders: at least 2 words per placeholder (each occurrence counts), plus 1; prevents Meta's subcode 2388293 (too many variables for the message length)".into(),
         );
     }
     check_examples(&body, what, "body", &distinct, out);
@@ -345,7 +408,7 @@ fn check_header(lang: &Here<'_, '_>, what: &What<'_>, named: bool, out: &mut Vec
                 out,
                 "media_file_type",
                 format!("the {format} header file of {what}: {why}"),
-                "Meta takes JPEG or PNG images (5 MB), MP4 or 3GP videos (16 MB) and PDF documents (100 MB) as a header sample; the type is read from the extension".into(),
+                "Meta takes JPEG or PNG images (5 MB), MP4 or 3GP videos (16 MB) and PDF documents (100 MB) as a header sample; the type is read from the extension. Meta documents no error code for a sample of another type, so none is named: wacfg refuses it before anything is uploaded or submitted".into(),
             );
         }
         return;

@@ -146,6 +146,7 @@ fn each_status_and_quota_leads_to_its_step() {
         let facts = Facts {
             desired: Some(Wanted::Components(&d)),
             category_changed: *category_changed,
+            ttl_changed: false,
             recorded: Some(&r),
             observed: o.as_ref(),
             read: o.is_some(),
@@ -174,6 +175,7 @@ fn refusals_name_what_meta_would_refuse() {
         let got = step(&Facts {
             desired: Some(Wanted::Components(&d)),
             category_changed: *category_changed,
+            ttl_changed: false,
             recorded: Some(&r),
             observed: Some(&o),
             read: true,
@@ -226,6 +228,7 @@ fn creates_deletes_and_lost_answers() {
         step(&Facts {
             desired: desired.map(Wanted::Components),
             category_changed: false,
+            ttl_changed: false,
             recorded: r,
             observed: o,
             read,
@@ -364,7 +367,7 @@ fn the_graph_requests_follow_metas_documented_shapes() {
         delete.path,
         "111/message_templates?hsm_id=9001&name=order_update"
     );
-    let edit = graph::edit("9001", &c, None);
+    let edit = graph::edit("9001", &c, None, None);
     assert_eq!((edit.method, edit.path.as_str()), ("POST", "9001"));
     assert_eq!(edit.form.len(), 1);
     assert_eq!(json!(c)[0]["type"], "BODY");
@@ -461,4 +464,34 @@ fn a_plan_reads_the_templates_of_the_wabas_the_file_and_the_state_name() {
     // The file's template through its credentials' WABA (one whose credentials are not
     // declared has none to read), then the recorded one's own WABA.
     assert_eq!(wanted, [("111", "acme_fr"), ("222", "acme_de")]);
+}
+
+/// A new `message_send_ttl_seconds` is an edit of every language, spending the quota like
+/// any other edit, and the edit sends it; a TTL removed from the file changes nothing.
+#[test]
+fn a_ttl_change_is_an_edit_that_sends_it() {
+    let mut r = record(
+        "order_update",
+        &[("en_US", "APPROVED", OLD), ("fr_FR", "REJECTED", OLD)],
+    );
+    r.message_send_ttl_seconds = Some(600);
+    let mut d = template("order_update", &[("en_US", OLD), ("fr_FR", OLD)]);
+    d.message_send_ttl_seconds = Some(900);
+    let s = steps(Some(&d), Some(&r), None, NOW);
+    assert_eq!(s["en_US"], Step::Edit { quota: Some(1) });
+    assert_eq!(s["fr_FR"], Step::Edit { quota: None });
+    assert_eq!(super::plan::ttl_change(&d, &r), Some(900));
+    let edit = super::graph::edit("9001", &comps(OLD), None, Some(900));
+    assert!(edit.form.contains(&(
+        "message_send_ttl_seconds".to_string(),
+        crate::kinds::ports::FormValue::Plain("900".into())
+    )));
+    // The same TTL, or none in the file: nothing to send.
+    d.message_send_ttl_seconds = Some(600);
+    let s = steps(Some(&d), Some(&r), None, NOW);
+    assert!(s.values().all(|s| *s == Step::Unchanged));
+    d.message_send_ttl_seconds = None;
+    let s = steps(Some(&d), Some(&r), None, NOW);
+    assert!(s.values().all(|s| *s == Step::Unchanged));
+    assert_eq!(super::plan::ttl_change(&d, &r), None);
 }
