@@ -418,6 +418,28 @@ impl GraphPort for Counted<'_, '_> {
         })
     }
 
+    #[allow(clippy::type_complexity)]
+    fn read_live<'a>(
+        &'a self,
+        numbers: &'a [crate::kinds::NumberRead],
+        wabas: &'a [crate::kinds::WabaRead],
+    ) -> BoxFuture<
+        'a,
+        (
+            Vec<Result<ObservedNumber, PortError>>,
+            Vec<Result<Option<String>, PortError>>,
+        ),
+    > {
+        Box::pin(async move {
+            self.slot.hold().await;
+            let (numbers, wabas) = self.inner.read_live(numbers, wabas).await;
+            (
+                numbers.into_iter().map(|a| self.note(a)).collect(),
+                wabas.into_iter().map(|a| self.note(a)).collect(),
+            )
+        })
+    }
+
     fn write<'a>(
         &'a self,
         credentials: &'a str,

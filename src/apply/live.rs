@@ -1,8 +1,8 @@
 //! The facts changes read from Meta while they run, read once per apply. Before a phase
 //! starts, the engine asks each change's kind what it will read (`Kind::live_reads`) and reads
-//! every distinct object once, in Graph batches ([`GraphPort::read_numbers`] for the senders'
-//! status and name status, [`GraphPort::read_waba_reviews`] for the WABAs' review status, both
-//! at once); the changes then find their reads answered here. Still a read at apply time, never the plan's.
+//! every distinct object once, in Graph batches ([`GraphPort::read_live`]: the senders' status
+//! and name status and the WABAs' review status, in the same batches per token); the changes
+//! then find their reads answered here. Still a read at apply time, never the plan's.
 //!
 //! A fact is reused while it is younger than [`MAX_AGE`], counted from when its read was sent.
 //! A change that waited (Meta's pacing, a rate-limit wait, a long retry, a slow state store)
@@ -95,8 +95,8 @@ impl<'g> LiveFacts<'g> {
             .map(|(_, answer)| answer.clone())
     }
 
-    /// Read every distinct fact of `reads` not already fresh: the numbers in one batched call
-    /// and the WABAs in another, both at once.
+    /// Read every distinct fact of `reads` not already fresh, numbers and WABAs in one
+    /// batched call.
     pub async fn read_ahead(&self, reads: Vec<LiveRead>) {
         let mut numbers = Vec::new();
         let mut wabas = Vec::new();
@@ -109,22 +109,13 @@ impl<'g> LiveFacts<'g> {
         let (numbers, held_numbers) = stale(self, &self.numbers, numbers).await;
         let (wabas, held_wabas) = stale(self, &self.wabas, wabas).await;
         let sent = Instant::now();
-        let (number_answers, waba_answers) = futures::join!(
-            async {
-                if numbers.is_empty() {
-                    Vec::new()
-                } else {
-                    self.inner.read_numbers(&numbers).await
-                }
-            },
-            async {
-                if wabas.is_empty() {
-                    Vec::new()
-                } else {
-                    self.inner.read_waba_reviews(&wabas).await
-                }
-            }
-        );
+        // Both kinds of fact in the same Graph batches (the port over Meta groups them per
+        // token), so the WABAs' reviews cost no requests of their own when they fit.
+        let (number_answers, waba_answers) = if numbers.is_empty() && wabas.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            self.inner.read_live(&numbers, &wabas).await
+        };
         for (mut guard, answer) in held_numbers.into_iter().zip(number_answers) {
             if keep(&answer) {
                 *guard = Some((sent, answer));

@@ -287,62 +287,99 @@ impl GraphPort for Graph<'_> {
         &'a self,
         reads: &'a [NumberRead],
     ) -> BoxFuture<'a, Vec<Result<ObservedNumber, PortError>>> {
+        Box::pin(async move { self.read_live(reads, &[]).await.0 })
+    }
+
+    fn read_live<'a>(
+        &'a self,
+        numbers: &'a [NumberRead],
+        wabas: &'a [WabaRead],
+    ) -> BoxFuture<
+        'a,
+        (
+            Vec<Result<ObservedNumber, PortError>>,
+            Vec<Result<Option<String>, PortError>>,
+        ),
+    > {
         Box::pin(async move {
-            let mut answers: Vec<Option<Result<ObservedNumber, PortError>>> =
-                vec![None; reads.len()];
-            let mut groups: Vec<TokenGroup<'_>> = Vec::new();
-            for (i, read) in reads.iter().enumerate() {
-                let token = match self.token(&read.credentials) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        answers[i] = Some(Err(e));
-                        continue;
-                    }
-                };
-                let g = match groups.iter().position(|g| g.token == token) {
-                    Some(g) => g,
-                    None => {
-                        groups.push(TokenGroup {
-                            token,
-                            ids: Vec::new(),
-                            at: Vec::new(),
-                        });
-                        groups.len() - 1
-                    }
-                };
-                let group = &mut groups[g];
-                match group.ids.iter().position(|id| *id == read.phone_number_id) {
-                    Some(k) => group.at[k].push(i),
-                    None => {
-                        group.ids.push(read.phone_number_id.clone());
-                        group.at.push(vec![i]);
-                    }
+            let mut number_answers: Vec<Option<Result<ObservedNumber, PortError>>> =
+                vec![None; numbers.len()];
+            let mut waba_answers: Vec<Option<Result<Option<String>, PortError>>> =
+                vec![None; wabas.len()];
+            let (mut number_groups, mut waba_groups) = (Vec::new(), Vec::new());
+            for (i, read) in numbers.iter().enumerate() {
+                match self.token(&read.credentials) {
+                    Ok(token) => add_to_group(&mut number_groups, token, &read.phone_number_id, i),
+                    Err(e) => number_answers[i] = Some(Err(e)),
+                }
+            }
+            for (i, read) in wabas.iter().enumerate() {
+                match self.token(&read.credentials) {
+                    Ok(token) => add_to_group(&mut waba_groups, token, &read.waba_id, i),
+                    Err(e) => waba_answers[i] = Some(Err(e)),
                 }
             }
             if let Err(refused) = self.stop.check() {
-                return answers
-                    .into_iter()
-                    .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
-                    .collect();
+                return (
+                    number_answers
+                        .into_iter()
+                        .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
+                        .collect(),
+                    waba_answers
+                        .into_iter()
+                        .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
+                        .collect(),
+                );
             }
-            let read = futures::future::join_all(
-                groups
-                    .iter()
-                    .map(|g| self.client.read_numbers(g.token, &g.ids)),
-            )
-            .await;
-            for (group, results) in groups.iter().zip(read) {
-                for (positions, result) in group.at.iter().zip(results) {
-                    let answer = self.sent(result);
-                    for &i in positions {
-                        answers[i] = Some(answer.clone());
+            // One call per token, carrying its numbers and its WABAs in the same batches.
+            let mut tokens: Vec<&Token> = number_groups.iter().map(|g| g.token).collect();
+            for g in &waba_groups {
+                if !tokens.contains(&g.token) {
+                    tokens.push(g.token);
+                }
+            }
+            fn group_of<'g, 't>(
+                groups: &'g [TokenGroup<'t>],
+                token: &Token,
+            ) -> Option<&'g TokenGroup<'t>> {
+                groups.iter().find(|g| g.token == token)
+            }
+            let none: Vec<String> = Vec::new();
+            let calls = tokens.iter().map(|token| {
+                let n = group_of(&number_groups, token).map_or(&none, |g| &g.ids);
+                let w = group_of(&waba_groups, token).map_or(&none, |g| &g.ids);
+                self.client.read_live(token, n, w)
+            });
+            let read = futures::future::join_all(calls).await;
+            for (token, (numbers_read, wabas_read)) in tokens.iter().zip(read) {
+                if let Some(g) = group_of(&number_groups, token) {
+                    for (positions, result) in g.at.iter().zip(numbers_read) {
+                        let answer = self.sent(result);
+                        for &i in positions {
+                            number_answers[i] = Some(answer.clone());
+                        }
+                    }
+                }
+                if let Some(g) = group_of(&waba_groups, token) {
+                    for (positions, result) in g.at.iter().zip(wabas_read) {
+                        let answer = self.sent(result);
+                        for &i in positions {
+                            waba_answers[i] = Some(answer.clone());
+                        }
                     }
                 }
             }
-            answers
-                .into_iter()
-                .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
-                .collect()
+            let missing = || PortError::Missing("not read".into());
+            (
+                number_answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(missing())))
+                    .collect(),
+                waba_answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| Err(missing())))
+                    .collect(),
+            )
         })
     }
 
@@ -356,8 +393,9 @@ impl GraphPort for Graph<'_> {
                 credentials: credentials.to_string(),
                 waba_id: waba_id.to_string(),
             }];
-            self.read_waba_reviews(&read)
+            self.read_live(&[], &read)
                 .await
+                .1
                 .pop()
                 .unwrap_or_else(|| Err(PortError::Missing("not read".into())))
         })
@@ -367,41 +405,7 @@ impl GraphPort for Graph<'_> {
         &'a self,
         reads: &'a [WabaRead],
     ) -> BoxFuture<'a, Vec<Result<Option<String>, PortError>>> {
-        Box::pin(async move {
-            let mut answers: Vec<Option<Result<Option<String>, PortError>>> =
-                vec![None; reads.len()];
-            let mut groups: Vec<TokenGroup<'_>> = Vec::new();
-            for (i, read) in reads.iter().enumerate() {
-                match self.token(&read.credentials) {
-                    Ok(token) => add_to_group(&mut groups, token, &read.waba_id, i),
-                    Err(e) => answers[i] = Some(Err(e)),
-                }
-            }
-            if let Err(refused) = self.stop.check() {
-                return answers
-                    .into_iter()
-                    .map(|a| a.unwrap_or_else(|| Err(refused.clone())))
-                    .collect();
-            }
-            let read = futures::future::join_all(
-                groups
-                    .iter()
-                    .map(|g| self.client.read_waba_reviews(g.token, &g.ids)),
-            )
-            .await;
-            for (group, results) in groups.iter().zip(read) {
-                for (positions, result) in group.at.iter().zip(results) {
-                    let answer = self.sent(result);
-                    for &i in positions {
-                        answers[i] = Some(answer.clone());
-                    }
-                }
-            }
-            answers
-                .into_iter()
-                .map(|a| a.unwrap_or_else(|| Err(PortError::Missing("not read".into()))))
-                .collect()
-        })
+        Box::pin(async move { self.read_live(&[], reads).await.1 })
     }
 
     fn write<'a>(

@@ -156,6 +156,25 @@ pub trait GraphPort: Sync {
                 .map(|r| self.read_waba_review(&r.credentials, &r.waba_id)),
         ))
     }
+    /// Apply's read-ahead of live facts: the numbers' and the WABAs' (each result in
+    /// order). The port over Meta puts both in the same Graph batches per token; this
+    /// default reads them side by side. Wrappers forward it so the batches stay shared.
+    #[allow(clippy::type_complexity)]
+    fn read_live<'a>(
+        &'a self,
+        numbers: &'a [NumberRead],
+        wabas: &'a [WabaRead],
+    ) -> BoxFuture<
+        'a,
+        (
+            Vec<Result<ObservedNumber, PortError>>,
+            Vec<Result<Option<String>, PortError>>,
+        ),
+    > {
+        Box::pin(async move {
+            futures::join!(self.read_numbers(numbers), self.read_waba_reviews(wabas))
+        })
+    }
     /// Send a write; `Ok` once Meta answered success.
     fn write<'a>(
         &'a self,
