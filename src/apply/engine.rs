@@ -418,18 +418,11 @@ impl GraphPort for Counted<'_, '_> {
         })
     }
 
-    #[allow(clippy::type_complexity)]
     fn read_live<'a>(
         &'a self,
         numbers: &'a [crate::kinds::NumberRead],
         wabas: &'a [crate::kinds::WabaRead],
-    ) -> BoxFuture<
-        'a,
-        (
-            Vec<Result<ObservedNumber, PortError>>,
-            Vec<Result<Option<String>, PortError>>,
-        ),
-    > {
+    ) -> BoxFuture<'a, crate::kinds::LiveAnswers> {
         Box::pin(async move {
             self.slot.hold().await;
             let (numbers, wabas) = self.inner.read_live(numbers, wabas).await;

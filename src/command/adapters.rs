@@ -294,13 +294,7 @@ impl GraphPort for Graph<'_> {
         &'a self,
         numbers: &'a [NumberRead],
         wabas: &'a [WabaRead],
-    ) -> BoxFuture<
-        'a,
-        (
-            Vec<Result<ObservedNumber, PortError>>,
-            Vec<Result<Option<String>, PortError>>,
-        ),
-    > {
+    ) -> BoxFuture<'a, crate::kinds::LiveAnswers> {
         Box::pin(async move {
             let mut number_answers: Vec<Option<Result<ObservedNumber, PortError>>> =
                 vec![None; numbers.len()];

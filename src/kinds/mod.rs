@@ -27,8 +27,8 @@ use futures::future::BoxFuture;
 pub use desired::Desired;
 pub use plan_ctx::PlanCtx;
 pub use ports::{
-    ExecCtx, GraphPort, GraphRequest, LiveRead, MediaFile, MediaFiles, NoMediaFiles, NumberRead,
-    Pacing, PortError, Records, WabaRead,
+    ExecCtx, GraphPort, GraphRequest, LiveAnswers, LiveRead, MediaFile, MediaFiles, NoMediaFiles,
+    NumberRead, Pacing, PortError, Records, WabaRead,
 };
 pub use registry::{DesiredResources, KINDS, RecordedResource, of};
 

@@ -109,6 +109,13 @@ pub struct NumberRead {
     pub phone_number_id: String,
 }
 
+/// What [`GraphPort::read_live`] answers: one result per number, then one per WABA (its
+/// review status), each in the order asked.
+pub type LiveAnswers = (
+    Vec<Result<ObservedNumber, PortError>>,
+    Vec<Result<Option<String>, PortError>>,
+);
+
 /// The Graph API as a kind's execution sees it. `credentials` names the entry whose token is
 /// used.
 pub trait GraphPort: Sync {
@@ -159,18 +166,11 @@ pub trait GraphPort: Sync {
     /// Apply's read-ahead of live facts: the numbers' and the WABAs' (each result in
     /// order). The port over Meta puts both in the same Graph batches per token; this
     /// default reads them side by side. Wrappers forward it so the batches stay shared.
-    #[allow(clippy::type_complexity)]
     fn read_live<'a>(
         &'a self,
         numbers: &'a [NumberRead],
         wabas: &'a [WabaRead],
-    ) -> BoxFuture<
-        'a,
-        (
-            Vec<Result<ObservedNumber, PortError>>,
-            Vec<Result<Option<String>, PortError>>,
-        ),
-    > {
+    ) -> BoxFuture<'a, LiveAnswers> {
         Box::pin(async move {
             futures::join!(self.read_numbers(numbers), self.read_waba_reviews(wabas))
         })

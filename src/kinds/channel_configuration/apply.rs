@@ -271,20 +271,7 @@ async fn gather<'a>(d: &DesiredChannel, cx: &ExecCtx<'a>) -> Result<Facts<'a>, P
             .graph
             .read_number(&read.credentials, &read.phone_number_id)
             .await
-            .map_err(|e| match e {
-            PortError::Graph {
-                code,
-                message,
-                outcome_unknown,
-            } => PortError::Graph {
-                code,
-                message: format!(
-                    "the sender {sender} could not be read from Meta, so the checks could not run: {message}"
-                ),
-                outcome_unknown,
-            },
-            other => other,
-        })?;
+            .map_err(|e| checks_could_not_run(e, &format!("the sender {sender}")))?;
         // The checks look up only the sender: copying every number of the WABA for each
         // configuration was a third of a 10,000-configuration apply's CPU time.
         *w = std::borrow::Cow::Owned(w.with_only_number(read.phone_number_id, fresh));
@@ -294,21 +281,7 @@ async fn gather<'a>(d: &DesiredChannel, cx: &ExecCtx<'a>) -> Result<Facts<'a>, P
             .graph
             .read_waba_review(&read.credentials, &read.waba_id)
             .await
-            .map_err(|e| match e {
-                PortError::Graph {
-                    code,
-                    message,
-                    outcome_unknown,
-                } => PortError::Graph {
-                    code,
-                    message: format!(
-                        "WABA {} could not be read from Meta, so the checks could not run: {message}",
-                        read.waba_id
-                    ),
-                    outcome_unknown,
-                },
-                other => other,
-            })?;
+            .map_err(|e| checks_could_not_run(e, &format!("WABA {}", read.waba_id)))?;
         if w.account_review_status != review {
             // Only the review changes: a copy without the other numbers when the sender was
             // not found among them (then the checks find no sender either way).
@@ -384,5 +357,24 @@ async fn webhook_fact(
         WebhookFact::Observed
     } else {
         WebhookFact::Missing
+    }
+}
+
+/// A live read's Graph error, saying what could not be read and that the checks did not run
+/// (an API failure, never a failed check).
+fn checks_could_not_run(e: PortError, what: &str) -> PortError {
+    match e {
+        PortError::Graph {
+            code,
+            message,
+            outcome_unknown,
+        } => PortError::Graph {
+            code,
+            message: format!(
+                "{what} could not be read from Meta, so the checks could not run: {message}"
+            ),
+            outcome_unknown,
+        },
+        other => other,
     }
 }
