@@ -136,7 +136,7 @@ fn planned_checks(cx: &PlanCtx<'_>, d: &DesiredChannel) -> (Vec<PlannedCheck>, O
             // which reads them again (an API failure is never a failing check). Meta's error
             // is given once, with the first such check.
             Some((short, error))
-                if r.status != CheckStatus::Passed && r.id != "marketing_actions_known" =>
+                if r.status != CheckStatus::Passed && super::checks::reads_meta(&r.id) =>
             {
                 let message = if std::mem::take(&mut first) {
                     format!("{CANNOT_CHECK}{short}: {error}")
